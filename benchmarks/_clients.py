@@ -1,0 +1,293 @@
+"""The measured clients: raw websocket-client, bybit_ws (public API only) and pybit 2.4.1 in its own venv."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import _frames
+import websocket
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+PYBIT_VENV = HERE / ".venv-pybit"
+PYBIT_VERSION = "2.4.1"
+SYMBOL = _frames.SYMBOL
+
+
+@dataclass
+class RunResult:
+    """One run: ``frames`` counted, the first at ``0`` and the last ``seconds`` later."""
+
+    frames: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return (self.frames - 1) / self.seconds if self.seconds > 0 and self.frames > 1 else 0.0
+
+
+class Counter:
+    """Counts handler calls from any thread; notes the time of the first and of the last one."""
+
+    def __init__(self, target: int) -> None:
+        self.target = target
+        self.count = 0
+        self.first = 0.0
+        self.last = 0.0
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+
+    def hit(self, _event: object = None) -> None:
+        now = time.perf_counter()
+        with self._lock:
+            self.count += 1
+            if self.count == 1:
+                self.first = now
+            self.last = now
+            if self.count == self.target:
+                self.done.set()
+
+    def wait(self, max_seconds: float, timeout: float) -> RunResult:
+        """Until ``target`` calls, ``max_seconds`` after the first, or ``timeout`` without any."""
+        start = time.perf_counter()
+        while not self.done.wait(0.02):
+            now = time.perf_counter()
+            if self.count == 0 and now - start > timeout:
+                raise TimeoutError(f"no frame within {timeout:.0f} s")
+            if self.count and now - self.first > max_seconds:
+                break
+        with self._lock:
+            return RunResult(self.count, self.last - self.first)
+
+
+# -- (a) raw websocket-client ---------------------------------------------------------------------
+def _raw_connect(url: str, topics: Sequence[str]) -> websocket.WebSocket:
+    ws = websocket.create_connection(url, skip_utf8_validation=True, timeout=30)
+    ws.send(json.dumps({"op": "subscribe", "args": list(topics)}))
+    return ws
+
+
+def run_raw(url: str, workload: str, frames: int, max_seconds: float) -> RunResult:
+    """The ceiling: a bare ``recv`` loop, no parsing, no threads."""
+    ws = _raw_connect(url, _frames.WORKLOADS[workload])
+    try:
+        while ws.recv().startswith('{"success"'):  # the subscribe reply
+            pass
+        first = time.perf_counter()
+        deadline = first + max_seconds
+        count = 1
+        recv = ws.recv
+        while count < frames:
+            recv()
+            count += 1
+            if not count & 1023 and time.perf_counter() > deadline:
+                break
+        return RunResult(count, time.perf_counter() - first)
+    finally:
+        ws.shutdown()
+
+
+def run_socket_ceiling(url: str, workload: str, frames: int, nbytes: int, max_seconds: float) -> RunResult:
+    """What the server and loopback deliver: 1 MiB socket reads of the stream, no websocket framing.
+
+    Shows the replay server is not the bottleneck; the rate counts frames as their bytes arrive.
+    """
+    ws = _raw_connect(url, _frames.WORKLOADS[workload])
+    try:
+        ws.recv()  # the subscribe reply; the server waits 50 ms before it streams
+        sock, got = ws.sock, 0
+        data = sock.recv(1 << 20)
+        first = time.perf_counter()
+        deadline = first + max_seconds
+        while data:
+            got += len(data)
+            if got >= nbytes or time.perf_counter() > deadline:
+                break
+            data = sock.recv(1 << 20)
+        seconds = time.perf_counter() - first
+        return RunResult(min(frames, frames * got // nbytes), seconds)
+    finally:
+        ws.shutdown()
+
+
+def raw_latencies(url: str, frames: int) -> list[int]:
+    """Send-to-``recv`` latency in ns of each stamped trade frame (the stamp is ``data[0].cross_seq``)."""
+    ws = _raw_connect(url, _frames.WORKLOADS["trades"])
+    samples: list[int] = []
+    try:
+        while len(samples) < frames:
+            text = ws.recv()
+            now = time.monotonic_ns()
+            if text.startswith('{"topic"'):
+                samples.append(now - json.loads(text)["data"][0]["cross_seq"])
+        return samples
+    finally:
+        ws.shutdown()
+
+
+# -- (b) bybit_ws ---------------------------------------------------------------------------------
+def load_bybit_ws() -> tuple[Any, str]:
+    """``(BybitSocketClient, "")`` from the work tree, or ``(None, reason)`` while it is not there."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    try:
+        import bybit_ws
+
+        return bybit_ws.BybitSocketClient, ""
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def subscribe_workload(client: Any, workload: str, handler: Callable[[Any], None]) -> list[Any]:
+    """Subscribe ``handler`` to every topic of ``workload`` through the public API."""
+    subs = []
+    if workload in ("book", "mix"):
+        subs.append(client.inverse.subscribe_to_order_book_updates(SYMBOL, 25, handler, handler))
+    if workload in ("trades", "mix"):
+        subs.append(client.inverse.subscribe_to_trade_updates(SYMBOL, handler))
+    if workload in ("ticker", "mix"):
+        subs.append(client.inverse.subscribe_to_ticker_updates(SYMBOL, handler))
+    return subs
+
+
+def close_client(client: Any, timeout: float = 15.0) -> None:
+    """``client.close()``, but never hang the benchmark on it."""
+    closer = threading.Thread(target=client.close, name="bench-close", daemon=True)
+    closer.start()
+    closer.join(timeout)
+    if closer.is_alive():
+        print(f"  warning: bybit_ws client.close() still running after {timeout:.0f} s")
+
+
+def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, workers: int = 4) -> RunResult:
+    """Typed events to a counting handler on the worker pool, one event per frame."""
+    client_cls, reason = load_bybit_ws()
+    if client_cls is None:
+        raise RuntimeError(reason)
+    counter = Counter(frames)
+    client = client_cls(urls={"inverse": url}, workers=workers)
+    try:
+        subscribe_workload(client, workload, counter.hit)
+        return counter.wait(max_seconds, timeout=30)
+    finally:
+        close_client(client)
+
+
+def bybit_ws_latencies(url: str, frames: int, workers: int = 4) -> list[int]:
+    """Send-to-handler latency in ns of each stamped trade frame."""
+    client_cls, reason = load_bybit_ws()
+    if client_cls is None:
+        raise RuntimeError(reason)
+    samples: list[int] = []
+    done = threading.Event()
+    clock = time.monotonic_ns
+
+    def handler(event: Any) -> None:
+        samples.append(clock() - event.data[0].cross_sequence)
+        if len(samples) >= frames:
+            done.set()
+
+    client = client_cls(urls={"inverse": url}, workers=workers)
+    try:
+        client.inverse.subscribe_to_trade_updates(SYMBOL, handler)
+        if not done.wait(frames / 500 + 30):
+            raise TimeoutError(f"only {len(samples)} of {frames} frames arrived")
+        return samples
+    finally:
+        close_client(client)
+
+
+# -- (c) pybit 2.4.1 ------------------------------------------------------------------------------
+def ensure_pybit() -> tuple[Path | None, str]:
+    """Python of ``benchmarks/.venv-pybit`` (pybit 2.4.1, our websocket-client), made on first use."""
+    python = PYBIT_VENV / "bin" / "python"
+    wanted = f"{PYBIT_VERSION} {websocket.__version__}"
+    probe = "import importlib.metadata as m, websocket; print(m.version('pybit'), websocket.__version__)"
+
+    def installed() -> str:
+        if not python.exists():
+            return ""
+        done = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
+        return done.stdout.strip()
+
+    if installed() == wanted:
+        return python, ""
+    pins = f"pybit=={PYBIT_VERSION} websocket-client=={websocket.__version__}"
+    print(f"  setting up {PYBIT_VENV.relative_to(ROOT)}: {pins}")
+    steps = [
+        [sys.executable, "-m", "venv", str(PYBIT_VENV)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"pybit=={PYBIT_VERSION}",
+            f"websocket-client=={websocket.__version__}",
+        ],
+    ]
+    for step in steps:
+        done = subprocess.run(step, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines()
+            return None, f"{' '.join(step[:4])} failed: {lines[-1] if lines else done.returncode}"
+    found = installed()
+    if found != wanted:
+        return None, f"venv has {found or 'nothing'}, wanted {wanted}"
+    return python, ""
+
+
+def run_pybit(
+    python: Path, url: str, workload: str, frames: int, max_seconds: float, skip_utf8: bool
+) -> RunResult:
+    """pybit in a subprocess of its venv (``_pybit_client.py``), which prints its result as JSON."""
+    command = [str(python), str(HERE / "_pybit_client.py"), url, workload, str(frames), str(max_seconds)]
+    if skip_utf8:
+        command.append("--skip-utf8-validation")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=max_seconds + 60, check=False)
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or not lines:
+        error = (done.stderr or done.stdout).strip().splitlines()
+        raise RuntimeError(error[-1] if error else f"exit code {done.returncode}")
+    result = json.loads(lines[-1])
+    if "error" in result:
+        raise RuntimeError(result["error"])
+    return RunResult(result["frames"], result["seconds"])
+
+
+# -- reporting ------------------------------------------------------------------------------------
+def percentile(sorted_values: Sequence[int], fraction: float) -> int:
+    """Nearest-rank percentile of an ascending sequence."""
+    index = max(0, math.ceil(fraction * len(sorted_values)) - 1)
+    return sorted_values[index]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else 0.0
+
+
+def machine() -> str:
+    """``N x CPU model, Python X.Y.Z`` for the results table."""
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    python = sys.version.split()[0]
+    return f"{os.cpu_count()} x {model}, Python {python}, websocket-client {websocket.__version__}"

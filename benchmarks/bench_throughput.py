@@ -1,0 +1,147 @@
+"""Frames per second over loopback: raw websocket-client, bybit_ws and pybit 2.4.1 on the same frames.
+
+    python benchmarks/bench_throughput.py [--workload trades|book|ticker|mix|all] [--frames N] [--runs R]
+
+A replay server in its own process streams N prebuilt inverse v2 frames as fast as the socket takes
+them; each client counts N frames (first to last) per run, runs interleave, and the table shows the
+median frames/s and its ratio to the raw websocket-client loop (a). A run also stops
+``--max-seconds`` after its first frame, so slow clients stay bounded; the rate is then over the frames
+it got.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from datetime import date
+
+import _clients
+from _clients import RunResult
+from _frames import WORKLOADS
+from _replay_server import ReplayServer
+
+CLIENTS = ("socket", "raw", "bybit_ws", "pybit", "pybit+flag")
+LABELS = {
+    "socket": "(s) server ceiling: 1 MiB socket reads, no framing",
+    "raw": "(a) websocket-client recv, skip_utf8_validation=True",
+    "bybit_ws": "(b) bybit_ws typed events, counting handler on the pool",
+    "pybit": "(c) pybit 2.4.1 as shipped",
+    "pybit+flag": "(c') pybit 2.4.1, skip_utf8_validation forced on",
+}
+TARGETS = (("bybit_ws", "raw", 1.0), ("bybit_ws", "pybit", 5.0), ("bybit_ws", "pybit+flag", 1.5))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--workload", choices=[*WORKLOADS, "all"], default="all")
+    parser.add_argument("--frames", type=int, default=100_000, help="frames per run (default 100000)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per client (default 5)")
+    parser.add_argument("--max-seconds", type=float, default=1.5, help="cap on one run (default 1.5)")
+    parser.add_argument("--clients", default=",".join(CLIENTS), help=f"subset of {','.join(CLIENTS)}")
+    parser.add_argument("--workers", type=int, default=4, help="bybit_ws worker pool size (default 4)")
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    workloads = list(WORKLOADS) if args.workload == "all" else [args.workload]
+    wanted = [c for c in args.clients.split(",") if c]
+    unknown = set(wanted) - set(CLIENTS)
+    if unknown:
+        raise SystemExit(f"unknown clients: {', '.join(sorted(unknown))}")
+
+    print(f"bench_throughput {date.today()} | {_clients.machine()}")
+    print(f"frames/run={args.frames} runs={args.runs} max-seconds/run={args.max_seconds}")
+
+    runners: dict[str, Callable[[str, str], RunResult]] = {}
+    skipped: dict[str, str] = {}
+    if "raw" in wanted:
+        runners["raw"] = lambda url, w: _clients.run_raw(url, w, args.frames, args.max_seconds)
+    if "bybit_ws" in wanted:
+        client_cls, reason = _clients.load_bybit_ws()
+        if client_cls is None:
+            skipped["bybit_ws"] = f"not available ({reason})"
+        else:
+            runners["bybit_ws"] = lambda url, w: _clients.run_bybit_ws(
+                url, w, args.frames, args.max_seconds, args.workers
+            )
+    if {"pybit", "pybit+flag"} & set(wanted):
+        python, reason = _clients.ensure_pybit()
+        for name, flag in (("pybit", False), ("pybit+flag", True)):
+            if name not in wanted:
+                continue
+            if python is None:
+                skipped[name] = f"not available ({reason})"
+                continue
+            runners[name] = lambda url, w, py=python, f=flag: _clients.run_pybit(
+                py, url, w, args.frames, args.max_seconds, f
+            )
+    for name, reason in skipped.items():
+        print(f"{name}: {reason}")
+
+    started = time.monotonic()
+    with ReplayServer([(w, args.frames) for w in workloads]) as server:
+        print(f"replay server ready in {time.monotonic() - started:.1f} s (port {server.port})")
+        if "socket" in wanted:
+            nbytes = {w: server.stream_bytes(w, args.frames) for w in workloads}
+            runners = {
+                "socket": lambda url, w: _clients.run_socket_ceiling(
+                    url, w, args.frames, nbytes[w], args.max_seconds
+                ),
+                **runners,
+            }
+        for workload in workloads:
+            size = server.stream_bytes(workload, args.frames) / args.frames
+            topics = ", ".join(WORKLOADS[workload])
+            print(f"\n== workload {workload} ({topics}), {args.frames} frames, {size:.0f} B/frame")
+            url = server.url(workload, args.frames)
+            results: dict[str, list[RunResult]] = {name: [] for name in runners}
+            failures: dict[str, str] = {}
+            for _ in range(args.runs):
+                for name, runner in runners.items():  # interleaved: drift hits every client alike
+                    if name in failures:
+                        continue
+                    try:
+                        results[name].append(runner(url, workload))
+                    except Exception as exc:
+                        failures[name] = f"failed ({type(exc).__name__}: {exc})"
+            report(results, failures, skipped)
+    print(f"total {time.monotonic() - started:.0f} s")
+
+
+def report(
+    results: dict[str, list[RunResult]],
+    failures: dict[str, str],
+    skipped: dict[str, str],
+) -> None:
+    medians = {name: _clients.median([r.rate for r in runs]) for name, runs in results.items() if runs}
+    base = medians.get("raw")
+    print(f"{'client':58} {'median f/s':>11} {'min':>9} {'max':>9} {'vs (a)':>7} {'frames/run':>10}")
+    for name in CLIENTS:
+        if name in skipped or name in failures:
+            print(f"{LABELS[name]:58} {skipped.get(name) or failures[name]}")
+            continue
+        runs = results.get(name)
+        if not runs:
+            continue
+        rates = [r.rate for r in runs]
+        ratio = f"{medians[name] / base:.2f}" if base else "-"
+        counted = int(_clients.median([r.frames for r in runs]))
+        spread = f"{min(rates):9,.0f} {max(rates):9,.0f}"
+        print(f"{LABELS[name]:58} {medians[name]:11,.0f} {spread} {ratio:>7} {counted:>10}")
+    for ours, theirs, goal in TARGETS:
+        if theirs not in medians:
+            continue
+        if ours in medians:
+            ratio = medians[ours] / medians[theirs]
+            verdict = "ok" if ratio >= goal else "MISSED"
+            print(f"target {ours}/{theirs} >= {goal}: {ratio:.2f} {verdict}")
+        else:
+            print(f"target {ours}/{theirs} >= {goal}: pending ({ours} not measured)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,45 @@
+"""bybit_ws: a synchronous, threaded client for Bybit's websocket streams.
+
+>>> from bybit_ws import BybitSocketClient
+>>> with BybitSocketClient() as client:                                   # doctest: +SKIP
+...     sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", print)
+...     client.wait()
+"""
+
+from __future__ import annotations
+
+from ._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
+from ._connection import Backoff
+from ._errors import (
+    AuthenticationError,
+    BybitConnectionError,
+    BybitTimeoutError,
+    BybitWsError,
+    ClientClosedError,
+    FrameError,
+    SubscriptionError,
+)
+from ._subscriptions import Subscription, SubscriptionStats
+from .enums import KlineInterval
+from .models._common import DataEvent, DeltaUpdate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MAINNET_URLS",
+    "TESTNET_URLS",
+    "AuthenticationError",
+    "Backoff",
+    "BybitConnectionError",
+    "BybitSocketClient",
+    "BybitTimeoutError",
+    "BybitWsError",
+    "ClientClosedError",
+    "DataEvent",
+    "DeltaUpdate",
+    "FrameError",
+    "KlineInterval",
+    "Subscription",
+    "SubscriptionStats",
+    "__version__",
+]

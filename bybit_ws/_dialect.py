@@ -1,0 +1,101 @@
+"""What an API family ("dialect") supplies to the one engine: request shapes, reply classification,
+and per-topic parsers. A dialect holds no connection state and starts no threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+
+__all__ = ["PONG", "Dialect", "Parsed", "Reply", "TopicSpec", "sign"]
+
+#: ``(kind, data)``: ``kind`` picks the subscription's handler ("data", "snapshot" or "delta").
+Parsed = tuple[str, Any]
+#: ``parse(frame, topic, state)``: ``state`` is a dict kept per topic and connection (reset on reconnect).
+Parser = Callable[[Mapping[str, Any], str, dict[str, Any]], Parsed | None]
+
+
+@attrs.frozen
+class Reply:
+    """A control reply from the server, normalised across dialects."""
+
+    op: str | None
+    success: bool
+    ret_msg: str = ""
+    req_id: str | None = None
+    args: tuple[str, ...] | None = None
+    failed_args: tuple[str, ...] = ()
+
+
+class _Pong:
+    def __repr__(self) -> str:
+        return "PONG"
+
+
+#: Returned by :meth:`Dialect.classify` for a heartbeat reply.
+PONG: Any = _Pong()
+
+
+@attrs.frozen
+class TopicSpec:
+    """How to handle the frames of one topic family.
+
+    Attributes:
+        parse: frame -> ``(kind, data)``, or ``None`` to skip the frame.
+        continuous: the topic streams all the time (order books, tickers): silence means a stale feed.
+        private: needs an authenticated connection.
+        snapshot_kinds: kinds after which a resync is complete (used by local order books).
+    """
+
+    parse: Parser
+    continuous: bool = False
+    private: bool = False
+
+
+def sign(secret: str, expires_ms: int) -> str:
+    """Bybit's websocket auth signature: lowercase hex HMAC-SHA256 of ``"GET/realtime" + expires``."""
+    return hmac.new(secret.encode(), f"GET/realtime{expires_ms}".encode(), hashlib.sha256).hexdigest()
+
+
+class Dialect:
+    """Base class of the three API families. Subclasses set the class attributes and override the hooks."""
+
+    #: Family name, also the ``urls`` key prefix.
+    name: str = ""
+    #: Whether requests carry a ``req_id`` (v3, v5).
+    uses_req_id: bool = False
+    #: Most topics one subscribe request may carry (None: no limit).
+    max_args_per_request: int | None = None
+    #: Most characters of topic args one connection may carry (None: no limit).
+    max_chars_per_connection: int | None = None
+
+    def request(self, op: str, args: Iterable[Any], req_id: str | None) -> dict[str, Any]:
+        """A subscribe/unsubscribe/auth request frame."""
+        frame: dict[str, Any] = {"op": op, "args": list(args)}
+        if req_id is not None and self.uses_req_id:
+            frame["req_id"] = req_id
+        return frame
+
+    def ping(self, req_id: str | None) -> dict[str, Any]:
+        """The heartbeat request frame."""
+        frame: dict[str, Any] = {"op": "ping"}
+        if req_id is not None and self.uses_req_id:
+            frame["req_id"] = req_id
+        return frame
+
+    def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
+        """A non-data frame: a :class:`Reply`, :data:`PONG`, or ``None`` if it is not a control frame."""
+        raise NotImplementedError
+
+    def topic_spec(self, topic: str) -> TopicSpec | None:
+        """How to parse frames of ``topic`` (None: unknown topic, frames are ignored)."""
+        raise NotImplementedError
+
+    def is_private(self, topic: str) -> bool:
+        """Whether ``topic`` needs authentication."""
+        spec = self.topic_spec(topic)
+        return spec is not None and spec.private

@@ -1,0 +1,202 @@
+"""The worker pool that runs user callbacks, and the per-subscription mailboxes that feed it.
+
+The reader thread never runs user code: it puts ``(callback, argument)`` items into a subscription's
+:class:`Mailbox`. A mailbox is scheduled on the pool when it goes from idle to busy and is drained by
+one worker at a time, so the callbacks of one subscription run one at a time, in arrival order, while
+different subscriptions run in parallel. Each mailbox is bounded: when it is full the *oldest* item is
+dropped and counted, so a slow handler never grows memory without bound and never delays the reader.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Dispatcher", "Mailbox"]
+
+_BATCH = 64
+_DROP_LOG_INTERVAL = 5.0
+
+Item = tuple[Callable[[Any], object], Any, bool]
+
+
+class Dispatcher:
+    """A fixed pool of worker threads (``bybit-ws-worker_N``) that drain mailboxes."""
+
+    def __init__(self, workers: int, name: str = "bybit-ws-worker") -> None:
+        if workers < 1:
+            raise ValueError("workers must be at least 1")
+        self._ready: queue.SimpleQueue[Mailbox | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}_{i}", daemon=True) for i in range(workers)
+        ]
+        self._closed = False
+        self._lock = threading.Lock()
+        for thread in self._threads:
+            thread.start()
+
+    def schedule(self, mailbox: Mailbox) -> None:
+        """Queue a mailbox that has work (called by the mailbox itself)."""
+        self._ready.put(mailbox)
+
+    def _work(self) -> None:
+        get = self._ready.get
+        while True:
+            mailbox = get()
+            if mailbox is None:
+                return
+            mailbox.drain()
+
+    def is_worker(self) -> bool:
+        """True when called from one of this pool's threads."""
+        return threading.current_thread() in self._threads
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the workers after the mailboxes already queued; join them (never the calling thread)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        for _ in self._threads:
+            self._ready.put(None)
+        current = threading.current_thread()
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            if thread is not current:
+                thread.join(max(0.0, deadline - time.monotonic()))
+                if thread.is_alive():
+                    _log.warning("worker %s is still running a handler after %.1f s", thread.name, timeout)
+
+
+class Mailbox:
+    """A bounded, ordered queue of callbacks for one subscription.
+
+    ``on_error(exc)`` is called (on the worker) when a callback raises.
+    """
+
+    __slots__ = (
+        "_closed",
+        "_dispatcher",
+        "_items",
+        "_last_drop_log",
+        "_lock",
+        "_max_backlog",
+        "_name",
+        "_on_error",
+        "_scheduled",
+        "delivered",
+        "dropped",
+        "received",
+    )
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        max_backlog: int,
+        on_error: Callable[[BaseException], None],
+        name: str = "",
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._max_backlog = max_backlog
+        self._on_error = on_error
+        self._name = name
+        self._items: deque[Item] = deque()
+        self._lock = threading.Lock()
+        self._scheduled = False
+        self._closed = False
+        self._last_drop_log = 0.0
+        self.received = 0
+        self.delivered = 0
+        self.dropped = 0
+
+    def put(self, callback: Callable[[Any], object], argument: Any, *, counted: bool = True) -> None:
+        """Queue one callback; drop the oldest queued data item if the backlog is full."""
+        with self._lock:
+            if self._closed:
+                return
+            items = self._items
+            if counted:
+                self.received += 1
+                if len(items) >= self._max_backlog:
+                    self._drop_oldest()
+            items.append((callback, argument, counted))
+            if self._scheduled:
+                return
+            self._scheduled = True
+        self._dispatcher.schedule(self)
+
+    def _drop_oldest(self) -> None:
+        items = self._items
+        if items[0][2]:
+            items.popleft()
+        else:  # keep lifecycle callbacks; drop the oldest data event
+            for index, item in enumerate(items):
+                if item[2]:
+                    del items[index]
+                    break
+            else:
+                return
+        self.dropped += 1
+        now = time.monotonic()
+        if now - self._last_drop_log >= _DROP_LOG_INTERVAL:
+            self._last_drop_log = now
+            _log.warning(
+                "subscription %s: handler too slow, backlog full (%d); dropping the oldest events (%d so far)",
+                self._name,
+                self._max_backlog,
+                self.dropped,
+            )
+
+    def drain(self) -> None:
+        """Run queued callbacks, one at a time (called on a worker)."""
+        lock = self._lock
+        items = self._items
+        for _ in range(_BATCH):
+            with lock:
+                if self._closed or not items:
+                    self._scheduled = False
+                    return
+                callback, argument, counted = items.popleft()
+            try:
+                callback(argument)
+            except Exception as exc:
+                self._report(exc)
+            if counted:
+                self.delivered += 1
+        with lock:
+            if self._closed or not items:
+                self._scheduled = False
+                return
+        # Still busy: go to the back of the queue so other subscriptions get a turn.
+        self._dispatcher.schedule(self)
+
+    def _report(self, exc: BaseException) -> None:
+        try:
+            self._on_error(exc)
+        except Exception:
+            _log.exception("error callback of subscription %s raised", self._name)
+
+    @property
+    def backlog(self) -> int:
+        """Callbacks queued and not yet run."""
+        return len(self._items)
+
+    def discard_data(self) -> None:
+        """Drop the queued data events, keep queued lifecycle callbacks."""
+        with self._lock:
+            kept = [item for item in self._items if not item[2]]
+            self._items.clear()
+            self._items.extend(kept)
+
+    def close(self) -> None:
+        """Discard queued callbacks; nothing queued or put later runs."""
+        with self._lock:
+            self._closed = True
+            self._items.clear()

@@ -1,0 +1,298 @@
+"""The Inverse Perpetual v2 dialect (``/realtime``): wire shapes, topic parsers, and ``client.inverse``.
+
+Wire reference: PROTOCOL.md §A. Replies echo the request (``request.op``/``request.args``) and carry
+no id; the pong is a reply whose ``ret_msg`` is ``"pong"``. All symbols: ``topic.*``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ._convert import structurer
+from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec
+from ._streams import Handler, Streams, symbol_list
+from ._subscriptions import Subscription
+from .enums import KlineInterval
+from .models._common import DeltaUpdate
+from .models.inverse import (
+    BalanceUpdate,
+    InsuranceUpdate,
+    KlineUpdate,
+    LiquidationUpdate,
+    OrderBookEntry,
+    OrderUpdate,
+    PositionUpdate,
+    StopOrderUpdate,
+    TickerUpdate,
+    TradeUpdate,
+    UserTradeUpdate,
+)
+
+__all__ = ["InverseDialect", "InverseStreams"]
+
+_ORDER_BOOK_TOPICS = {25: "orderBookL2_25", 200: "orderBook_200.100ms"}
+
+
+def _list_of(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]:
+    def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+        return "data", [structure(item) for item in frame["data"]]
+
+    return parse
+
+
+def _one(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]:
+    def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+        data = frame["data"]
+        if isinstance(data, list):  # tolerate a list of one
+            data = data[0]
+        return "data", structure(data)
+
+    return parse
+
+
+_book_entry = structurer(OrderBookEntry)
+_ticker = structurer(TickerUpdate)
+_kline = structurer(KlineUpdate)
+
+
+def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+    data = frame["data"]
+    if frame.get("type") == "delta" or (isinstance(data, dict) and "order_book" not in data):
+        entry = _book_entry
+        return "delta", DeltaUpdate(
+            delete=tuple([entry(e) for e in data.get("delete") or ()]),
+            update=tuple([entry(e) for e in data.get("update") or ()]),
+            insert=tuple([entry(e) for e in data.get("insert") or ()]),
+        )
+    if isinstance(data, dict):
+        data = data["order_book"]
+    return "snapshot", [_book_entry(e) for e in data]
+
+
+def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed | None:
+    """Merge the snapshot and every delta entry into the full ticker (missing key = unchanged)."""
+    data = frame["data"]
+    if frame.get("type") == "delta" or (isinstance(data, dict) and "update" in data and "symbol" not in data):
+        updates = data.get("update") or ()
+        if not updates:
+            return None
+        for entry in updates:
+            state.update(entry)
+    else:
+        if isinstance(data, list):
+            data = data[0]
+        state.clear()
+        state.update(data)
+    return "data", _ticker(state)
+
+
+def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+    _name, interval, symbol = (topic.split(".", 2) + ["", ""])[:3]
+    return "data", [_kline({"symbol": symbol, "interval": interval, **item}) for item in frame["data"]]
+
+
+class InverseDialect(Dialect):
+    """Inverse Perpetual v2 wire dialect."""
+
+    name = "inverse"
+    uses_req_id = False
+
+    _specs: dict[str, TopicSpec] = {  # noqa: RUF012
+        "trade": TopicSpec(_list_of(structurer(TradeUpdate))),
+        "instrument_info": TopicSpec(_parse_ticker, continuous=True),
+        "orderBookL2_25": TopicSpec(_parse_book, continuous=True),
+        "orderBook_200": TopicSpec(_parse_book, continuous=True),
+        "insurance": TopicSpec(_list_of(structurer(InsuranceUpdate))),
+        "klineV2": TopicSpec(_parse_kline),
+        "liquidation": TopicSpec(_one(structurer(LiquidationUpdate))),
+        "position": TopicSpec(_list_of(structurer(PositionUpdate)), private=True),
+        "execution": TopicSpec(_list_of(structurer(UserTradeUpdate)), private=True),
+        "order": TopicSpec(_list_of(structurer(OrderUpdate)), private=True),
+        "stop_order": TopicSpec(_list_of(structurer(StopOrderUpdate)), private=True),
+        "wallet": TopicSpec(_list_of(structurer(BalanceUpdate)), private=True),
+    }
+
+    def topic_spec(self, topic: str) -> TopicSpec | None:
+        """The spec of a topic family, by the topic's first dot-separated part."""
+        return self._specs.get(topic.partition(".")[0])
+
+    def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
+        """v2 replies: ``{"success", "ret_msg", "conn_id", "request": {"op", "args"}}``."""
+        ret_msg = frame.get("ret_msg")
+        request = frame.get("request")
+        op = request.get("op") if isinstance(request, dict) else None
+        if ret_msg == "pong" or op == "ping":
+            return PONG
+        if "success" not in frame:
+            return None
+        args = request.get("args") if isinstance(request, dict) else None
+        return Reply(
+            op=str(op) if op else None,
+            success=frame.get("success") is True,
+            ret_msg=str(ret_msg or ""),
+            args=tuple(str(a) for a in args) if isinstance(args, list) else None,
+        )
+
+
+def _topics(prefix: str, symbols: str | Iterable[str] | None, what: str = "symbol") -> list[str]:
+    if symbols is None:
+        return [f"{prefix}.*"]
+    return [f"{prefix}.{s}" for s in symbol_list(symbols, what)]
+
+
+def _book_prefix(limit: int) -> str:
+    try:
+        return _ORDER_BOOK_TOPICS[limit]
+    except (KeyError, TypeError):
+        raise ValueError(f"order book limit must be 25 or 200, not {limit!r}") from None
+
+
+def _interval(interval: KlineInterval | str) -> str:
+    try:
+        return KlineInterval(interval).value
+    except ValueError:
+        raise ValueError(f"not a kline interval: {interval!r}") from None
+
+
+class InverseStreams(Streams):
+    """``client.inverse``: the Inverse Perpetual v2 streams, after Bybit.Net's ``InversePerpetualStreams``.
+
+    Every call blocks until the server confirms and returns a :class:`~bybit_ws.Subscription`. The plural
+    names subscribe to all symbols (``topic.*``). Without a handler the subscription buffers its events
+    for iteration.
+    """
+
+    _endpoint = "inverse"
+
+    # ---------------------------------------------------------------- trades
+    def subscribe_to_trades_updates(
+        self, handler: Handler[list[TradeUpdate]] | None = None
+    ) -> Subscription[list[TradeUpdate]]:
+        """Trades of all symbols (``trade.*``)."""
+        return self._subscribe(self._endpoint, _topics("trade", None), {"data": handler})
+
+    def subscribe_to_trade_updates(
+        self, symbols: str | Iterable[str], handler: Handler[list[TradeUpdate]] | None = None
+    ) -> Subscription[list[TradeUpdate]]:
+        """Trades of one or more symbols (``trade.{symbol}``)."""
+        return self._subscribe(self._endpoint, _topics("trade", symbols), {"data": handler})
+
+    # ---------------------------------------------------------------- tickers
+    def subscribe_to_tickers_updates(
+        self, handler: Handler[TickerUpdate] | None = None
+    ) -> Subscription[TickerUpdate]:
+        """Tickers of all symbols; each event is the full ticker merged from snapshot and deltas."""
+        return self._subscribe(self._endpoint, _topics("instrument_info.100ms", None), {"data": handler})
+
+    def subscribe_to_ticker_updates(
+        self, symbols: str | Iterable[str], handler: Handler[TickerUpdate] | None = None
+    ) -> Subscription[TickerUpdate]:
+        """Tickers (``instrument_info.100ms.{symbol}``); each event is the full, merged ticker."""
+        return self._subscribe(self._endpoint, _topics("instrument_info.100ms", symbols), {"data": handler})
+
+    # ---------------------------------------------------------------- order books
+    def subscribe_to_order_books_updates(
+        self,
+        limit: int,
+        snapshot_handler: Handler[list[OrderBookEntry]] | None = None,
+        update_handler: Handler[DeltaUpdate[OrderBookEntry]] | None = None,
+    ) -> Subscription[Any]:
+        """Order books of all symbols, depth ``limit`` (25 or 200; others raise ``ValueError``)."""
+        topics = _topics(_book_prefix(limit), None)
+        return self._book(topics, snapshot_handler, update_handler)
+
+    def subscribe_to_order_book_updates(
+        self,
+        symbols: str | Iterable[str],
+        limit: int,
+        snapshot_handler: Handler[list[OrderBookEntry]] | None = None,
+        update_handler: Handler[DeltaUpdate[OrderBookEntry]] | None = None,
+    ) -> Subscription[Any]:
+        """Order book of one or more symbols: ``orderBookL2_25`` (limit 25) or ``orderBook_200.100ms`` (200).
+
+        ``snapshot_handler`` gets ``DataEvent[list[OrderBookEntry]]``; ``update_handler`` gets
+        ``DataEvent[DeltaUpdate[OrderBookEntry]]``. Any other limit raises ``ValueError`` before anything
+        is sent.
+        """
+        topics = _topics(_book_prefix(limit), symbols)
+        return self._book(topics, snapshot_handler, update_handler)
+
+    def _book(self, topics: list[str], snapshot: Handler[Any] | None, update: Handler[Any] | None) -> Subscription[Any]:
+        handlers = {"snapshot": snapshot, "delta": update}
+        return self._subscribe(self._endpoint, topics, handlers)
+
+    # ---------------------------------------------------------------- insurance
+    def subscribe_to_insurances_updates(
+        self, handler: Handler[list[InsuranceUpdate]] | None = None
+    ) -> Subscription[list[InsuranceUpdate]]:
+        """Insurance fund updates of all coins (``insurance.*``)."""
+        return self._subscribe(self._endpoint, _topics("insurance", None), {"data": handler})
+
+    def subscribe_to_insurance_updates(
+        self, symbols: str | Iterable[str], handler: Handler[list[InsuranceUpdate]] | None = None
+    ) -> Subscription[list[InsuranceUpdate]]:
+        """Insurance fund updates of one or more coins (``insurance.BTC``)."""
+        return self._subscribe(self._endpoint, _topics("insurance", symbols, "coin"), {"data": handler})
+
+    # ---------------------------------------------------------------- klines
+    def subscribe_to_klines_updates(
+        self, interval: KlineInterval | str, handler: Handler[list[KlineUpdate]] | None = None
+    ) -> Subscription[list[KlineUpdate]]:
+        """Candles of all symbols (``klineV2.{interval}.*``)."""
+        topics = _topics(f"klineV2.{_interval(interval)}", None)
+        return self._subscribe(self._endpoint, topics, {"data": handler})
+
+    def subscribe_to_kline_updates(
+        self,
+        symbols: str | Iterable[str],
+        interval: KlineInterval | str,
+        handler: Handler[list[KlineUpdate]] | None = None,
+    ) -> Subscription[list[KlineUpdate]]:
+        """Candles of one or more symbols (``klineV2.{interval}.{symbol}``)."""
+        topics = _topics(f"klineV2.{_interval(interval)}", symbols)
+        return self._subscribe(self._endpoint, topics, {"data": handler})
+
+    # ---------------------------------------------------------------- liquidations
+    def subscribe_to_liquidations_updates(
+        self, handler: Handler[LiquidationUpdate] | None = None
+    ) -> Subscription[LiquidationUpdate]:
+        """Liquidations of all symbols (``liquidation.*``)."""
+        return self._subscribe(self._endpoint, _topics("liquidation", None), {"data": handler})
+
+    def subscribe_to_liquidation_updates(
+        self, symbols: str | Iterable[str], handler: Handler[LiquidationUpdate] | None = None
+    ) -> Subscription[LiquidationUpdate]:
+        """Liquidations of one or more symbols (``liquidation.{symbol}``)."""
+        return self._subscribe(self._endpoint, _topics("liquidation", symbols), {"data": handler})
+
+    # ---------------------------------------------------------------- private
+    def subscribe_to_position_updates(
+        self, handler: Handler[list[PositionUpdate]] | None = None
+    ) -> Subscription[list[PositionUpdate]]:
+        """Position changes (``position``; needs API credentials)."""
+        return self._subscribe(self._endpoint, ["position"], {"data": handler}, private=True)
+
+    def subscribe_to_user_trade_updates(
+        self, handler: Handler[list[UserTradeUpdate]] | None = None
+    ) -> Subscription[list[UserTradeUpdate]]:
+        """Your executions (``execution``; needs API credentials)."""
+        return self._subscribe(self._endpoint, ["execution"], {"data": handler}, private=True)
+
+    def subscribe_to_order_updates(
+        self, handler: Handler[list[OrderUpdate]] | None = None
+    ) -> Subscription[list[OrderUpdate]]:
+        """Active order changes (``order``; needs API credentials)."""
+        return self._subscribe(self._endpoint, ["order"], {"data": handler}, private=True)
+
+    def subscribe_to_stop_order_updates(
+        self, handler: Handler[list[StopOrderUpdate]] | None = None
+    ) -> Subscription[list[StopOrderUpdate]]:
+        """Conditional order changes (``stop_order``; needs API credentials)."""
+        return self._subscribe(self._endpoint, ["stop_order"], {"data": handler}, private=True)
+
+    def subscribe_to_balance_updates(
+        self, handler: Handler[list[BalanceUpdate]] | None = None
+    ) -> Subscription[list[BalanceUpdate]]:
+        """Wallet balance changes (``wallet``; needs API credentials)."""
+        return self._subscribe(self._endpoint, ["wallet"], {"data": handler}, private=True)

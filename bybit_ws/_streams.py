@@ -1,0 +1,52 @@
+"""What the three stream groups (``client.inverse``, ``.contract``, ``.v5``) share: argument checks and
+the call into the client's one subscribe path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._dialect import Dialect
+from ._subscriptions import Subscription
+from .models._common import DataEvent
+
+if TYPE_CHECKING:
+    from ._client import BybitSocketClient
+
+__all__ = ["Handler", "Streams", "symbol_list"]
+
+T = TypeVar("T")
+#: A user callback: takes one typed event, returns nothing.
+Handler = Callable[[DataEvent[T]], object]
+
+
+def symbol_list(symbols: str | Iterable[str], what: str = "symbol") -> list[str]:
+    """One symbol or an iterable of them, checked: non-empty strings without spaces or dots."""
+    items = [symbols] if isinstance(symbols, str) else list(symbols)
+    if not items:
+        raise ValueError(f"at least one {what} is needed")
+    for item in items:
+        if not isinstance(item, str) or not item or any(c.isspace() or c == "." for c in item):
+            raise ValueError(f"not a valid {what}: {item!r}")
+    return list(dict.fromkeys(items))
+
+
+class Streams:
+    """Base of a stream group: one dialect, bound to a client."""
+
+    def __init__(self, client: BybitSocketClient, dialect: Dialect) -> None:
+        self._client = client
+        self._dialect = dialect
+
+    def _subscribe(
+        self,
+        endpoint: str,
+        topics: list[str],
+        handlers: Mapping[str, Callable[[Any], object] | None],
+        *,
+        private: bool = False,
+    ) -> Subscription[Any]:
+        for name, fn in handlers.items():
+            if fn is not None and not callable(fn):
+                raise TypeError(f"{name} handler must be callable, not {type(fn).__name__}")
+        return self._client._subscribe(endpoint, self._dialect, topics, handlers, private=private)

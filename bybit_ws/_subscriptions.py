@@ -1,0 +1,301 @@
+"""The :class:`Subscription` handle users hold: handlers, buffered iteration, lifecycle callbacks, close."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from ._dispatch import Dispatcher, Mailbox
+from ._errors import BybitTimeoutError, ClientClosedError
+from .models._common import DataEvent
+
+if TYPE_CHECKING:
+    from ._connection import Connection
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Subscription", "SubscriptionStats"]
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+_ids = itertools.count(1)
+
+
+@attrs.frozen
+class SubscriptionStats:
+    """Counters of one subscription.
+
+    Attributes:
+        received: events routed to the subscription.
+        delivered: events its handler has finished with (or its consumer has taken).
+        dropped: events discarded because the backlog was full (the oldest go first).
+        backlog: events waiting now.
+    """
+
+    received: int
+    delivered: int
+    dropped: int
+    backlog: int
+
+
+class _Buffer:
+    """Events kept for iteration / ``get()`` when no handler was given (bounded, drops the oldest)."""
+
+    def __init__(self, max_backlog: int, name: str) -> None:
+        self._items: deque[Any] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._max = max_backlog
+        self._ended = False
+        self._name = name
+        self.received = 0
+        self.delivered = 0
+        self.dropped = 0
+
+    def put(self, event: Any) -> None:
+        with self._cond:
+            if self._ended:
+                return
+            self.received += 1
+            if len(self._items) >= self._max:
+                self._items.popleft()
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 10_000 == 0:
+                    _log.warning(
+                        "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
+                        self._name,
+                        self._max,
+                        self.dropped,
+                    )
+            self._items.append(event)
+            self._cond.notify()
+
+    def get(self, timeout: float | None) -> Any:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._items:
+                if self._ended:
+                    raise ClientClosedError(f"subscription {self._name} has ended")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise BybitTimeoutError(f"no event within {timeout} s")
+                self._cond.wait(remaining)
+            self.delivered += 1
+            return self._items.popleft()
+
+    def end(self, *, discard: bool) -> None:
+        with self._cond:
+            self._ended = True
+            if discard:
+                self._items.clear()
+            self._cond.notify_all()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Subscription(Generic[T]):
+    """A live subscription to one or more topics.
+
+    Returned by every ``subscribe_to_*`` call once the server has confirmed it. Close it with
+    :meth:`close` (or use it as a context manager). When it was made without a handler it buffers its
+    events: iterate over it, or call :meth:`get`.
+    """
+
+    def __init__(
+        self,
+        topics: Sequence[str],
+        handlers: Mapping[str, Callable[[Any], object]],
+        dispatcher: Dispatcher,
+        max_backlog: int,
+    ) -> None:
+        self.id: int = next(_ids)
+        self.topics: tuple[str, ...] = tuple(topics)
+        self._handlers = {kind: fn for kind, fn in handlers.items() if fn is not None}
+        name = f"{self.id}"
+        self._mailbox = Mailbox(dispatcher, max_backlog, self._handler_failed, name)
+        self._buffer = None if self._handlers else _Buffer(max_backlog, name)
+        self._parts: list[tuple[Connection, tuple[str, ...]]] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._ended = False
+        self._lost: list[Callable[[], object]] = []
+        self._restored: list[Callable[[timedelta], object]] = []
+        self._closed_callbacks: list[Callable[[], object]] = []
+        self._exception: list[Callable[[BaseException], object]] = []
+        self._final_error: BaseException | None = None
+
+    # ----------------------------------------------------------------------------- public
+    @property
+    def is_active(self) -> bool:
+        """True until the subscription is closed or its connection is given up for good."""
+        return not self._closed and not self._ended
+
+    @property
+    def stats(self) -> SubscriptionStats:
+        """Counters: received, delivered, dropped, backlog."""
+        box = self._mailbox
+        buffer = self._buffer
+        if buffer is not None:
+            return SubscriptionStats(buffer.received, buffer.delivered, buffer.dropped, len(buffer))
+        return SubscriptionStats(box.received, box.delivered, box.dropped, box.backlog)
+
+    def close(self) -> None:
+        """Unsubscribe. Idempotent; safe from any thread, including this subscription's own handler.
+
+        The unsubscribe request goes out when this was the last subscription on its topics; the
+        connection closes when its last subscription goes. No handler call starts after this returns.
+        """
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            parts = list(self._parts)
+        self._mailbox.discard_data()
+        if self._buffer is not None:
+            self._buffer.end(discard=True)
+        for connection, topics in parts:
+            try:
+                connection.remove(self, topics)
+            except Exception:
+                _log.exception("error while closing subscription %d", self.id)
+        self._finish()
+
+    def reconnect(self) -> None:
+        """Force the connection(s) of this subscription to reconnect (and resubscribe)."""
+        for connection, _topics in list(self._parts):
+            connection.reconnect()
+
+    def get(self, timeout: float | None = None) -> DataEvent[T]:
+        """Take the next buffered event (only without a handler).
+
+        Raises:
+            BybitTimeoutError: nothing arrived within ``timeout`` seconds.
+            ClientClosedError: the subscription has ended and nothing is buffered.
+        """
+        if self._buffer is None:
+            raise RuntimeError("this subscription has a handler; events go to the handler, not to get()")
+        return self._buffer.get(timeout)  # type: ignore[no-any-return]
+
+    def __iter__(self) -> Iterator[DataEvent[T]]:
+        """Yield buffered events until the subscription ends."""
+        if self._buffer is None:
+            raise RuntimeError("this subscription has a handler; it cannot be iterated")
+        buffer = self._buffer
+        while True:
+            try:
+                yield buffer.get(None)
+            except ClientClosedError:
+                return
+
+    def __enter__(self) -> Subscription[T]:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def on_connection_lost(self, fn: F) -> F:
+        """Call ``fn()`` when the connection drops (a reconnect follows unless it is given up)."""
+        self._lost.append(fn)
+        return fn
+
+    def on_connection_restored(self, fn: F) -> F:
+        """Call ``fn(downtime: timedelta)`` once the connection is back and resubscribed."""
+        self._restored.append(fn)
+        return fn
+
+    def on_connection_closed(self, fn: F) -> F:
+        """Call ``fn()`` when the subscription ends for good: closed, or its connection given up."""
+        self._closed_callbacks.append(fn)
+        return fn
+
+    def on_exception(self, fn: F) -> F:
+        """Call ``fn(exc)`` when a handler raises or a frame of this subscription cannot be parsed."""
+        self._exception.append(fn)
+        return fn
+
+    def __repr__(self) -> str:
+        state = "active" if self.is_active else "closed"
+        return f"<Subscription {self.id} {state} topics={list(self.topics)!r}>"
+
+    # ----------------------------------------------------------------------------- engine side
+    def _deliver(self, kind: str, event: Any) -> None:
+        """Called on the reader thread for each parsed frame routed here."""
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            self._mailbox.put(handler, event)
+        elif self._buffer is not None:
+            self._buffer.put(event)
+
+    def _report(self, exc: BaseException) -> None:
+        """Report a problem found off the worker pool (e.g. a frame that did not parse)."""
+        self._mailbox.put(self._call_exception_callbacks, exc, counted=False)
+
+    def _handler_failed(self, exc: BaseException) -> None:
+        _log.error("handler of subscription %d %s raised", self.id, list(self.topics), exc_info=exc)
+        self._call_exception_callbacks(exc)
+
+    def _call_exception_callbacks(self, exc: BaseException) -> None:
+        for fn in list(self._exception):
+            try:
+                fn(exc)
+            except Exception:
+                _log.exception("on_exception callback of subscription %d raised", self.id)
+
+    def _notify_lost(self) -> None:
+        for fn in list(self._lost):
+            self._mailbox.put(_call0, fn, counted=False)
+
+    def _notify_restored(self, downtime: timedelta) -> None:
+        for fn in list(self._restored):
+            self._mailbox.put(_Call1(fn), downtime, counted=False)
+
+    def _end(self, error: BaseException | None) -> None:
+        """The connection was given up for good (or a resubscribe was rejected): end, keep the buffer."""
+        with self._lock:
+            if self._closed or self._ended:
+                return
+            self._ended = True
+            self._final_error = error
+            parts = list(self._parts)
+        for connection, topics in parts:
+            connection.forget(self, topics)
+        if error is not None:
+            self._report(error)
+        if self._buffer is not None:
+            self._buffer.end(discard=False)
+        self._finish()
+
+    def _finish(self) -> None:
+        for fn in list(self._closed_callbacks):
+            self._mailbox.put(_call0, fn, counted=False)
+        self._mailbox.put(_close_mailbox, self._mailbox, counted=False)
+
+
+
+def _call0(fn: Callable[[], object]) -> None:
+    fn()
+
+
+class _Call1:
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[Any], object]) -> None:
+        self.fn = fn
+
+    def __call__(self, argument: Any) -> None:
+        self.fn(argument)
+
+
+def _close_mailbox(mailbox: Mailbox) -> None:
+    mailbox.close()

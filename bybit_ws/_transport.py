@@ -1,0 +1,203 @@
+"""One websocket connection and its reader thread. Moves text frames; knows nothing of Bybit.
+
+websocket-client does the handshake and the framing; this module only feeds its frame parser from
+large buffered socket reads (plain ``recv`` makes about three small reads per frame, each handing the
+GIL over) and runs the reader loop on a named thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import websocket
+from websocket._abnf import ABNF, frame_buffer
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Transport", "TransportOptions"]
+
+_READ_SIZE = 256 * 1024
+_CLOSE_GRACE = 1.0
+
+
+class TransportOptions:
+    """Connection options passed through to websocket-client."""
+
+    __slots__ = ("connect_timeout", "proxy", "send_timeout", "sslopt")
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 10.0,
+        send_timeout: float = 10.0,
+        sslopt: Mapping[str, Any] | None = None,
+        proxy: Mapping[str, Any] | str | None = None,
+    ) -> None:
+        self.connect_timeout = connect_timeout
+        self.send_timeout = send_timeout
+        self.sslopt = dict(sslopt) if sslopt else None
+        self.proxy = proxy
+
+    def connect_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for ``WebSocket.connect``: proxy settings."""
+        proxy = self.proxy
+        if proxy is None:
+            return {}
+        if isinstance(proxy, str):
+            return _parse_proxy_url(proxy)
+        return dict(proxy)
+
+
+def _parse_proxy_url(url: str) -> dict[str, Any]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ValueError(f"not a proxy URL: {url!r}")
+    scheme = parts.scheme or "http"
+    kwargs: dict[str, Any] = {
+        "http_proxy_host": parts.hostname,
+        "http_proxy_port": parts.port or (1080 if scheme.startswith("socks") else 8080),
+        "proxy_type": scheme,
+    }
+    if parts.username:
+        kwargs["http_proxy_auth"] = (parts.username, parts.password or "")
+    return kwargs
+
+
+class Transport:
+    """A connected websocket plus the thread that reads it.
+
+    ``on_text(text)`` is called on the reader thread for each text frame; ``on_closed(error)`` exactly
+    once when the reader ends (``error`` is ``None`` after a clean close or a local ``close()``).
+    """
+
+    def __init__(self, ws: websocket.WebSocket, name: str) -> None:
+        self._ws = ws
+        self._name = name
+        self._sock: socket.socket = ws.sock
+        self._buffer = b""
+        self._pos = 0
+        self._closing = threading.Event()
+        self._thread: threading.Thread | None = None
+        ws.frame_buffer = frame_buffer(self._recv, True)
+
+    @classmethod
+    def connect(cls, url: str, options: TransportOptions, name: str) -> Transport:
+        """Open a websocket to ``url``. Raises websocket-client's or the socket's exceptions."""
+        sslopt = options.sslopt
+        ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
+        ws.connect(url, timeout=options.connect_timeout, **options.connect_kwargs())
+        ws.settimeout(options.send_timeout)
+        return cls(ws, name)
+
+    # ------------------------------------------------------------------------------ reading
+    def _recv(self, size: int) -> bytes:
+        """Serve websocket-client's frame parser from large buffered reads (reader thread only)."""
+        pos = self._pos
+        buffer = self._buffer
+        if pos >= len(buffer):
+            while True:
+                try:
+                    data = self._sock.recv(_READ_SIZE)
+                except TimeoutError:
+                    if self._closing.is_set():
+                        raise websocket.WebSocketConnectionClosedException("closed locally") from None
+                    continue
+                break
+            if not data:
+                raise websocket.WebSocketConnectionClosedException("the server closed the connection")
+            if len(data) <= size:
+                self._buffer = b""
+                self._pos = 0
+                return data
+            self._buffer = buffer = data
+            pos = 0
+        end = pos + size
+        self._pos = end
+        return buffer[pos:end]
+
+    def start(self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]) -> None:
+        """Start the reader thread."""
+        thread = threading.Thread(
+            target=self._read_loop, args=(on_text, on_closed), name=f"bybit-ws-reader-{self._name}", daemon=True
+        )
+        self._thread = thread
+        thread.start()
+
+    def _read_loop(self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]) -> None:
+        error: BaseException | None = None
+        recv = self._ws.recv_data_frame
+        text_op = ABNF.OPCODE_TEXT
+        binary_op = ABNF.OPCODE_BINARY
+        close_op = ABNF.OPCODE_CLOSE
+        try:
+            while True:
+                opcode, frame = recv(True)
+                if opcode == text_op or opcode == binary_op:
+                    data = frame.data
+                    try:
+                        text = data.decode("utf-8") if isinstance(data, bytes) else data
+                    except UnicodeDecodeError:
+                        text = data.decode("utf-8", "replace")
+                    on_text(text)
+                elif opcode == close_op:
+                    if not self._closing.is_set():
+                        error = ConnectionResetError(f"the server closed the connection ({_close_reason(frame)})")
+                    break
+        except Exception as exc:
+            if not self._closing.is_set():
+                error = exc
+        finally:
+            self._closing.set()
+            try:
+                on_closed(error)
+            except Exception:
+                _log.exception("on_closed callback failed")
+
+    # ------------------------------------------------------------------------------ writing
+    def send(self, text: str) -> None:
+        """Send one text frame (thread-safe). Raises on a dead socket."""
+        self._ws.send(text)
+
+    @property
+    def is_open(self) -> bool:
+        """True until the reader has ended or ``close()`` was called."""
+        return not self._closing.is_set()
+
+    def close(self, timeout: float = _CLOSE_GRACE) -> None:
+        """Close the websocket and join the reader (unless called from it). Idempotent."""
+        already = self._closing.is_set()
+        self._closing.set()
+        thread = self._thread
+        if not already:
+            try:
+                self._ws.send_close()
+            except Exception:
+                pass
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                self.abort()
+                thread.join(timeout)
+        self._ws.shutdown()
+
+    def abort(self) -> None:
+        """Unblock the reader at once (socket shutdown); the reader then ends with an error."""
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def _close_reason(frame: Any) -> str:
+    data = getattr(frame, "data", b"") or b""
+    if len(data) >= 2:
+        code = int.from_bytes(data[:2], "big")
+        reason = data[2:].decode("utf-8", "replace")
+        return f"code {code}{': ' + reason if reason else ''}"
+    return "no status"

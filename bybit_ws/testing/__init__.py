@@ -1,0 +1,18 @@
+"""Offline testing tools: `FakeBybit`, a local websocket server speaking Bybit's v2, v3 and v5 dialects.
+
+Needs the ``websockets`` package (``pip install bybit_ws[testing]``); the client library itself never
+imports this package.
+
+    from bybit_ws.testing import FakeBybit, sign
+
+    with FakeBybit("inverse", api_key="key", api_secret="secret") as fake:
+        client = BybitSocketClient(api_key="key", api_secret="secret", urls=fake.urls)
+        sub = client.inverse.subscribe_to_trade_updates("BTCUSD", handler)
+        fake.wait_for_subscribers("trade.BTCUSD")
+        fake.publish("trade.BTCUSD", [{"symbol": "BTCUSD", ...}])
+"""
+
+from bybit_ws.testing._fake import FakeBybit
+from bybit_ws.testing._protocol import Dialect, sign
+
+__all__ = ["Dialect", "FakeBybit", "sign"]

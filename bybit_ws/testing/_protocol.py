@@ -1,0 +1,320 @@
+"""Reply shapes of Bybit's websocket endpoints, as the fake exchange speaks them.
+
+One `Endpoint` per URL path. An endpoint only *builds* frames and makes pure decisions (which topics
+need auth, which requests are refused); all state and I/O live in `_fake.py`. The shapes follow the
+frames in the project's fixtures (``shared/fixtures/frames``) key for key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections.abc import Sequence
+from typing import Any, Literal
+
+__all__ = [
+    "AUTH_MESSAGES",
+    "DEFAULT_REJECT_MESSAGE",
+    "INVALID_ARGS",
+    "INVALID_OP",
+    "NOT_AUTHORIZED",
+    "Dialect",
+    "Endpoint",
+    "endpoints_for",
+    "sign",
+]
+
+Dialect = Literal["inverse", "contract", "v5"]
+AuthFailure = Literal["args", "expired", "key", "signature"]
+
+INVALID_OP = "error:invalid op"
+INVALID_ARGS = "error:invalid args"
+NOT_AUTHORIZED = "Request not authorized"
+DEFAULT_REJECT_MESSAGE = "error:rejected by FakeBybit"
+SPOT_MAX_ARGS = 10
+INVERSE_PRIVATE_TOPICS = frozenset({"position", "execution", "order", "stop_order", "wallet"})
+
+#: Auth failure texts: v2 ("inverse") uses Bybit's ``error:`` strings, v3/v5 the gateway's style
+#: (``Params Error`` is the only failure text observed there).
+AUTH_MESSAGES: dict[str, dict[AuthFailure, str]] = {
+    "v2": {
+        "args": "error:invalid args",
+        "expired": "error:request expired",
+        "key": "error:invalid api_key",
+        "signature": "error:signature verification failed",
+    },
+    "v3": {
+        "args": "Params Error",
+        "expired": "Params Error: request expired",
+        "key": "Invalid api_key",
+        "signature": "Signature verification failed",
+    },
+}
+
+
+def sign(secret: str, expires_ms: int) -> str:
+    """Bybit's websocket auth signature: lowercase hex HMAC-SHA256(secret, ``"GET/realtime" + expires``)."""
+    return hmac.new(secret.encode(), f"GET/realtime{expires_ms}".encode(), hashlib.sha256).hexdigest()
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def check_auth(args: object, api_key: str | None, api_secret: str | None) -> AuthFailure | None:
+    """Validate ``[api_key, expires_ms, signature]``; return why it fails, or None when it passes."""
+    if not isinstance(args, list) or len(args) != 3:
+        return "args"
+    key, expires, signature = args
+    if isinstance(expires, str) and expires.isdigit():
+        expires = int(expires)
+    if not isinstance(key, str) or not isinstance(signature, str):
+        return "args"
+    if not isinstance(expires, int) or isinstance(expires, bool):
+        return "args"
+    if expires < now_ms():
+        return "expired"
+    if api_key is None or api_secret is None or not hmac.compare_digest(key, api_key):
+        return "key"
+    if not hmac.compare_digest(signature.lower(), sign(api_secret, expires)):
+        return "signature"
+    return None
+
+
+def _echo_req_id(req_id: object) -> object:
+    return "" if req_id is None else req_id
+
+
+class Endpoint:
+    """Behaviour of one URL path. Subclasses override the frame builders that differ."""
+
+    auth_allowed = False  # does this path accept op "auth"?
+    auth_style = "v3"  # key into AUTH_MESSAGES
+
+    def __init__(self, key: str, path: str) -> None:
+        self.key = key  # the client's `urls` key, e.g. "v5.spot"
+        self.path = path
+
+    # -- decisions -------------------------------------------------------------------------------
+
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        """A reason to refuse the whole subscribe request before looking at current subscriptions."""
+        return None
+
+    def rejects_duplicates(self) -> bool:
+        """Whether subscribing to a topic the connection already has is an error."""
+        return False
+
+    #: With duplicates refused: True = the other topics of the request still succeed (option).
+    partial_subscribe = False
+
+    def default_reject_message(self, op: str) -> str:
+        return DEFAULT_REJECT_MESSAGE
+
+    def auth_message(self, reason: AuthFailure) -> str:
+        return AUTH_MESSAGES[self.auth_style][reason]
+
+    # -- frames ----------------------------------------------------------------------------------
+
+    def command_reply(
+        self, conn_id: str, op: str, req_id: object, args: object, *, success: bool, ret_msg: str
+    ) -> dict[str, Any]:
+        """Reply to subscribe/unsubscribe (and the failure reply to anything else)."""
+        return {
+            "success": success,
+            "ret_msg": ret_msg,
+            "conn_id": conn_id,
+            "req_id": _echo_req_id(req_id),
+            "op": op,
+        }
+
+    def subscription_reply(
+        self,
+        conn_id: str,
+        op: str,
+        req_id: object,
+        args: object,
+        ok: Sequence[str],
+        failed: Sequence[str],
+        ret_msg: str | None,
+    ) -> dict[str, Any]:
+        """Reply to subscribe/unsubscribe: `ok` and `failed` topics, or `ret_msg` if all of it failed."""
+        if ret_msg is None and not failed:
+            return self.command_reply(conn_id, op, req_id, args, success=True, ret_msg=self.ok_message(op))
+        return self.command_reply(conn_id, op, req_id, args, success=False, ret_msg=ret_msg or "")
+
+    def ok_message(self, op: str) -> str:
+        return ""
+
+    def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
+        return {
+            "success": True,
+            "ret_msg": "pong",
+            "conn_id": conn_id,
+            "req_id": _echo_req_id(req_id),
+            "op": "ping",
+        }
+
+    def auth_reply(
+        self, conn_id: str, req_id: object, args: object, *, success: bool, ret_msg: str
+    ) -> dict[str, Any]:
+        reply: dict[str, Any] = {"success": success, "ret_msg": ret_msg, "op": "auth", "conn_id": conn_id}
+        if req_id is not None:
+            reply["req_id"] = req_id
+        return reply
+
+    def decode_error(self, conn_id: str, detail: str) -> dict[str, Any]:
+        return {
+            "success": False,
+            "ret_msg": f"Failed to decode incoming data: {detail}",
+            "conn_id": conn_id,
+            "req_id": "",
+            "op": "",
+        }
+
+
+class InverseEndpoint(Endpoint):
+    """v2 inverse ``/realtime``: replies echo the request as ``request: {op, args}``; no req_id."""
+
+    auth_allowed = True
+    auth_style = "v2"
+
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        if authenticated:
+            return None
+        for arg in args:
+            name = arg.split(".", 1)[0]
+            if name in INVERSE_PRIVATE_TOPICS:
+                return f"error:topic:{name} needs auth first"
+        return None
+
+    def command_reply(
+        self, conn_id: str, op: str, req_id: object, args: object, *, success: bool, ret_msg: str
+    ) -> dict[str, Any]:
+        return {
+            "success": success,
+            "ret_msg": ret_msg,
+            "conn_id": conn_id,
+            "request": {"op": op, "args": args},
+        }
+
+    def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
+        return {
+            "success": True,
+            "ret_msg": "pong",
+            "conn_id": conn_id,
+            "request": {"op": "ping", "args": None},
+        }
+
+    def auth_reply(
+        self, conn_id: str, req_id: object, args: object, *, success: bool, ret_msg: str
+    ) -> dict[str, Any]:
+        # Bybit echoed auth args as strings (expires included) [obs pybit#37].
+        echo = [str(a) for a in args] if isinstance(args, list) else args
+        return self.command_reply(conn_id, "auth", None, echo, success=success, ret_msg=ret_msg)
+
+    def decode_error(self, conn_id: str, detail: str) -> dict[str, Any]:
+        return self.command_reply(
+            conn_id, "", None, None, success=False, ret_msg=f"error:failed to decode incoming data: {detail}"
+        )
+
+
+class PrivateEndpoint(Endpoint):
+    """v3 ``/contract/private/v3`` and v5 ``/v5/private``: auth first, then any topic."""
+
+    auth_allowed = True
+
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        return None if authenticated else NOT_AUTHORIZED
+
+    def default_reject_message(self, op: str) -> str:
+        return "Params Error" if op == "auth" else DEFAULT_REJECT_MESSAGE
+
+
+class V5PrivateEndpoint(PrivateEndpoint):
+    """``/v5/private``: ``{success, ret_msg, op, conn_id}`` (req_id only when sent); pong ``op: "pong"``."""
+
+    def command_reply(
+        self, conn_id: str, op: str, req_id: object, args: object, *, success: bool, ret_msg: str
+    ) -> dict[str, Any]:
+        reply: dict[str, Any] = {"success": success, "ret_msg": ret_msg, "op": op, "conn_id": conn_id}
+        if req_id is not None:
+            reply["req_id"] = req_id
+        return reply
+
+    def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
+        return {"req_id": _echo_req_id(req_id), "op": "pong", "args": [str(now_ms())], "conn_id": conn_id}
+
+
+class V5PublicEndpoint(Endpoint):
+    """``/v5/public/linear`` and ``/v5/public/inverse``; also the base of spot and option."""
+
+    def rejects_duplicates(self) -> bool:
+        return True
+
+
+class V5SpotEndpoint(V5PublicEndpoint):
+    """``/v5/public/spot``: ``ret_msg`` is the op on success; pong has no req_id; at most 10 args."""
+
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        if len(args) > SPOT_MAX_ARGS:
+            return f"error:args size {len(args)} exceeds the limit of {SPOT_MAX_ARGS} per request"
+        return None
+
+    def ok_message(self, op: str) -> str:
+        return op
+
+    def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
+        return {"success": True, "ret_msg": "pong", "conn_id": conn_id, "op": "ping"}
+
+
+class V5OptionEndpoint(V5PublicEndpoint):
+    """``/v5/public/option``: ``COMMAND_RESP`` with success/fail topic lists; pong ``{args, op: "pong"}``."""
+
+    partial_subscribe = True
+
+    def subscription_reply(
+        self,
+        conn_id: str,
+        op: str,
+        req_id: object,
+        args: object,
+        ok: Sequence[str],
+        failed: Sequence[str],
+        ret_msg: str | None,
+    ) -> dict[str, Any]:
+        if ret_msg is not None:  # the whole request failed
+            ok = []
+            failed = [a for a in args if isinstance(a, str)] if isinstance(args, list) else []
+        reply: dict[str, Any] = {
+            "success": not failed,
+            "conn_id": conn_id,
+            "data": {"failTopics": list(failed), "successTopics": list(ok)},
+            "type": "COMMAND_RESP",
+        }
+        if ret_msg is not None:
+            reply["ret_msg"] = ret_msg
+        if req_id is not None:
+            reply["req_id"] = req_id
+        return reply
+
+    def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
+        return {"args": [str(now_ms())], "op": "pong"}
+
+
+def endpoints_for(dialect: Dialect) -> list[Endpoint]:
+    """The endpoints a fake exchange of this dialect serves, in `urls` order."""
+    if dialect == "inverse":
+        return [InverseEndpoint("inverse", "/realtime")]
+    if dialect == "contract":
+        return [PrivateEndpoint("contract", "/contract/private/v3")]
+    if dialect == "v5":
+        return [
+            V5PublicEndpoint("v5.linear", "/v5/public/linear"),
+            V5PublicEndpoint("v5.inverse", "/v5/public/inverse"),
+            V5SpotEndpoint("v5.spot", "/v5/public/spot"),
+            V5OptionEndpoint("v5.option", "/v5/public/option"),
+            V5PrivateEndpoint("v5.private", "/v5/private"),
+        ]
+    raise ValueError(f"unknown dialect {dialect!r}; expected 'inverse', 'contract' or 'v5'")

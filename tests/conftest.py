@@ -1,0 +1,67 @@
+"""Shared fixtures: the fake exchange, clients that are always closed, and a thread-leak guard."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bybit_ws import BybitSocketClient
+from bybit_ws.testing import FakeBybit
+
+from .support import API_KEY, API_SECRET
+
+def _library_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name.startswith(("bybit-ws", "bybit-fake"))}
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_behind() -> Iterator[None]:
+    """Every test must end with no library or fake-exchange thread alive."""
+    before = _library_threads()
+    yield
+    deadline = time.monotonic() + 5.0
+    tick = threading.Event()
+    while _library_threads() - before and time.monotonic() < deadline:
+        tick.wait(0.01)
+    left = sorted(t.name for t in _library_threads() - before)
+    assert not left, f"threads left behind: {left}"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeBybit]:
+    with FakeBybit("inverse", api_key=API_KEY, api_secret=API_SECRET) as server:
+        yield server
+
+
+ClientFactory = Callable[..., BybitSocketClient]
+
+
+@pytest.fixture
+def make_client(fake: FakeBybit) -> Iterator[ClientFactory]:
+    """Make clients pointed at ``fake`` with short test intervals; all are closed at teardown."""
+    clients: list[BybitSocketClient] = []
+
+    def make(**kwargs: Any) -> BybitSocketClient:
+        options: dict[str, Any] = {
+            "urls": fake.urls,
+            "ping_interval": 5.0,
+            "pong_timeout": 5.0,
+            "request_timeout": 2.0,
+        }
+        options.update(kwargs)
+        client = BybitSocketClient(**options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def client(make_client: ClientFactory) -> BybitSocketClient:
+    return make_client()
