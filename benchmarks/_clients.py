@@ -31,6 +31,7 @@ class RunResult:
 
     frames: int
     seconds: float
+    dropped: int = 0  # bybit_ws: events its backlog policy dropped (sub.stats.dropped)
 
     @property
     def rate(self) -> float:
@@ -72,7 +73,8 @@ class Counter:
 
 
 # -- (a) raw websocket-client ---------------------------------------------------------------------
-def _raw_connect(url: str, topics: Sequence[str]) -> websocket.WebSocket:
+def _raw_connect(url: str, topics: Sequence[str]) -> Any:
+    """A websocket-client ``WebSocket`` (typed ``Any``: its ``recv`` and ``shutdown`` are loosely typed)."""
     ws = websocket.create_connection(url, skip_utf8_validation=True, timeout=30)
     ws.send(json.dumps({"op": "subscribe", "args": list(topics)}))
     return ws
@@ -178,8 +180,10 @@ def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, worke
     counter = Counter(frames)
     client = client_cls(urls={"inverse": url}, workers=workers)
     try:
-        subscribe_workload(client, workload, counter.hit)
-        return counter.wait(max_seconds, timeout=30)
+        subs = subscribe_workload(client, workload, counter.hit)
+        result = counter.wait(max_seconds, timeout=30)
+        result.dropped = sum(sub.stats.dropped for sub in subs)
+        return result
     finally:
         close_client(client)
 

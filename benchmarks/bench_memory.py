@@ -119,7 +119,7 @@ def child_naive(url: str, frames: int, handler_s: float, timeout: float) -> dict
         nonlocal received, connections
         while not stop.is_set() and received < frames:
             try:
-                ws = websocket.create_connection(url, skip_utf8_validation=True, timeout=30)
+                ws: Any = websocket.create_connection(url, skip_utf8_validation=True, timeout=30)
             except (OSError, websocket.WebSocketException):
                 time.sleep(0.05)
                 continue

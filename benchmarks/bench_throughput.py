@@ -12,9 +12,11 @@ it got.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import _clients
 from _clients import RunResult
@@ -70,15 +72,17 @@ def main() -> None:
             )
     if {"pybit", "pybit+flag"} & set(wanted):
         python, reason = _clients.ensure_pybit()
+
+        def pybit_run(python: Path, url: str, workload: str, *, skip_utf8: bool) -> RunResult:
+            return _clients.run_pybit(python, url, workload, args.frames, args.max_seconds, skip_utf8)
+
         for name, flag in (("pybit", False), ("pybit+flag", True)):
             if name not in wanted:
                 continue
             if python is None:
                 skipped[name] = f"not available ({reason})"
                 continue
-            runners[name] = lambda url, w, py=python, f=flag: _clients.run_pybit(
-                py, url, w, args.frames, args.max_seconds, f
-            )
+            runners[name] = functools.partial(pybit_run, python, skip_utf8=flag)
     for name, reason in skipped.items():
         print(f"{name}: {reason}")
 
@@ -128,10 +132,13 @@ def report(
         if not runs:
             continue
         rates = [r.rate for r in runs]
-        ratio = f"{medians[name] / base:.2f}" if base else "-"
+        versus = f"{medians[name] / base:.2f}" if base else "-"
         counted = int(_clients.median([r.frames for r in runs]))
         spread = f"{min(rates):9,.0f} {max(rates):9,.0f}"
-        print(f"{LABELS[name]:58} {medians[name]:11,.0f} {spread} {ratio:>7} {counted:>10}")
+        print(f"{LABELS[name]:58} {medians[name]:11,.0f} {spread} {versus:>7} {counted:>10}")
+        dropped = sum(r.dropped for r in runs)
+        if dropped:
+            print(f"  note: {name} dropped {dropped} events in {len(runs)} runs (backlog full)")
     for ours, theirs, goal in TARGETS:
         if theirs not in medians:
             continue

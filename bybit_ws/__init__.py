@@ -40,6 +40,7 @@ __all__ = [
     "FrameError",
     "KlineInterval",
     "Subscription",
+    "SubscriptionError",
     "SubscriptionStats",
     "__version__",
 ]

@@ -10,19 +10,17 @@ import time
 import weakref
 from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._connection import Backoff, Connection, ConnectionConfig, Credentials, _Retired
+from ._contract import ContractDialect, ContractStreams
 from ._dialect import Dialect
 from ._dispatch import Dispatcher
-from ._errors import AuthenticationError, BybitConnectionError, ClientClosedError
-from ._inverse import InverseStreams
+from ._errors import AuthenticationError, BybitConnectionError, BybitTimeoutError, ClientClosedError
+from ._inverse import InverseDialect, InverseStreams
 from ._subscriptions import Subscription
 from ._transport import TransportOptions
-
-if TYPE_CHECKING:
-    from ._contract import ContractStreams
-    from ._v5 import V5Streams
+from ._v5 import V5Streams
 
 _log = logging.getLogger(__name__)
 
@@ -99,7 +97,7 @@ class BybitSocketClient:
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
             ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``), e.g. to point at ``FakeBybit``.
         workers: size of the callback worker pool.
-        ping_interval, pong_timeout: heartbeat; a pong missing for ``pong_timeout`` s marks the connection dead.
+        ping_interval, pong_timeout: heartbeat; no pong for ``pong_timeout`` s marks the connection dead.
         reconnect: reconnect, re-authenticate and resubscribe after a drop (else give up on the first drop).
         request_timeout: how long subscribe/auth calls wait for the server's reply.
         keep_original_data: put the raw frame text in ``DataEvent.original_data``.
@@ -183,22 +181,12 @@ class BybitSocketClient:
         self._failure: BaseException | None = None
         self._finalizer = weakref.finalize(self, self._res.close)
         _live_clients.add(self)
-        #: Inverse Perpetual v2 streams.
-        self.inverse = InverseStreams(self, _dialect("inverse"))
-
-    @property
-    def contract(self) -> ContractStreams:
-        """Derivatives v3 contract private streams."""
-        from ._contract import ContractStreams
-
-        return ContractStreams(self, _dialect("contract"))
-
-    @property
-    def v5(self) -> V5Streams:
-        """v5 streams: the API live Bybit serves today."""
-        from ._v5 import V5Streams
-
-        return V5Streams(self)
+        #: Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``).
+        self.inverse = InverseStreams(self, _INVERSE)
+        #: Derivatives v3 contract private streams (Bybit.Net ``ContractApi``).
+        self.contract = ContractStreams(self, _CONTRACT)
+        #: v5 streams: the API live Bybit serves today.
+        self.v5 = V5Streams(self)
 
     @property
     def urls(self) -> Mapping[str, str]:
@@ -254,7 +242,13 @@ class BybitSocketClient:
         return sub
 
     def _place(
-        self, endpoint: str, url: str, dialect: Dialect, topics: list[str], sub: Subscription[Any], private: bool
+        self,
+        endpoint: str,
+        url: str,
+        dialect: Dialect,
+        topics: list[str],
+        sub: Subscription[Any],
+        private: bool,
     ) -> list[tuple[Connection, tuple[str, ...]]]:
         """Choose connections for ``topics`` (respecting per-connection limits) and register ``sub``."""
         group = self._res.connections.setdefault(endpoint, [])
@@ -262,13 +256,13 @@ class BybitSocketClient:
         limit = dialect.max_chars_per_connection
         remaining = list(topics)
         plan: list[tuple[Connection | None, list[str]]] = []
-        for connection in group:
+        for existing in group:
             if not remaining:
                 break
-            room = None if limit is None else limit - connection.char_count
+            room = None if limit is None else limit - existing.char_count
             taken = _take(remaining, room)
             if taken:
-                plan.append((connection, taken))
+                plan.append((existing, taken))
                 remaining = remaining[len(taken) :]
         while remaining:
             taken = _take(remaining, limit) or remaining[:1]
@@ -276,25 +270,28 @@ class BybitSocketClient:
             remaining = remaining[len(taken) :]
         parts: list[tuple[Connection, tuple[str, ...]]] = []
         try:
-            for connection, part in plan:
-                if connection is None:
-                    connection = Connection(
-                        url=url,
-                        dialect=dialect,
-                        config=self._config,
-                        credentials=self._credentials,
-                        on_finished=_weak_finished(self),
-                    )
-                    group.append(connection)
+            for planned, part in plan:
+                connection = planned or self._new_connection(group, url, dialect)
                 connection.register(sub, part, private)
                 parts.append((connection, tuple(part)))
                 sub._parts.append((connection, tuple(part)))
         except _Retired:
-            for connection, part in parts:
-                connection.forget(sub, part)
+            for registered, topics_part in parts:
+                registered.forget(sub, topics_part)
             sub._parts.clear()
             raise
         return parts
+
+    def _new_connection(self, group: list[Connection], url: str, dialect: Dialect) -> Connection:
+        connection = Connection(
+            url=url,
+            dialect=dialect,
+            config=self._config,
+            credentials=self._credentials,
+            on_finished=_weak_finished(self),
+        )
+        group.append(connection)
+        return connection
 
     def _connection_finished(self, connection: Connection, error: BaseException | None) -> None:
         with self._res.lock:
@@ -328,10 +325,10 @@ class BybitSocketClient:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            while not self._done.wait(0.25 if deadline is None else min(0.25, max(0.0, deadline - time.monotonic()))):
+            while not self._done.wait(
+                0.25 if deadline is None else min(0.25, max(0.0, deadline - time.monotonic()))
+            ):
                 if deadline is not None and time.monotonic() >= deadline:
-                    from ._errors import BybitTimeoutError
-
                     raise BybitTimeoutError(f"client still running after {timeout} s")
         except KeyboardInterrupt:
             self.close()
@@ -379,19 +376,5 @@ def _weak_finished(client: BybitSocketClient) -> Callable[[Connection, BaseExcep
     return finished
 
 
-_DIALECTS: dict[str, Dialect] = {}
-
-
-def _dialect(name: str) -> Dialect:
-    if name not in _DIALECTS:
-        if name == "inverse":
-            from ._inverse import InverseDialect
-
-            _DIALECTS[name] = InverseDialect()
-        elif name == "contract":
-            from ._contract import ContractDialect
-
-            _DIALECTS[name] = ContractDialect()
-        else:
-            raise KeyError(name)
-    return _DIALECTS[name]
+_INVERSE = InverseDialect()
+_CONTRACT = ContractDialect()

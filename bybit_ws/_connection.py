@@ -11,6 +11,7 @@ The registry of subscriptions lives here and is the source of truth: a reconnect
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import logging
@@ -228,7 +229,9 @@ class Connection:
                 )
                 self._thread.start()
 
-    def wait_subscribed(self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float) -> None:
+    def wait_subscribed(
+        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+    ) -> None:
         """Block until the server has confirmed every one of ``topics``; unregister ``sub`` on failure.
 
         Raises:
@@ -242,7 +245,9 @@ class Connection:
             self.remove(sub, topics, unsubscribe_timeout=1.0)
             raise
 
-    def remove(self, sub: Subscription[Any], topics: Sequence[str], unsubscribe_timeout: float | None = None) -> None:
+    def remove(
+        self, sub: Subscription[Any], topics: Sequence[str], unsubscribe_timeout: float | None = None
+    ) -> None:
         """Unregister ``sub``; unsubscribe topics nobody else uses; close when nothing is left."""
         with self._cond:
             leaving = self._unregister(sub, topics)
@@ -421,7 +426,7 @@ class Connection:
     def _wait_ready(self, deadline: float, started_failures: int) -> int:
         """Block until the socket is up and resubscribed; return its generation (lock held)."""
         while True:
-            if self._stop.is_set() or self._retired and not self._subs:
+            if self._stop.is_set() or (self._retired and not self._subs):
                 raise ClientClosedError("the connection is closed")
             if self._given_up is not None:
                 raise BybitConnectionError(f"connection to {self.url} was given up: {self._given_up}")
@@ -434,7 +439,9 @@ class Connection:
                 raise BybitTimeoutError(f"not connected to {self.url} in time")
             self._cond.wait(remaining)
 
-    def _await_subscribed(self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float) -> None:
+    def _await_subscribed(
+        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+    ) -> None:
         with self._cond:
             failures = self._connect_failures
         while True:
@@ -484,7 +491,9 @@ class Connection:
             with self._cond:
                 if gen != self._gen:
                     raise _ConnectionLost("the connection was lost")
-                failed = set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
+                failed = (
+                    set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
+                )
                 for topic in batch:
                     if topic not in failed:
                         if self._status.get(topic) == _PENDING:
@@ -494,7 +503,9 @@ class Connection:
                     message = reply.ret_msg or "subscription rejected"
                     _log.warning("%s: subscribe %s rejected: %s", self.name, topic, message)
                     self._status[topic] = SubscriptionError(
-                        f"subscribe {topic} rejected: {message}", op="subscribe", ret_msg=reply.ret_msg,
+                        f"subscribe {topic} rejected: {message}",
+                        op="subscribe",
+                        ret_msg=reply.ret_msg,
                         req_id=reply.req_id,
                     )
                 self._cond.notify_all()
@@ -526,14 +537,17 @@ class Connection:
         credentials = self._credentials
         if credentials is None:
             raise AuthenticationError(
-                "this topic needs API credentials: pass api_key/api_secret or set BYBIT_API_KEY/BYBIT_API_SECRET",
+                "this topic needs API credentials: pass api_key/api_secret "
+                "or set BYBIT_API_KEY/BYBIT_API_SECRET",
                 op="auth",
             )
         reply = self._request("auth", credentials.auth_args(), deadline, gen)
         if not reply.success:
             _log.warning("%s: authentication rejected: %s", self.name, reply.ret_msg)
             raise AuthenticationError(
-                f"authentication rejected: {reply.ret_msg or 'no reason given'}", op="auth", ret_msg=reply.ret_msg
+                f"authentication rejected: {reply.ret_msg or 'no reason given'}",
+                op="auth",
+                ret_msg=reply.ret_msg,
             )
         with self._cond:
             if gen == self._gen:
@@ -593,7 +607,9 @@ class Connection:
             _log.debug("%s: ignored frame %.200s", self.name, text)
 
     def _bad_frame(self, text: str, topic: str | None, exc: BaseException) -> None:
-        error = FrameError(f"cannot parse frame{' of ' + topic if topic else ''}: {exc}", topic=topic, text=text)
+        error = FrameError(
+            f"cannot parse frame{' of ' + topic if topic else ''}: {exc}", topic=topic, text=text
+        )
         error.__cause__ = exc
         _log.warning("%s: %s; frame starts %.200r", self.name, error, text)
         if topic is not None:
@@ -659,7 +675,7 @@ class Connection:
                     private = self._private and bool(self._live)
                     for topic in topics:
                         self._status[topic] = _PENDING
-                transport.start(self._on_text, lambda error, g=gen: self._on_closed(g, error))
+                transport.start(self._on_text, functools.partial(self._on_closed, gen))
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     self._restore(gen, topics, private)
@@ -732,7 +748,9 @@ class Connection:
             # confirmed ones (a resubscribe after a reconnect) are ended and told why.
             with self._cond:
                 errors = {t: self._status.get(t) for t in rejected}
-                victims = {sub: errors[t] for t in rejected for sub in self._subs.get(t, ()) if sub in self._live}
+                victims = {
+                    sub: errors[t] for t in rejected for sub in self._subs.get(t, ()) if sub in self._live
+                }
             for sub, error in victims.items():
                 sub._end(error if isinstance(error, BaseException) else None)
 
@@ -746,7 +764,7 @@ class Connection:
         wake = self._wake
         while True:
             wait = next_ping - now
-            pong_deadline = self._pong_deadline
+            pong_deadline: float | None = self._pong_deadline
             if pong_deadline is not None:
                 wait = min(wait, pong_deadline - now)
             stale = config.stale_timeout

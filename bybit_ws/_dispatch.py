@@ -148,7 +148,7 @@ class Mailbox:
         if now - self._last_drop_log >= _DROP_LOG_INTERVAL:
             self._last_drop_log = now
             _log.warning(
-                "subscription %s: handler too slow, backlog full (%d); dropping the oldest events (%d so far)",
+                "subscription %s: handler too slow, backlog full (%d); dropping the oldest (%d so far)",
                 self._name,
                 self._max_backlog,
                 self.dropped,

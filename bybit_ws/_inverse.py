@@ -88,7 +88,7 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
 
 
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
-    _name, interval, symbol = (topic.split(".", 2) + ["", ""])[:3]
+    _name, interval, symbol = [*topic.split(".", 2), "", ""][:3]
     return "data", [_kline({"symbol": symbol, "interval": interval, **item}) for item in frame["data"]]
 
 
@@ -218,7 +218,9 @@ class InverseStreams(Streams):
         topics = _topics(_book_prefix(limit), symbols)
         return self._book(topics, snapshot_handler, update_handler)
 
-    def _book(self, topics: list[str], snapshot: Handler[Any] | None, update: Handler[Any] | None) -> Subscription[Any]:
+    def _book(
+        self, topics: list[str], snapshot: Handler[Any] | None, update: Handler[Any] | None
+    ) -> Subscription[Any]:
         handlers = {"snapshot": snapshot, "delta": update}
         return self._subscribe(self._endpoint, topics, handlers)
 

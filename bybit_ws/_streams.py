@@ -45,8 +45,9 @@ class Streams:
         handlers: Mapping[str, Callable[[Any], object] | None],
         *,
         private: bool = False,
+        dialect: Dialect | None = None,
     ) -> Subscription[Any]:
         for name, fn in handlers.items():
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} handler must be callable, not {type(fn).__name__}")
-        return self._client._subscribe(endpoint, self._dialect, topics, handlers, private=private)
+        return self._client._subscribe(endpoint, dialect or self._dialect, topics, handlers, private=private)

@@ -113,7 +113,7 @@ class Subscription(Generic[T]):
     def __init__(
         self,
         topics: Sequence[str],
-        handlers: Mapping[str, Callable[[Any], object]],
+        handlers: Mapping[str, Callable[[Any], object] | None],
         dispatcher: Dispatcher,
         max_backlog: int,
     ) -> None:
@@ -280,7 +280,6 @@ class Subscription(Generic[T]):
         for fn in list(self._closed_callbacks):
             self._mailbox.put(_call0, fn, counted=False)
         self._mailbox.put(_close_mailbox, self._mailbox, counted=False)
-
 
 
 def _call0(fn: Callable[[], object]) -> None:

@@ -79,7 +79,10 @@ class Transport:
     def __init__(self, ws: websocket.WebSocket, name: str) -> None:
         self._ws = ws
         self._name = name
-        self._sock: socket.socket = ws.sock
+        sock = ws.sock
+        if sock is None:
+            raise ConnectionError("the websocket is not connected")
+        self._sock: socket.socket = sock
         self._buffer = b""
         self._pos = 0
         self._closing = threading.Event()
@@ -91,7 +94,7 @@ class Transport:
         """Open a websocket to ``url``. Raises websocket-client's or the socket's exceptions."""
         sslopt = options.sslopt
         ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
-        ws.connect(url, timeout=options.connect_timeout, **options.connect_kwargs())
+        ws.connect(url, timeout=options.connect_timeout, **options.connect_kwargs())  # type: ignore[no-untyped-call]
         ws.settimeout(options.send_timeout)
         return cls(ws, name)
 
@@ -121,15 +124,22 @@ class Transport:
         self._pos = end
         return buffer[pos:end]
 
-    def start(self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]) -> None:
+    def start(
+        self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]
+    ) -> None:
         """Start the reader thread."""
         thread = threading.Thread(
-            target=self._read_loop, args=(on_text, on_closed), name=f"bybit-ws-reader-{self._name}", daemon=True
+            target=self._read_loop,
+            args=(on_text, on_closed),
+            name=f"bybit-ws-reader-{self._name}",
+            daemon=True,
         )
         self._thread = thread
         thread.start()
 
-    def _read_loop(self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]) -> None:
+    def _read_loop(
+        self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]
+    ) -> None:
         error: BaseException | None = None
         recv = self._ws.recv_data_frame
         text_op = ABNF.OPCODE_TEXT
@@ -138,7 +148,7 @@ class Transport:
         try:
             while True:
                 opcode, frame = recv(True)
-                if opcode == text_op or opcode == binary_op:
+                if opcode in (text_op, binary_op):
                     data = frame.data
                     try:
                         text = data.decode("utf-8") if isinstance(data, bytes) else data
@@ -147,7 +157,9 @@ class Transport:
                     on_text(text)
                 elif opcode == close_op:
                     if not self._closing.is_set():
-                        error = ConnectionResetError(f"the server closed the connection ({_close_reason(frame)})")
+                        error = ConnectionResetError(
+                            f"the server closed the connection ({_close_reason(frame)})"
+                        )
                     break
         except Exception as exc:
             if not self._closing.is_set():
@@ -184,7 +196,7 @@ class Transport:
             if thread.is_alive():
                 self.abort()
                 thread.join(timeout)
-        self._ws.shutdown()
+        self._ws.shutdown()  # type: ignore[no-untyped-call]
 
     def abort(self) -> None:
         """Unblock the reader at once (socket shutdown); the reader then ends with an error."""

@@ -51,7 +51,13 @@ def connect(make_fake: MakeFake) -> Iterator[Connect]:
     yield open_
     for ws in clients:
         ws.close(timeout=1)
-        ws.shutdown()  # close() skips the socket when websocket-client already marked it disconnected
+        hard_close(ws)  # close() skips the socket when websocket-client already marked it disconnected
+
+
+def hard_close(ws: WebSocket) -> None:
+    """Close the client's socket without a closing handshake (websocket-client's untyped shutdown())."""
+    shutdown: Callable[[], None] = ws.shutdown
+    shutdown()
 
 
 def ask(ws: WebSocket, frame: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +163,8 @@ def test_inverse_auth_failures(make_fake: MakeFake, connect: Connect, args: list
 def test_auth_accepts_uppercase_hex_and_string_expires(make_fake: MakeFake, connect: Connect) -> None:
     ws = connect(make_fake("inverse"), "inverse")
     expires = int(time.time() * 1000) + 5000
-    assert ask(ws, {"op": "auth", "args": [KEY, str(expires), sign(SECRET, expires).upper()]})["success"] is True
+    reply = ask(ws, {"op": "auth", "args": [KEY, str(expires), sign(SECRET, expires).upper()]})
+    assert reply["success"] is True
 
 
 def test_auth_without_configured_account_fails(make_fake: MakeFake, connect: Connect) -> None:
@@ -346,7 +353,9 @@ def test_v5_subscribe_shapes(make_fake: MakeFake, connect: Connect) -> None:
         "op": "subscribe",
     }
     spot = connect(fake, "v5.spot")
-    assert without_conn_id(ask(spot, {"req_id": "10001", "op": "subscribe", "args": ["orderbook.1.BTCUSDT"]})) == {
+    assert without_conn_id(
+        ask(spot, {"req_id": "10001", "op": "subscribe", "args": ["orderbook.1.BTCUSDT"]})
+    ) == {
         "success": True,
         "ret_msg": "subscribe",
         "req_id": "10001",
@@ -404,7 +413,9 @@ def test_v5_duplicate_subscribe(make_fake: MakeFake, connect: Connect) -> None:
     fake = make_fake("v5")
     linear = connect(fake, "v5.linear")
     ask(linear, {"op": "subscribe", "args": ["kline.1.BTCUSDT"]})
-    assert without_conn_id(ask(linear, {"op": "subscribe", "args": ["tickers.BTCUSDT", "kline.1.BTCUSDT"]})) == {
+    assert without_conn_id(
+        ask(linear, {"op": "subscribe", "args": ["tickers.BTCUSDT", "kline.1.BTCUSDT"]})
+    ) == {
         "success": False,
         "ret_msg": "error:already subscribed,topic:kline.1.BTCUSDT",
         "req_id": "",
@@ -439,7 +450,12 @@ def test_v5_publish_envelope_and_path(make_fake: MakeFake, connect: Connect) -> 
         ask(ws, {"op": "subscribe", "args": ["publicTrade.BTCUSDT"]})
     assert fake.publish("publicTrade.BTCUSDT", [{"p": Decimal("1.50")}], path="v5.spot") == 1
     frame = recv(spot)
-    assert frame == {"topic": "publicTrade.BTCUSDT", "ts": frame["ts"], "type": "snapshot", "data": [{"p": "1.50"}]}
+    assert frame == {
+        "topic": "publicTrade.BTCUSDT",
+        "ts": frame["ts"],
+        "type": "snapshot",
+        "data": [{"p": "1.50"}],
+    }
     assert abs(frame["ts"] - time.time() * 1000) < 60_000
     assert_no_reply_before_pong(linear)
 
@@ -564,7 +580,7 @@ def test_drop_connections_with_close_frame(make_fake: MakeFake, connect: Connect
     opcode, frame = ws.recv_data_frame()
     assert opcode == websocket.ABNF.OPCODE_CLOSE
     assert frame.data[2:] == b"maintenance"  # recv_data_frame() answered the close frame
-    ws.shutdown()
+    hard_close(ws)
     fake.wait_for(lambda: fake.connection_count == 0)
     assert fake.subscriptions() == {}
     assert fake.publish("trade.BTCUSD", []) == 0
@@ -682,13 +698,14 @@ def test_close_joins_every_thread(make_fake: MakeFake) -> None:
         fake.wait_for(lambda: fake.connection_count == 2)
         assert fake.drop_connections(path="v5.spot") == 1
         assert talking.recv() == ""  # websocket-client answers the close frame
-        talking.shutdown()
+        hard_close(talking)
         start = time.monotonic()
         fake.close()
         assert time.monotonic() - start < 1.5
         assert set(threading.enumerate()) == before
         fake.close()  # idempotent
-        assert silent.recv_frame().opcode == websocket.ABNF.OPCODE_CLOSE
+        recv_frame: Callable[[], websocket.ABNF] = silent.recv_frame  # without answering it
+        assert recv_frame().opcode == websocket.ABNF.OPCODE_CLOSE
     finally:
         silent.close(timeout=0.1)
         talking.close(timeout=0.1)

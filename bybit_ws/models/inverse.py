@@ -19,7 +19,6 @@ Conventions shared by every model here:
   ``""`` as sent (``order_link_id: ""``); unknown extra fields are ignored.
 """
 
-# ruff: noqa: RUF009
 # (``wire()`` returns an ``attrs.field``; RUF009 takes it for a call in a dataclass default.)
 
 from __future__ import annotations

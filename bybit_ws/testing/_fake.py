@@ -172,7 +172,8 @@ class FakeBybit:
         self._port = port
         self._close_timeout = close_timeout
 
-        self._lock = threading.Lock()
+        self._lifecycle = threading.Lock()  # serialises start() and close()
+        self._lock = threading.Lock()  # guards all other state
         self._cond = threading.Condition(self._lock)
         self._generation = 0  # bumped on every server event; lets wait_for never miss one
         self._state = "new"  # new -> running -> closing -> closed
@@ -200,10 +201,14 @@ class FakeBybit:
 
     def start(self) -> FakeBybit:
         """Bind and serve in a daemon thread named ``bybit-fake-server``. Returns self."""
-        with self._lock:
+        with self._lifecycle:
             if self._state != "new":
                 raise RuntimeError(f"FakeBybit can be started once; it is {self._state}")
-            self._state = "running"
+            self._serve()
+        _log.debug("FakeBybit(%s) listening on %s", self._dialect, self.url)
+        return self
+
+    def _serve(self) -> None:
         fake = self
 
         class _TrackedConnection(ServerConnection):
@@ -220,7 +225,7 @@ class FakeBybit:
                         fake._unregister(self, counted=False)
 
         try:
-            server = serve(
+            self._server = serve(
                 self._handle,
                 self._host,
                 self._port,
@@ -233,47 +238,43 @@ class FakeBybit:
                 create_connection=_TrackedConnection,
             )
         except BaseException:
-            with self._lock:
-                self._state = "closed"
+            self._state = "closed"
             raise
-        self._server = server
-        self._bound_port = server.socket.getsockname()[1]
+        self._bound_port = self._server.socket.getsockname()[1]
         self._server_thread = threading.Thread(
-            target=server.serve_forever, name="bybit-fake-server", daemon=True
+            target=self._server.serve_forever, name="bybit-fake-server", daemon=True
         )
+        with self._lock:
+            self._state = "running"
         self._server_thread.start()
-        _log.debug("FakeBybit(%s) listening on %s", self._dialect, self.url)
-        return self
 
     def close(self) -> None:
         """Close every connection (close frame), stop the server and join every thread it started.
 
         Idempotent. Waits at most about `close_timeout` for clients that do not answer the close frame.
         """
-        with self._cond:
-            previous = self._state
-            if previous not in ("closing", "closed"):
-                self._state = "closing"  # handshakes from now on get HTTP 503
+        with self._lifecycle:
+            with self._cond:
+                previous, self._state = self._state, "closing"  # handshakes now get HTTP 503
                 self._bump()
-        already = previous in ("closing", "closed")
-        was_running = previous == "running"
-        if already:  # a concurrent close() may still be at work
+            if previous == "running":
+                self._shut_down()
+            with self._cond:
+                self._state = "closed"
+                self._bump()
+
+    def _shut_down(self) -> None:
+        assert self._server is not None and self._server_thread is not None
+        self._close_connections(code=1001, reason="server shutting down")
+        if not self._join_threads(self._closers, timeout=self._close_timeout + 1.0):
+            self._kill_sockets()  # a close() is stuck behind a send to a client that stopped reading
             self._join_threads(self._closers)
-            self._join_threads(self._threads)
-            return
-        if was_running:
-            assert self._server is not None and self._server_thread is not None
-            self._close_connections(code=1001, reason="server shutting down")
-            self._join_threads(self._closers)
-            self._stop_handshakes()
-            self._join_threads(self._threads)
-            self._server.shutdown()
-            self._server_thread.join()
-            self._stop_handshakes()
-            self._join_threads(self._threads)
-        with self._cond:
-            self._state = "closed"
-            self._bump()
+        self._stop_handshakes()
+        self._join_threads(self._threads)
+        self._server.shutdown()
+        self._server_thread.join()
+        self._stop_handshakes()
+        self._join_threads(self._threads)
 
     def __enter__(self) -> FakeBybit:
         return self.start()
@@ -356,7 +357,9 @@ class FakeBybit:
         with self._lock:
             if self._paused:
                 return 0
-            targets = [c for c in self._conns.values() if (path is None or c.path == path) and c.matches(topic)]
+            targets = [
+                c for c in self._conns.values() if (path is None or c.path == path) and c.matches(topic)
+            ]
         sent = 0
         for c in targets:  # re-checked under the send lock: no data after an unsubscribe reply
             if self._send_if(c, text, functools.partial(c.matches, topic)):
@@ -468,7 +471,9 @@ class FakeBybit:
         """How many open connections `publish(topic)` would reach now (ignoring `pause_data`)."""
         path = self._resolve_path(path)
         with self._lock:
-            return sum(1 for c in self._conns.values() if (path is None or c.path == path) and c.matches(topic))
+            return sum(
+                1 for c in self._conns.values() if (path is None or c.path == path) and c.matches(topic)
+            )
 
     @property
     def connection_count(self) -> int:
@@ -565,7 +570,9 @@ class FakeBybit:
             return ws.respond(http.HTTPStatus.NOT_FOUND, f"Not Found: {path}\n")
         return None
 
-    def _process_response(self, ws: ServerConnection, request: Request, response: Response) -> Response | None:
+    def _process_response(
+        self, ws: ServerConnection, request: Request, response: Response
+    ) -> Response | None:
         # Register the connection before the client sees "101 Switching Protocols", so that
         # connection_count, drop_connections() and publish() know it once the client is connected.
         if response.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
@@ -732,12 +739,12 @@ class FakeBybit:
             for c in targets:
                 c.closing = True  # publish and replies skip it from now on
         for c in targets:
-            if abrupt:
-                try:  # SO_LINGER 0: close() sends a TCP reset, no close frame
+            if abrupt:  # no close frame; SO_LINGER 0 makes the final close() a TCP reset
+                try:  # shutdown() also wakes a send blocked on a client that stopped reading
                     c.ws.socket.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    c.ws.socket.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
-                c.ws.close_socket()
             else:  # close() waits for the client's answer: do it off the caller's thread
                 closer = threading.Thread(
                     target=c.ws.close,
@@ -758,13 +765,26 @@ class FakeBybit:
         for ws in opening:
             ws.close_socket()
 
-    def _join_threads(self, threads: list[threading.Thread]) -> None:
-        """Join the threads of `threads` (a list the fake appends to), including ones added meanwhile."""
+    def _kill_sockets(self) -> None:
+        """Shut down every connection's TCP socket: wakes any thread blocked sending or receiving."""
+        with self._lock:
+            sockets = [ws.socket for ws in self._sockets if ws.state is not State.CLOSED]
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def _join_threads(self, threads: list[threading.Thread], timeout: float | None = None) -> bool:
+        """Join `threads` (a list the fake appends to), including ones added meanwhile; True when all ended."""
+        deadline = None if timeout is None else time.monotonic() + timeout
         me = threading.current_thread()
         while True:
             with self._lock:
                 pending = [t for t in threads if t.is_alive() and t is not me]
             if not pending:
-                return
+                return True
             for t in pending:
-                t.join()
+                t.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if deadline is not None and time.monotonic() >= deadline:
+                return not any(t.is_alive() for t in pending)

@@ -1,0 +1,110 @@
+"""The v3 contract private dialect (``/contract/private/v3``) and ``client.contract``.
+
+Wire reference: PROTOCOL.md §B. Requests carry a ``req_id``; replies have a top-level ``op`` and maybe
+the ``req_id`` (private channels may leave it empty, so replies fall back to matching by ``op`` in
+arrival order). Two pong shapes are accepted: ``ret_msg == "pong"`` and ``op == "pong"``. Unlike
+Bybit.Net (BYBITNET.md §9.4), closing a subscription matches the unsubscribe reply and never waits
+out a timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._convert import structurer
+from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec
+from ._streams import Handler, Streams
+from ._subscriptions import Subscription
+from .models.contract import (
+    ContractBalanceUpdate,
+    ContractOrderUpdate,
+    ContractPositionUpdate,
+    ContractUserTradeUpdate,
+)
+
+__all__ = ["ContractDialect", "ContractStreams", "classify_v3_reply"]
+
+
+def list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]:
+    """A parser for frames whose ``data`` is a list of one model."""
+
+    def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+        return "data", [structure(item) for item in frame["data"]]
+
+    return parse
+
+
+def classify_v3_reply(frame: Mapping[str, Any]) -> Reply | Any | None:
+    """v3/v5 replies: ``{"success", "ret_msg", "conn_id", "req_id"?, "op"}``; pongs in either shape."""
+    op = frame.get("op")
+    if op in ("pong", "ping") or frame.get("ret_msg") == "pong":
+        return PONG
+    if "success" not in frame:
+        return None
+    req_id = frame.get("req_id")
+    return Reply(
+        op=str(op) if op else None,
+        success=frame.get("success") is True,
+        ret_msg=str(frame.get("ret_msg") or ""),
+        req_id=str(req_id) if req_id else None,
+    )
+
+
+class ContractDialect(Dialect):
+    """Derivatives v3 contract private wire dialect."""
+
+    name = "contract"
+    uses_req_id = True
+
+    _specs: dict[str, TopicSpec] = {  # noqa: RUF012
+        "user.position.contractAccount": TopicSpec(
+            list_parser(structurer(ContractPositionUpdate)), private=True
+        ),
+        "user.execution.contractAccount": TopicSpec(
+            list_parser(structurer(ContractUserTradeUpdate)), private=True
+        ),
+        "user.order.contractAccount": TopicSpec(list_parser(structurer(ContractOrderUpdate)), private=True),
+        "user.wallet.contractAccount": TopicSpec(
+            list_parser(structurer(ContractBalanceUpdate)), private=True
+        ),
+    }
+
+    def topic_spec(self, topic: str) -> TopicSpec | None:
+        """The spec of one of the four private topics."""
+        return self._specs.get(topic)
+
+    def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
+        """See :func:`classify_v3_reply`."""
+        return classify_v3_reply(frame)
+
+
+class ContractStreams(Streams):
+    """``client.contract``: the v3 contract account's private streams (all need API credentials)."""
+
+    def _private(self, topic: str, handler: Handler[Any] | None) -> Subscription[Any]:
+        return self._subscribe("contract", [topic], {"data": handler}, private=True)
+
+    def subscribe_to_balance_updates(
+        self, handler: Handler[list[ContractBalanceUpdate]] | None = None
+    ) -> Subscription[list[ContractBalanceUpdate]]:
+        """Wallet changes (``user.wallet.contractAccount``)."""
+        return self._private("user.wallet.contractAccount", handler)
+
+    def subscribe_to_order_updates(
+        self, handler: Handler[list[ContractOrderUpdate]] | None = None
+    ) -> Subscription[list[ContractOrderUpdate]]:
+        """Order changes, active and conditional (``user.order.contractAccount``)."""
+        return self._private("user.order.contractAccount", handler)
+
+    def subscribe_to_position_updates(
+        self, handler: Handler[list[ContractPositionUpdate]] | None = None
+    ) -> Subscription[list[ContractPositionUpdate]]:
+        """Position changes (``user.position.contractAccount``)."""
+        return self._private("user.position.contractAccount", handler)
+
+    def subscribe_to_user_trade_updates(
+        self, handler: Handler[list[ContractUserTradeUpdate]] | None = None
+    ) -> Subscription[list[ContractUserTradeUpdate]]:
+        """Your executions (``user.execution.contractAccount``)."""
+        return self._private("user.execution.contractAccount", handler)

@@ -1,0 +1,246 @@
+"""The v5 dialect (``/v5/public/{category}``, ``/v5/private``) and ``client.v5``.
+
+Wire reference: PROTOCOL.md §C. One dialect instance per endpoint, because the endpoints differ in
+reply shapes and limits: linear/inverse reply like v3; spot says ``ret_msg: "subscribe"`` and takes at
+most 10 args a request; option answers ``COMMAND_RESP`` with ``successTopics``/``failTopics`` and pongs
+with ``op: "pong"``; private replies carry no ``req_id``. A public connection carries at most 21,000
+characters of args: the client spreads larger subscriptions over more connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ._contract import classify_v3_reply, list_parser
+from ._convert import structurer
+from ._dialect import Dialect, Parsed, Reply, TopicSpec
+from ._streams import Handler, Streams, symbol_list
+from ._subscriptions import Subscription
+from .enums import KlineInterval
+from .models.v5 import (
+    Balance,
+    Kline,
+    Liquidation,
+    Order,
+    OrderBookUpdate,
+    Position,
+    Ticker,
+    Trade,
+    UserTrade,
+    parse_order_book,
+)
+
+__all__ = ["CATEGORIES", "V5Dialect", "V5Streams"]
+
+#: Public categories and the order-book depths each serves.
+CATEGORIES: Mapping[str, tuple[int, ...]] = {
+    "linear": (1, 50, 200, 1000),
+    "inverse": (1, 50, 200, 1000),
+    "spot": (1, 50, 200, 1000),
+    "option": (25, 100),
+}
+_PRIVATE_CATEGORIES = {
+    "order": ("spot", "linear", "inverse", "option"),
+    "position": ("linear", "inverse", "option"),
+    "execution": ("spot", "linear", "inverse", "option"),
+}
+_ticker = structurer(Ticker)
+_kline = structurer(Kline)
+
+
+def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+    """linear/inverse send a snapshot then deltas of changed fields: merge into the full ticker."""
+    data = frame["data"]
+    if frame.get("type") != "delta":
+        state.clear()
+    state.update(data)
+    return "data", _ticker(state)
+
+
+def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+    book = parse_order_book(frame["data"], ts=frame.get("ts"), cts=frame.get("cts"))
+    snapshot = frame.get("type") == "snapshot" or book.update_id == 1  # u == 1: a restart, treat as snapshot
+    return ("snapshot" if snapshot else "delta"), book
+
+
+def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+    symbol = topic.rsplit(".", 1)[-1]
+    return "data", [_kline({"symbol": symbol, **item}) for item in frame["data"]]
+
+
+_PUBLIC_SPECS = {
+    "publicTrade": TopicSpec(list_parser(structurer(Trade))),
+    "tickers": TopicSpec(_parse_ticker, continuous=True),
+    "orderbook": TopicSpec(_parse_book, continuous=True),
+    "kline": TopicSpec(_parse_kline),
+    "allLiquidation": TopicSpec(list_parser(structurer(Liquidation))),
+}
+_PRIVATE_SPECS = {
+    "order": TopicSpec(list_parser(structurer(Order)), private=True),
+    "position": TopicSpec(list_parser(structurer(Position)), private=True),
+    "execution": TopicSpec(list_parser(structurer(UserTrade)), private=True),
+    "wallet": TopicSpec(list_parser(structurer(Balance)), private=True),
+}
+
+
+class V5Dialect(Dialect):
+    """v5 wire dialect for one endpoint: a public category or ``"private"``."""
+
+    uses_req_id = True
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.name = f"v5.{endpoint}"
+        self._specs = _PRIVATE_SPECS if endpoint == "private" else _PUBLIC_SPECS
+        self.max_args_per_request = 10 if endpoint == "spot" else None
+        self.max_chars_per_connection = None if endpoint == "private" else 21_000
+
+    def topic_spec(self, topic: str) -> TopicSpec | None:
+        """The spec of a topic family, by the topic's first dot-separated part."""
+        return self._specs.get(topic.partition(".")[0])
+
+    def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
+        """Every v5 reply and pong shape, option's ``COMMAND_RESP`` included."""
+        if frame.get("type") == "COMMAND_RESP":
+            data = frame.get("data") or {}
+            succeeded = tuple(str(t) for t in data.get("successTopics") or ())
+            failed = tuple(str(t) for t in data.get("failTopics") or ())
+            req_id = frame.get("req_id")
+            ret_msg = str(frame.get("ret_msg") or "")
+            if failed and not ret_msg:
+                ret_msg = f"rejected topics: {', '.join(failed)}"
+            return Reply(
+                op=None,
+                success=frame.get("success") is True and not failed,
+                ret_msg=ret_msg,
+                req_id=str(req_id) if req_id else None,
+                args=succeeded + failed,
+                failed_args=failed,
+            )
+        return classify_v3_reply(frame)
+
+
+def _category(category: str) -> str:
+    if category not in CATEGORIES:
+        raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
+    return category
+
+
+def _interval(interval: KlineInterval | str) -> str:
+    try:
+        return KlineInterval(interval).value
+    except ValueError:
+        raise ValueError(f"not a kline interval: {interval!r}") from None
+
+
+class V5Streams(Streams):
+    """``client.v5``: the v5 streams, the API live Bybit serves today.
+
+    Public calls take a ``category`` (``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``) and one
+    symbol or many; v5 has no all-symbols wildcard. Private calls need API credentials.
+    """
+
+    def __init__(self, client: Any) -> None:
+        super().__init__(client, _dialect("private"))
+
+    def _public(
+        self,
+        category: str,
+        prefix: str,
+        symbols: str | Iterable[str],
+        handlers: Mapping[str, Handler[Any] | None],
+    ) -> Subscription[Any]:
+        category = _category(category)
+        topics = [f"{prefix}.{s}" for s in symbol_list(symbols)]
+        return self._subscribe(f"v5.{category}", topics, handlers, dialect=_dialect(category))
+
+    def subscribe_to_trade_updates(
+        self, category: str, symbols: str | Iterable[str], handler: Handler[list[Trade]] | None = None
+    ) -> Subscription[list[Trade]]:
+        """Public trades (``publicTrade.{symbol}``; for option the symbol is the base coin)."""
+        return self._public(category, "publicTrade", symbols, {"data": handler})
+
+    def subscribe_to_ticker_updates(
+        self, category: str, symbols: str | Iterable[str], handler: Handler[Ticker] | None = None
+    ) -> Subscription[Ticker]:
+        """Tickers (``tickers.{symbol}``); each event is the full ticker, snapshot and deltas merged."""
+        return self._public(category, "tickers", symbols, {"data": handler})
+
+    def subscribe_to_order_book_updates(
+        self,
+        category: str,
+        symbols: str | Iterable[str],
+        depth: int,
+        snapshot_handler: Handler[OrderBookUpdate] | None = None,
+        update_handler: Handler[OrderBookUpdate] | None = None,
+    ) -> Subscription[OrderBookUpdate]:
+        """Order book (``orderbook.{depth}.{symbol}``).
+
+        Depth 1, 50, 200 or 1000 for linear, inverse and spot; 25 or 100 for option; anything else raises
+        ``ValueError`` before anything is sent. A delta with ``update_id == 1`` (a service restart) goes
+        to ``snapshot_handler``.
+        """
+        depths = CATEGORIES[_category(category)]
+        if depth not in depths or isinstance(depth, bool):
+            raise ValueError(f"{category} order-book depth must be one of {depths}, not {depth!r}")
+        handlers = {"snapshot": snapshot_handler, "delta": update_handler}
+        return self._public(category, f"orderbook.{depth}", symbols, handlers)
+
+    def subscribe_to_kline_updates(
+        self,
+        category: str,
+        symbols: str | Iterable[str],
+        interval: KlineInterval | str,
+        handler: Handler[list[Kline]] | None = None,
+    ) -> Subscription[list[Kline]]:
+        """Candles (``kline.{interval}.{symbol}``)."""
+        return self._public(category, f"kline.{_interval(interval)}", symbols, {"data": handler})
+
+    def subscribe_to_liquidation_updates(
+        self, category: str, symbols: str | Iterable[str], handler: Handler[list[Liquidation]] | None = None
+    ) -> Subscription[list[Liquidation]]:
+        """Liquidations (``allLiquidation.{symbol}``)."""
+        return self._public(category, "allLiquidation", symbols, {"data": handler})
+
+    def _private(self, topic: str, handler: Handler[Any] | None, category: str | None) -> Subscription[Any]:
+        if category is not None:
+            allowed = _PRIVATE_CATEGORIES.get(topic, ())
+            if category not in allowed:
+                raise ValueError(f"{topic} category must be one of {', '.join(allowed)}, not {category!r}")
+            topic = f"{topic}.{category}"
+        return self._subscribe("v5.private", [topic], {"data": handler}, private=True)
+
+    def subscribe_to_order_updates(
+        self, handler: Handler[list[Order]] | None = None, category: str | None = None
+    ) -> Subscription[list[Order]]:
+        """Your orders (``order`` or ``order.{category}``)."""
+        return self._private("order", handler, category)
+
+    def subscribe_to_position_updates(
+        self, handler: Handler[list[Position]] | None = None, category: str | None = None
+    ) -> Subscription[list[Position]]:
+        """Your positions (``position`` or ``position.{category}``)."""
+        return self._private("position", handler, category)
+
+    def subscribe_to_user_trade_updates(
+        self, handler: Handler[list[UserTrade]] | None = None, category: str | None = None
+    ) -> Subscription[list[UserTrade]]:
+        """Your executions (``execution`` or ``execution.{category}``)."""
+        return self._private("execution", handler, category)
+
+    def subscribe_to_balance_updates(
+        self, handler: Handler[list[Balance]] | None = None
+    ) -> Subscription[list[Balance]]:
+        """Your wallet (``wallet``)."""
+        return self._private("wallet", handler, None)
+
+
+_DIALECTS: dict[str, V5Dialect] = {}
+
+
+def _dialect(endpoint: str) -> V5Dialect:
+    dialect = _DIALECTS.get(endpoint)
+    if dialect is None:
+        dialect = _DIALECTS[endpoint] = V5Dialect(endpoint)
+    return dialect
