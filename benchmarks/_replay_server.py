@@ -8,8 +8,8 @@ A client picks what it gets with the query string of its URL (any path is accept
 
     ws://127.0.0.1:PORT/realtime?workload=trades&frames=100000
         &rate=5000          # paced, each frame stamped with its send time (trades only; 0 = flat out)
-        &drop_every=10000   # close the TCP connection after this many frames; the next connection
-        &session=abc        #   of the same session goes on where the last one stopped
+        &drop_every=10000   # close the TCP connection after this many frames while frames remain;
+        &session=abc        #   the next connection of the same session goes on where the last stopped
 
 The server answers the v2 control requests (subscribe, unsubscribe, ping, auth) and starts streaming
 once every topic of the workload has been subscribed. After the last frame it keeps the connection
@@ -326,7 +326,7 @@ class _ClientConnection:
                     session.connections += 1
             for piece in self.server.frameset(workload, frames).slices(start, count):
                 self.send(piece)
-            if session is not None and count:
+            if session is not None and start + count < frames:
                 with self.server.lock:
                     session.drops += 1
                 self.sock.shutdown(socket.SHUT_WR)  # a drop without a close frame; the reader sees EOF

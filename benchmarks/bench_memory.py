@@ -3,7 +3,7 @@
     python benchmarks/bench_memory.py [--frames 1000000] [--reconnects 100] [--handler-ms 1]
 
 The replay server (its own process) streams trade frames flat out and closes the TCP connection
-(no close frame) every ``frames / reconnects`` frames; the client reconnects and resubscribes and
+(no close frame) every ``frames / (reconnects + 1)`` frames; the client reconnects and resubscribes and
 the stream goes on where it stopped. The handler sleeps ``--handler-ms`` per event, so nearly all
 events pile up behind it: memory must stay bounded by the backlog policy (bybit_ws: ``max_backlog``
 events per subscription, the oldest dropped). Each client runs in a fresh process of its own, which
@@ -201,7 +201,8 @@ def main() -> None:
         print(json.dumps(result), flush=True)
         return
 
-    drop_every = -(-args.frames // max(1, args.reconnects)) if args.reconnects else 0
+    # R drops cut the stream into R + 1 connections; the last one stays open.
+    drop_every = -(-args.frames // (args.reconnects + 1)) if args.reconnects > 0 else 0
     print(f"bench_memory {date.today()} | {_clients.machine()}")
     print(
         f"{args.frames} trade frames, a forced drop every {drop_every or 'never'} frames, "

@@ -470,6 +470,9 @@ def test_v5_publish_envelope_and_path(make_fake: MakeFake, connect: Connect) -> 
     assert fake.publish("order", [], id="abc", creationTime=1, ts=None, type=None) == 1
     assert recv(private) == {"topic": "order", "data": [], "id": "abc", "creationTime": 1}
 
+    assert fake.publish("publicTrade.BTCUSDT", None, path="v5.linear", ts=None) == 1
+    assert recv(linear) == {"topic": "publicTrade.BTCUSDT", "type": "snapshot", "data": None}
+
     recorded = {"topic": "publicTrade.BTCUSDT", "type": "snapshot", "ts": 1, "data": []}
     assert fake.publish_frame(recorded, path="v5.linear") == 1
     assert recv(linear) == recorded
@@ -598,6 +601,45 @@ def test_drop_connections_abrupt(make_fake: MakeFake, connect: Connect) -> None:
     with pytest.raises((OSError, websocket.WebSocketConnectionClosedException)):
         ws.recv()  # a TCP reset, no close frame
     fake.wait_for(lambda: fake.connection_count == 0)
+
+
+def start_flooding(fake: FakeBybit) -> tuple[threading.Thread, list[int]]:
+    """Publish 256 KiB frames until delivery stops; far more than the socket buffers of a client that
+    does not read hold, so the publisher ends up blocked in send() unless the connection goes away."""
+    sent = [0]
+    payload = "x" * 256 * 1024
+
+    def flood() -> None:
+        while sent[0] < 400 and fake.publish("trade.BTCUSD", payload) > 0:
+            sent[0] += 1
+
+    thread = threading.Thread(target=flood, name="test-flood")
+    thread.start()
+    fake.wait_for(lambda: sent[0] > 0)
+    return thread, sent
+
+
+def test_abrupt_drop_unblocks_a_publisher_stuck_on_a_client_that_stopped_reading(
+    make_fake: MakeFake, connect: Connect
+) -> None:
+    fake = make_fake("inverse")
+    ask(connect(fake, "inverse"), {"op": "subscribe", "args": ["trade.BTCUSD"]})
+    thread, sent = start_flooding(fake)
+    assert fake.drop_connections(abrupt=True) == 1
+    thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert sent[0] < 400
+
+
+def test_close_with_a_publisher_stuck_on_a_client_that_stopped_reading(connect: Connect) -> None:
+    fake = FakeBybit("inverse", close_timeout=0.1).start()
+    try:
+        ask(connect(fake, "inverse"), {"op": "subscribe", "args": ["trade.BTCUSD"]})
+        thread, _ = start_flooding(fake)
+    finally:
+        fake.close()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
 
 
 def test_refuse_connections_and_unknown_path(make_fake: MakeFake, connect: Connect) -> None:

@@ -238,7 +238,8 @@ class FakeBybit:
                 create_connection=_TrackedConnection,
             )
         except BaseException:
-            self._state = "closed"
+            with self._lock:
+                self._state = "closed"
             raise
         self._bound_port = self._server.socket.getsockname()[1]
         self._server_thread = threading.Thread(
@@ -266,7 +267,7 @@ class FakeBybit:
     def _shut_down(self) -> None:
         assert self._server is not None and self._server_thread is not None
         self._close_connections(code=1001, reason="server shutting down")
-        if not self._join_threads(self._closers, timeout=self._close_timeout + 1.0):
+        if not self._join_threads(self._closers, timeout=self._close_timeout + 0.5):
             self._kill_sockets()  # a close() is stuck behind a send to a client that stopped reading
             self._join_threads(self._closers)
         self._stop_handshakes()
@@ -342,8 +343,12 @@ class FakeBybit:
             frame["ts"] = now_ms()
             frame["type"] = "snapshot"
         frame["data"] = data
-        frame.update(envelope)
-        return self._publish(topic, _dumps({k: v for k, v in frame.items() if v is not None}), path)
+        for key, value in envelope.items():
+            if value is None:
+                frame.pop(key, None)
+            else:
+                frame[key] = value
+        return self._publish(topic, _dumps(frame), path)
 
     def publish_frame(self, frame: Mapping[str, Any], *, path: str | None = None) -> int:
         """Send a complete frame (e.g. a recorded one) as is, routed by its ``"topic"`` like `publish`."""
@@ -776,7 +781,7 @@ class FakeBybit:
                 pass
 
     def _join_threads(self, threads: list[threading.Thread], timeout: float | None = None) -> bool:
-        """Join `threads` (a list the fake appends to), including ones added meanwhile; True when all ended."""
+        """Join `threads` (a list the fake appends to) and any added meanwhile; True if all ended."""
         deadline = None if timeout is None else time.monotonic() + timeout
         me = threading.current_thread()
         while True:
