@@ -282,6 +282,12 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else 0.0
 
 
+def load() -> str:
+    """The 1/5-minute load averages: other work on the machine skews every number here."""
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min)"
+
+
 def machine() -> str:
     """``N x CPU model, Python X.Y.Z`` for the results table."""
     model = "unknown CPU"

@@ -42,6 +42,7 @@ def main() -> None:
     rates = [int(r) for r in args.rates.split(",") if r]
     wanted = [c for c in args.clients.split(",") if c]
     print(f"bench_latency {date.today()} | {_clients.machine()}")
+    print(_clients.load())
     print(
         f"{args.seconds:g} s per rate, first {args.warmup:g} s left out; latency = handler time - send stamp"
     )
@@ -78,6 +79,7 @@ def main() -> None:
                     verdict = f"{p99 / 1e6:.2f} ms {'ok' if ok else 'MISSED'}"
     print(f"\ntarget bybit_ws p99 < {TARGET_P99_MS:g} ms at {TARGET_RATE} frames/s: {verdict}")
     print(f"total {time.monotonic() - started:.0f} s")
+    print(_clients.load())
 
 
 if __name__ == "__main__":

@@ -204,6 +204,7 @@ def main() -> None:
     # R drops cut the stream into R + 1 connections; the last one stays open.
     drop_every = -(-args.frames // (args.reconnects + 1)) if args.reconnects > 0 else 0
     print(f"bench_memory {date.today()} | {_clients.machine()}")
+    print(_clients.load())
     print(
         f"{args.frames} trade frames, a forced drop every {drop_every or 'never'} frames, "
         f"handler sleeps {args.handler_ms:g} ms per event"
@@ -231,6 +232,7 @@ def main() -> None:
             drops = server.stats().get(session, {})
             print_result(result, drops)
     print(f"\ntotal {time.monotonic() - started:.0f} s")
+    print(_clients.load())
 
 
 def print_result(result: dict[str, Any], server: dict[str, int]) -> None:

@@ -56,6 +56,7 @@ def main() -> None:
         raise SystemExit(f"unknown clients: {', '.join(sorted(unknown))}")
 
     print(f"bench_throughput {date.today()} | {_clients.machine()}")
+    print(_clients.load())
     print(f"frames/run={args.frames} runs={args.runs} max-seconds/run={args.max_seconds}")
 
     runners: dict[str, Callable[[str, str], RunResult]] = {}
@@ -114,6 +115,7 @@ def main() -> None:
                         failures[name] = f"failed ({type(exc).__name__}: {exc})"
             report(results, failures, skipped)
     print(f"total {time.monotonic() - started:.0f} s")
+    print(_clients.load())
 
 
 def report(

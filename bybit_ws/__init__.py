@@ -19,6 +19,7 @@ from ._errors import (
     FrameError,
     SubscriptionError,
 )
+from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
 from ._subscriptions import Subscription, SubscriptionStats
 from .enums import KlineInterval
 from .models._common import DataEvent, DeltaUpdate
@@ -39,6 +40,10 @@ __all__ = [
     "DeltaUpdate",
     "FrameError",
     "KlineInterval",
+    "OrderBook",
+    "OrderBookLevel",
+    "OrderBookStatus",
+    "OrderBookView",
     "Subscription",
     "SubscriptionError",
     "SubscriptionStats",

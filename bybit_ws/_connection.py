@@ -282,6 +282,31 @@ class Connection:
                     del self._status[topic]
             self._cond.notify_all()
 
+    def resubscribe(self, topics: Sequence[str]) -> None:
+        """Unsubscribe and subscribe ``topics`` again on the wire, so the server sends fresh snapshots.
+
+        Every subscription on those topics stays registered (and gets the new snapshot). If the
+        round trip fails, the connection is replaced instead, which resubscribes everything.
+        """
+        with self._cond:
+            gen = self._gen
+            if not self._ready:
+                return  # a reconnect is under way: it resubscribes anyway
+            mine = [t for t in topics if self._status.get(t) == _OK]
+            for topic in mine:
+                self._status[topic] = _PENDING
+        deadline = time.monotonic() + self.config.request_timeout
+        try:
+            for batch in self._batches(mine):
+                self._request("unsubscribe", batch, deadline, gen)
+            if self._subscribe_topics(mine, gen, deadline):
+                raise SubscriptionError("resubscribe rejected")
+        except _ConnectionLost:
+            return
+        except BybitWsError as exc:
+            _log.warning("%s: resubscribe of %s failed (%s); reconnecting", self.name, mine, exc)
+            self.reconnect()
+
     def reconnect(self) -> None:
         """Drop the socket; the supervisor reconnects and resubscribes."""
         with self._cond:

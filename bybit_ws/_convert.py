@@ -192,8 +192,10 @@ def scaled(exponent: int) -> Hook:
 
 
 def _epoch(value: Any, unit_us: int) -> datetime | None:
-    if _unset(value) or isinstance(value, datetime):
-        return value  # type: ignore[no-any-return]
+    if _unset(value):
+        return None
+    if isinstance(value, datetime):
+        return value
     if type(value) is not int:
         if isinstance(value, bool):
             raise ValueError(f"not a timestamp: {value!r}")
@@ -225,8 +227,10 @@ def time_us(value: Any, _type: Any = None) -> datetime | None:
 
 def time_ns(value: Any, _type: Any = None) -> datetime | None:
     """UTC datetime from epoch nanoseconds, truncated to microseconds."""
-    if _unset(value) or isinstance(value, datetime):
-        return value  # type: ignore[no-any-return]
+    if _unset(value):
+        return None
+    if isinstance(value, datetime):
+        return value
     ns = integer(value)
     assert ns is not None
     return EPOCH + timedelta(microseconds=ns // 1000)
@@ -234,8 +238,10 @@ def time_ns(value: Any, _type: Any = None) -> datetime | None:
 
 def time_iso(value: Any, _type: Any = None) -> datetime | None:
     """UTC datetime from an ISO-8601 string (``Z`` or an offset; up to 9 fractional digits)."""
-    if _unset(value) or isinstance(value, datetime):
-        return value  # type: ignore[no-any-return]
+    if _unset(value):
+        return None
+    if isinstance(value, datetime):
+        return value
     if not isinstance(value, str):
         raise ValueError(f"not an ISO timestamp: {value!r}")
     s = value
@@ -259,8 +265,10 @@ def time_iso(value: Any, _type: Any = None) -> datetime | None:
 
 def time_auto(value: Any, _type: Any = None) -> datetime | None:
     """UTC datetime from an epoch of unknown unit (Bybit.Net's thresholds) or an ISO string."""
-    if _unset(value) or isinstance(value, datetime):
-        return value  # type: ignore[no-any-return]
+    if _unset(value):
+        return None
+    if isinstance(value, datetime):
+        return value
     if isinstance(value, str) and not value.lstrip("-").isdigit():
         return time_iso(value)
     number = integer(value)

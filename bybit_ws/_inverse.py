@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._convert import structurer
+from ._convert import integer, structurer, time_us
 from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec
+from ._orderbook import OrderBook
 from ._streams import Handler, Streams, symbol_list
 from ._subscriptions import Subscription
 from .enums import KlineInterval
-from .models._common import DeltaUpdate
+from .models._common import DeltaUpdate, OrderBookSnapshot
 from .models.inverse import (
     BalanceUpdate,
     InsuranceUpdate,
@@ -58,16 +59,20 @@ _kline = structurer(KlineUpdate)
 
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     data = frame["data"]
+    sequence = integer(frame.get("cross_seq"))
+    timestamp = time_us(frame.get("timestamp_e6"))
     if frame.get("type") == "delta" or (isinstance(data, dict) and "order_book" not in data):
         entry = _book_entry
         return "delta", DeltaUpdate(
             delete=tuple([entry(e) for e in data.get("delete") or ()]),
             update=tuple([entry(e) for e in data.get("update") or ()]),
             insert=tuple([entry(e) for e in data.get("insert") or ()]),
+            sequence=sequence,
+            timestamp=timestamp,
         )
     if isinstance(data, dict):
         data = data["order_book"]
-    return "snapshot", [_book_entry(e) for e in data]
+    return "snapshot", OrderBookSnapshot([_book_entry(e) for e in data], sequence, timestamp)
 
 
 def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed | None:
@@ -223,6 +228,19 @@ class InverseStreams(Streams):
     ) -> Subscription[Any]:
         handlers = {"snapshot": snapshot, "delta": update}
         return self._subscribe(self._endpoint, topics, handlers)
+
+    def order_book(self, symbol: str, limit: int = 25) -> OrderBook:
+        """A started local :class:`~bybit_ws.OrderBook` for ``symbol`` (limit 25 or 200).
+
+        It subscribes at once; call ``wait_synced(timeout)`` before reading it.
+        """
+        (symbol,) = symbol_list(symbol)
+        _book_prefix(limit)
+        return OrderBook(
+            symbol,
+            "inverse",
+            lambda snap, delta: self.subscribe_to_order_book_updates(symbol, limit, snap, delta),
+        )
 
     # ---------------------------------------------------------------- insurance
     def subscribe_to_insurances_updates(

@@ -174,6 +174,11 @@ class Subscription(Generic[T]):
         for connection, _topics in list(self._parts):
             connection.reconnect()
 
+    def _resubscribe(self) -> None:
+        """Ask the server for fresh snapshots of this subscription's topics (local order books)."""
+        for connection, topics in list(self._parts):
+            connection.resubscribe(topics)
+
     def get(self, timeout: float | None = None) -> DataEvent[T]:
         """Take the next buffered event (only without a handler).
 

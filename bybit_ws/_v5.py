@@ -15,6 +15,7 @@ from typing import Any
 from ._contract import classify_v3_reply, list_parser
 from ._convert import structurer
 from ._dialect import Dialect, Parsed, Reply, TopicSpec
+from ._orderbook import OrderBook
 from ._streams import Handler, Streams, symbol_list
 from ._subscriptions import Subscription
 from .enums import KlineInterval
@@ -186,6 +187,18 @@ class V5Streams(Streams):
             raise ValueError(f"{category} order-book depth must be one of {depths}, not {depth!r}")
         handlers = {"snapshot": snapshot_handler, "delta": update_handler}
         return self._public(category, f"orderbook.{depth}", symbols, handlers)
+
+    def order_book(self, category: str, symbol: str, depth: int = 50) -> OrderBook:
+        """A started local :class:`~bybit_ws.OrderBook` for ``symbol`` (depth as for order-book updates).
+
+        It subscribes at once; call ``wait_synced(timeout)`` before reading it.
+        """
+        (symbol,) = symbol_list(symbol)
+        return OrderBook(
+            symbol,
+            "v5",
+            lambda snap, delta: self.subscribe_to_order_book_updates(category, symbol, depth, snap, delta),
+        )
 
     def subscribe_to_kline_updates(
         self,

@@ -14,6 +14,7 @@ from bybit_ws.testing import FakeBybit
 
 from .support import API_KEY, API_SECRET
 
+
 def _library_threads() -> set[threading.Thread]:
     return {t for t in threading.enumerate() if t.name.startswith(("bybit-ws", "bybit-fake"))}
 

@@ -40,7 +40,9 @@ def trade(seq: int, symbol: str = "BTCUSD", price: str = "100.5") -> dict[str, A
 
 
 # ---------------------------------------------------------------------------------- subscribing
-def test_rejected_subscribe_raises_with_the_servers_message(fake: FakeBybit, client: BybitSocketClient) -> None:
+def test_rejected_subscribe_raises_with_the_servers_message(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
     fake.reject_next("subscribe", "error:handler not found,topic:trade.NOPE")
     with pytest.raises(SubscriptionError) as caught:
         client.inverse.subscribe_to_trade_updates("NOPE")
@@ -65,9 +67,9 @@ def test_no_reply_raises_timeout(fake: FakeBybit, make_client: ClientFactory) ->
 def test_unreachable_endpoint_raises_connection_error() -> None:
     with FakeBybit("inverse") as fake:
         url = fake.urls["inverse"]
-    with BybitSocketClient(urls={"inverse": url}, connect_timeout=1.0, request_timeout=3.0) as client:
-        with pytest.raises(BybitConnectionError, match="cannot connect"):
-            client.inverse.subscribe_to_trade_updates("BTCUSD")
+    client = BybitSocketClient(urls={"inverse": url}, connect_timeout=1.0, request_timeout=3.0)
+    with client, pytest.raises(BybitConnectionError, match="cannot connect"):
+        client.inverse.subscribe_to_trade_updates("BTCUSD")
 
 
 def test_private_topic_without_credentials_fails_before_sending(
@@ -252,7 +254,9 @@ def test_close_from_inside_the_handler(fake: FakeBybit, client: BybitSocketClien
     assert not subs[0].is_active
 
 
-def test_client_close_from_inside_a_handler_does_not_deadlock(fake: FakeBybit, make_client: ClientFactory) -> None:
+def test_client_close_from_inside_a_handler_does_not_deadlock(
+    fake: FakeBybit, make_client: ClientFactory
+) -> None:
     client = make_client()
     returned = threading.Event()
 
@@ -267,14 +271,17 @@ def test_client_close_from_inside_a_handler_does_not_deadlock(fake: FakeBybit, m
     fake.wait_for(lambda: fake.connection_count == 0, timeout=2)
 
 
-def test_subscription_close_is_idempotent_and_a_context_manager(fake: FakeBybit, client: BybitSocketClient) -> None:
+def test_subscription_close_is_idempotent_and_a_context_manager(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
     closed_calls: list[str] = []
     with client.inverse.subscribe_to_trade_updates("BTCUSD") as sub:
         sub.on_connection_closed(lambda: closed_calls.append("closed"))
         assert sub.is_active
+    assert sub.stats.backlog == 0
     assert not sub.is_active
     sub.close()
-    sub.close()
+    sub.close()  # idempotent
     wait_until(lambda: closed_calls == ["closed"], message="on_connection_closed")
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from bybit_ws import BybitSocketClient, DataEvent, DeltaUpdate, KlineInterval
-from bybit_ws._convert import structurer
+from bybit_ws._convert import structurer, time_us
 from bybit_ws.enums import OrderSide, TickDirection
+from bybit_ws.models._common import OrderBookSnapshot
 from bybit_ws.models.inverse import (
     InsuranceUpdate,
     KlineUpdate,
@@ -99,7 +100,9 @@ def test_symbol_list_is_one_request(fake: FakeBybit, client: BybitSocketClient) 
 
 
 # ------------------------------------------------------------------------------------------ tickers
-@pytest.mark.parametrize("name", ["inverse_instrument_info_snapshot", "inverse_instrument_info_snapshot_observed"])
+@pytest.mark.parametrize(
+    "name", ["inverse_instrument_info_snapshot", "inverse_instrument_info_snapshot_observed"]
+)
 def test_ticker_snapshot_round_trip(fake: FakeBybit, client: BybitSocketClient, name: str) -> None:
     raw = frame(name)
     symbol = raw["topic"].rsplit(".", 1)[1]
@@ -156,7 +159,9 @@ def test_every_delta_entry_is_merged(fake: FakeBybit, client: BybitSocketClient)
 
 # ------------------------------------------------------------------------------------- order books
 @pytest.mark.parametrize(("limit", "prefix"), [(25, "orderBookL2_25"), (200, "orderBook_200.100ms")])
-def test_order_book_snapshot_and_deltas(fake: FakeBybit, client: BybitSocketClient, limit: int, prefix: str) -> None:
+def test_order_book_snapshot_and_deltas(
+    fake: FakeBybit, client: BybitSocketClient, limit: int, prefix: str
+) -> None:
     snapshots, deltas = Collector(), Collector()
     sub = client.inverse.subscribe_to_order_book_updates("BTCUSD", limit, snapshots, deltas)
     assert sub.topics == (f"{prefix}.BTCUSD",)
@@ -165,21 +170,30 @@ def test_order_book_snapshot_and_deltas(fake: FakeBybit, client: BybitSocketClie
     _replay(fake, f"{stem}_snapshot")
     snapshot = snapshots.wait(1)[0]
     assert snapshot.topic == f"{prefix}.BTCUSD"
-    assert snapshot.data == [entry(e) for e in frame(f"{stem}_snapshot")["data"]]
+    raw_snapshot = frame(f"{stem}_snapshot")
+    assert snapshot.data == [entry(e) for e in raw_snapshot["data"]]
+    assert isinstance(snapshot.data, OrderBookSnapshot)
+    assert snapshot.data.sequence == raw_snapshot["cross_seq"]
+    assert snapshot.data.timestamp == time_us(raw_snapshot["timestamp_e6"])
     for name in (f"{stem}_delta", f"{stem}_delta_observed"):
         raw = frame(name)
         # the observed captures may be for another symbol: subscribe to what they carry
         if raw["topic"] != f"{prefix}.BTCUSD":
-            client.inverse.subscribe_to_order_book_updates(raw["topic"].rsplit(".", 1)[1], limit, None, deltas)
+            client.inverse.subscribe_to_order_book_updates(
+                raw["topic"].rsplit(".", 1)[1], limit, None, deltas
+            )
         _replay(fake, name)
     events = deltas.wait(2)
     for event, name in zip(events, (f"{stem}_delta", f"{stem}_delta_observed"), strict=True):
-        raw = frame(name)["data"]
+        whole = frame(name)
+        raw = whole["data"]
         assert isinstance(event.data, DeltaUpdate)
         assert event.data == DeltaUpdate(
             delete=tuple(entry(e) for e in raw["delete"]),
             update=tuple(entry(e) for e in raw["update"]),
             insert=tuple(entry(e) for e in raw["insert"]),
+            sequence=whole["cross_seq"],
+            timestamp=time_us(whole["timestamp_e6"]),
         )
 
 
@@ -188,16 +202,28 @@ def test_order_book_delta_fields(fake: FakeBybit, client: BybitSocketClient) -> 
     client.inverse.subscribe_to_order_book_updates("BTCUSD", 25, None, deltas)
     _replay(fake, "inverse_orderbook25_delta")
     delta = deltas.wait(1)[0].data
+    assert delta.sequence == 11519
+    assert delta.timestamp == datetime(2019, 4, 19, 4, 13, 41, 331673, tzinfo=UTC)
     (deleted,) = delta.delete
     assert (deleted.price, deleted.side, deleted.quantity) == (Decimal("3001.00"), OrderSide.SELL, None)
     (updated,) = delta.update
-    assert (updated.price, updated.side, updated.quantity) == (Decimal("2999.00"), OrderSide.BUY, Decimal("8"))
+    assert (updated.price, updated.side, updated.quantity) == (
+        Decimal("2999.00"),
+        OrderSide.BUY,
+        Decimal("8"),
+    )
     (inserted,) = delta.insert
-    assert (inserted.price, inserted.quantity, inserted.symbol) == (Decimal("2998.00"), Decimal("8"), "BTCUSD")
+    assert (inserted.price, inserted.quantity, inserted.symbol) == (
+        Decimal("2998.00"),
+        Decimal("8"),
+        "BTCUSD",
+    )
 
 
 @pytest.mark.parametrize("limit", [0, 1, 50, 100, 500, -25])
-def test_order_book_limit_is_checked_before_sending(fake: FakeBybit, client: BybitSocketClient, limit: int) -> None:
+def test_order_book_limit_is_checked_before_sending(
+    fake: FakeBybit, client: BybitSocketClient, limit: int
+) -> None:
     with pytest.raises(ValueError, match="25 or 200"):
         client.inverse.subscribe_to_order_book_updates("BTCUSD", limit)
     with pytest.raises(ValueError, match="25 or 200"):
@@ -271,7 +297,9 @@ def test_bybitnet_kline_and_insurance_payloads(fake: FakeBybit, client: BybitSoc
     fake.publish("klineV2.1.BTCUSD", kline_payload)
     fake.publish("insurance.BTC", insurance_payload)
     kline = structurer(KlineUpdate)
-    assert klines.wait(1)[0].data == [kline({**k, "symbol": "BTCUSD", "interval": "1"}) for k in kline_payload]
+    assert klines.wait(1)[0].data == [
+        kline({**k, "symbol": "BTCUSD", "interval": "1"}) for k in kline_payload
+    ]
     assert insurance.wait(1)[0].data == [structurer(InsuranceUpdate)(i) for i in insurance_payload]
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Generic, TypeVar
 
 import attrs
 
-__all__ = ["DataEvent", "DeltaUpdate"]
+__all__ = ["DataEvent", "DeltaUpdate", "OrderBookSnapshot"]
 
 T = TypeVar("T")
 E = TypeVar("E")
@@ -32,8 +33,27 @@ class DataEvent(Generic[T]):
 
 @attrs.frozen
 class DeltaUpdate(Generic[E]):
-    """An order-book delta: the entries deleted, updated and inserted, in that order of application."""
+    """An order-book delta: the entries deleted, updated and inserted, in that order of application.
+
+    ``sequence`` and ``timestamp`` are the frame's ``cross_seq`` and ``timestamp_e6`` when it has them.
+    """
 
     delete: tuple[E, ...] = ()
     update: tuple[E, ...] = ()
     insert: tuple[E, ...] = ()
+    sequence: int | None = None
+    timestamp: datetime | None = None
+
+
+class OrderBookSnapshot(list[E]):
+    """An order-book snapshot: a plain list of entries that also carries the frame's sequence and time."""
+
+    sequence: int | None
+    timestamp: datetime | None
+
+    def __init__(
+        self, entries: Iterable[E] = (), sequence: int | None = None, timestamp: datetime | None = None
+    ):
+        super().__init__(entries)
+        self.sequence = sequence
+        self.timestamp = timestamp
