@@ -35,7 +35,7 @@ from ._errors import (
     FrameError,
     SubscriptionError,
 )
-from ._transport import Transport, TransportOptions
+from ._transport import Transport, TransportOptions, abort_socket
 from .models._common import DataEvent
 
 if TYPE_CHECKING:
@@ -195,6 +195,7 @@ class Connection:
         self._private = False
         self._chars = 0
         self._thread: threading.Thread | None = None
+        self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
 
     # ================================================================= public to the client
     @property
@@ -323,9 +324,12 @@ class Connection:
             self._stop.set()
             transport = self._transport
             thread = self._thread
+            connecting = self._connecting
             self._fail_pending(None, ClientClosedError("the connection is closing"))
             self._cond.notify_all()
         self._wake.set()
+        if connecting is not None:
+            abort_socket(connecting)
         if transport is not None:
             transport.abort()
         if thread is not None and thread is not threading.current_thread():
@@ -451,10 +455,11 @@ class Connection:
     def _wait_ready(self, deadline: float, started_failures: int) -> int:
         """Block until the socket is up and resubscribed; return its generation (lock held)."""
         while True:
-            if self._stop.is_set() or (self._retired and not self._subs):
+            given_up = self._given_up
+            if given_up is not None and not isinstance(given_up, ClientClosedError):
+                raise BybitConnectionError(f"{given_up}") from given_up
+            if given_up is not None or self._stop.is_set() or (self._retired and not self._subs):
                 raise ClientClosedError("the connection is closed")
-            if self._given_up is not None:
-                raise BybitConnectionError(f"connection to {self.url} was given up: {self._given_up}")
             if self._ready:
                 return self._gen
             if not self._ever_connected and self._connect_failures > started_failures:
@@ -671,9 +676,18 @@ class Connection:
                     if self._stop.wait(delay):
                         break
                 attempt += 1
+                ws = Transport.new_socket(config.transport)
+                with self._cond:
+                    if self._stop.is_set():
+                        break
+                    self._connecting = ws
                 try:
-                    transport = Transport.connect(self.url, config.transport, self.name)
+                    transport = Transport.open(ws, self.url, config.transport, self.name)
                 except Exception as exc:
+                    with self._cond:
+                        self._connecting = None
+                    if self._stop.is_set():
+                        break
                     _log.warning("%s: cannot connect to %s: %s", self.name, self.url, exc)
                     with self._cond:
                         self._connect_error = exc
@@ -684,6 +698,7 @@ class Connection:
                         break
                     continue
                 with self._cond:
+                    self._connecting = None
                     if self._stop.is_set():
                         transport.close(0.2)
                         break
@@ -832,7 +847,9 @@ class Connection:
             self._cond.notify_all()
         if error is not None and not self._stop.is_set():
             _log.error("%s: connection to %s given up: %s", self.name, self.url, error)
-            for sub in self._all_subscriptions():
+            with self._lock:
+                live = list(self._live)  # the others are still in their subscribe call: it raises
+            for sub in live:
                 sub._end(error)
         try:
             self._on_finished(self, error if not self._stop.is_set() else None)

@@ -18,7 +18,7 @@ from websocket._abnf import ABNF, frame_buffer
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Transport", "TransportOptions"]
+__all__ = ["Transport", "TransportOptions", "abort_socket"]
 
 _READ_SIZE = 256 * 1024
 _CLOSE_GRACE = 1.0
@@ -89,11 +89,14 @@ class Transport:
         self._thread: threading.Thread | None = None
         ws.frame_buffer = frame_buffer(self._recv, True)
 
+    @staticmethod
+    def new_socket(options: TransportOptions) -> websocket.WebSocket:
+        """An unconnected websocket; pass it to :meth:`open` (and to :func:`abort_socket` to cancel)."""
+        return websocket.WebSocket(sslopt=options.sslopt, skip_utf8_validation=True, enable_multithread=True)
+
     @classmethod
-    def connect(cls, url: str, options: TransportOptions, name: str) -> Transport:
-        """Open a websocket to ``url``. Raises websocket-client's or the socket's exceptions."""
-        sslopt = options.sslopt
-        ws = websocket.WebSocket(sslopt=sslopt, skip_utf8_validation=True, enable_multithread=True)
+    def open(cls, ws: websocket.WebSocket, url: str, options: TransportOptions, name: str) -> Transport:
+        """Connect ``ws`` to ``url`` (handshake included). Raises websocket-client's or the socket's errors."""
         ws.connect(url, timeout=options.connect_timeout, **options.connect_kwargs())  # type: ignore[no-untyped-call]
         ws.settimeout(options.send_timeout)
         return cls(ws, name)
@@ -202,6 +205,16 @@ class Transport:
         """Unblock the reader at once (socket shutdown); the reader then ends with an error."""
         try:
             self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def abort_socket(ws: websocket.WebSocket) -> None:
+    """Cancel a connect in progress from another thread (the handshake read fails at once)."""
+    sock = ws.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
 

@@ -10,6 +10,7 @@ import json
 import logging
 import socket
 import struct
+import ssl
 import threading
 import time
 import uuid
@@ -160,6 +161,7 @@ class FakeBybit:
         port: int = 0,
         *,
         close_timeout: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         if (api_key is None) != (api_secret is None):
             raise ValueError("give both api_key and api_secret, or neither")
@@ -171,6 +173,7 @@ class FakeBybit:
         self._host = host
         self._port = port
         self._close_timeout = close_timeout
+        self._ssl = ssl_context  # serve wss:// with this server-side context
 
         self._lifecycle = threading.Lock()  # serialises start() and close()
         self._lock = threading.Lock()  # guards all other state
@@ -236,6 +239,7 @@ class FakeBybit:
                 close_timeout=self._close_timeout,
                 logger=_log,
                 create_connection=_TrackedConnection,
+                ssl=self._ssl,
             )
         except BaseException:
             with self._lock:
@@ -304,7 +308,8 @@ class FakeBybit:
         """Base URL, e.g. ``ws://127.0.0.1:54321``. Only after `start`."""
         if not self._bound_port:
             raise RuntimeError("FakeBybit is not started")
-        return f"ws://{self._host}:{self._bound_port}"
+        scheme = "wss" if self._ssl is not None else "ws"
+        return f"{scheme}://{self._host}:{self._bound_port}"
 
     @property
     def urls(self) -> dict[str, str]:

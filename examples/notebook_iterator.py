@@ -1,0 +1,43 @@
+# %% [markdown]
+# # Iterating a subscription (notebook style)
+#
+# Subscribe without a handler and the subscription buffers its events: iterate over it, or take
+# one with `sub.get(timeout=...)`. Runs top to bottom as a script too:
+#
+#     python examples/notebook_iterator.py                      # live Bybit, v5 linear BTCUSDT
+#     python examples/notebook_iterator.py --url ws://127.0.0.1:8765/v5/public/linear
+#
+# (or set `BYBIT_WS_URL`). For an offline stream: `python -m bybit_ws replay FILE`, or a
+# `bybit_ws.testing.FakeBybit("v5")` with a `SimulatedMarket` in another cell.
+
+# %%
+import argparse
+import os
+
+from bybit_ws import BybitSocketClient
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--url", default=os.environ.get("BYBIT_WS_URL"), help="a v5 linear public endpoint")
+URL = parser.parse_known_args()[0].url  # parse_known_args: a notebook kernel passes its own args
+
+client = BybitSocketClient(urls={"v5.linear": URL} if URL else None)
+
+# %% No handler: the subscription keeps its events for us.
+sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT")
+
+# %% Iterate (this blocks until events come; break when you have enough).
+for count, event in enumerate(sub, 1):
+    for trade in event.data:
+        print(f"{event.timestamp:%H:%M:%S} {trade.side.value} {trade.quantity} @ {trade.price}")
+    if count == 3:
+        break
+
+# %% Or take one event, waiting at most 10 s (raises BybitTimeoutError if none comes).
+event = sub.get(timeout=10)
+print("one more:", [f"{t.quantity} @ {t.price}" for t in event.data])
+print("stats:", sub.stats)
+
+# %% Close the subscription (iteration ends), then the client (joins its threads).
+sub.close()
+client.close()
+print("closed:", not sub.is_active, client.is_closed)
