@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import IO, Any, NamedTuple, TextIO
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 import attrs
@@ -38,6 +38,9 @@ from .enums import KlineInterval
 from .models import inverse as inv
 from .models import v5
 from .models._common import DataEvent, DeltaUpdate, OrderBookSnapshot
+
+if TYPE_CHECKING:
+    from .testing import FakeBybit
 
 __all__ = ["describe", "format_event", "main"]
 
@@ -97,9 +100,9 @@ def describe(data: Any, topic: str, kind: str = "data") -> str:
             return _trades(data)
         if isinstance(first, (v5.Kline, inv.KlineUpdate)):
             return _kline(data[-1], topic)
-        if isinstance(first, (v5.Liquidation,)):
-            trades = ", ".join(f"{_v(x.side)} {x.quantity} @ {x.price}" for x in data[:3])
-            return f"liq    {first.symbol} {trades}{_more(data, 3)}"
+        if isinstance(first, v5.Liquidation):
+            shown = ", ".join(f"{_v(x.side)} {x.quantity} @ {x.price}" for x in data[:3])
+            return f"liq    {first.symbol} {shown}{_more(data, 3)}"
         return f"{label:<6} {summary(first)}{_more(data, 1)}"
     return f"{label:<6} {summary(data)}"
 
@@ -410,8 +413,7 @@ def endpoint_urls(url: str | None, keys: Iterable[str]) -> dict[str, str] | None
 class Printer:
     """Writes whole lines from any thread; counts them; survives a closed pipe (``| head``)."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self._stream = stream
+    def __init__(self) -> None:
         self._cond = threading.Condition()
         self.count = 0
         self.broken = threading.Event()
@@ -419,7 +421,7 @@ class Printer:
     def __call__(self, line: str) -> None:
         with self._cond:
             if not self.broken.is_set():
-                stream = self._stream or sys.stdout
+                stream = sys.stdout
                 try:
                     stream.write(line + "\n")
                     stream.flush()
@@ -583,6 +585,8 @@ def _demo(args: argparse.Namespace) -> int:
             _wait(client, args.seconds, out)
         except KeyboardInterrupt:
             pass
+        except ValueError as exc:  # e.g. --rate 0
+            return _usage("demo", exc)
         except (BybitWsError, OSError) as exc:
             _status(f"bybit-ws demo: error: {exc}")
             return 1
@@ -619,9 +623,7 @@ def load_recording(path: str) -> tuple[dict[str, Any], list[_Frame]]:
                     raise ValueError("no bybit_ws recording header (write one with: stream --record FILE)")
                 header = item
                 continue
-            frames.append(
-                _Frame(float(item["t"]), _frame_key(item, header), str(item["topic"]), item["frame"])
-            )
+            frames.append(_Frame(float(item["t"]), _frame_key(item), str(item["topic"]), item["frame"]))
         except (ValueError, KeyError, TypeError) as exc:
             raise UsageError(f"{path}, line {number}: not a bybit_ws recording line: {exc}") from None
     if header is None:
@@ -630,7 +632,7 @@ def load_recording(path: str) -> tuple[dict[str, Any], list[_Frame]]:
     return header, frames
 
 
-def _frame_key(item: dict[str, Any], header: dict[str, Any]) -> str:
+def _frame_key(item: dict[str, Any]) -> str:
     key = item.get("key")
     if isinstance(key, str) and key in MAINNET_URLS:
         return key
@@ -644,11 +646,12 @@ def _frame_key(item: dict[str, Any], header: dict[str, Any]) -> str:
 def _replay(args: argparse.Namespace) -> int:
     try:
         header, frames = load_recording(args.file)
-        plans = plan_topics(header.get("topics") or [], header["api"], header.get("category") or "linear")
+        topics = header.get("topics") or sorted({f.topic for f in frames})
+        plans = plan_topics(topics, header["api"], header.get("category") or "linear")
     except UsageError as exc:
         return _usage("replay", exc)
-    if not args.speed > 0:
-        return _usage("replay", "--speed must be positive")
+    if not args.speed > 0 or args.wait_subscribers < 0:
+        return _usage("replay", "--speed must be positive and --wait-subscribers at least 0")
     try:
         from .testing import FakeBybit
     except ImportError as exc:
@@ -656,8 +659,8 @@ def _replay(args: argparse.Namespace) -> int:
         _status("  pip install 'bybit_ws[testing]'")
         return 1
     speed = math.inf if args.as_fast_as_possible else args.speed
-    key = os.environ.get("BYBIT_API_KEY") or _REPLAY_KEY
-    secret = os.environ.get("BYBIT_API_SECRET") or _REPLAY_SECRET
+    own = os.environ.get("BYBIT_API_KEY"), os.environ.get("BYBIT_API_SECRET")
+    key, secret = own if own[0] and own[1] else (_REPLAY_KEY, _REPLAY_SECRET)
     out = Printer()
     wanted = sorted({(f.key, f.topic) for f in frames} | {(p.key, p.topic) for p in plans})
     with contextlib.ExitStack() as stack:
@@ -671,12 +674,8 @@ def _replay(args: argparse.Namespace) -> int:
             _status(f"replaying {args.file}: {len(frames)} frames over {span:.1f} s, {pace}")
             _status(f"  connect with: BybitSocketClient(urls={json.dumps(urls)})")
             if any(p.private for p in plans):
-                shown = (
-                    "your BYBIT_API_KEY/BYBIT_API_SECRET"
-                    if "BYBIT_API_KEY" in os.environ
-                    else (f"api_key={_REPLAY_KEY!r}, api_secret={_REPLAY_SECRET!r}")
-                )
-                _status(f"  private topics: authenticate with {shown}")
+                shown = "BYBIT_API_KEY/BYBIT_API_SECRET" if key != _REPLAY_KEY else f"{key!r}/{secret!r}"
+                _status(f"  private topics: authenticate with api_key/api_secret {shown}")
             if args.print:
                 client = stack.enter_context(BybitSocketClient(api_key=key, api_secret=secret, urls=urls))
                 _subscribe_all(client, plans, out)
@@ -700,7 +699,7 @@ def _replay(args: argparse.Namespace) -> int:
     return 0
 
 
-def _await_audience(fake: Any, wanted: Sequence[tuple[str, str]], count: int) -> None:
+def _await_audience(fake: FakeBybit, wanted: Sequence[tuple[str, str]], count: int) -> None:
     """Wait until ``count`` connections hold one of the recorded topics, then until every topic has
     them or the subscribed set has not changed for 1 s (a client subscribing to a few only)."""
     tick = threading.Event()
@@ -715,7 +714,7 @@ def _await_audience(fake: Any, wanted: Sequence[tuple[str, str]], count: int) ->
         tick.wait(0.02)
 
 
-def _send(fake: Any, frames: Sequence[_Frame], speed: float) -> int:
+def _send(fake: FakeBybit, frames: Sequence[_Frame], speed: float) -> int:
     """Send the frames at their recorded pace divided by ``speed``; return how many had a subscriber.
 
     A frame goes (as recorded, byte for byte) to every connection on its endpoint, when at least one
@@ -742,7 +741,9 @@ def _usage(command: str, error: object) -> int:
 # ==================================================================================== parser
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-v", "--verbose", action="count", default=0, help="log INFO (-v) or DEBUG (-vv)")
+    common.add_argument(  # SUPPRESS: `bybit-ws -v demo` and `bybit-ws demo -v` both count
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="log INFO (-v) or DEBUG (-vv)"
+    )
     parser = argparse.ArgumentParser(
         prog="bybit-ws",
         description="Stream Bybit websocket topics, watch an offline demo, or replay a recording.",
@@ -807,7 +808,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit code (argparse exits with 2 on a bad command line)."""
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)],
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(getattr(args, "verbose", 0), 2)],
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     run: Callable[[argparse.Namespace], int] = args.run

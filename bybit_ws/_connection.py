@@ -45,8 +45,31 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["Backoff", "Connection", "ConnectionConfig", "Credentials"]
 
-_decode = json.JSONDecoder(parse_float=Decimal).decode
 _encode = json.JSONEncoder(separators=(",", ":")).encode
+_exact_decode = json.JSONDecoder(parse_float=Decimal).decode
+# A run of 16 digits or dots may be a number with 16+ significant digits, which a double cannot hold:
+# such frames take the exact path (floats straight to Decimal). Shorter number tokens have at most 15
+# significant digits, so they round-trip exactly through a double and Decimal(repr(float)).
+_NUMBER_CHARS = bytes(1 if chr(i) in "0123456789." else 0 for i in range(256))
+_LONG_NUMBER = b"\x01" * 16
+
+_fast_loads: Callable[[bytes], Any] | None
+try:
+    from orjson import loads as _fast_loads
+except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
+    _fast_loads = None
+
+
+def decode_frame(data: bytes) -> Any:
+    """Decode one frame: orjson when every number fits a double exactly, else floats as ``Decimal``.
+
+    Raises ValueError (UnicodeDecodeError included) for text that is not JSON.
+    """
+    if _fast_loads is not None and _LONG_NUMBER not in data.translate(_NUMBER_CHARS):
+        return _fast_loads(data)
+    return _exact_decode(data.decode("utf-8"))
+
+
 _names = itertools.count(1)
 _req_ids = itertools.count(1)
 _utc = timezone.utc
@@ -175,6 +198,7 @@ class Connection:
         self._specs: dict[str, TopicSpec | None] = {}
         self._topic_state: dict[str, dict[str, Any]] = {}
         self._pending: list[_Pending] = []
+        self._send_lock = threading.Lock()
         self._transport: Transport | None = None
         self._gen = 0
         self._ready = False
@@ -192,7 +216,6 @@ class Connection:
         self._pong_deadline: float | None = None
         self._last_data = time.monotonic()
         self._continuous = False
-        self._private = False
         self._chars = 0
         self._thread: threading.Thread | None = None
         self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
@@ -222,7 +245,6 @@ class Connection:
                 self._subs.setdefault(topic, []).append(sub)
                 if len(self._subs[topic]) == 1:
                     self._chars += len(topic)
-            self._private = self._private or private
             self._registry_changed()
             if self._thread is None:
                 self._thread = threading.Thread(
@@ -382,23 +404,25 @@ class Connection:
 
     # ================================================================= requests
     def _batches(self, topics: Sequence[str]) -> list[list[str]]:
-        size = self.dialect.max_args_per_request or 100
-        return [list(topics[i : i + size]) for i in range(0, len(topics), size)]
+        return self.dialect.batches(topics)
 
     def _request(self, op: str, args: Sequence[Any], deadline: float, gen: int) -> Reply:
         """Send one request on generation ``gen``'s socket and wait for its reply."""
         req_id = str(next(_req_ids)) if self.dialect.uses_req_id else None
         pending = _Pending(op, tuple(str(a) for a in args), req_id, gen)
-        with self._cond:
-            transport = self._transport
-            if transport is None or gen != self._gen or not transport.is_open:
-                raise _ConnectionLost("the connection was lost")
-            self._pending.append(pending)
-        try:
-            transport.send(_encode(self.dialect.request(op, args, req_id)))
-        except Exception as exc:
-            self._drop_pending(pending)
-            raise _ConnectionLost(f"send failed: {exc}") from exc
+        text = _encode(self.dialect.request(op, args, req_id))
+        # Register and send under one lock: replies without a req_id match requests in send order.
+        with self._send_lock:
+            with self._cond:
+                transport = self._transport
+                if transport is None or gen != self._gen or not transport.is_open:
+                    raise _ConnectionLost("the connection was lost")
+                self._pending.append(pending)
+            try:
+                transport.send(text)
+            except Exception as exc:
+                self._drop_pending(pending)
+                raise _ConnectionLost(f"send failed: {exc}") from exc
         if not pending.done.wait(max(0.0, deadline - time.monotonic())):
             self._drop_pending(pending)
             what = "auth" if op == "auth" else f"{op} {list(pending.args)}"
@@ -497,6 +521,8 @@ class Connection:
                         if all(s == _OK for s in states):
                             self._live.add(sub)
                             return
+                        if None in states:
+                            break  # an unsubscribe of one of them just finished: send it again
                         remaining = deadline - time.monotonic()
                         if remaining <= 0:
                             raise BybitTimeoutError(f"subscription to {list(topics)} not confirmed in time")
@@ -585,18 +611,18 @@ class Connection:
         _log.info("%s: authenticated", self.name)
 
     # ================================================================= reader thread
-    def _on_text(self, text: str) -> None:
+    def _on_frame(self, data: bytes) -> None:
         try:
-            frame = _decode(text)
+            frame = decode_frame(data)
         except ValueError as exc:
-            self._bad_frame(text, None, exc)
+            self._bad_frame(data, None, exc)
             return
         if type(frame) is not dict:
-            self._bad_frame(text, None, ValueError("not a JSON object"))
+            self._bad_frame(data, None, ValueError("not a JSON object"))
             return
         topic = frame.get("topic")
         if topic is None or type(topic) is not str:
-            self._on_control(frame, text)
+            self._on_control(frame, data)
             return
         routes = self._routes
         subs = routes.cache.get(topic)
@@ -614,29 +640,31 @@ class Connection:
         try:
             parsed = spec.parse(frame, topic, state)
         except Exception as exc:
-            self._bad_frame(text, topic, exc)
+            self._bad_frame(data, topic, exc)
             return
         if parsed is None:
             return
-        kind, data = parsed
-        event = DataEvent(data, topic, _now(_utc), text if self.config.keep_original_data else None)
+        kind, payload = parsed
+        original = data.decode("utf-8", "replace") if self.config.keep_original_data else None
+        event = DataEvent(payload, topic, _now(_utc), original)
         for sub in subs:
             sub._deliver(kind, event)
 
-    def _on_control(self, frame: dict[str, Any], text: str) -> None:
+    def _on_control(self, frame: dict[str, Any], data: bytes) -> None:
         try:
             result = self.dialect.classify(frame)
         except Exception as exc:
-            self._bad_frame(text, None, exc)
+            self._bad_frame(data, None, exc)
             return
         if result is PONG:
             self._pong_deadline = None
         elif isinstance(result, Reply):
             self._match(result)
         else:
-            _log.debug("%s: ignored frame %.200s", self.name, text)
+            _log.debug("%s: ignored frame %.200r", self.name, data)
 
-    def _bad_frame(self, text: str, topic: str | None, exc: BaseException) -> None:
+    def _bad_frame(self, data: bytes, topic: str | None, exc: BaseException) -> None:
+        text = data.decode("utf-8", "replace")
         error = FrameError(
             f"cannot parse frame{' of ' + topic if topic else ''}: {exc}", topic=topic, text=text
         )
@@ -712,10 +740,11 @@ class Connection:
                     # Topics of confirmed subscriptions are replayed here; a subscription still in
                     # its subscribe call sends its own request once the connection is ready.
                     topics = [t for t, subs in self._subs.items() if not self._live.isdisjoint(subs)]
-                    private = self._private and bool(self._live)
+                    # authenticate only if a confirmed subscription still needs it
+                    private = any(self.dialect.is_private(t) for t in topics)
                     for topic in topics:
                         self._status[topic] = _PENDING
-                transport.start(self._on_text, functools.partial(self._on_closed, gen))
+                transport.start(self._on_frame, functools.partial(self._on_closed, gen))
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     self._restore(gen, topics, private)

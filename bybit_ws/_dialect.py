@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -72,6 +72,11 @@ class Dialect:
     max_args_per_request: int | None = None
     #: Most characters of topic args one connection may carry (None: no limit).
     max_chars_per_connection: int | None = None
+
+    def batches(self, topics: Sequence[str]) -> list[list[str]]:
+        """Split topics into subscribe/unsubscribe requests (``max_args_per_request`` each)."""
+        size = self.max_args_per_request or 100
+        return [list(topics[i : i + size]) for i in range(0, len(topics), size)]
 
     def request(self, op: str, args: Iterable[Any], req_id: str | None) -> dict[str, Any]:
         """A subscribe/unsubscribe/auth request frame."""

@@ -72,8 +72,9 @@ def _parse_proxy_url(url: str) -> dict[str, Any]:
 class Transport:
     """A connected websocket plus the thread that reads it.
 
-    ``on_text(text)`` is called on the reader thread for each text frame; ``on_closed(error)`` exactly
-    once when the reader ends (``error`` is ``None`` after a clean close or a local ``close()``).
+    ``on_frame(data)`` is called on the reader thread with the bytes of each text (or binary) frame;
+    ``on_closed(error)`` exactly once when the reader ends (``error`` is ``None`` after a clean close
+    or a local ``close()``).
     """
 
     def __init__(self, ws: websocket.WebSocket, name: str) -> None:
@@ -96,7 +97,7 @@ class Transport:
 
     @classmethod
     def open(cls, ws: websocket.WebSocket, url: str, options: TransportOptions, name: str) -> Transport:
-        """Connect ``ws`` to ``url`` (handshake included). Raises websocket-client's or the socket's errors."""
+        """Connect ``ws`` to ``url`` with the handshake; raises websocket-client's or socket errors."""
         ws.connect(url, timeout=options.connect_timeout, **options.connect_kwargs())  # type: ignore[no-untyped-call]
         ws.settimeout(options.send_timeout)
         return cls(ws, name)
@@ -128,12 +129,12 @@ class Transport:
         return buffer[pos:end]
 
     def start(
-        self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]
+        self, on_frame: Callable[[bytes], None], on_closed: Callable[[BaseException | None], None]
     ) -> None:
         """Start the reader thread."""
         thread = threading.Thread(
             target=self._read_loop,
-            args=(on_text, on_closed),
+            args=(on_frame, on_closed),
             name=f"bybit-ws-reader-{self._name}",
             daemon=True,
         )
@@ -141,7 +142,7 @@ class Transport:
         thread.start()
 
     def _read_loop(
-        self, on_text: Callable[[str], None], on_closed: Callable[[BaseException | None], None]
+        self, on_frame: Callable[[bytes], None], on_closed: Callable[[BaseException | None], None]
     ) -> None:
         error: BaseException | None = None
         recv = self._ws.recv_data_frame
@@ -153,11 +154,7 @@ class Transport:
                 opcode, frame = recv(True)
                 if opcode in (text_op, binary_op):
                     data = frame.data
-                    try:
-                        text = data.decode("utf-8") if isinstance(data, bytes) else data
-                    except UnicodeDecodeError:
-                        text = data.decode("utf-8", "replace")
-                    on_text(text)
+                    on_frame(data if type(data) is bytes else bytes(data))
                 elif opcode == close_op:
                     if not self._closing.is_set():
                         error = ConnectionResetError(

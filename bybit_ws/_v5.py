@@ -9,7 +9,7 @@ characters of args: the client spreads larger subscriptions over more connection
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._contract import classify_v3_reply, list_parser
@@ -100,6 +100,14 @@ class V5Dialect(Dialect):
     def topic_spec(self, topic: str) -> TopicSpec | None:
         """The spec of a topic family, by the topic's first dot-separated part."""
         return self._specs.get(topic.partition(".")[0])
+
+    def batches(self, topics: Sequence[str]) -> list[list[str]]:
+        """Private: all-in-one (``order``) and categorised (``order.linear``) topics never share a request."""
+        if self.endpoint != "private":
+            return super().batches(topics)
+        plain = [t for t in topics if "." not in t]
+        categorised = [t for t in topics if "." in t]
+        return [group for group in (plain, categorised) if group]
 
     def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
         """Every v5 reply and pong shape, option's ``COMMAND_RESP`` included."""

@@ -14,10 +14,19 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Callable
 
 from bybit_ws import BybitSocketClient, BybitTimeoutError, BybitWsError, DataEvent
 from bybit_ws.models.v5 import Order, UserTrade
+
+_lock = threading.Lock()
+
+
+def say(line: str) -> None:
+    """Print one whole line: the two handlers run on different worker threads."""
+    with _lock:
+        print(line, flush=True)
 
 
 def main(
@@ -25,7 +34,7 @@ def main(
     api_key: str | None = None,
     api_secret: str | None = None,
     seconds: float | None = None,
-    out: Callable[[str], object] = print,
+    out: Callable[[str], object] = say,
 ) -> int:
     """Stream orders and executions until ``seconds`` pass (``None``: until Ctrl-C)."""
 

@@ -65,26 +65,26 @@ def main(
     url: str | None = None,
     symbol: str = "BTCUSDT",
     seconds: float | None = None,
-    emit: Callable[[str], None] | None = None,
+    out: Callable[[str], object] | None = None,
 ) -> int:
     """Stream ``symbol`` until ``seconds`` have passed (``None``: until Ctrl-C); return an exit code.
 
-    ``url`` is a v5 *linear* public endpoint; ``None`` means live Bybit. ``emit`` receives each output
+    ``url`` is a v5 *linear* public endpoint; ``None`` means live Bybit. ``out`` receives each output
     line (default: print it).
     """
-    out = emit or _print
+    write = out or _print
     urls = {"v5.linear": url} if url else None
     try:
         with BybitSocketClient(urls=urls) as client:
-            client.v5.subscribe_to_trade_updates("linear", symbol, lambda e: out(format_trades(e)))
+            client.v5.subscribe_to_trade_updates("linear", symbol, lambda e: write(format_trades(e)))
             client.v5.subscribe_to_order_book_updates(
                 "linear",
                 symbol,
                 50,
-                snapshot_handler=lambda e: out(format_book("snapshot", e)),
-                update_handler=lambda e: out(format_book("delta", e)),
+                snapshot_handler=lambda e: write(format_book("snapshot", e)),
+                update_handler=lambda e: write(format_book("delta", e)),
             )
-            client.v5.subscribe_to_ticker_updates("linear", symbol, lambda e: out(format_ticker(e)))
+            client.v5.subscribe_to_ticker_updates("linear", symbol, lambda e: write(format_ticker(e)))
             try:
                 client.wait(seconds)  # returns or raises when the client stops; Ctrl-C gets through
             except BybitTimeoutError:

@@ -35,7 +35,7 @@ class _Example(Protocol):
         url: str | None = None,
         symbol: str = "BTCUSDT",
         seconds: float | None = None,
-        emit: Callable[[str], None] | None = None,
+        out: Callable[[str], object] | None = None,
     ) -> int: ...
 
 
@@ -66,7 +66,7 @@ def test_example_main_streams_from_the_fake(fake: FakeBybit) -> None:
     lines = Collector()
     result: list[int] = []
     runner = threading.Thread(
-        target=lambda: result.append(example.main(url=fake.urls["v5.linear"], seconds=1.0, emit=lines)),
+        target=lambda: result.append(example.main(url=fake.urls["v5.linear"], seconds=1.0, out=lines)),
         name="test-example-main",
     )
     runner.start()
@@ -86,7 +86,7 @@ def test_example_main_reports_an_unreachable_url(capsys: pytest.CaptureFixture[s
     with FakeBybit("v5") as gone:
         url = gone.urls["v5.linear"]
     example = _load_example()
-    assert example.main(url=url, seconds=0.1, emit=Collector()) == 1
+    assert example.main(url=url, seconds=0.1, out=Collector()) == 1
     assert "error: cannot connect" in capsys.readouterr().err
 
 

@@ -305,9 +305,9 @@ def test_tls_with_a_ca_bundle_and_large_frames(tls_fake: FakeBybit, tls: trustme
 
 
 def test_tls_verification_is_on_by_default(tls_fake: FakeBybit) -> None:
-    with BybitSocketClient(urls=tls_fake.urls, request_timeout=3, reconnect=False) as client:
-        with pytest.raises(BybitConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
-            client.inverse.subscribe_to_trade_updates("BTCUSD")
+    client = BybitSocketClient(urls=tls_fake.urls, request_timeout=3, reconnect=False)
+    with client, pytest.raises(BybitConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+        client.inverse.subscribe_to_trade_updates("BTCUSD")
 
 
 class _ConnectProxy:
@@ -319,7 +319,7 @@ class _ConnectProxy:
         self.tunnels: list[str] = []
         self._threads: list[threading.Thread] = []
         self._sockets: list[socket.socket] = []
-        self._accept = threading.Thread(target=self._run, name="test-proxy")
+        self._accept = threading.Thread(target=self._run, name="test-proxy", daemon=True)
         self._accept.start()
 
     def _run(self) -> None:
@@ -328,7 +328,9 @@ class _ConnectProxy:
                 client, _ = self.server.accept()
             except OSError:
                 return
-            thread = threading.Thread(target=self._tunnel, args=(client,), name="test-proxy-tunnel")
+            thread = threading.Thread(
+                target=self._tunnel, args=(client,), name="test-proxy-tunnel", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
 
@@ -362,6 +364,10 @@ class _ConnectProxy:
             upstream.close()
 
     def close(self) -> None:
+        try:
+            self.server.shutdown(socket.SHUT_RDWR)  # close() alone does not wake accept() on Linux
+        except OSError:
+            pass
         self.server.close()
         for sock in self._sockets:
             try:

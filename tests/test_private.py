@@ -1110,11 +1110,6 @@ def test_public_only_reconnect_does_not_authenticate(fake: FakeBybit, make_clien
     assert auth_requests(fake) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Connection._private is never cleared, so a connection whose private subscription was "
-    "rejected keeps re-authenticating on reconnect and is given up (public subscriptions die)",
-)
 def test_rejected_auth_does_not_poison_public_reconnects(fake: FakeBybit, make_client: ClientFactory) -> None:
     client = make_client(api_key=API_KEY, api_secret="wrong-secret", backoff=FAST_BACKOFF)
     trades = Collector()
@@ -1131,11 +1126,6 @@ def test_rejected_auth_does_not_poison_public_reconnects(fake: FakeBybit, make_c
     assert trades.wait(1, timeout=2.0)[0].topic == "trade.BTCUSD"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: Connection._private is never cleared: after the last private subscription closes, "
-    "every reconnect still sends an auth request",
-)
 def test_no_auth_after_the_last_private_subscription_closed(
     fake: FakeBybit, make_client: ClientFactory
 ) -> None:

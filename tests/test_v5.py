@@ -1037,15 +1037,7 @@ def test_testnet_and_mainnet_v5_endpoints() -> None:
         assert mainnet.urls["v5.private"] == "wss://stream.bybit.com/v5/private"
 
 
-# ============================================================================== found bugs (xfail)
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: bybit_ws/_connection.py Connection._supervise/_restore replays every registered topic "
-        "through _subscribe_topics -> _batches in one request, so 'order' and 'order.linear' go out "
-        "together; Bybit v5 says an all-in-one and a categorised topic cannot be in one request"
-    ),
-)
+# ============================================================================== regressions of bugs found
 def test_resubscribe_after_reconnect_keeps_all_in_one_and_categorised_topics_apart(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
@@ -1074,14 +1066,6 @@ def _blocked(thread: threading.Thread) -> bool:
     return frame is not None and frame.f_code.co_name == "wait"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: bybit_ws/_connection.py Connection._await_subscribed computes to_send once, skipping a "
-        "topic whose status is _LEAVING (an unsubscribe in flight); when remove() then deletes that "
-        "status, nobody subscribes the topic again and the new subscribe call times out"
-    ),
-)
 def test_subscribe_while_the_same_topic_is_being_unsubscribed(
     fake: FakeBybit, make_client: ClientFactory
 ) -> None:

@@ -9,8 +9,8 @@ import itertools
 import json
 import logging
 import socket
-import struct
 import ssl
+import struct
 import threading
 import time
 import uuid

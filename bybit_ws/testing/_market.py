@@ -154,7 +154,7 @@ class SimulatedMarket:
 
     @property
     def update_id(self) -> int:
-        """``u`` of the last book frame published (or the next snapshot's, before any)."""
+        """``u`` of the last book frame published (before any: one less than the first frame's)."""
         with self._lock:
             return self._update_id
 

@@ -1,0 +1,192 @@
+"""examples/ run against FakeBybit: imported (``main`` in a thread) and as scripts (subprocesses)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import runpy
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from bybit_ws.testing import FakeBybit
+
+from .support import API_KEY, API_SECRET, Collector, frame_text
+from .test_cli import ROOT, STARTUP, Proc, child_env
+
+EXAMPLES = ROOT / "examples"
+TRADE_LINE = "BTCUSD Sell 328 @ 8098"
+ORDER_LINE = "order     ETH-30DEC22-1400-C Sell 1 @ 72.5 Filled filled 1"
+EXECUTION_LINE = "execution BTCUSDT Sell 0.5 @ 95900.1 fee 26.3725275 USDT"
+
+
+def load(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class Runner:
+    """Run ``fn`` in a thread; `join` waits with a deadline and returns its result (or raises its error)."""
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.result: list[Any] = []
+        self.error: list[BaseException] = []
+
+        def target() -> None:
+            try:
+                self.result.append(fn())
+            except BaseException as exc:
+                self.error.append(exc)
+
+        self._thread = threading.Thread(target=target, name="test-example")
+        self._thread.start()
+
+    def join(self, timeout: float = 10.0) -> Any:
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the example did not stop"
+        if self.error:
+            raise self.error[0]
+        return self.result[0]
+
+
+@pytest.fixture
+def script() -> Iterator[Callable[..., Proc]]:
+    started: list[Proc] = []
+
+    def start(name: str, *args: str, env: dict[str, str] | None = None) -> Proc:
+        proc = Proc([str(EXAMPLES / f"{name}.py"), *args], env)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        proc.close()
+
+
+# ==================================================================================== trades.py
+def test_trades_main(fake: FakeBybit) -> None:
+    lines = Collector()
+    runner = Runner(lambda: load("trades").main(fake.urls["inverse"], ("BTCUSD",), seconds=2.0, out=lines))
+    try:
+        fake.wait_for_subscribers("trade.BTCUSD", timeout=5.0)
+        assert fake.send_raw(frame_text("inverse_trade")) == 1
+        assert lines.wait(1, timeout=5.0) == [TRADE_LINE]
+    finally:
+        assert runner.join() == 0
+    fake.wait_for(lambda: fake.connection_count == 0, timeout=2)  # closed its connection on the way out
+
+
+def test_trades_script(fake: FakeBybit, script: Callable[..., Proc]) -> None:
+    proc = script("trades", "--url", fake.urls["inverse"], "--symbol", "BTCUSD", "--seconds", "2")
+    fake.wait_for_subscribers("trade.BTCUSD", timeout=STARTUP)
+    assert fake.send_raw(frame_text("inverse_trade")) == 1
+    assert proc.finish(timeout=15.0) == 0, proc.stderr
+    assert proc.stdout == [TRADE_LINE]
+
+
+def test_trades_reports_an_unreachable_url(capsys: pytest.CaptureFixture[str]) -> None:
+    with FakeBybit("inverse") as gone:
+        url = gone.urls["inverse"]
+    assert load("trades").main(url, seconds=0.1, out=Collector()) == 1
+    assert "error: " in capsys.readouterr().err
+
+
+# ==================================================================================== private_orders.py
+@pytest.fixture
+def v5_fake() -> Iterator[FakeBybit]:
+    with FakeBybit("v5", api_key=API_KEY, api_secret=API_SECRET) as server:
+        yield server
+
+
+def _publish_order_and_execution(fake: FakeBybit, timeout: float) -> None:
+    fake.wait_for_subscribers("order", timeout=timeout, path="v5.private")
+    fake.wait_for_subscribers("execution", timeout=5.0, path="v5.private")
+    assert fake.send_raw(frame_text("v5_order"), path="v5.private") == 1
+    assert fake.send_raw(frame_text("v5_execution"), path="v5.private") == 1
+
+
+def test_private_orders_main(v5_fake: FakeBybit) -> None:
+    lines = Collector()
+    example = load("private_orders")
+    url = v5_fake.urls["v5.private"]
+    runner = Runner(lambda: example.main(url, API_KEY, API_SECRET, seconds=2.0, out=lines))
+    try:
+        _publish_order_and_execution(v5_fake, timeout=5.0)
+        got = lines.wait(2, timeout=5.0)
+    finally:
+        assert runner.join() == 0
+    assert sorted(got) == sorted([ORDER_LINE, EXECUTION_LINE])  # two subscriptions, independent handlers
+    assert v5_fake.received_frames("v5.private", op="auth")  # it authenticated
+
+
+def test_private_orders_script_reads_credentials_from_the_environment(
+    v5_fake: FakeBybit, script: Callable[..., Proc]
+) -> None:
+    env = child_env(BYBIT_API_KEY=API_KEY, BYBIT_API_SECRET=API_SECRET)
+    proc = script("private_orders", "--url", v5_fake.urls["v5.private"], "--seconds", "2", env=env)
+    _publish_order_and_execution(v5_fake, timeout=STARTUP)
+    assert proc.finish(timeout=15.0) == 0, proc.stderr
+    assert sorted(proc.stdout) == sorted([ORDER_LINE, EXECUTION_LINE])
+    assert not any(API_SECRET in line for line in proc.stdout + proc.stderr)
+
+
+def test_private_orders_without_credentials(
+    v5_fake: FakeBybit, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("BYBIT_API_KEY", raising=False)
+    monkeypatch.delenv("BYBIT_API_SECRET", raising=False)
+    assert load("private_orders").main(v5_fake.urls["v5.private"], seconds=0.1, out=Collector()) == 1
+    assert "error: private topics need API credentials" in capsys.readouterr().err
+    assert v5_fake.connections_total == 0  # refused before connecting
+
+
+# ==================================================================================== notebook_iterator.py
+NOTEBOOK = EXAMPLES / "notebook_iterator.py"
+
+
+def _publish_trades(fake: FakeBybit, timeout: float, count: int = 5) -> list[str]:
+    """Once the notebook subscribed, send ``count`` trade frames (it reads four of them)."""
+    fake.wait_for_subscribers("publicTrade.BTCUSDT", timeout=timeout, path="v5.linear")
+    prices = [f"{16578 + n}.50" for n in range(count)]
+    for price in prices:
+        frame = json.loads(frame_text("v5_public_trade"))
+        frame["data"][0]["p"] = price
+        assert fake.send_raw(json.dumps(frame), path="v5.linear") == 1
+    return prices
+
+
+def _check_notebook_output(out: str, prices: list[str]) -> None:
+    lines = out.splitlines()
+    assert [line.split(" ", 1)[1] for line in lines[:3]] == [f"Buy 0.001 @ {p}" for p in prices[:3]], out
+    assert lines[3] == f"one more: ['0.001 @ {prices[3]}']", out
+    assert lines[4].startswith("stats: SubscriptionStats(received="), out
+    assert lines[5] == "closed: True True", out
+
+
+def test_notebook_runs_top_to_bottom_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with FakeBybit("v5") as fake:
+        monkeypatch.setattr(sys, "argv", [str(NOTEBOOK), "--url", fake.urls["v5.linear"]])
+        runner = Runner(lambda: runpy.run_path(str(NOTEBOOK), run_name="__main__"))
+        try:
+            prices = _publish_trades(fake, timeout=5.0)
+        finally:
+            namespace = runner.join()
+        assert namespace["client"].is_closed and not namespace["sub"].is_active
+    _check_notebook_output(capsys.readouterr().out, prices)
+
+
+def test_notebook_script_reads_the_url_from_the_environment(script: Callable[..., Proc]) -> None:
+    with FakeBybit("v5") as fake:
+        proc = script("notebook_iterator", env=child_env(BYBIT_WS_URL=fake.urls["v5.linear"]))
+        prices = _publish_trades(fake, timeout=STARTUP)
+        assert proc.finish(timeout=15.0) == 0, proc.stderr
+    _check_notebook_output("\n".join(proc.stdout), prices)
