@@ -145,17 +145,33 @@ class Transport:
         self, on_frame: Callable[[bytes], None], on_closed: Callable[[BaseException | None], None]
     ) -> None:
         error: BaseException | None = None
-        recv = self._ws.recv_data_frame
-        text_op = ABNF.OPCODE_TEXT
-        binary_op = ABNF.OPCODE_BINARY
-        close_op = ABNF.OPCODE_CLOSE
+        ws = self._ws
+        read_frame = ws.frame_buffer.recv_frame  # websocket-client's frame parser, on our buffered reads
+        messages = ws.cont_frame  # and its reassembly of fragmented messages
+        data_ops = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY)
         try:
             while True:
-                opcode, frame = recv(True)
-                if opcode in (text_op, binary_op):
-                    data = frame.data
-                    on_frame(data if type(data) is bytes else bytes(data))
-                elif opcode == close_op:
+                frame = read_frame()
+                opcode = frame.opcode
+                if frame.fin and opcode in data_ops and not messages.recving_frames:
+                    # the common case, one whole text frame; the frame parser always yields bytes
+                    on_frame(frame.data)  # type: ignore[arg-type]
+                    continue
+                if opcode in (*data_ops, ABNF.OPCODE_CONT):
+                    messages.validate(frame)
+                    messages.add(frame)
+                    if messages.is_fire(frame):
+                        _opcode, data = messages.extract(frame)
+                        on_frame(data if type(data) is bytes else bytes(data))
+                elif opcode == ABNF.OPCODE_PING:
+                    if len(frame.data) >= 126:
+                        raise websocket.WebSocketProtocolException("ping payload too long")
+                    ws.pong(frame.data)
+                elif opcode == ABNF.OPCODE_CLOSE:
+                    try:
+                        ws.send_close()
+                    except Exception:
+                        pass
                     if not self._closing.is_set():
                         error = ConnectionResetError(
                             f"the server closed the connection ({_close_reason(frame)})"
