@@ -229,7 +229,7 @@ class BybitSocketClient:
                 if res.closed:
                     raise ClientClosedError("the client is closed")
                 try:
-                    parts = self._place(endpoint, url, dialect, topics, sub, private)
+                    parts = self._place(endpoint, url, dialect, topics, sub)
                 except _Retired:
                     continue
             break
@@ -248,7 +248,6 @@ class BybitSocketClient:
         dialect: Dialect,
         topics: list[str],
         sub: Subscription[Any],
-        private: bool,
     ) -> list[tuple[Connection, tuple[str, ...]]]:
         """Choose connections for ``topics`` (respecting per-connection limits) and register ``sub``."""
         group = self._res.connections.setdefault(endpoint, [])
@@ -272,7 +271,7 @@ class BybitSocketClient:
         try:
             for planned, part in plan:
                 connection = planned or self._new_connection(group, url, dialect)
-                connection.register(sub, part, private)
+                connection.register(sub, part)
                 parts.append((connection, tuple(part)))
                 sub._parts.append((connection, tuple(part)))
         except _Retired:

@@ -231,7 +231,7 @@ class Connection:
         """True once the connection closed or was given up: it takes no new subscriptions."""
         return self._retired
 
-    def register(self, sub: Subscription[Any], topics: Sequence[str], private: bool) -> None:
+    def register(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
         """Put ``sub`` in the registry under ``topics`` (before anything is sent: the first data frame
         can arrive right behind the reply). Starts the supervisor on first use.
 
