@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._convert import integer, structurer, time_us
+from ._convert import integer, merger, structurer, time_us
 from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, symbol_list
@@ -54,6 +54,7 @@ def _one(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]
 
 _book_entry = structurer(OrderBookEntry)
 _ticker = structurer(TickerUpdate)
+_merge_ticker = merger(TickerUpdate)
 _kline = structurer(KlineUpdate)
 
 
@@ -76,20 +77,19 @@ def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> 
 
 
 def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed | None:
-    """Merge the snapshot and every delta entry into the full ticker (missing key = unchanged)."""
+    """Merge the snapshot and every delta entry into the full ticker (a missing key = unchanged)."""
     data = frame["data"]
     if frame.get("type") == "delta" or (isinstance(data, dict) and "update" in data and "symbol" not in data):
         updates = data.get("update") or ()
         if not updates:
             return None
+        ticker = state.get("ticker")
         for entry in updates:
-            state.update(entry)
+            ticker = _ticker(entry) if ticker is None else _merge_ticker(ticker, entry)
     else:
-        if isinstance(data, list):
-            data = data[0]
-        state.clear()
-        state.update(data)
-    return "data", _ticker(state)
+        ticker = _ticker(data[0] if isinstance(data, list) else data)
+    state["ticker"] = ticker
+    return "data", ticker
 
 
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._contract import classify_v3_reply, list_parser
-from ._convert import structurer
+from ._convert import merger, structurer
 from ._dialect import Dialect, Parsed, Reply, TopicSpec
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, symbol_list
@@ -47,16 +47,20 @@ _PRIVATE_CATEGORIES = {
     "execution": ("spot", "linear", "inverse", "option"),
 }
 _ticker = structurer(Ticker)
+_merge_ticker = merger(Ticker)
 _kline = structurer(Kline)
 
 
 def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     """linear/inverse send a snapshot then deltas of changed fields: merge into the full ticker."""
     data = frame["data"]
-    if frame.get("type") != "delta":
-        state.clear()
-    state.update(data)
-    return "data", _ticker(state)
+    previous = state.get("ticker")
+    if frame.get("type") == "delta" and previous is not None:
+        ticker = _merge_ticker(previous, data)
+    else:
+        ticker = _ticker(data)
+    state["ticker"] = ticker
+    return "data", ticker
 
 
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:

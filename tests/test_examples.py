@@ -190,3 +190,35 @@ def test_notebook_script_reads_the_url_from_the_environment(script: Callable[...
         prices = _publish_trades(fake, timeout=STARTUP)
         assert proc.finish(timeout=15.0) == 0, proc.stderr
     _check_notebook_output("\n".join(proc.stdout), prices)
+
+
+# ==================================================================================== order_book.py
+def test_order_book_main_follows_the_simulated_market() -> None:
+    from bybit_ws.testing._market import SimulatedMarket
+
+    example = load("order_book")
+    lines = Collector()
+    with FakeBybit("v5") as fake:
+        market = SimulatedMarket(fake, "BTCUSDT", seed=3, rate=20.0)
+        market.start()
+        try:
+            runner = Runner(lambda: example.main(fake.urls["v5.linear"], "BTCUSDT", seconds=2.5, out=lines))
+            assert runner.join(15) == 0
+        finally:
+            market.close()
+    top = [line for line in lines.events if " bid " in line]
+    assert len(top) >= 2, lines.events
+    for line in top:  # the best bid is below the best ask, and the fill estimate is sane
+        bid = float(line.split(" bid ")[1].split(" x ")[0])
+        ask = float(line.split(" ask ")[1].split(" x ")[0])
+        assert bid < ask, line
+        assert "buy 1 avg" in line, line
+    assert lines.events[-1].endswith("0 resync(s); closing"), lines.events
+
+
+def test_order_book_script_reports_an_unreachable_url(script: Callable[..., Proc]) -> None:
+    with FakeBybit("v5") as fake:
+        url = fake.urls["v5.linear"]
+    proc = script("order_book", "--url", url, "--seconds", "1")
+    assert proc.finish(timeout=15.0) == 1
+    assert "error: cannot connect" in "\n".join(proc.stderr)

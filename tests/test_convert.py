@@ -1,0 +1,141 @@
+"""The generated fast structurers agree with the cattrs reference on every fixture; hooks and merging."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+
+from bybit_ws._connection import decode_frame
+from bybit_ws._convert import merger, reference_structurer, structurer, time_iso, time_ms
+from bybit_ws.models import contract, inverse, v5
+
+from .support import BYBITNET, FRAMES, bybitnet, frame
+
+# fixture -> model of its data items
+FRAME_MODELS: dict[str, type] = {
+    "inverse_trade": inverse.TradeUpdate,
+    "inverse_trade_observed": inverse.TradeUpdate,
+    "inverse_insurance": inverse.InsuranceUpdate,
+    "inverse_insurance_observed": inverse.InsuranceUpdate,
+    "inverse_kline": inverse.KlineUpdate,
+    "inverse_kline_observed": inverse.KlineUpdate,
+    "inverse_liquidation": inverse.LiquidationUpdate,
+    "inverse_instrument_info_snapshot": inverse.TickerUpdate,
+    "inverse_instrument_info_snapshot_observed": inverse.TickerUpdate,
+    "inverse_orderbook25_snapshot": inverse.OrderBookEntry,
+    "inverse_orderbook200_snapshot": inverse.OrderBookEntry,
+    "inverse_position": inverse.PositionUpdate,
+    "inverse_execution": inverse.UserTradeUpdate,
+    "inverse_order": inverse.OrderUpdate,
+    "inverse_stop_order": inverse.StopOrderUpdate,
+    "inverse_wallet": inverse.BalanceUpdate,
+    "contract_order": contract.ContractOrderUpdate,
+    "contract_execution": contract.ContractUserTradeUpdate,
+    "contract_position": contract.ContractPositionUpdate,
+    "contract_wallet": contract.ContractBalanceUpdate,
+    "v5_public_trade": v5.Trade,
+    "v5_ticker_linear_snapshot": v5.Ticker,
+    "v5_ticker_linear_futures_snapshot": v5.Ticker,
+    "v5_kline": v5.Kline,
+    "v5_all_liquidation": v5.Liquidation,
+    "v5_order": v5.Order,
+    "v5_position": v5.Position,
+    "v5_execution": v5.UserTrade,
+    "v5_wallet": v5.Balance,
+}
+BYBITNET_MODELS: dict[str, type] = {
+    "InversePerpetual/Socket/TradeUpdate.txt": inverse.TradeUpdate,
+    "InversePerpetual/Socket/TickerUpdate.txt": inverse.TickerUpdate,
+    "InversePerpetual/Socket/InsuranceUpdate.txt": inverse.InsuranceUpdate,
+    "InversePerpetual/Socket/KlineUpdate.txt": inverse.KlineUpdate,
+    "InversePerpetual/Socket/LiquidationUpdate.txt": inverse.LiquidationUpdate,
+    "InversePerpetual/Socket/PositionUpdate.txt": inverse.PositionUpdate,
+    "InversePerpetual/Socket/UserTradeUpdate.txt": inverse.UserTradeUpdate,
+    "InversePerpetual/Socket/OrderUpdate.txt": inverse.OrderUpdate,
+    "InversePerpetual/Socket/StopOrderUpdate.txt": inverse.StopOrderUpdate,
+    "InversePerpetual/Socket/BalanceUpdate.txt": inverse.BalanceUpdate,
+    "Derivatives/Contract/Socket/BalanceUpdate.txt": contract.ContractBalanceUpdate,
+    "Derivatives/Contract/Socket/OrderUpdate.txt": contract.ContractOrderUpdate,
+    "Derivatives/Contract/Socket/PositionUpdate.txt": contract.ContractPositionUpdate,
+    "Derivatives/Contract/Socket/UserTradeUpdate.txt": contract.ContractUserTradeUpdate,
+}
+
+
+def _items(data: Any) -> Iterator[dict[str, Any]]:
+    yield from (data if isinstance(data, list) else [data])
+
+
+def test_every_fixture_is_mapped() -> None:
+    assert {p.relative_to(BYBITNET).as_posix() for p in BYBITNET.rglob("*.txt")} == set(BYBITNET_MODELS)
+    assert set(FRAME_MODELS) <= {p.stem for p in FRAMES.glob("*.json")}
+
+
+@pytest.mark.parametrize("name", sorted(FRAME_MODELS))
+def test_fast_structurer_equals_the_cattrs_reference_on_frames(name: str) -> None:
+    model = FRAME_MODELS[name]
+    fast: Callable[[Any], Any] = structurer(model)
+    reference: Callable[[Any], Any] = reference_structurer(model)
+    # both the exact decoder (Decimal floats) and the fast one (orjson) must give the same models
+    exact = frame(name)["data"]
+    fast_decoded = decode_frame((FRAMES / f"{name}.json").read_bytes())["data"]
+    for item, other in zip(_items(exact), _items(fast_decoded), strict=True):
+        expected = reference(item)
+        assert fast(item) == expected
+        assert fast(other) == expected
+
+
+@pytest.mark.parametrize("path", sorted(BYBITNET_MODELS))
+def test_fast_structurer_equals_the_cattrs_reference_on_bybitnet_payloads(path: str) -> None:
+    model = BYBITNET_MODELS[path]
+    for item in _items(bybitnet(path)):
+        assert structurer(model)(item) == reference_structurer(model)(item)
+
+
+def test_decoding_is_exact_for_long_numbers() -> None:
+    # 17 significant digits: a double cannot hold it, so the frame takes the exact path
+    text = b'{"topic":"t","data":{"p":1.2345678901234567,"q":0.1}}'
+    assert decode_frame(text)["data"]["p"] == Decimal("1.2345678901234567")
+    # short numbers take orjson, and Decimal(repr(float)) gives the text back exactly
+    assert orjson.loads(b"1995.05") == 1995.05
+    short = decode_frame(b'{"topic":"t","data":{"p":1995.05}}')["data"]["p"]
+    assert type(short) is float and str(Decimal(repr(short))) == "1995.05"
+    sixteen = decode_frame(b'{"topic":"t","data":{"q":8.889247899999999}}')["data"]["q"]
+    assert sixteen == Decimal("8.889247899999999")  # 16 digits: the exact path
+    kline = structurer(inverse.KlineUpdate)(
+        {"start": 1, "open": short, "close": sixteen, "high": 1, "low": 1}
+    )
+    assert (kline.open_price, kline.close_price) == (Decimal("1995.05"), Decimal("8.889247899999999"))
+    with pytest.raises(ValueError):
+        decode_frame(b"{not json")
+
+
+def test_time_hooks_are_exact() -> None:
+    assert time_ms(1683308606965) == datetime(2023, 5, 5, 17, 43, 26, 965000, tzinfo=timezone.utc)
+    assert time_ms(9_999_999_999_999) == datetime(2286, 11, 20, 17, 46, 39, 999000, tzinfo=timezone.utc)
+    assert time_ms("1683308606965") == time_ms(1683308606965)
+    assert time_iso("2022-09-06T14:16:34.519268798Z") == datetime(
+        2022, 9, 6, 14, 16, 34, 519268, tzinfo=timezone.utc
+    )
+    assert time_iso("2022-09-06T14:16:34.519268798Z") is time_iso("2022-09-06T14:16:34.519268798Z")  # cached
+    assert time_iso("") is None
+
+
+def test_merger_applies_only_what_the_delta_carries() -> None:
+    snapshot = json.loads(
+        '{"symbol": "BTCUSD", "last_price": "100.5", "bid1_price": "100.0", "funding_rate_e6": 100,'
+        ' "last_price_e4": 1005000}'
+    )
+    base = structurer(inverse.TickerUpdate)(snapshot)
+    merged = merger(inverse.TickerUpdate)(base, {"bid1_price": "100.25"})
+    assert merged.best_bid_price == Decimal("100.25")
+    assert merged.last_price == Decimal("100.5") and merged.funding_rate == Decimal("0.0001")
+    # a delta that carries only the scaled twin still updates the price
+    assert merger(inverse.TickerUpdate)(base, {"last_price_e4": 1010000}).last_price == Decimal("101")
+    assert merged == structurer(inverse.TickerUpdate)({**snapshot, "bid1_price": "100.25"})
+    assert base.best_bid_price == Decimal("100.0")  # the base is not touched
