@@ -36,7 +36,7 @@ from bybit_ws.models.contract import (
     ContractUserTradeUpdate,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FRAMES = FIXTURES / "frames"
 BYBITNET = FIXTURES / "bybitnet" / "Derivatives" / "Contract" / "Socket"
 

@@ -1,7 +1,7 @@
 """The inverse perpetual v2 models against every inverse fixture, field by field.
 
-Frames come from ``../shared/fixtures/frames/inverse_*.json`` (the models parse their ``data`` part) and
-Bybit.Net's payloads from ``../shared/fixtures/bybitnet/InversePerpetual/Socket/*.txt``. JSON is decoded
+Frames come from ``tests/fixtures/frames/inverse_*.json`` (the models parse their ``data`` part) and
+Bybit.Net's payloads from ``tests/fixtures/bybitnet/InversePerpetual/Socket/*.txt``. JSON is decoded
 the way the engine decodes it: ``json.loads(text, parse_float=Decimal)``.
 """
 
@@ -51,7 +51,7 @@ from bybit_ws.models.inverse import (
 
 M = TypeVar("M")
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FRAMES = FIXTURES / "frames"
 BYBITNET = FIXTURES / "bybitnet" / "InversePerpetual" / "Socket"
 

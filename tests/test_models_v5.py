@@ -48,7 +48,7 @@ from bybit_ws.models.v5 import (
     parse_order_book,
 )
 
-FRAMES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "frames"
+FRAMES = Path(__file__).resolve().parent / "fixtures" / "frames"
 
 structure_trade = structurer(Trade)
 structure_ticker = structurer(Ticker)
