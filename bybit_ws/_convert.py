@@ -216,7 +216,10 @@ def time_s(value: Any, _type: Any = None) -> datetime | None:
     return _epoch(value, 1_000_000)
 
 
-_MS_FAST_LIMIT = 4_000_000_000_000  # until 2096 a double's error on ms/1000 is < 0.5 µs: rounding is exact
+# Until 2096 a double's error on ms/1000 or µs/1e6 is under 0.5 µs, so fromtimestamp's rounding to the
+# microsecond is exact (and one C call, against timedelta arithmetic); later values take the exact path.
+_MS_FAST_LIMIT = 4_000_000_000_000
+_US_FAST_LIMIT = 4_000_000_000_000_000
 
 
 def time_ms(value: Any, _type: Any = None) -> datetime | None:
@@ -230,6 +233,8 @@ def time_ms(value: Any, _type: Any = None) -> datetime | None:
 
 def time_us(value: Any, _type: Any = None) -> datetime | None:
     """UTC datetime from epoch microseconds (int or numeric string), exact."""
+    if type(value) is int and -_US_FAST_LIMIT < value < _US_FAST_LIMIT:
+        return _fromtimestamp(value / 1_000_000, timezone.utc)
     return _epoch(value, 1)
 
 

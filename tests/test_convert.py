@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import random
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ import orjson
 import pytest
 
 from bybit_ws._connection import decode_frame
-from bybit_ws._convert import merger, reference_structurer, structurer, time_iso, time_ms
+from bybit_ws._convert import merger, reference_structurer, structurer, time_iso, time_ms, time_us
 from bybit_ws.models import contract, inverse, v5
 
 from .support import BYBITNET, FRAMES, bybitnet, frame
@@ -119,6 +120,12 @@ def test_time_hooks_are_exact() -> None:
     assert time_ms(1683308606965) == datetime(2023, 5, 5, 17, 43, 26, 965000, tzinfo=timezone.utc)
     assert time_ms(9_999_999_999_999) == datetime(2286, 11, 20, 17, 46, 39, 999000, tzinfo=timezone.utc)
     assert time_ms("1683308606965") == time_ms(1683308606965)
+    assert time_us(1572425676958323) == datetime(2019, 10, 30, 8, 54, 36, 958323, tzinfo=timezone.utc)
+    assert time_us(5_000_000_000_000_001) == datetime(2128, 6, 11, 8, 53, 20, 1, tzinfo=timezone.utc)
+    rng = random.Random(3)
+    epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    for value in (rng.randrange(0, 4_000_000_000_000_000) for _ in range(20_000)):
+        assert time_us(value) == epoch + timedelta(microseconds=value)
     assert time_iso("2022-09-06T14:16:34.519268798Z") == datetime(
         2022, 9, 6, 14, 16, 34, 519268, tzinfo=timezone.utc
     )

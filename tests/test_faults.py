@@ -246,8 +246,8 @@ from bybit_ws.testing import FakeBybit
 with FakeBybit("inverse") as fake:
     client = BybitSocketClient(urls=fake.urls)
     client.inverse.subscribe_to_trade_updates("BTCUSD", lambda event: None)
-    print("ready", flush=True)
     try:
+        print("ready", flush=True)
         client.wait()
     except KeyboardInterrupt:
         print("interrupted", flush=True)
@@ -263,6 +263,8 @@ def test_ctrl_c_gets_through_wait_at_once() -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # a child of a background job may inherit "ignore SIGINT": give it the default handler
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # noqa: PLW1509
     )
     try:
         assert proc.stdout is not None
