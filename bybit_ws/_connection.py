@@ -75,6 +75,12 @@ _req_ids = itertools.count(1)
 _utc = timezone.utc
 _now = datetime.now
 
+_new_event = object.__new__
+_set_data = DataEvent.__dict__["data"].__set__  # the slots' descriptors: set without attrs' __init__
+_set_topic = DataEvent.__dict__["topic"].__set__
+_set_timestamp = DataEvent.__dict__["timestamp"].__set__
+_set_original = DataEvent.__dict__["original_data"].__set__
+
 _OK = "ok"
 _PENDING = "pending"
 _LEAVING = "leaving"
@@ -645,8 +651,11 @@ class Connection:
         if parsed is None:
             return
         kind, payload = parsed
-        original = data.decode("utf-8", "replace") if self.config.keep_original_data else None
-        event = DataEvent(payload, topic, _now(_utc), original)
+        event = _new_event(DataEvent)  # DataEvent(payload, topic, now, original) without attrs' __init__
+        _set_data(event, payload)
+        _set_topic(event, topic)
+        _set_timestamp(event, _now(_utc))
+        _set_original(event, data.decode("utf-8", "replace") if self.config.keep_original_data else None)
         for sub in subs:
             sub._deliver(kind, event)
 

@@ -154,6 +154,7 @@ def integer(value: Any, _type: Any = None) -> int | None:
 
 _TRUE = frozenset({"true", "1", "yes", "y"})
 _FALSE = frozenset({"false", "0", "no", "n"})
+_BOOLS = {"true": True, "false": False}  # the common spellings, looked up inline by structurer()
 
 
 def boolean(value: Any, _type: Any = None) -> bool | None:
@@ -464,9 +465,32 @@ def _fast_path(index: int, hook: Hook, namespace: dict[str, Any]) -> list[str]:
     if hook is integer:
         return [f"    f = v if type(v) is int else {h}(v)"]
     if hook is decimal:
+        namespace["_repr"] = repr
         return [
             "    t = type(v)",
-            f"    f = Decimal(v) if (t is str and v) or t is int else {h}(v)",
+            "    f = Decimal(v) if (t is str and v) or t is int else \\",
+            f"        Decimal(_repr(v)) if t is float else {h}(v)",
+        ]
+    if hook is time_ms:
+        namespace["_fromts"] = _fromtimestamp
+        namespace["_utc"] = timezone.utc
+        namespace["_ms"] = _MS_FAST_LIMIT
+        return [
+            f"    f = _fromts(v / 1000, _utc) if type(v) is int and -_ms < v < _ms else {h}(v)",
+        ]
+    if hook is time_iso:
+        namespace["_iso"] = _ISO_CACHE
+        return [
+            "    f = _iso.get(v) if type(v) is str else None",
+            "    if f is None:",
+            f"        f = {h}(v)",
+        ]
+    if hook is boolean:
+        namespace["_bools"] = _BOOLS
+        return [
+            "    f = v if v is True or v is False else _bools.get(v) if type(v) is str else None",
+            "    if f is None and v is not None:",
+            f"        f = {h}(v)",
         ]
     members = getattr(hook, "members", None)
     if members is not None:
