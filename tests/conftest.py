@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
 from bybit_ws import BybitSocketClient
 from bybit_ws.testing import FakeBybit
 
-from .support import API_KEY, API_SECRET
+from .support import API_KEY, API_SECRET, ClientFactory, clients_for
 
 
 def _library_threads() -> set[threading.Thread]:
@@ -38,29 +37,11 @@ def fake() -> Iterator[FakeBybit]:
         yield server
 
 
-ClientFactory = Callable[..., BybitSocketClient]
-
-
 @pytest.fixture
 def make_client(fake: FakeBybit) -> Iterator[ClientFactory]:
     """Make clients pointed at ``fake`` with short test intervals; all are closed at teardown."""
-    clients: list[BybitSocketClient] = []
-
-    def make(**kwargs: Any) -> BybitSocketClient:
-        options: dict[str, Any] = {
-            "urls": fake.urls,
-            "ping_interval": 5.0,
-            "pong_timeout": 5.0,
-            "request_timeout": 2.0,
-        }
-        options.update(kwargs)
-        client = BybitSocketClient(**options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    with clients_for(fake) as make:
+        yield make
 
 
 @pytest.fixture

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+from bybit_ws import BybitSocketClient
+from bybit_ws.testing import FakeBybit
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FRAMES = FIXTURES / "frames"
@@ -62,3 +66,31 @@ class Collector:
             if not self._cond.wait_for(lambda: len(self.events) >= count, timeout):
                 raise AssertionError(f"got {len(self.events)} events, expected {count} within {timeout} s")
             return list(self.events)
+
+
+ClientFactory = Callable[..., BybitSocketClient]
+
+
+@contextlib.contextmanager
+def clients_for(fake: FakeBybit, **defaults: Any) -> Iterator[ClientFactory]:
+    """Make clients pointed at ``fake`` with short test intervals (plus ``defaults``); all closed on exit."""
+    made: list[BybitSocketClient] = []
+
+    def make(**kwargs: Any) -> BybitSocketClient:
+        options: dict[str, Any] = {
+            "urls": fake.urls,
+            "ping_interval": 5.0,
+            "pong_timeout": 5.0,
+            "request_timeout": 2.0,
+            **defaults,
+            **kwargs,
+        }
+        client = BybitSocketClient(**options)
+        made.append(client)
+        return client
+
+    try:
+        yield make
+    finally:
+        for client in made:
+            client.close()

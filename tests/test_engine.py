@@ -21,8 +21,7 @@ from bybit_ws import (
 )
 from bybit_ws.testing import FakeBybit
 
-from .conftest import ClientFactory
-from .support import Collector, frame_text, wait_until
+from .support import ClientFactory, Collector, frame_text, wait_until
 
 
 def trade(seq: int, symbol: str = "BTCUSD", price: str = "100.5") -> dict[str, Any]:

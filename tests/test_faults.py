@@ -30,8 +30,7 @@ from bybit_ws import (
 )
 from bybit_ws.testing import FakeBybit
 
-from .conftest import ClientFactory
-from .support import API_KEY, API_SECRET, Collector, wait_until
+from .support import API_KEY, API_SECRET, ClientFactory, Collector, wait_until
 
 FAST = Backoff(initial=0.02, maximum=0.1, factor=2.0, jitter=0.1)
 REPO = Path(__file__).resolve().parents[1]

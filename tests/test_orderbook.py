@@ -18,8 +18,7 @@ from bybit_ws import (
 )
 from bybit_ws.testing import FakeBybit
 
-from .conftest import ClientFactory
-from .support import wait_until
+from .support import ClientFactory, wait_until
 
 TOPIC = "orderBookL2_25.BTCUSD"
 

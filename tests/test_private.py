@@ -63,8 +63,18 @@ from bybit_ws.models.inverse import (
 )
 from bybit_ws.testing import FakeBybit
 
-from .conftest import ClientFactory
-from .support import API_KEY, API_SECRET, BYBITNET, Collector, bybitnet, frame, frame_text, wait_until
+from .support import (
+    API_KEY,
+    API_SECRET,
+    BYBITNET,
+    ClientFactory,
+    Collector,
+    bybitnet,
+    clients_for,
+    frame,
+    frame_text,
+    wait_until,
+)
 
 UTC = timezone.utc
 FAST_BACKOFF = Backoff(initial=0.02, maximum=0.1, factor=2.0, jitter=0.0)
@@ -103,25 +113,8 @@ def contract_fake() -> Iterator[FakeBybit]:
 @pytest.fixture
 def make_contract_client(contract_fake: FakeBybit) -> Iterator[ClientFactory]:
     """Clients pointed at the contract fake, with credentials and short intervals; closed at teardown."""
-    clients: list[BybitSocketClient] = []
-
-    def make(**kwargs: Any) -> BybitSocketClient:
-        options: dict[str, Any] = {
-            "urls": contract_fake.urls,
-            "api_key": API_KEY,
-            "api_secret": API_SECRET,
-            "ping_interval": 5.0,
-            "pong_timeout": 5.0,
-            "request_timeout": 2.0,
-        }
-        options.update(kwargs)
-        client = BybitSocketClient(**options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    with clients_for(contract_fake, api_key=API_KEY, api_secret=API_SECRET) as make:
+        yield make
 
 
 @pytest.fixture

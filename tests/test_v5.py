@@ -48,11 +48,10 @@ from bybit_ws.models.v5 import (
 )
 from bybit_ws.testing import FakeBybit
 
-from .support import API_KEY, API_SECRET, Collector, frame, frame_text
+from .support import API_KEY, API_SECRET, ClientFactory, Collector, clients_for, frame, frame_text
 
 UTC = timezone.utc
 T = TypeVar("T")
-ClientFactory = Callable[..., BybitSocketClient]
 PUBLIC = ("linear", "inverse", "spot", "option")
 
 
@@ -72,25 +71,8 @@ def fake() -> Iterator[FakeBybit]:
 @pytest.fixture
 def make_client(fake: FakeBybit) -> Iterator[ClientFactory]:
     """Clients pointed at the v5 fake, with credentials and short test timeouts; closed at teardown."""
-    clients: list[BybitSocketClient] = []
-
-    def make(**kwargs: Any) -> BybitSocketClient:
-        options: dict[str, Any] = {
-            "urls": fake.urls,
-            "api_key": API_KEY,
-            "api_secret": API_SECRET,
-            "ping_interval": 5.0,
-            "pong_timeout": 5.0,
-            "request_timeout": 2.0,
-        }
-        options.update(kwargs)
-        client = BybitSocketClient(**options)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+    with clients_for(fake, api_key=API_KEY, api_secret=API_SECRET) as make:
+        yield make
 
 
 @pytest.fixture
