@@ -48,7 +48,6 @@ class TopicSpec:
         parse: frame -> ``(kind, data)``, or ``None`` to skip the frame.
         continuous: the topic streams all the time (order books, tickers): silence means a stale feed.
         private: needs an authenticated connection.
-        snapshot_kinds: kinds after which a resync is complete (used by local order books).
     """
 
     parse: Parser

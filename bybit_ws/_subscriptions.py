@@ -131,7 +131,6 @@ class Subscription(Generic[T]):
         self._restored: list[Callable[[timedelta], object]] = []
         self._closed_callbacks: list[Callable[[], object]] = []
         self._exception: list[Callable[[BaseException], object]] = []
-        self._final_error: BaseException | None = None
 
     # ----------------------------------------------------------------------------- public
     @property
@@ -271,7 +270,6 @@ class Subscription(Generic[T]):
             if self._closed or self._ended:
                 return
             self._ended = True
-            self._final_error = error
             parts = list(self._parts)
         for connection, topics in parts:
             connection.forget(self, topics)
