@@ -9,11 +9,11 @@ out a timeout.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ._convert import structurer
-from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec
+from ._dialect import Dialect, Reply, TopicSpec, classify_op_reply, list_parser
 from ._streams import Handler, Streams
 from ._subscriptions import Subscription
 from .models.contract import (
@@ -23,32 +23,7 @@ from .models.contract import (
     ContractUserTradeUpdate,
 )
 
-__all__ = ["ContractDialect", "ContractStreams", "classify_v3_reply"]
-
-
-def list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]:
-    """A parser for frames whose ``data`` is a list of one model."""
-
-    def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
-        return "data", [structure(item) for item in frame["data"]]
-
-    return parse
-
-
-def classify_v3_reply(frame: Mapping[str, Any]) -> Reply | Any | None:
-    """v3/v5 replies: ``{"success", "ret_msg", "conn_id", "req_id"?, "op"}``; pongs in either shape."""
-    op = frame.get("op")
-    if op in ("pong", "ping") or frame.get("ret_msg") == "pong":
-        return PONG
-    if "success" not in frame:
-        return None
-    req_id = frame.get("req_id")
-    return Reply(
-        op=str(op) if op else None,
-        success=frame.get("success") is True,
-        ret_msg=str(frame.get("ret_msg") or ""),
-        req_id=str(req_id) if req_id else None,
-    )
+__all__ = ["ContractDialect", "ContractStreams"]
 
 
 class ContractDialect(Dialect):
@@ -75,8 +50,8 @@ class ContractDialect(Dialect):
         return self._specs.get(topic)
 
     def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
-        """See :func:`classify_v3_reply`."""
-        return classify_v3_reply(frame)
+        """Top-level ``op`` replies (see :func:`~bybit_ws._dialect.classify_op_reply`)."""
+        return classify_op_reply(frame)
 
 
 class ContractStreams(Streams):

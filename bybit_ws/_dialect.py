@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["PONG", "Dialect", "Parsed", "Reply", "TopicSpec", "sign"]
+__all__ = ["PONG", "Dialect", "Parsed", "Reply", "TopicSpec", "classify_op_reply", "list_parser", "sign"]
 
 #: ``(kind, data)``: ``kind`` picks the subscription's handler ("data", "snapshot" or "delta").
 Parsed = tuple[str, Any]
@@ -53,6 +53,31 @@ class TopicSpec:
     parse: Parser
     continuous: bool = False
     private: bool = False
+
+
+def list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Parser:
+    """A parser for frames whose ``data`` is a list of one model."""
+
+    def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+        return "data", [structure(item) for item in frame["data"]]
+
+    return parse
+
+
+def classify_op_reply(frame: Mapping[str, Any]) -> Reply | Any | None:
+    """v3/v5 replies: ``{"success", "ret_msg", "conn_id", "req_id"?, "op"}``; pongs in either shape."""
+    op = frame.get("op")
+    if op in ("pong", "ping") or frame.get("ret_msg") == "pong":
+        return PONG
+    if "success" not in frame:
+        return None
+    req_id = frame.get("req_id")
+    return Reply(
+        op=str(op) if op else None,
+        success=frame.get("success") is True,
+        ret_msg=str(frame.get("ret_msg") or ""),
+        req_id=str(req_id) if req_id else None,
+    )
 
 
 def sign(secret: str, expires_ms: int) -> str:

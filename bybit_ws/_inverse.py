@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ._convert import integer, merger, structurer, time_us
-from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec
+from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec, list_parser
 from ._orderbook import OrderBook
-from ._streams import Handler, Streams, symbol_list
+from ._streams import Handler, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
 from .enums import KlineInterval
 from .models._common import DeltaUpdate, OrderBookSnapshot
@@ -33,13 +33,6 @@ from .models.inverse import (
 __all__ = ["InverseDialect", "InverseStreams"]
 
 _ORDER_BOOK_TOPICS = {25: "orderBookL2_25", 200: "orderBook_200.100ms"}
-
-
-def _list_of(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]:
-    def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
-        return "data", [structure(item) for item in frame["data"]]
-
-    return parse
 
 
 def _one(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]:
@@ -104,18 +97,18 @@ class InverseDialect(Dialect):
     uses_req_id = False
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "trade": TopicSpec(_list_of(structurer(TradeUpdate))),
+        "trade": TopicSpec(list_parser(structurer(TradeUpdate))),
         "instrument_info": TopicSpec(_parse_ticker, continuous=True),
         "orderBookL2_25": TopicSpec(_parse_book, continuous=True),
         "orderBook_200": TopicSpec(_parse_book, continuous=True),
-        "insurance": TopicSpec(_list_of(structurer(InsuranceUpdate))),
+        "insurance": TopicSpec(list_parser(structurer(InsuranceUpdate))),
         "klineV2": TopicSpec(_parse_kline),
         "liquidation": TopicSpec(_one(structurer(LiquidationUpdate))),
-        "position": TopicSpec(_list_of(structurer(PositionUpdate)), private=True),
-        "execution": TopicSpec(_list_of(structurer(UserTradeUpdate)), private=True),
-        "order": TopicSpec(_list_of(structurer(OrderUpdate)), private=True),
-        "stop_order": TopicSpec(_list_of(structurer(StopOrderUpdate)), private=True),
-        "wallet": TopicSpec(_list_of(structurer(BalanceUpdate)), private=True),
+        "position": TopicSpec(list_parser(structurer(PositionUpdate)), private=True),
+        "execution": TopicSpec(list_parser(structurer(UserTradeUpdate)), private=True),
+        "order": TopicSpec(list_parser(structurer(OrderUpdate)), private=True),
+        "stop_order": TopicSpec(list_parser(structurer(StopOrderUpdate)), private=True),
+        "wallet": TopicSpec(list_parser(structurer(BalanceUpdate)), private=True),
     }
 
     def topic_spec(self, topic: str) -> TopicSpec | None:
@@ -151,13 +144,6 @@ def _book_prefix(limit: int) -> str:
         return _ORDER_BOOK_TOPICS[limit]
     except (KeyError, TypeError):
         raise ValueError(f"order book limit must be 25 or 200, not {limit!r}") from None
-
-
-def _interval(interval: KlineInterval | str) -> str:
-    try:
-        return KlineInterval(interval).value
-    except ValueError:
-        raise ValueError(f"not a kline interval: {interval!r}") from None
 
 
 class InverseStreams(Streams):
@@ -260,7 +246,7 @@ class InverseStreams(Streams):
         self, interval: KlineInterval | str, handler: Handler[list[KlineUpdate]] | None = None
     ) -> Subscription[list[KlineUpdate]]:
         """Candles of all symbols (``klineV2.{interval}.*``)."""
-        topics = _topics(f"klineV2.{_interval(interval)}", None)
+        topics = _topics(f"klineV2.{kline_interval(interval)}", None)
         return self._subscribe(self._endpoint, topics, {"data": handler})
 
     def subscribe_to_kline_updates(
@@ -270,7 +256,7 @@ class InverseStreams(Streams):
         handler: Handler[list[KlineUpdate]] | None = None,
     ) -> Subscription[list[KlineUpdate]]:
         """Candles of one or more symbols (``klineV2.{interval}.{symbol}``)."""
-        topics = _topics(f"klineV2.{_interval(interval)}", symbols)
+        topics = _topics(f"klineV2.{kline_interval(interval)}", symbols)
         return self._subscribe(self._endpoint, topics, {"data": handler})
 
     # ---------------------------------------------------------------- liquidations

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._dialect import Dialect
 from ._subscriptions import Subscription
+from .enums import KlineInterval
 from .models._common import DataEvent
 
 if TYPE_CHECKING:
     from ._client import BybitSocketClient
 
-__all__ = ["Handler", "Streams", "symbol_list"]
+__all__ = ["Handler", "Streams", "kline_interval", "symbol_list"]
 
 T = TypeVar("T")
 #: A user callback: takes one typed event, returns nothing.
@@ -29,6 +30,14 @@ def symbol_list(symbols: str | Iterable[str], what: str = "symbol") -> list[str]
         if not isinstance(item, str) or not item or any(c.isspace() or c == "." for c in item):
             raise ValueError(f"not a valid {what}: {item!r}")
     return list(dict.fromkeys(items))
+
+
+def kline_interval(interval: KlineInterval | str) -> str:
+    """The wire string of a kline interval (``KlineInterval.ONE_DAY`` or ``"D"`` -> ``"D"``)."""
+    try:
+        return KlineInterval(interval).value
+    except ValueError:
+        raise ValueError(f"not a kline interval: {interval!r}") from None
 
 
 class Streams:

@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ._contract import classify_v3_reply, list_parser
 from ._convert import merger, structurer
-from ._dialect import Dialect, Parsed, Reply, TopicSpec
+from ._dialect import Dialect, Parsed, Reply, TopicSpec, classify_op_reply, list_parser
 from ._orderbook import OrderBook
-from ._streams import Handler, Streams, symbol_list
+from ._streams import Handler, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
 from .enums import KlineInterval
 from .models.v5 import (
@@ -131,20 +130,13 @@ class V5Dialect(Dialect):
                 args=succeeded + failed,
                 failed_args=failed,
             )
-        return classify_v3_reply(frame)
+        return classify_op_reply(frame)
 
 
 def _category(category: str) -> str:
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
     return category
-
-
-def _interval(interval: KlineInterval | str) -> str:
-    try:
-        return KlineInterval(interval).value
-    except ValueError:
-        raise ValueError(f"not a kline interval: {interval!r}") from None
 
 
 class V5Streams(Streams):
@@ -220,7 +212,7 @@ class V5Streams(Streams):
         handler: Handler[list[Kline]] | None = None,
     ) -> Subscription[list[Kline]]:
         """Candles (``kline.{interval}.{symbol}``)."""
-        return self._public(category, f"kline.{_interval(interval)}", symbols, {"data": handler})
+        return self._public(category, f"kline.{kline_interval(interval)}", symbols, {"data": handler})
 
     def subscribe_to_liquidation_updates(
         self, category: str, symbols: str | Iterable[str], handler: Handler[list[Liquidation]] | None = None
