@@ -47,26 +47,24 @@ __all__ = ["Backoff", "Connection", "ConnectionConfig", "Credentials"]
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _exact_decode = json.JSONDecoder(parse_float=Decimal).decode
-# A run of 16 digits or dots may be a number with 16+ significant digits, which a double cannot hold:
-# such frames take the exact path (floats straight to Decimal). Shorter number tokens have at most 15
-# significant digits, so they round-trip exactly through a double and Decimal(repr(float)).
-_NUMBER_CHARS = bytes(1 if chr(i) in "0123456789." else 0 for i in range(256))
-_LONG_NUMBER = b"\x01" * 16
 
-_fast_loads: Callable[[bytes], Any] | None
+_fast_decode: Callable[[bytes], Any] | None
 try:
-    from orjson import loads as _fast_loads
-except ImportError:  # pragma: no cover - orjson is a dependency; stay correct without it
-    _fast_loads = None
+    import msgspec
+except ImportError:  # pragma: no cover - msgspec is a dependency; stay correct without it
+    _fast_decode = None
+else:
+    # msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
+    _fast_decode = msgspec.json.Decoder(float_hook=Decimal).decode
 
 
 def decode_frame(data: bytes) -> Any:
-    """Decode one frame: orjson when every number fits a double exactly, else floats as ``Decimal``.
+    """Decode one frame; JSON floats become exact ``Decimal`` values, integers stay ``int``.
 
     Raises ValueError (UnicodeDecodeError included) for text that is not JSON.
     """
-    if _fast_loads is not None and _LONG_NUMBER not in data.translate(_NUMBER_CHARS):
-        return _fast_loads(data)
+    if _fast_decode is not None:
+        return _fast_decode(data)
     return _exact_decode(data.decode("utf-8"))
 
 

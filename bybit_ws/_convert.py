@@ -465,11 +465,9 @@ def _fast_path(index: int, hook: Hook, namespace: dict[str, Any]) -> list[str]:
     if hook is integer:
         return [f"    f = v if type(v) is int else {h}(v)"]
     if hook is decimal:
-        namespace["_repr"] = repr
         return [
             "    t = type(v)",
-            "    f = Decimal(v) if (t is str and v) or t is int else \\",
-            f"        Decimal(_repr(v)) if t is float else {h}(v)",
+            f"    f = v if t is Decimal else Decimal(v) if (t is str and v) or t is int else {h}(v)",
         ]
     if hook is time_ms:
         namespace["_fromts"] = _fromtimestamp

@@ -9,7 +9,6 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-import orjson
 import pytest
 
 from bybit_ws._connection import decode_frame
@@ -82,7 +81,7 @@ def test_fast_structurer_equals_the_cattrs_reference_on_frames(name: str) -> Non
     model = FRAME_MODELS[name]
     fast: Callable[[Any], Any] = structurer(model)
     reference: Callable[[Any], Any] = reference_structurer(model)
-    # both the exact decoder (Decimal floats) and the fast one (orjson) must give the same models
+    # both the stdlib decoder (parse_float=Decimal) and the library's fast one must give the same models
     exact = frame(name)["data"]
     fast_decoded = decode_frame((FRAMES / f"{name}.json").read_bytes())["data"]
     for item, other in zip(_items(exact), _items(fast_decoded), strict=True):
@@ -98,22 +97,26 @@ def test_fast_structurer_equals_the_cattrs_reference_on_bybitnet_payloads(path: 
         assert structurer(model)(item) == reference_structurer(model)(item)
 
 
-def test_decoding_is_exact_for_long_numbers() -> None:
-    # 17 significant digits: a double cannot hold it, so the frame takes the exact path
-    text = b'{"topic":"t","data":{"p":1.2345678901234567,"q":0.1}}'
-    assert decode_frame(text)["data"]["p"] == Decimal("1.2345678901234567")
-    # short numbers take orjson, and Decimal(repr(float)) gives the text back exactly
-    assert orjson.loads(b"1995.05") == 1995.05
-    short = decode_frame(b'{"topic":"t","data":{"p":1995.05}}')["data"]["p"]
-    assert type(short) is float and str(Decimal(repr(short))) == "1995.05"
+def test_decoding_is_exact_for_every_number() -> None:
+    text = b'{"topic":"t","data":{"p":1.2345678901234567,"q":0.1,"e":1e5,"n":-0.5,"i":1683308606986603}}'
+    data = decode_frame(text)["data"]
+    # floats arrive as the Decimal of their text: no double in between, whatever the digit count
+    assert data["p"] == Decimal("1.2345678901234567") and type(data["p"]) is Decimal
+    assert data["q"] == Decimal("0.1") and str(data["q"]) == "0.1"
+    assert data["e"] == Decimal(100000) and data["n"] == Decimal("-0.5")
+    # integers stay int, exactly, also past 2**64
+    assert data["i"] == 1683308606986603 and type(data["i"]) is int
+    assert decode_frame(b'{"i":123456789012345678901234567890}')["i"] == 123456789012345678901234567890
     sixteen = decode_frame(b'{"topic":"t","data":{"q":8.889247899999999}}')["data"]["q"]
-    assert sixteen == Decimal("8.889247899999999")  # 16 digits: the exact path
-    kline = structurer(inverse.KlineUpdate)(
-        {"start": 1, "open": short, "close": sixteen, "high": 1, "low": 1}
-    )
-    assert (kline.open_price, kline.close_price) == (Decimal("1995.05"), Decimal("8.889247899999999"))
-    with pytest.raises(ValueError):
-        decode_frame(b"{not json")
+    assert sixteen == Decimal("8.889247899999999")
+    kline = structurer(inverse.KlineUpdate)({"start": 1, "open": data["n"], "close": sixteen, "high": 1, "low": 1})
+    assert (kline.open_price, kline.close_price) == (Decimal("-0.5"), Decimal("8.889247899999999"))
+    # a float from a dict built by hand still converts through its shortest text
+    by_hand = {"start": 1, "open": 1995.05, "close": 1, "high": 1, "low": 1}
+    assert structurer(inverse.KlineUpdate)(by_hand).open_price == Decimal("1995.05")
+    for bad in (b"{not json", b'{"a":NaN}', b'{"a":"\xff"}', b"\xff\xfe"):
+        with pytest.raises(ValueError):
+            decode_frame(bad)
 
 
 def test_time_hooks_are_exact() -> None:
