@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._dialect import PONG, Dialect, Reply, TopicSpec, sign
+from ._dialect import PONG, Dialect, Parser, Reply, TopicSpec, sign
 from ._errors import (
     AuthenticationError,
     BybitConnectionError,
@@ -68,10 +68,11 @@ def decode_frame(data: bytes) -> Any:
     return _exact_decode(data.decode("utf-8"))
 
 
+_decode: Callable[[bytes], Any] = _fast_decode or decode_frame
+_monotonic = time.monotonic
 _names = itertools.count(1)
 _req_ids = itertools.count(1)
 _utc = timezone.utc
-_now = datetime.now
 
 _new_event = object.__new__
 _set_data = DataEvent.__dict__["data"].__set__  # the slots' descriptors: set without attrs' __init__
@@ -154,6 +155,19 @@ class _Pending:
         self.error: BaseException | None = None
 
 
+class _Route:
+    """What the reader needs for one frame topic, looked up once per topic and registry version."""
+
+    __slots__ = ("parse", "state", "subs")
+
+    def __init__(
+        self, subs: tuple[Subscription[Any], ...], parse: Parser | None, state: dict[str, Any]
+    ) -> None:
+        self.subs = subs
+        self.parse = parse  # None: nobody listens, or no parser for the topic; the frame is skipped
+        self.state = state
+
+
 class _Routes:
     """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
 
@@ -161,7 +175,7 @@ class _Routes:
 
     def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
         self.by_topic = by_topic
-        self.cache: dict[str, tuple[Subscription[Any], ...]] = {}
+        self.cache: dict[str, _Route] = {}
 
     def resolve(self, topic: str) -> tuple[Subscription[Any], ...]:
         """Subscriptions for a frame topic: exact arg, plus ``prefix.*`` wildcard args (BYBITNET §1.3)."""
@@ -171,7 +185,6 @@ class _Routes:
             wild = self.by_topic.get(head + ".*")
             if wild:
                 found = tuple(dict.fromkeys(found + wild))
-        self.cache[topic] = found
         return found
 
 
@@ -615,9 +628,9 @@ class Connection:
         _log.info("%s: authenticated", self.name)
 
     # ================================================================= reader thread
-    def _on_frame(self, data: bytes) -> None:
+    def _on_frame(self, data: bytes, received: datetime) -> None:
         try:
-            frame = decode_frame(data)
+            frame = _decode(data)
         except ValueError as exc:
             self._bad_frame(data, None, exc)
             return
@@ -625,37 +638,43 @@ class Connection:
             self._bad_frame(data, None, ValueError("not a JSON object"))
             return
         topic = frame.get("topic")
-        if topic is None or type(topic) is not str:
+        if type(topic) is not str:
             self._on_control(frame, data)
             return
-        routes = self._routes
-        subs = routes.cache.get(topic)
-        if subs is None:
-            subs = routes.resolve(topic)
-        if not subs:
+        route = self._routes.cache.get(topic)
+        if route is None:
+            route = self._route(topic)
+        parse = route.parse
+        if parse is None:
             return
-        self._last_data = time.monotonic()
-        spec = self._specs.get(topic) or self._spec(topic)
-        if spec is None:
-            return
-        state = self._topic_state.get(topic)
-        if state is None:
-            state = self._topic_state[topic] = {}
+        self._last_data = _monotonic()
         try:
-            parsed = spec.parse(frame, topic, state)
+            parsed = parse(frame, topic, route.state)
         except Exception as exc:
             self._bad_frame(data, topic, exc)
             return
         if parsed is None:
             return
         kind, payload = parsed
-        event = _new_event(DataEvent)  # DataEvent(payload, topic, now, original) without attrs' __init__
+        event = _new_event(DataEvent)  # DataEvent(payload, topic, received, original) without attrs' __init__
         _set_data(event, payload)
         _set_topic(event, topic)
-        _set_timestamp(event, _now(_utc))
+        _set_timestamp(event, received)
         _set_original(event, data.decode("utf-8", "replace") if self.config.keep_original_data else None)
-        for sub in subs:
+        for sub in route.subs:
             sub._deliver(kind, event)
+
+    def _route(self, topic: str) -> _Route:
+        """Resolve and cache what the reader needs for a frame topic (reader thread)."""
+        routes = self._routes
+        subs = routes.resolve(topic)
+        spec = self._spec(topic) if subs else None
+        state = self._topic_state.get(topic)
+        if state is None:
+            state = self._topic_state[topic] = {}
+        route = _Route(subs, spec.parse if spec is not None else None, state)
+        routes.cache[topic] = route
+        return route
 
     def _on_control(self, frame: dict[str, Any], data: bytes) -> None:
         try:
@@ -677,10 +696,7 @@ class Connection:
         )
         error.__cause__ = exc
         _log.warning("%s: %s; frame starts %.200r", self.name, error, text)
-        if topic is not None:
-            subs = self._routes.cache.get(topic) or self._routes.resolve(topic)
-        else:
-            subs = tuple(self._all_subscriptions())
+        subs = self._routes.resolve(topic) if topic is not None else tuple(self._all_subscriptions())
         for sub in subs:
             sub._report(error)
 
@@ -742,6 +758,7 @@ class Connection:
                     self._transport = transport
                     self._status.clear()
                     self._topic_state.clear()
+                    self._routes = _Routes(self._routes.by_topic)  # routes hold the old state dicts
                     self._authed = False
                     self._reconnect_asked = False
                     # Topics of confirmed subscriptions are replayed here; a subscription still in

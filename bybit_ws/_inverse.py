@@ -51,19 +51,31 @@ _merge_ticker = merger(TickerUpdate)
 _kline = structurer(KlineUpdate)
 
 
+_new = object.__new__
+_set_delete, _set_update, _set_insert, _set_sequence, _set_timestamp = (
+    DeltaUpdate.__dict__[name].__set__ for name in ("delete", "update", "insert", "sequence", "timestamp")
+)
+
+
+def _entries(items: Any) -> tuple[OrderBookEntry, ...]:
+    return tuple([_book_entry(e) for e in items]) if items else ()
+
+
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     data = frame["data"]
-    sequence = integer(frame.get("cross_seq"))
+    sequence = frame.get("cross_seq")
+    if type(sequence) is not int:
+        sequence = integer(sequence)
     timestamp = time_us(frame.get("timestamp_e6"))
     if frame.get("type") == "delta" or (isinstance(data, dict) and "order_book" not in data):
-        entry = _book_entry
-        return "delta", DeltaUpdate(
-            delete=tuple([entry(e) for e in data.get("delete") or ()]),
-            update=tuple([entry(e) for e in data.get("update") or ()]),
-            insert=tuple([entry(e) for e in data.get("insert") or ()]),
-            sequence=sequence,
-            timestamp=timestamp,
-        )
+        get = data.get
+        delta = _new(DeltaUpdate)  # DeltaUpdate(delete, update, insert, ...) without attrs' __init__
+        _set_delete(delta, _entries(get("delete")))
+        _set_update(delta, _entries(get("update")))
+        _set_insert(delta, _entries(get("insert")))
+        _set_sequence(delta, sequence)
+        _set_timestamp(delta, timestamp)
+        return "delta", delta
     if isinstance(data, dict):
         data = data["order_book"]
     return "snapshot", OrderBookSnapshot([_book_entry(e) for e in data], sequence, timestamp)

@@ -11,6 +11,7 @@ import logging
 import socket
 import threading
 from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 
 import websocket
@@ -22,6 +23,11 @@ __all__ = ["Transport", "TransportOptions", "abort_socket"]
 
 _READ_SIZE = 256 * 1024
 _CLOSE_GRACE = 1.0
+_now = datetime.now
+_utc = timezone.utc
+
+#: ``on_frame(data, received)``: a frame's bytes and the time its last byte was read.
+OnFrame = Callable[[bytes, datetime], None]
 
 
 class TransportOptions:
@@ -72,9 +78,9 @@ def _parse_proxy_url(url: str) -> dict[str, Any]:
 class Transport:
     """A connected websocket plus the thread that reads it.
 
-    ``on_frame(data)`` is called on the reader thread with the bytes of each text (or binary) frame;
-    ``on_closed(error)`` exactly once when the reader ends (``error`` is ``None`` after a clean close
-    or a local ``close()``).
+    ``on_frame(data, received)`` is called on the reader thread with the bytes of each text (or binary)
+    frame and the UTC time of the socket read that completed it; ``on_closed(error)`` exactly once
+    when the reader ends (``error`` is ``None`` after a clean close or a local ``close()``).
     """
 
     def __init__(self, ws: websocket.WebSocket, name: str) -> None:
@@ -86,7 +92,8 @@ class Transport:
         self._sock: socket.socket = sock
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
-        ws.frame_buffer = _BufferedFrames(self._read_chunk)
+        self._frames = _BufferedFrames(self._read_chunk)
+        ws.frame_buffer = self._frames
 
     @staticmethod
     def new_socket(options: TransportOptions) -> websocket.WebSocket:
@@ -112,11 +119,11 @@ class Transport:
                 continue
             if not data:
                 raise websocket.WebSocketConnectionClosedException("the server closed the connection")
+            # one clock reading per read: every frame completed by these bytes arrived at this moment
+            self._frames.received = _now(_utc)
             return data
 
-    def start(
-        self, on_frame: Callable[[bytes], None], on_closed: Callable[[BaseException | None], None]
-    ) -> None:
+    def start(self, on_frame: OnFrame, on_closed: Callable[[BaseException | None], None]) -> None:
         """Start the reader thread."""
         thread = threading.Thread(
             target=self._read_loop,
@@ -127,12 +134,11 @@ class Transport:
         self._thread = thread
         thread.start()
 
-    def _read_loop(
-        self, on_frame: Callable[[bytes], None], on_closed: Callable[[BaseException | None], None]
-    ) -> None:
+    def _read_loop(self, on_frame: OnFrame, on_closed: Callable[[BaseException | None], None]) -> None:
         error: BaseException | None = None
         ws = self._ws
-        read_frame = ws.frame_buffer.recv_frame  # websocket-client's frame parser, on our buffered reads
+        frames = self._frames
+        read_frame = frames.recv_frame  # websocket-client's frame parser, on our buffered reads
         messages = ws.cont_frame  # and its reassembly of fragmented messages
         data_ops = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY)
         try:
@@ -141,14 +147,14 @@ class Transport:
                 opcode = frame.opcode
                 if frame.fin and opcode in data_ops and not messages.recving_frames:
                     # the common case, one whole text frame; the frame parser always yields bytes
-                    on_frame(frame.data)  # type: ignore[arg-type]
+                    on_frame(frame.data, frames.received)  # type: ignore[arg-type]
                     continue
                 if opcode in (*data_ops, ABNF.OPCODE_CONT):
                     messages.validate(frame)
                     messages.add(frame)
                     if messages.is_fire(frame):
                         _opcode, data = messages.extract(frame)
-                        on_frame(data if type(data) is bytes else bytes(data))
+                        on_frame(data if type(data) is bytes else bytes(data), frames.received)
                 elif opcode == ABNF.OPCODE_PING:
                     if len(frame.data) >= 126:
                         raise websocket.WebSocketProtocolException("ping payload too long")
@@ -221,6 +227,8 @@ class _BufferedFrames(frame_buffer):
         self._read_chunk = read_chunk
         self._data = b""
         self._pos = 0
+        #: when the latest chunk was read (set by the read function)
+        self.received = _now(_utc)
 
     def recv_strict(self, bufsize: int) -> bytes:
         pos = self._pos

@@ -109,7 +109,8 @@ def test_decoding_is_exact_for_every_number() -> None:
     assert decode_frame(b'{"i":123456789012345678901234567890}')["i"] == 123456789012345678901234567890
     sixteen = decode_frame(b'{"topic":"t","data":{"q":8.889247899999999}}')["data"]["q"]
     assert sixteen == Decimal("8.889247899999999")
-    kline = structurer(inverse.KlineUpdate)({"start": 1, "open": data["n"], "close": sixteen, "high": 1, "low": 1})
+    wire = {"start": 1, "open": data["n"], "close": sixteen, "high": 1, "low": 1}
+    kline = structurer(inverse.KlineUpdate)(wire)
     assert (kline.open_price, kline.close_price) == (Decimal("-0.5"), Decimal("8.889247899999999"))
     # a float from a dict built by hand still converts through its shortest text
     by_hand = {"start": 1, "open": 1995.05, "close": 1, "high": 1, "low": 1}

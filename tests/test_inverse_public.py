@@ -43,11 +43,13 @@ def test_trade_frames_round_trip(fake: FakeBybit, client: BybitSocketClient, nam
     symbol = raw["topic"].split(".")[1]
     got = Collector()
     client.inverse.subscribe_to_trade_updates(symbol, got)
+    sent = datetime.now(UTC)
     _replay(fake, name)
     event = got.wait(1)[0]
     assert isinstance(event, DataEvent)
     assert event.topic == raw["topic"]
-    assert event.timestamp.tzinfo is not None
+    # the time the frame's bytes were read: after the send, before the handler ran
+    assert sent <= event.timestamp <= datetime.now(UTC)
     assert event.original_data is None
     structure = structurer(TradeUpdate)
     assert event.data == [structure(item) for item in raw["data"]]
