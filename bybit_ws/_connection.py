@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ._dialect import PONG, Dialect, Parser, Reply, TopicSpec, sign
+from ._dialect import PONG, Dialect, Parsed, Parser, Reply, TopicSpec, TypedParser, sign
 from ._errors import (
     AuthenticationError,
     BybitConnectionError,
@@ -70,6 +70,8 @@ def decode_frame(data: bytes) -> Any:
 
 _decode: Callable[[bytes], Any] = _fast_decode or decode_frame
 _monotonic = time.monotonic
+_TOPIC_FIRST = b'{"topic":"'
+_TOPIC_AT = len(_TOPIC_FIRST)
 _names = itertools.count(1)
 _req_ids = itertools.count(1)
 _utc = timezone.utc
@@ -158,24 +160,32 @@ class _Pending:
 class _Route:
     """What the reader needs for one frame topic, looked up once per topic and registry version."""
 
-    __slots__ = ("parse", "state", "subs")
+    __slots__ = ("parse", "state", "subs", "topic", "typed")
 
     def __init__(
-        self, subs: tuple[Subscription[Any], ...], parse: Parser | None, state: dict[str, Any]
+        self,
+        topic: str,
+        subs: tuple[Subscription[Any], ...],
+        spec: TopicSpec | None,
+        state: dict[str, Any],
     ) -> None:
+        self.topic = topic
         self.subs = subs
-        self.parse = parse  # None: nobody listens, or no parser for the topic; the frame is skipped
+        # None: nobody listens, or no parser for the topic; the frame is skipped
+        self.parse: Parser | None = spec.parse if spec is not None and subs else None
+        self.typed: TypedParser | None = spec.typed if spec is not None and subs else None
         self.state = state
 
 
 class _Routes:
     """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
 
-    __slots__ = ("by_topic", "cache")
+    __slots__ = ("by_topic", "cache", "raw")
 
     def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
         self.by_topic = by_topic
         self.cache: dict[str, _Route] = {}
+        self.raw: dict[bytes, _Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
 
     def resolve(self, topic: str) -> tuple[Subscription[Any], ...]:
         """Subscriptions for a frame topic: exact arg, plus ``prefix.*`` wildcard args (BYBITNET §1.3)."""
@@ -629,6 +639,26 @@ class Connection:
 
     # ================================================================= reader thread
     def _on_frame(self, data: bytes, received: datetime) -> None:
+        parsed: Parsed | None
+        route: _Route | None = None
+        if data.startswith(_TOPIC_FIRST):
+            # The common shape, {"topic":"...",...}: a topic with a typed parser takes the fast path,
+            # msgspec decoding the whole frame into structs. Anything it cannot take goes on below.
+            route = self._routes.raw.get(data[_TOPIC_AT : data.find(b'"', _TOPIC_AT)])
+            if route is not None and route.typed is not None:
+                typed = route.typed
+                try:
+                    envelope = typed.decode(data)
+                    if envelope.topic != route.topic:
+                        raise ValueError("another topic")
+                    parsed = typed.parse(envelope, route.state)
+                except Exception:
+                    pass
+                else:
+                    self._last_data = _monotonic()
+                    self._emit(route, parsed, data, received)
+                    return
+        missed = route
         try:
             frame = _decode(data)
         except ValueError as exc:
@@ -653,12 +683,20 @@ class Connection:
         except Exception as exc:
             self._bad_frame(data, topic, exc)
             return
+        if missed is route and route.typed is not None:
+            # the dict path took a frame the typed one could not: this feed does not fit the schema
+            _log.debug("%s: %s frames take the dict path (%.200r)", self.name, topic, data)
+            route.typed = None
+        self._emit(route, parsed, data, received)
+
+    def _emit(self, route: _Route, parsed: Parsed | None, data: bytes, received: datetime) -> None:
+        """Wrap a parsed frame in a DataEvent and hand it to the route's subscriptions (reader thread)."""
         if parsed is None:
             return
         kind, payload = parsed
         event = _new_event(DataEvent)  # DataEvent(payload, topic, received, original) without attrs' __init__
         _set_data(event, payload)
-        _set_topic(event, topic)
+        _set_topic(event, route.topic)
         _set_timestamp(event, received)
         _set_original(event, data.decode("utf-8", "replace") if self.config.keep_original_data else None)
         for sub in route.subs:
@@ -668,12 +706,13 @@ class Connection:
         """Resolve and cache what the reader needs for a frame topic (reader thread)."""
         routes = self._routes
         subs = routes.resolve(topic)
-        spec = self._spec(topic) if subs else None
         state = self._topic_state.get(topic)
         if state is None:
             state = self._topic_state[topic] = {}
-        route = _Route(subs, spec.parse if spec is not None else None, state)
+        route = _Route(topic, subs, self._spec(topic) if subs else None, state)
         routes.cache[topic] = route
+        if route.typed is not None:
+            routes.raw[topic.encode()] = route
         return route
 
     def _on_control(self, frame: dict[str, Any], data: bytes) -> None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ._convert import structurer
-from ._dialect import Dialect, Reply, TopicSpec, classify_op_reply, list_parser
+from ._dialect import Dialect, Reply, TopicSpec, classify_op_reply, list_topic
 from ._streams import Handler, Streams
 from ._subscriptions import Subscription
 from .models.contract import (
@@ -33,16 +32,10 @@ class ContractDialect(Dialect):
     uses_req_id = True
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "user.position.contractAccount": TopicSpec(
-            list_parser(structurer(ContractPositionUpdate)), private=True
-        ),
-        "user.execution.contractAccount": TopicSpec(
-            list_parser(structurer(ContractUserTradeUpdate)), private=True
-        ),
-        "user.order.contractAccount": TopicSpec(list_parser(structurer(ContractOrderUpdate)), private=True),
-        "user.wallet.contractAccount": TopicSpec(
-            list_parser(structurer(ContractBalanceUpdate)), private=True
-        ),
+        "user.position.contractAccount": list_topic(ContractPositionUpdate, private=True),
+        "user.execution.contractAccount": list_topic(ContractUserTradeUpdate, private=True),
+        "user.order.contractAccount": list_topic(ContractOrderUpdate, private=True),
+        "user.wallet.contractAccount": list_topic(ContractBalanceUpdate, private=True),
     }
 
     def topic_spec(self, topic: str) -> TopicSpec | None:

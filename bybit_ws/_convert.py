@@ -14,15 +14,17 @@ import enum
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar, cast
+from typing import Any, Generic, TypeVar, cast
 
 import attrs
 import cattrs
+import msgspec
 from cattrs.gen import make_dict_structure_fn, override
 
 __all__ = [
     "OpenEnum",
     "OpenIntEnum",
+    "WireSchema",
     "boolean",
     "decimal",
     "enum_of",
@@ -40,6 +42,7 @@ __all__ = [
     "time_s",
     "time_us",
     "wire",
+    "wire_schema",
 ]
 
 T = TypeVar("T")
@@ -379,9 +382,62 @@ def structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
     Raises ``KeyError`` (a required field is missing), ``ValueError``, ``TypeError`` or
     ``ArithmeticError`` on a malformed dict; callers turn those into :class:`~bybit_ws.FrameError`.
     """
+    structure: Callable[[Mapping[str, Any]], T] = _generate(cls, struct=False)
+    structure.__name__ = f"structure_{cls.__name__}"
+    structure.__doc__ = f"Build a {cls.__name__} from a wire dict."
+    return structure
+
+
+@attrs.frozen
+class WireSchema(Generic[T]):
+    """A model's wire shape as a msgspec ``Struct``, and the function that builds the model from it.
+
+    msgspec decodes a frame straight into ``struct`` (no dict, decimals made in C); ``build`` then
+    converts exactly as :func:`structurer` does from the dict. Decimal fields are typed ``Decimal``
+    (a JSON number or numeric string), every other field ``Any``, so a value the schema does not
+    expect (an ``""`` decimal) fails the decode and the caller takes the dict path instead.
+    """
+
+    struct: type[Any]
+    build: Callable[[Any], T]
+
+
+def wire_schema(cls: type[T]) -> WireSchema[T]:
+    """The :class:`WireSchema` of a model declared with :func:`wire`."""
+    spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    rename: dict[str, str] = {}
+    for index, a in enumerate(attrs.fields(cast(Any, cls))):
+        md = a.metadata
+        required = a.default is attrs.NOTHING
+        aliases = md[_ALIASES]
+        kind: Any = Decimal if md[_HOOK] is decimal else Any
+        rename[f"f{index}"] = md[_WIRE]
+        if required and not aliases:
+            spec.append((f"f{index}", kind))
+        elif required:
+            spec.append((f"f{index}", Any, msgspec.UNSET))  # present, or replaced by an alias
+        else:
+            spec.append((f"f{index}", kind | None, None))
+        for alias, _hook in aliases:
+            rename[f"a{index}_{alias}"] = alias
+            spec.append((f"a{index}_{alias}", Any, msgspec.UNSET))
+    struct = msgspec.defstruct(f"{cls.__name__}Wire", spec, rename=rename, gc=False, kw_only=True)
+    build: Callable[[Any], T] = _generate(cls, struct=True)
+    build.__name__ = f"build_{cls.__name__}"
+    build.__doc__ = f"Build a {cls.__name__} from its wire struct."
+    return WireSchema(struct, build)
+
+
+def _generate(cls: type[T], *, struct: bool) -> Any:
+    """The code of :func:`structurer` (from a dict ``o``) or of :attr:`WireSchema.build` (from a
+    struct ``o`` whose field ``fN``/``aN_alias`` holds wire key N / an alias, ``UNSET`` if absent)."""
     fields = attrs.fields(cast(Any, cls))
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "Decimal": Decimal}
-    lines = ["def structure(o):", "    get = o.get"]
+    lines = ["def structure(o):"]
+    if struct:
+        namespace["UNSET"] = msgspec.UNSET
+    else:
+        lines.append("    get = o.get")
     for index, a in enumerate(fields):
         md = a.metadata
         if _WIRE not in md:
@@ -392,25 +448,30 @@ def structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
         key = repr(md[_WIRE])
         required = a.default is attrs.NOTHING
         aliases = md[_ALIASES]
-        read = f"o[{key}]" if required and not aliases else f"get({key})"
         for alias, alias_hook in aliases:
             namespace[f"_a{index}_{alias}"] = alias_hook
-        lines.append(f"    v = {read}")
-        for alias, _alias_hook in aliases:
-            lines.append(f"    if v is None and {alias!r} in o:")
-            lines.append(f"        v = _a{index}_{alias}(o[{alias!r}])")
-        if required and aliases:
-            lines.append(f"    if v is None and {key} not in o:")
-            lines.append(f"        raise KeyError({key})")
+        if struct:
+            lines.append(f"    v = o.f{index}")
+            if required and aliases:
+                lines += ["    absent = v is UNSET", "    if absent:", "        v = None"]
+            for alias, _alias_hook in aliases:
+                lines.append(f"    if v is None and o.a{index}_{alias} is not UNSET:")
+                lines.append(f"        v = _a{index}_{alias}(o.a{index}_{alias})")
+            if required and aliases:
+                lines += ["    if v is None and absent:", f"        raise KeyError({key})"]
+        else:
+            lines.append(f"    v = {f'o[{key}]' if required and not aliases else f'get({key})'}")
+            for alias, _alias_hook in aliases:
+                lines.append(f"    if v is None and {alias!r} in o:")
+                lines.append(f"        v = _a{index}_{alias}(o[{alias!r}])")
+            if required and aliases:
+                lines += [f"    if v is None and {key} not in o:", f"        raise KeyError({key})"]
         lines += _fast_path(index, hook, namespace)
         lines.append(f"    _set{index}(inst, f)" if index else "    inst = _new(_cls)\n    _set0(inst, f)")
     lines.append("    return inst")
-    source = "\n".join(lines)
-    exec(compile(source, f"<bybit_ws structurer {cls.__name__}>", "exec"), namespace)
-    structure: Callable[[Mapping[str, Any]], T] = namespace["structure"]
-    structure.__name__ = f"structure_{cls.__name__}"
-    structure.__doc__ = f"Build a {cls.__name__} from a wire dict."
-    return structure
+    what = "wire builder" if struct else "structurer"
+    exec(compile("\n".join(lines), f"<bybit_ws {what} {cls.__name__}>", "exec"), namespace)
+    return namespace["structure"]
 
 
 def merger(cls: type[T]) -> Callable[[T, Mapping[str, Any]], T]:

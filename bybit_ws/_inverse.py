@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ._convert import integer, merger, structurer, time_us
-from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec, list_parser
+import msgspec
+
+from ._convert import integer, merger, structurer, time_us, wire_schema
+from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec, TypedParser, list_topic
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
@@ -57,28 +59,70 @@ _set_delete, _set_update, _set_insert, _set_sequence, _set_timestamp = (
 )
 
 
-def _entries(items: Any) -> tuple[OrderBookEntry, ...]:
-    return tuple([_book_entry(e) for e in items]) if items else ()
+def _delta(
+    entry: Callable[[Any], OrderBookEntry], delete: Any, update: Any, insert: Any, sequence: Any, time: Any
+) -> DeltaUpdate[OrderBookEntry]:
+    """DeltaUpdate(delete, update, insert, sequence, timestamp) without attrs' __init__."""
+    delta: DeltaUpdate[OrderBookEntry] = _new(DeltaUpdate)
+    _set_delete(delta, tuple([entry(e) for e in delete]) if delete else ())
+    _set_update(delta, tuple([entry(e) for e in update]) if update else ())
+    _set_insert(delta, tuple([entry(e) for e in insert]) if insert else ())
+    _set_sequence(delta, sequence if type(sequence) is int else integer(sequence))
+    _set_timestamp(delta, time_us(time))
+    return delta
 
 
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     data = frame["data"]
-    sequence = frame.get("cross_seq")
-    if type(sequence) is not int:
-        sequence = integer(sequence)
-    timestamp = time_us(frame.get("timestamp_e6"))
     if frame.get("type") == "delta" or (isinstance(data, dict) and "order_book" not in data):
         get = data.get
-        delta = _new(DeltaUpdate)  # DeltaUpdate(delete, update, insert, ...) without attrs' __init__
-        _set_delete(delta, _entries(get("delete")))
-        _set_update(delta, _entries(get("update")))
-        _set_insert(delta, _entries(get("insert")))
-        _set_sequence(delta, sequence)
-        _set_timestamp(delta, timestamp)
-        return "delta", delta
+        sequence, time = frame.get("cross_seq"), frame.get("timestamp_e6")
+        return "delta", _delta(_book_entry, get("delete"), get("update"), get("insert"), sequence, time)
     if isinstance(data, dict):
         data = data["order_book"]
-    return "snapshot", OrderBookSnapshot([_book_entry(e) for e in data], sequence, timestamp)
+    return "snapshot", OrderBookSnapshot(
+        [_book_entry(e) for e in data], integer(frame.get("cross_seq")), time_us(frame.get("timestamp_e6"))
+    )
+
+
+# The typed path of the same frames: a snapshot's data is a list or {"order_book": [...]}, a delta's
+# {"delete", "update", "insert"}; _parse_book_typed builds exactly what _parse_book builds.
+_entry_schema = wire_schema(OrderBookEntry)
+_entries_type: Any = list.__class_getitem__(_entry_schema.struct)
+_BookData = msgspec.defstruct(
+    "OrderBookDataWire",
+    [(key, _entries_type | None, None) for key in ("delete", "update", "insert")]
+    + [("order_book", _entries_type | None, msgspec.UNSET)],
+    gc=False,
+)
+_BookFrame = msgspec.defstruct(
+    "OrderBookFrame",
+    [
+        ("topic", str),
+        ("data", _entries_type | _BookData),
+        ("type", Any, None),
+        ("cross_seq", Any, None),
+        ("timestamp_e6", Any, None),
+    ],
+    gc=False,
+)
+
+
+def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
+    data = frame.data
+    build = _entry_schema.build
+    if frame.type == "delta" or (type(data) is not list and data.order_book is msgspec.UNSET):
+        return "delta", _delta(
+            build, data.delete, data.update, data.insert, frame.cross_seq, frame.timestamp_e6
+        )
+    if type(data) is not list:
+        data = data.order_book
+    return "snapshot", OrderBookSnapshot(
+        [build(e) for e in data], integer(frame.cross_seq), time_us(frame.timestamp_e6)
+    )
+
+
+_BOOK = TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed))
 
 
 def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed | None:
@@ -109,18 +153,18 @@ class InverseDialect(Dialect):
     uses_req_id = False
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "trade": TopicSpec(list_parser(structurer(TradeUpdate))),
+        "trade": list_topic(TradeUpdate),
         "instrument_info": TopicSpec(_parse_ticker, continuous=True),
-        "orderBookL2_25": TopicSpec(_parse_book, continuous=True),
-        "orderBook_200": TopicSpec(_parse_book, continuous=True),
-        "insurance": TopicSpec(list_parser(structurer(InsuranceUpdate))),
+        "orderBookL2_25": _BOOK,
+        "orderBook_200": _BOOK,
+        "insurance": list_topic(InsuranceUpdate),
         "klineV2": TopicSpec(_parse_kline),
         "liquidation": TopicSpec(_one(structurer(LiquidationUpdate))),
-        "position": TopicSpec(list_parser(structurer(PositionUpdate)), private=True),
-        "execution": TopicSpec(list_parser(structurer(UserTradeUpdate)), private=True),
-        "order": TopicSpec(list_parser(structurer(OrderUpdate)), private=True),
-        "stop_order": TopicSpec(list_parser(structurer(StopOrderUpdate)), private=True),
-        "wallet": TopicSpec(list_parser(structurer(BalanceUpdate)), private=True),
+        "position": list_topic(PositionUpdate, private=True),
+        "execution": list_topic(UserTradeUpdate, private=True),
+        "order": list_topic(OrderUpdate, private=True),
+        "stop_order": list_topic(StopOrderUpdate, private=True),
+        "wallet": list_topic(BalanceUpdate, private=True),
     }
 
     def topic_spec(self, topic: str) -> TopicSpec | None:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ._convert import merger, structurer
-from ._dialect import Dialect, Parsed, Reply, TopicSpec, classify_op_reply, list_parser
+from ._dialect import Dialect, Parsed, Reply, TopicSpec, classify_op_reply, list_topic
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
@@ -74,17 +74,17 @@ def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) ->
 
 
 _PUBLIC_SPECS = {
-    "publicTrade": TopicSpec(list_parser(structurer(Trade))),
+    "publicTrade": list_topic(Trade),
     "tickers": TopicSpec(_parse_ticker, continuous=True),
     "orderbook": TopicSpec(_parse_book, continuous=True),
     "kline": TopicSpec(_parse_kline),
-    "allLiquidation": TopicSpec(list_parser(structurer(Liquidation))),
+    "allLiquidation": list_topic(Liquidation),
 }
 _PRIVATE_SPECS = {
-    "order": TopicSpec(list_parser(structurer(Order)), private=True),
-    "position": TopicSpec(list_parser(structurer(Position)), private=True),
-    "execution": TopicSpec(list_parser(structurer(UserTrade)), private=True),
-    "wallet": TopicSpec(list_parser(structurer(Balance)), private=True),
+    "order": list_topic(Order, private=True),
+    "position": list_topic(Position, private=True),
+    "execution": list_topic(UserTrade, private=True),
+    "wallet": list_topic(Balance, private=True),
 }
 
 

@@ -1,0 +1,252 @@
+"""The typed fast path (msgspec decodes a whole frame into structs) builds exactly what the dict path
+builds, on every fixture and on random frames; frames it cannot take fall back to the dict path."""
+
+from __future__ import annotations
+
+import json
+import random
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+import pytest
+
+from bybit_ws import BybitSocketClient, FrameError
+from bybit_ws._connection import Connection, decode_frame
+from bybit_ws._contract import ContractDialect
+from bybit_ws._dialect import Dialect, TopicSpec
+from bybit_ws._inverse import InverseDialect
+from bybit_ws._v5 import V5Dialect
+from bybit_ws.testing import FakeBybit
+
+from .support import FRAMES, Collector, wait_until
+
+DIALECTS: dict[str, list[Dialect]] = {
+    "inverse": [InverseDialect()],
+    "contract": [ContractDialect()],
+    "v5": [V5Dialect("linear"), V5Dialect("private")],
+}
+
+
+def _typed_spec(name: str, topic: str) -> TopicSpec | None:
+    for dialect in DIALECTS[name.split("_", 1)[0]]:
+        spec = dialect.topic_spec(topic)
+        if spec is not None and spec.typed is not None:
+            return spec
+    return None
+
+
+def _data_fixtures() -> list[str]:
+    names = []
+    for path in sorted(FRAMES.glob("*.json")):
+        text = path.read_text()
+        topic = json.loads(text).get("topic")
+        if isinstance(topic, str) and _typed_spec(path.stem, topic) is not None:
+            names.append(path.stem)
+    return names
+
+
+TYPED_FIXTURES = _data_fixtures()
+
+
+def _both(spec: TopicSpec, data: bytes) -> tuple[Any, Any]:
+    """(dict path result or its exception type, typed path result or its exception type)."""
+    assert spec.typed is not None
+    try:
+        frame = decode_frame(data)
+        by_dict: Any = spec.parse(frame, frame["topic"], {})
+    except Exception as exc:
+        by_dict = type(exc)
+    try:
+        by_struct: Any = spec.typed.parse(spec.typed.decode(data), {})
+    except Exception as exc:
+        by_struct = type(exc)
+    return by_dict, by_struct
+
+
+def test_the_fixtures_cover_every_typed_topic_family() -> None:
+    families = {
+        name.split("_")[0] + ":" + json.loads((FRAMES / f"{name}.json").read_text())["topic"].split(".")[0]
+        for name in TYPED_FIXTURES
+    }
+    assert {"inverse:trade", "inverse:orderBookL2_25", "inverse:orderBook_200", "v5:publicTrade"} <= families
+    assert len(TYPED_FIXTURES) >= 15
+
+
+@pytest.mark.parametrize("name", TYPED_FIXTURES)
+def test_typed_path_equals_dict_path_on_fixtures(name: str) -> None:
+    compact = msgspec.json.format((FRAMES / f"{name}.json").read_bytes(), indent=-1)
+    spec = _typed_spec(name, decode_frame(compact)["topic"])
+    assert spec is not None
+    by_dict, by_struct = _both(spec, compact)
+    assert not isinstance(by_dict, type), f"the fixture does not parse: {by_dict}"
+    if isinstance(by_struct, type):  # a fixture the schema does not fit (e.g. "" decimals): dict path
+        assert issubclass(by_struct, ValueError)
+        return
+    assert by_struct == by_dict
+    assert repr(by_struct) == repr(by_dict)  # same Decimal exponents, same enum members, same types
+
+
+def _random_value(rng: random.Random, kind: str) -> Any:
+    choices: list[Any] = [None, "", "x", True, 0, -3, 12345678901234567890, 1.5, "2.50", "1e3", [], {}]
+    if kind == "price":
+        choices += [8098, 8098.5, "8098.50", 0.1, "NaN", "1_000"]
+    elif kind == "time":
+        choices += [1582793344685, "1582793344685", "2020-01-12T16:59:59.000Z", "2020-01-12T16:59:59Z"]
+    elif kind == "side":
+        choices += ["Buy", "Sell", "buy", "Short"]
+    return rng.choice(choices)
+
+
+def _random_trade(rng: random.Random) -> dict[str, Any]:
+    trade: dict[str, Any] = {
+        "timestamp": "2020-01-12T16:59:59.000Z",
+        "trade_time_ms": 1582793344685,
+        "symbol": "BTCUSD",
+        "side": "Sell",
+        "size": 328,
+        "price": 8098,
+        "tick_direction": "MinusTick",
+        "trade_id": "00c706e1-ba52-5bb0-98d0-bf694bdc69f7",
+        "cross_seq": 1052816407,
+    }
+    for key, kind in rng.sample(
+        [
+            ("timestamp", "time"),
+            ("trade_time_ms", "time"),
+            ("symbol", ""),
+            ("side", "side"),
+            ("size", "price"),
+            ("price", "price"),
+            ("tick_direction", "side"),
+            ("cross_seq", ""),
+        ],
+        rng.randint(0, 3),
+    ):
+        if rng.random() < 0.2:
+            del trade[key]
+        else:
+            trade[key] = _random_value(rng, kind)
+    return trade
+
+
+def test_typed_path_never_disagrees_with_the_dict_path_on_random_frames() -> None:
+    spec = InverseDialect().topic_spec("trade.BTCUSD")
+    assert spec is not None
+    rng = random.Random(7)
+    outcomes = {"same": 0, "fallback": 0, "both fail": 0}
+    for _ in range(3000):
+        items = [_random_trade(rng) for _ in range(rng.randint(1, 3))]
+        text = json.dumps({"topic": "trade.BTCUSD", "data": items}, separators=(",", ":")).encode()
+        by_dict, by_struct = _both(spec, text)
+        if isinstance(by_struct, type):
+            # the typed path may only refuse (the engine then uses the dict path), never differ
+            outcomes["both fail" if isinstance(by_dict, type) else "fallback"] += 1
+            continue
+        assert not isinstance(by_dict, type), f"typed path accepted what the dict path rejects: {text!r}"
+        assert repr(by_struct) == repr(by_dict), text
+        outcomes["same"] += 1
+    assert min(outcomes.values()) >= 20, outcomes  # every branch was exercised
+
+
+# ----------------------------------------------------------------------------------- through the wire
+def trade(seq: int, price: Any = "100.5") -> dict[str, Any]:
+    return {
+        "symbol": "BTCUSD",
+        "side": "Buy",
+        "size": 5,
+        "price": price,
+        "trade_time_ms": 1582793344685,
+        "timestamp": "2020-01-12T16:59:59.000Z",
+        "tick_direction": "PlusTick",
+        "cross_seq": seq,
+    }
+
+
+def _connection(client: BybitSocketClient) -> Connection:
+    (connection,) = [c for group in client._res.connections.values() for c in group]
+    return connection
+
+
+def _trades(client: BybitSocketClient) -> tuple[Collector, list[FrameError]]:
+    """Subscribe to BTCUSD trades: the events, and the errors the subscription reports."""
+    got = Collector()
+    errors: list[FrameError] = []
+    client.inverse.subscribe_to_trade_updates("BTCUSD", got).on_exception(errors.append)
+    return got, errors
+
+
+def _typed_route(client: BybitSocketClient, topic: str) -> Any:
+    return _connection(client)._routes.raw.get(topic.encode())
+
+
+def test_frames_take_the_typed_path_and_match_the_dict_path(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    got = Collector()
+    client.inverse.subscribe_to_trade_updates("BTCUSD", got)
+    for _ in range(3):  # the first frame of a topic resolves its route on the dict path
+        fake.publish("trade.BTCUSD", [trade(7)])
+    events = got.wait(3)
+    route = _typed_route(client, "trade.BTCUSD")
+    assert route is not None and route.typed is not None  # still on: the typed path took the frames
+    assert events[0].data == events[1].data == events[2].data
+    assert repr(events[0].data) == repr(events[2].data)
+    assert events[2].data[0].price == Decimal("100.5")
+
+
+def test_a_frame_the_schema_does_not_fit_falls_back_to_the_dict_path(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    got, errors = _trades(client)
+    fake.publish("trade.BTCUSD", [trade(1)])
+    fake.publish("trade.BTCUSD", [trade(2)])
+    wait_until(lambda: _typed_route(client, "trade.BTCUSD") is not None, message="the typed route")
+    fake.publish("trade.BTCUSD", [trade(3, price="")])  # "" is no decimal for msgspec; the dict path: None
+    fake.publish("trade.BTCUSD", [trade(4)])
+    events = got.wait(4)
+    assert [e.data[0].cross_sequence for e in events] == [1, 2, 3, 4]
+    assert events[2].data[0].price is None
+    assert events[3].data[0].price == Decimal("100.5")
+    assert errors == []
+    assert _typed_route(client, "trade.BTCUSD").typed is None  # this feed now takes the dict path
+
+
+def test_a_bad_frame_on_a_typed_route_is_reported_and_the_stream_goes_on(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    got, errors = _trades(client)
+    fake.publish("trade.BTCUSD", [trade(1)])
+    got.wait(1)
+    fake.publish("trade.BTCUSD", [trade(2, price="not-a-price")])
+    fake.send_raw('{"topic":"trade.BTCUSD","data":[{"price":1')  # cut short
+    fake.publish("trade.BTCUSD", [trade(3)])
+    assert [e.data[0].cross_sequence for e in got.wait(2)] == [1, 3]
+    wait_until(lambda: len(errors) == 2, message="both bad frames reported")
+    assert all(isinstance(e, FrameError) for e in errors)
+    assert "not-a-price" in str(errors[0].text)
+    route = _typed_route(client, "trade.BTCUSD")
+    assert route is not None and route.typed is not None  # bad frames do not turn the typed path off
+
+
+def test_order_book_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSocketClient) -> None:
+    snapshots, deltas = Collector(), Collector()
+    client.inverse.subscribe_to_order_book_updates("BTCUSD", 25, snapshots, deltas)
+    entry = {"price": "100.50", "symbol": "BTCUSD", "id": 1005000, "side": "Buy", "size": 7}
+    fake.publish(
+        "orderBookL2_25.BTCUSD", [entry], type="snapshot", cross_seq=1, timestamp_e6=1582793344685123
+    )
+    for seq in (2, 3):
+        fake.publish(
+            "orderBookL2_25.BTCUSD",
+            {"delete": [], "update": [entry], "insert": []},
+            type="delta",
+            cross_seq=seq,
+            timestamp_e6=1582793344685123,
+        )
+    snapshot = snapshots.wait(1)[0].data
+    first, second = (e.data for e in deltas.wait(2))
+    assert _typed_route(client, "orderBookL2_25.BTCUSD").typed is not None
+    assert repr(first.update) == repr(second.update) == repr(tuple(snapshot))
+    assert (first.sequence, second.sequence) == (2, 3)
+    assert first.timestamp == second.timestamp == snapshot.timestamp
