@@ -10,10 +10,13 @@ characters of args: the client spreads larger subscriptions over more connection
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
+import msgspec
+
 from ._convert import merger, structurer
-from ._dialect import Dialect, Parsed, Reply, TopicSpec, classify_op_reply, list_topic
+from ._dialect import Dialect, Parsed, Reply, TopicSpec, TypedParser, classify_op_reply, list_topic
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
@@ -28,6 +31,8 @@ from .models.v5 import (
     Ticker,
     Trade,
     UserTrade,
+    level,
+    order_book,
     parse_order_book,
 )
 
@@ -64,8 +69,35 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
 
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     book = parse_order_book(frame["data"], ts=frame.get("ts"), cts=frame.get("cts"))
-    snapshot = frame.get("type") == "snapshot" or book.update_id == 1  # u == 1: a restart, treat as snapshot
-    return ("snapshot" if snapshot else "delta"), book
+    return _book_kind(frame.get("type"), book), book
+
+
+def _book_kind(frame_type: Any, book: OrderBookUpdate) -> str:
+    # u == 1: a service restart, treat the delta as a snapshot
+    return "snapshot" if frame_type == "snapshot" or book.update_id == 1 else "delta"
+
+
+# The typed path of the same frames: levels arrive as (Decimal, Decimal) pairs decoded in C.
+_Levels: Any = list[tuple[Decimal, Decimal]]
+_book_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", Any), ("u", Any)]
+_book_fields += [("b", _Levels | None, None), ("a", _Levels | None, None)]
+_book_fields += [(key, Any, None) for key in ("seq", "ts", "cts")]
+_BookData = msgspec.defstruct("V5OrderBookDataWire", _book_fields, gc=False)
+_BookFrame = msgspec.defstruct(
+    "V5OrderBookFrame",
+    [("topic", str), ("data", _BookData), ("type", Any, None), ("ts", Any, None), ("cts", Any, None)],
+    gc=False,
+)
+
+
+def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
+    data = frame.data
+    bids = tuple([level(price, size) for price, size in data.b]) if data.b else ()
+    asks = tuple([level(price, size) for price, size in data.a]) if data.a else ()
+    ts = data.ts if frame.ts is None else frame.ts
+    cts = data.cts if frame.cts is None else frame.cts
+    book = order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
+    return _book_kind(frame.type, book), book
 
 
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
@@ -76,7 +108,7 @@ def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) ->
 _PUBLIC_SPECS = {
     "publicTrade": list_topic(Trade),
     "tickers": TopicSpec(_parse_ticker, continuous=True),
-    "orderbook": TopicSpec(_parse_book, continuous=True),
+    "orderbook": TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed)),
     "kline": TopicSpec(_parse_kline),
     "allLiquidation": list_topic(Liquidation),
 }

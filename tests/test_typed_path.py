@@ -69,7 +69,13 @@ def test_the_fixtures_cover_every_typed_topic_family() -> None:
         name.split("_")[0] + ":" + json.loads((FRAMES / f"{name}.json").read_text())["topic"].split(".")[0]
         for name in TYPED_FIXTURES
     }
-    assert {"inverse:trade", "inverse:orderBookL2_25", "inverse:orderBook_200", "v5:publicTrade"} <= families
+    assert {
+        "inverse:trade",
+        "inverse:orderBookL2_25",
+        "inverse:orderBook_200",
+        "v5:publicTrade",
+        "v5:orderbook",
+    } <= families
     assert len(TYPED_FIXTURES) >= 15
 
 

@@ -72,6 +72,8 @@ __all__ = [
     "Ticker",
     "Trade",
     "UserTrade",
+    "level",
+    "order_book",
     "parse_order_book",
 ]
 
@@ -297,11 +299,24 @@ class OrderBookEntry:
     quantity: Decimal = wire("1", decimal, optional=False)
 
 
+_new = object.__new__
+_set_price = OrderBookEntry.__dict__["price"].__set__  # the slots' descriptors: no attrs __init__
+_set_quantity = OrderBookEntry.__dict__["quantity"].__set__
+
+
+def level(price: Decimal, quantity: Decimal) -> OrderBookEntry:
+    """``OrderBookEntry(price=price, quantity=quantity)``, built without attrs' ``__init__`` (hot path)."""
+    entry: OrderBookEntry = _new(OrderBookEntry)
+    _set_price(entry, price)
+    _set_quantity(entry, quantity)
+    return entry
+
+
 def _levels(value: Any, _type: Any = None) -> tuple[OrderBookEntry, ...]:
     """``[["16493.50", "0.006"], ...]`` as a tuple of :class:`OrderBookEntry`."""
     if not value:
         return ()
-    return tuple([OrderBookEntry(price=_number(level[0]), quantity=_number(level[1])) for level in value])
+    return tuple([level(_number(pair[0]), _number(pair[1])) for pair in value])
 
 
 @attrs.frozen(kw_only=True)
@@ -331,16 +346,35 @@ def parse_order_book(data: Mapping[str, Any], *, ts: Any = None, cts: Any = None
         KeyError: ``s`` or ``u`` is missing.
         ValueError, ArithmeticError: a price, size or id is not a number.
     """
-    update_id = data["u"]
-    seq = data.get("seq")
+    return order_book(
+        data["s"],
+        _levels(data.get("b")),
+        _levels(data.get("a")),
+        data["u"],
+        data.get("seq"),
+        data.get("ts") if ts is None else ts,
+        data.get("cts") if cts is None else cts,
+    )
+
+
+def order_book(
+    symbol: Any,
+    bids: tuple[OrderBookEntry, ...],
+    asks: tuple[OrderBookEntry, ...],
+    update_id: Any,
+    seq: Any,
+    ts: Any,
+    cts: Any,
+) -> OrderBookUpdate:
+    """An :class:`OrderBookUpdate` from its wire values, levels already built (see :func:`level`)."""
     return OrderBookUpdate(
-        symbol=str(data["s"]),
-        bids=_levels(data.get("b")),
-        asks=_levels(data.get("a")),
+        symbol=str(symbol),
+        bids=bids,
+        asks=asks,
         update_id=update_id if type(update_id) is int else int(update_id),
         sequence=seq if seq is None or type(seq) is int else integer(seq),
-        timestamp=time_ms(data.get("ts") if ts is None else ts),
-        matching_engine_timestamp=time_ms(data.get("cts") if cts is None else cts),
+        timestamp=time_ms(ts),
+        matching_engine_timestamp=time_ms(cts),
     )
 
 
