@@ -19,11 +19,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
+import msgspec
 
 from ._dialect import PONG, Dialect, Parsed, Parser, Reply, TopicSpec, TypedParser, sign
 from ._errors import (
@@ -46,35 +47,23 @@ _log = logging.getLogger(__name__)
 __all__ = ["Backoff", "Connection", "ConnectionConfig", "Credentials"]
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode
-_exact_decode = json.JSONDecoder(parse_float=Decimal).decode
-
-_fast_decode: Callable[[bytes], Any] | None
-try:
-    import msgspec
-except ImportError:  # pragma: no cover - msgspec is a dependency; stay correct without it
-    _fast_decode = None
-else:
-    # msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
-    _fast_decode = msgspec.json.Decoder(float_hook=Decimal).decode
+# msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
+_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
 
 
 def decode_frame(data: bytes) -> Any:
     """Decode one frame; JSON floats become exact ``Decimal`` values, integers stay ``int``.
 
-    Raises ValueError (UnicodeDecodeError included) for text that is not JSON.
+    Raises ValueError (msgspec's DecodeError, UnicodeDecodeError) for bytes that are not JSON.
     """
-    if _fast_decode is not None:
-        return _fast_decode(data)
-    return _exact_decode(data.decode("utf-8"))
+    return _decode(data)
 
 
-_decode: Callable[[bytes], Any] = _fast_decode or decode_frame
 _monotonic = time.monotonic
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
 _names = itertools.count(1)
 _req_ids = itertools.count(1)
-_utc = timezone.utc
 
 _new_event = object.__new__
 _set_data = DataEvent.__dict__["data"].__set__  # the slots' descriptors: set without attrs' __init__
@@ -685,7 +674,9 @@ class Connection:
             return
         if missed is route and route.typed is not None:
             # the dict path took a frame the typed one could not: this feed does not fit the schema
-            _log.debug("%s: %s frames take the dict path (%.200r)", self.name, topic, data)
+            _log.debug(
+                "%s: %s frames do not fit their typed schema; the dict path takes them", self.name, topic
+            )
             route.typed = None
         self._emit(route, parsed, data, received)
 
