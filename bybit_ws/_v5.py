@@ -31,8 +31,8 @@ from .models.v5 import (
     Ticker,
     Trade,
     UserTrade,
-    level,
-    order_book,
+    book_level,
+    build_order_book,
     parse_order_book,
 )
 
@@ -92,11 +92,11 @@ _BookFrame = msgspec.defstruct(
 
 def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
-    bids = tuple([level(price, size) for price, size in data.b]) if data.b else ()
-    asks = tuple([level(price, size) for price, size in data.a]) if data.a else ()
+    bids = tuple([book_level(price, size) for price, size in data.b]) if data.b else ()
+    asks = tuple([book_level(price, size) for price, size in data.a]) if data.a else ()
     ts = data.ts if frame.ts is None else frame.ts
     cts = data.cts if frame.cts is None else frame.cts
-    book = order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
+    book = build_order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
     return _book_kind(frame.type, book), book
 
 

@@ -21,7 +21,8 @@ class DataEvent(Generic[T]):
     Attributes:
         data: the typed payload (a model, or a tuple of models).
         topic: the topic of the frame it came from, e.g. ``"trade.BTCUSD"``.
-        timestamp: when the frame was received (UTC), not the exchange's time.
+        timestamp: when the frame was received (UTC): the time of the socket read that completed it, not
+            the exchange's time.
         original_data: the raw frame text when the client was made with ``keep_original_data=True``.
     """
 

@@ -72,8 +72,6 @@ __all__ = [
     "Ticker",
     "Trade",
     "UserTrade",
-    "level",
-    "order_book",
     "parse_order_book",
 ]
 
@@ -304,7 +302,7 @@ _set_price = OrderBookEntry.__dict__["price"].__set__  # the slots' descriptors:
 _set_quantity = OrderBookEntry.__dict__["quantity"].__set__
 
 
-def level(price: Decimal, quantity: Decimal) -> OrderBookEntry:
+def book_level(price: Decimal, quantity: Decimal) -> OrderBookEntry:
     """``OrderBookEntry(price=price, quantity=quantity)``, built without attrs' ``__init__`` (hot path)."""
     entry: OrderBookEntry = _new(OrderBookEntry)
     _set_price(entry, price)
@@ -316,7 +314,7 @@ def _levels(value: Any, _type: Any = None) -> tuple[OrderBookEntry, ...]:
     """``[["16493.50", "0.006"], ...]`` as a tuple of :class:`OrderBookEntry`."""
     if not value:
         return ()
-    return tuple([level(_number(pair[0]), _number(pair[1])) for pair in value])
+    return tuple([book_level(_number(pair[0]), _number(pair[1])) for pair in value])
 
 
 @attrs.frozen(kw_only=True)
@@ -346,7 +344,7 @@ def parse_order_book(data: Mapping[str, Any], *, ts: Any = None, cts: Any = None
         KeyError: ``s`` or ``u`` is missing.
         ValueError, ArithmeticError: a price, size or id is not a number.
     """
-    return order_book(
+    return build_order_book(
         data["s"],
         _levels(data.get("b")),
         _levels(data.get("a")),
@@ -357,7 +355,7 @@ def parse_order_book(data: Mapping[str, Any], *, ts: Any = None, cts: Any = None
     )
 
 
-def order_book(
+def build_order_book(
     symbol: Any,
     bids: tuple[OrderBookEntry, ...],
     asks: tuple[OrderBookEntry, ...],
@@ -366,7 +364,7 @@ def order_book(
     ts: Any,
     cts: Any,
 ) -> OrderBookUpdate:
-    """An :class:`OrderBookUpdate` from its wire values, levels already built (see :func:`level`)."""
+    """An :class:`OrderBookUpdate` from its wire values, levels already built (see :func:`book_level`)."""
     return OrderBookUpdate(
         symbol=str(symbol),
         bids=bids,
