@@ -195,6 +195,7 @@ def scaled(exponent: int) -> Hook:
         return Decimal(value).scaleb(-exponent)
 
     hook.__name__ = f"scaled_e{exponent}"
+    hook.exponent = exponent  # type: ignore[attr-defined]  # lets structurer() inline the int case
     return hook
 
 
@@ -549,6 +550,9 @@ def _fast_path(index: int, hook: Hook, namespace: dict[str, Any]) -> list[str]:
             "    if f is None and v is not None:",
             f"        f = {h}(v)",
         ]
+    exponent = getattr(hook, "exponent", None)
+    if exponent is not None:
+        return [f"    f = Decimal(v).scaleb({-exponent}) if type(v) is int else {h}(v)"]
     members = getattr(hook, "members", None)
     if members is not None:
         namespace[f"_m{index}"] = members
