@@ -1,8 +1,14 @@
-"""Wire values to Python values, and the one cattrs converter that builds every model.
+"""Wire values to Python values, and the generated functions that build every model.
 
-Models declare their wire names and value hooks with :func:`wire`; :func:`structurer` turns a model class
-into a fast, straight-line function ``dict -> model`` (cattrs ``make_dict_structure_fn`` with one
-override per field, no detailed validation on the hot path).
+Models declare their wire names and value hooks with :func:`wire`. From those declarations:
+
+- :func:`structurer` generates a straight-line function ``dict -> model`` (inline fast paths for the
+  common wire types, the field's hook for anything else, direct slot stores);
+- :func:`wire_schema` generates a msgspec ``Struct`` of the model's wire keys and the function that
+  builds the model from it, for frames msgspec decodes straight into structs (the typed path);
+- :func:`merger` generates ``merge(base, delta)`` for tickers;
+- :func:`reference_structurer` is cattrs' ``make_dict_structure_fn`` with one override per field: the
+  reference the tests hold the generated functions to.
 
 Every hook takes ``(value, type=None)`` so cattrs can call it directly. Hooks accept the forms Bybit has
 been seen to send (numbers or strings, empty strings for "unset") and map "unset" to ``None``.
