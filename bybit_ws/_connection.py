@@ -160,9 +160,9 @@ class _Route:
     ) -> None:
         self.topic = topic
         self.subs = subs
-        # None: nobody listens, or no parser for the topic; the frame is skipped
-        self.parse: Parser | None = spec.parse if spec is not None and subs else None
-        self.typed: TypedParser | None = spec.typed if spec is not None and subs else None
+        # no spec (nobody listens, or no parser for the topic): the frame is skipped
+        self.parse: Parser | None = spec.parse if spec is not None else None
+        self.typed: TypedParser | None = spec.typed if spec is not None else None
         self.state = state
 
 

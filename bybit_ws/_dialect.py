@@ -23,7 +23,6 @@ __all__ = [
     "TopicSpec",
     "TypedParser",
     "classify_op_reply",
-    "list_parser",
     "list_topic",
     "sign",
 ]
@@ -101,10 +100,10 @@ def list_topic(model: type[Any], *, private: bool = False) -> TopicSpec:
     def parse(frame: Any, state: dict[str, Any]) -> Parsed:
         return "data", [build(item) for item in frame.data]
 
-    return TopicSpec(list_parser(structurer(model)), private=private, typed=TypedParser.of(envelope, parse))
+    return TopicSpec(_list_parser(structurer(model)), private=private, typed=TypedParser.of(envelope, parse))
 
 
-def list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Parser:
+def _list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Parser:
     """A parser for frames whose ``data`` is a list of one model."""
 
     def parse(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
