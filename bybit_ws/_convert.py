@@ -3,7 +3,8 @@
 Models declare their wire names and value hooks with :func:`wire`. From those declarations:
 
 - :func:`structurer` generates a straight-line function ``dict -> model`` (inline fast paths for the
-  common wire types, the field's hook for anything else, direct slot stores);
+  common wire types, the field's hook for anything else, plain stores into a layout twin of the
+  model that then becomes the model: see :func:`_layout_twin`);
 - :func:`wire_schema` generates a msgspec ``Struct`` of the model's wire keys and the function that
   builds the model from it, for frames msgspec decodes straight into structs (the typed path);
 - :func:`merger` generates ``merge(base, delta)`` for tickers;
@@ -383,7 +384,7 @@ def structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
 
     The function is generated per model: straight-line code with inline fast paths for the common
     wire types (a ``str`` for a text field, a numeric string or an ``int`` for a decimal, a known value
-    for an enum) and the field's full hook for anything else. It sets the slots directly (the models
+    for an enum) and the field's full hook for anything else. It fills the slots directly (the models
     have no validators), so it builds exactly what :func:`reference_structurer` (cattrs) builds, faster.
 
     Raises ``KeyError`` (a required field is missing), ``ValueError``, ``TypeError`` or
@@ -439,7 +440,8 @@ def _generate(cls: type[T], *, struct: bool) -> Any:
     """The code of :func:`structurer` (from a dict ``o``) or of :attr:`WireSchema.build` (from a
     struct ``o`` whose field ``fN``/``aN_alias`` holds wire key N / an alias, ``UNSET`` if absent)."""
     fields = attrs.fields(cast(Any, cls))
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "Decimal": Decimal}
+    twin = _layout_twin(cls)
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin, "Decimal": Decimal}
     lines = ["def structure(o):"]
     if struct:
         namespace["UNSET"] = msgspec.UNSET
@@ -474,7 +476,11 @@ def _generate(cls: type[T], *, struct: bool) -> Any:
             if required and aliases:
                 lines += [f"    if v is None and {key} not in o:", f"        raise KeyError({key})"]
         lines += _fast_path(index, hook, namespace)
-        lines.append(f"    _set{index}(inst, f)" if index else "    inst = _new(_cls)\n    _set0(inst, f)")
+        if index == 0:
+            lines.append(f"    inst = _new({'_twin' if twin else '_cls'})")
+        lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
+    if twin:
+        lines.append("    inst.__class__ = _cls")
     lines.append("    return inst")
     what = "wire builder" if struct else "structurer"
     exec(compile("\n".join(lines), f"<bybit_ws {what} {cls.__name__}>", "exec"), namespace)
@@ -489,8 +495,9 @@ def merger(cls: type[T]) -> Callable[[T, Mapping[str, Any]], T]:
     rest is much cheaper than structuring the whole merged dict again.
     """
     fields = attrs.fields(cast(Any, cls))
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "Decimal": Decimal}
-    lines = ["def merge(base, o):", "    inst = _new(_cls)"]
+    twin = _layout_twin(cls)
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin, "Decimal": Decimal}
+    lines = ["def merge(base, o):", f"    inst = _new({'_twin' if twin else '_cls'})"]
     for index, a in enumerate(fields):
         md = a.metadata
         hook = md[_HOOK]
@@ -507,13 +514,34 @@ def merger(cls: type[T]) -> Callable[[T, Mapping[str, Any]], T]:
             lines += ["    " + line for line in _fast_path(index, hook, namespace)]
         lines.append("    else:")
         lines.append(f"        f = base.{a.name}")  # an attribute load: far cheaper than the slot __get__
-        lines.append(f"    _set{index}(inst, f)")
+        lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
+    if twin:
+        lines.append("    inst.__class__ = _cls")
     lines.append("    return inst")
     exec(compile("\n".join(lines), f"<bybit_ws merger {cls.__name__}>", "exec"), namespace)
     merge: Callable[[T, Mapping[str, Any]], T] = namespace["merge"]
     merge.__name__ = f"merge_{cls.__name__}"
     merge.__doc__ = f"A new {cls.__name__}: base with the fields of a wire delta applied."
     return merge
+
+
+def _layout_twin(cls: type) -> type | None:
+    """A plain class with exactly the instance layout of ``cls``, or ``None`` where there is none.
+
+    The generated builders fill a twin with ordinary attribute stores, then set ``__class__ = cls``.
+    CPython allows that assignment between classes of the same layout, and the object is from then on
+    exactly a ``cls`` (type, equality, hash, repr, frozenness). A frozen class's own slot ``__set__``
+    costs about 40 ns a field; a plain store about 7 (on 3.11), so a ten-field model builds in 210 ns
+    instead of 500. A class with slotted bases, or with a ``__weakref__`` slot, has no twin: its
+    builder uses the slot descriptors.
+    """
+    twin = type(f"{cls.__name__}Twin", (), {"__slots__": cls.__dict__.get("__slots__", ())})
+    probe: Any = object.__new__(twin)
+    try:
+        probe.__class__ = cls
+    except TypeError:
+        return None
+    return twin
 
 
 def _slot(cls: type, name: str) -> Any:

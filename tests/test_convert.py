@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 import json
+import pickle
 import random
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from bybit_ws._connection import decode_frame
-from bybit_ws._convert import merger, reference_structurer, structurer, time_iso, time_ms, time_us
+from bybit_ws._convert import (
+    _layout_twin,
+    merger,
+    reference_structurer,
+    structurer,
+    text,
+    time_iso,
+    time_ms,
+    time_us,
+    wire,
+    wire_schema,
+)
 from bybit_ws.models import contract, inverse, v5
 
 from .support import BYBITNET, FRAMES, bybitnet, frame
@@ -97,6 +110,42 @@ def test_fast_structurer_equals_the_cattrs_reference_on_bybitnet_payloads(path: 
         assert structurer(model)(item) == reference_structurer(model)(item)
 
 
+@pytest.mark.parametrize("name", sorted(FRAME_MODELS))
+def test_built_models_are_ordinary_instances_of_their_class(name: str) -> None:
+    # The generated builders fill a plain twin of the model and then switch its __class__: the result
+    # must be indistinguishable from a model made by attrs' __init__.
+    model = FRAME_MODELS[name]
+    for item in _items(frame(name)["data"]):
+        built: Any = structurer(model)(item)
+        expected: Any = reference_structurer(model)(item)
+        assert built == expected and repr(built) == repr(expected)
+        assert attrs.asdict(built) == attrs.asdict(expected)
+        assert attrs.evolve(built) == built and pickle.loads(pickle.dumps(built)) == built
+        first = attrs.fields(model)[0].name
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            setattr(built, first, None)
+        if all(type(value) is not list for value in attrs.astuple(built, recurse=False)):
+            assert hash(built) == hash(expected)
+        assert type(built) is model  # last: mypy narrows ``built`` to ``object`` after it
+
+
+def test_flat_models_have_a_layout_twin_and_others_build_through_their_slots() -> None:
+    hot = (inverse.TradeUpdate, inverse.TickerUpdate, inverse.OrderBookEntry, v5.Trade, v5.Ticker, v5.Order)
+    for model in hot:  # the fast path is not silently lost (a __weakref__ slot would lose it)
+        assert _layout_twin(model) is not None, model
+
+    @attrs.frozen
+    class Weak:  # attrs' default keeps a __weakref__ slot: no class of another layout can become one
+        name: str = wire("name", text, optional=False)
+        note: str | None = wire("note", text)
+
+    assert _layout_twin(Weak) is None and _layout_twin(inverse.OrderUpdate) is None  # slotted base
+    for built in (structurer(Weak)({"name": "a"}), wire_schema(Weak).build(wire_schema(Weak).struct(f0="a"))):
+        assert type(built) is Weak and built == Weak(name="a")
+    order = structurer(inverse.OrderUpdate)(next(_items(frame("inverse_order")["data"])))
+    assert type(order) is inverse.OrderUpdate
+
+
 def test_decoding_is_exact_for_every_number() -> None:
     text = b'{"topic":"t","data":{"p":1.2345678901234567,"q":0.1,"e":1e5,"n":-0.5,"i":1683308606986603}}'
     data = decode_frame(text)["data"]
@@ -150,3 +199,6 @@ def test_merger_applies_only_what_the_delta_carries() -> None:
     assert merger(inverse.TickerUpdate)(base, {"last_price_e4": 1010000}).last_price == Decimal("101")
     assert merged == structurer(inverse.TickerUpdate)({**snapshot, "bid1_price": "100.25"})
     assert base.best_bid_price == Decimal("100.0")  # the base is not touched
+    assert type(merged) is inverse.TickerUpdate and hash(merged) == hash(
+        structurer(inverse.TickerUpdate)({**snapshot, "bid1_price": "100.25"})
+    )

@@ -151,8 +151,11 @@ def test_private_orders_without_credentials(
 NOTEBOOK = EXAMPLES / "notebook_iterator.py"
 
 
-def _publish_trades(fake: FakeBybit, timeout: float, count: int = 5) -> list[str]:
-    """Once the notebook subscribed, send ``count`` trade frames (it reads four of them)."""
+def _publish_trades(fake: FakeBybit, timeout: float, count: int = 4) -> list[str]:
+    """Once the notebook subscribed, send the four trade frames it reads.
+
+    Never more: after the fourth the notebook closes its client, so a fifth frame could find no one.
+    """
     fake.wait_for_subscribers("publicTrade.BTCUSDT", timeout=timeout, path="v5.linear")
     prices = [f"{16578 + n}.50" for n in range(count)]
     for price in prices:

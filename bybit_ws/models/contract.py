@@ -53,7 +53,7 @@ _position_mode = enum_of(PositionMode)
 _tpsl_mode = enum_of(StopLossTakeProfitMode)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ContractBalanceUpdate:
     """One coin of the contract wallet (topic ``user.wallet.contractAccount``)."""
 
@@ -67,7 +67,7 @@ class ContractBalanceUpdate:
     total_realized_pnl: Decimal | None = wire("cumRealisedPnl", decimal)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ContractOrderUpdate:
     """An active or conditional order changed (topic ``user.order.contractAccount``)."""
 
@@ -108,7 +108,7 @@ class ContractOrderUpdate:
     filled_quantity: Decimal | None = wire("lastExecQty", decimal)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ContractPositionUpdate:
     """A position changed (topic ``user.position.contractAccount``)."""
 
@@ -145,7 +145,7 @@ class ContractPositionUpdate:
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class ContractUserTradeUpdate:
     """One execution (fill) of the user's order (topic ``user.execution.contractAccount``).
 

@@ -85,7 +85,7 @@ _TIME_ALIAS = text
 
 
 # ------------------------------------------------------------------------------------------- public
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class TradeUpdate:
     """One public trade (topic ``trade.{symbol}``).
 
@@ -115,7 +115,7 @@ class TradeUpdate:
     is_block_trade: bool | None = wire("is_block_trade", boolean)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class TickerUpdate:
     """Instrument info of one contract (topic ``instrument_info.100ms.{symbol}``).
 
@@ -195,7 +195,7 @@ class TickerUpdate:
     delisting_status: str | None = wire("delisting_status", text)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class OrderBookEntry:
     """One price level of an order book (topics ``orderBookL2_25.{s}``, ``orderBook_200.100ms.{s}``).
 
@@ -214,7 +214,7 @@ class OrderBookEntry:
     id: int | None = wire("id", integer)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class InsuranceUpdate:
     """The insurance fund balance of one coin (topic ``insurance.{coin}``, daily at 20:00 UTC).
 
@@ -230,7 +230,7 @@ class InsuranceUpdate:
     wallet_balance: Decimal | None = wire("wallet_balance", decimal)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class KlineUpdate:
     """One candle (topic ``klineV2.{interval}.{symbol}``).
 
@@ -261,7 +261,7 @@ class KlineUpdate:
     timestamp: datetime | None = wire("timestamp", time_us)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class LiquidationUpdate:
     """One liquidation (topic ``liquidation.{symbol}``).
 
@@ -281,7 +281,7 @@ class LiquidationUpdate:
 
 
 # ------------------------------------------------------------------------------------------ private
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class PositionUpdate:
     """A change of one position (private topic ``position``).
 
@@ -349,7 +349,7 @@ class PositionUpdate:
     isolated: bool | None = wire("Isolated", boolean)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class UserTradeUpdate:
     """One fill of one of the user's orders (private topic ``execution``).
 
@@ -384,7 +384,7 @@ class UserTradeUpdate:
     trade_time: datetime | None = wire("trade_time", time_iso)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class _OrderBase:
     """Fields every order update has (Bybit.Net's ``BybitOrderBase``).
 
@@ -425,7 +425,7 @@ class _OrderBase:
     timestamp: datetime | None = wire("timestamp", time_iso)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class OrderUpdate(_OrderBase):
     """A change of one active order (private topic ``order``; Bybit.Net's ``BybitInverseOrderUpdate``).
 
@@ -468,7 +468,7 @@ class OrderUpdate(_OrderBase):
     position_mode: PositionMode | None = wire("position_idx", _position_mode)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class StopOrderUpdate(_OrderBase):
     """A change of one conditional order (private topic ``stop_order``).
 
@@ -495,7 +495,7 @@ class StopOrderUpdate(_OrderBase):
     stop_loss: Decimal | None = wire("stop_loss", decimal)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class BalanceUpdate:
     """The wallet balance of one coin (private topic ``wallet``).
 

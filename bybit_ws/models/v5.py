@@ -200,7 +200,7 @@ def _number(value: Any) -> Decimal:
 
 
 # --------------------------------------------------------------------------------------------- public
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Trade:
     """One public trade (topic ``publicTrade.{symbol}``); ``side`` is the taker's side."""
 
@@ -224,7 +224,7 @@ class Trade:
     """[Options] implied volatility."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Ticker:
     """A ticker of any category (topic ``tickers.{symbol}``); every field is optional.
 
@@ -285,7 +285,7 @@ class Ticker:
     """[Options] price change over 24 h."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class OrderBookEntry:
     """One price level; a ``quantity`` of 0 in a delta deletes the level.
 
@@ -317,7 +317,7 @@ def _levels(value: Any, _type: Any = None) -> tuple[OrderBookEntry, ...]:
     return tuple([book_level(_number(pair[0]), _number(pair[1])) for pair in value])
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class OrderBookUpdate:
     """An order-book snapshot or delta (topic ``orderbook.{depth}.{symbol}``).
 
@@ -376,7 +376,7 @@ def build_order_book(
     )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Kline:
     """One candle (topic ``kline.{interval}.{symbol}``); ``confirm`` is true on the candle's last tick.
 
@@ -397,7 +397,7 @@ class Kline:
     symbol: str | None = wire("symbol", text)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Liquidation:
     """One liquidation (topic ``allLiquidation.{symbol}``); ``side`` is the liquidated position's side."""
 
@@ -409,7 +409,7 @@ class Liquidation:
 
 
 # --------------------------------------------------------------------------------------------- private
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Order:
     """An order changed (topic ``order`` / ``order.{category}``)."""
 
@@ -473,7 +473,7 @@ class Order:
     closed_pnl: Decimal | None = wire("closedPnl", decimal)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Position:
     """A position changed (topic ``position`` / ``position.{category}``); ``side`` is ``None`` when flat."""
 
@@ -524,7 +524,7 @@ class Position:
     theta: Decimal | None = wire("theta", decimal)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class UserTrade:
     """One execution (fill) of the user's order (topic ``execution`` / ``execution.{category}``)."""
 
@@ -562,7 +562,7 @@ class UserTrade:
     market_unit: MarketUnit | None = wire("marketUnit", enum_of(MarketUnit))
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class AssetBalance:
     """One coin of a wallet (an item of :attr:`Balance.assets`)."""
 
@@ -598,7 +598,7 @@ def _asset_balances(value: Any, _type: Any = None) -> tuple[AssetBalance, ...]:
     return tuple([_structure_asset_balance(item) for item in value])
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, weakref_slot=False)
 class Balance:
     """A wallet changed (topic ``wallet``): account totals (in USD) and one :class:`AssetBalance` per coin."""
 
