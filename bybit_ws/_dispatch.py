@@ -118,7 +118,9 @@ class Mailbox:
 
     def put(self, callback: Callable[[Any], object], argument: Any, *, counted: bool = True) -> None:
         """Queue one callback; drop the oldest queued data item if the backlog is full."""
-        with self._lock:
+        lock = self._lock
+        lock.acquire()  # acquire, try, finally: as safe as ``with`` and 80 ns cheaper (once per frame)
+        try:
             if self._closed:
                 return
             items = self._items
@@ -130,6 +132,8 @@ class Mailbox:
             if self._scheduled:
                 return
             self._scheduled = True
+        finally:
+            lock.release()
         self._dispatcher.schedule(self)
 
     def _drop_oldest(self) -> None:
@@ -157,13 +161,17 @@ class Mailbox:
     def drain(self) -> None:
         """Run queued callbacks, one at a time (called on a worker)."""
         lock = self._lock
+        acquire, release = lock.acquire, lock.release
         items = self._items
         for _ in range(_BATCH):
-            with lock:
+            acquire()  # see put()
+            try:
                 if self._closed or not items:
                     self._scheduled = False
                     return
                 callback, argument, counted = items.popleft()
+            finally:
+                release()
             try:
                 callback(argument)
             except Exception as exc:
