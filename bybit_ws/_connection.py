@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import msgspec
 
+from ._convert import required_twin
 from ._dialect import PONG, Dialect, Parsed, Parser, Reply, TopicSpec, TypedParser, sign
 from ._errors import (
     AuthenticationError,
@@ -65,11 +66,8 @@ _TOPIC_AT = len(_TOPIC_FIRST)
 _names = itertools.count(1)
 _req_ids = itertools.count(1)
 
-_new_event = object.__new__
-_set_data = DataEvent.__dict__["data"].__set__  # the slots' descriptors: set without attrs' __init__
-_set_topic = DataEvent.__dict__["topic"].__set__
-_set_timestamp = DataEvent.__dict__["timestamp"].__set__
-_set_original = DataEvent.__dict__["original_data"].__set__
+_new = object.__new__
+_event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
 
 _OK = "ok"
 _PENDING = "pending"
@@ -685,11 +683,12 @@ class Connection:
         if parsed is None:
             return
         kind, payload = parsed
-        event = _new_event(DataEvent)  # DataEvent(payload, topic, received, original) without attrs' __init__
-        _set_data(event, payload)
-        _set_topic(event, route.topic)
-        _set_timestamp(event, received)
-        _set_original(event, data.decode("utf-8", "replace") if self.config.keep_original_data else None)
+        event: Any = _new(_event_twin)  # DataEvent(payload, topic, received, original), no attrs __init__
+        event.data = payload
+        event.topic = route.topic
+        event.timestamp = received
+        event.original_data = data.decode("utf-8", "replace") if self.config.keep_original_data else None
+        event.__class__ = DataEvent
         for sub in route.subs:
             sub._deliver(kind, event)
 

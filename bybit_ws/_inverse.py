@@ -11,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from ._convert import integer, merger, structurer, time_us, wire_schema
+from ._convert import integer, merger, required_twin, structurer, time_us, wire_schema
 from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec, TypedParser, list_topic
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, kline_interval, symbol_list
@@ -54,22 +54,21 @@ _kline = structurer(KlineUpdate)
 
 
 _new = object.__new__
-_set_delete, _set_update, _set_insert, _set_sequence, _set_timestamp = (
-    DeltaUpdate.__dict__[name].__set__ for name in ("delete", "update", "insert", "sequence", "timestamp")
-)
+_delta_twin = required_twin(DeltaUpdate)
 
 
 def _delta(
     entry: Callable[[Any], OrderBookEntry], delete: Any, update: Any, insert: Any, sequence: Any, time: Any
 ) -> DeltaUpdate[OrderBookEntry]:
-    """DeltaUpdate(delete, update, insert, sequence, timestamp) without attrs' __init__."""
-    delta: DeltaUpdate[OrderBookEntry] = _new(DeltaUpdate)
-    _set_delete(delta, tuple([entry(e) for e in delete]) if delete else ())
-    _set_update(delta, tuple([entry(e) for e in update]) if update else ())
-    _set_insert(delta, tuple([entry(e) for e in insert]) if insert else ())
-    _set_sequence(delta, sequence if type(sequence) is int else integer(sequence))
-    _set_timestamp(delta, time_us(time))
-    return delta
+    """DeltaUpdate(delete, update, insert, sequence, timestamp), built as the generated builders do."""
+    delta: Any = _new(_delta_twin)
+    delta.delete = tuple(map(entry, delete)) if delete else ()
+    delta.update = tuple(map(entry, update)) if update else ()
+    delta.insert = tuple(map(entry, insert)) if insert else ()
+    delta.sequence = sequence if type(sequence) is int else integer(sequence)
+    delta.timestamp = time_us(time)
+    delta.__class__ = DeltaUpdate
+    return delta  # type: ignore[no-any-return]
 
 
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:

@@ -15,9 +15,10 @@ import pytest
 
 from bybit_ws._connection import decode_frame
 from bybit_ws._convert import (
-    _layout_twin,
+    layout_twin,
     merger,
     reference_structurer,
+    required_twin,
     structurer,
     text,
     time_iso,
@@ -26,7 +27,7 @@ from bybit_ws._convert import (
     wire,
     wire_schema,
 )
-from bybit_ws.models import contract, inverse, v5
+from bybit_ws.models import DataEvent, DeltaUpdate, contract, inverse, v5
 
 from .support import BYBITNET, FRAMES, bybitnet, frame
 
@@ -129,21 +130,25 @@ def test_built_models_are_ordinary_instances_of_their_class(name: str) -> None:
         assert type(built) is model  # last: mypy narrows ``built`` to ``object`` after it
 
 
-def test_flat_models_have_a_layout_twin_and_others_build_through_their_slots() -> None:
+def test_flat_models_have_alayout_twin_and_others_build_through_their_slots() -> None:
     hot = (inverse.TradeUpdate, inverse.TickerUpdate, inverse.OrderBookEntry, v5.Trade, v5.Ticker, v5.Order)
     for model in hot:  # the fast path is not silently lost (a __weakref__ slot would lose it)
-        assert _layout_twin(model) is not None, model
+        assert layout_twin(model) is not None, model
 
     @attrs.frozen
     class Weak:  # attrs' default keeps a __weakref__ slot: no class of another layout can become one
         name: str = wire("name", text, optional=False)
         note: str | None = wire("note", text)
 
-    assert _layout_twin(Weak) is None and _layout_twin(inverse.OrderUpdate) is None  # slotted base
+    assert layout_twin(Weak) is None and layout_twin(inverse.OrderUpdate) is None  # slotted base
     for built in (structurer(Weak)({"name": "a"}), wire_schema(Weak).build(wire_schema(Weak).struct(f0="a"))):
         assert type(built) is Weak and built == Weak(name="a")
     order = structurer(inverse.OrderUpdate)(next(_items(frame("inverse_order")["data"])))
     assert type(order) is inverse.OrderUpdate
+    # the hand-written hot paths (events, book deltas) require a twin, and say so when there is none
+    assert required_twin(DataEvent) is not None and required_twin(DeltaUpdate) is not None
+    with pytest.raises(TypeError, match="Weak has no layout twin"):
+        required_twin(Weak)
 
 
 def test_decoding_is_exact_for_every_number() -> None:

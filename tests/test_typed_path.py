@@ -17,6 +17,8 @@ from bybit_ws._contract import ContractDialect
 from bybit_ws._dialect import Dialect, TopicSpec
 from bybit_ws._inverse import InverseDialect
 from bybit_ws._v5 import V5Dialect
+from bybit_ws.models import DataEvent, DeltaUpdate
+from bybit_ws.models.inverse import TradeUpdate
 from bybit_ws.testing import FakeBybit
 
 from .support import FRAMES, Collector, wait_until
@@ -199,6 +201,9 @@ def test_frames_take_the_typed_path_and_match_the_dict_path(
     assert events[0].data == events[1].data == events[2].data
     assert repr(events[0].data) == repr(events[2].data)
     assert events[2].data[0].price == Decimal("100.5")
+    # events and models are built through layout twins: each must be exactly its public class
+    assert all(type(e) is DataEvent and type(e.data[0]) is TradeUpdate for e in events)
+    assert events[1] == DataEvent(events[1].data, "trade.BTCUSD", events[1].timestamp)
 
 
 def test_a_frame_the_schema_does_not_fit_falls_back_to_the_dict_path(
@@ -255,4 +260,6 @@ def test_order_book_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSoc
     assert _typed_route(client, "orderBookL2_25.BTCUSD").typed is not None
     assert repr(first.update) == repr(second.update) == repr(tuple(snapshot))
     assert (first.sequence, second.sequence) == (2, 3)
+    assert type(first) is type(second) is DeltaUpdate
+    assert first == DeltaUpdate(update=first.update, sequence=2, timestamp=first.timestamp)
     assert first.timestamp == second.timestamp == snapshot.timestamp

@@ -14,7 +14,7 @@ T = TypeVar("T")
 E = TypeVar("E")
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class DataEvent(Generic[T]):
     """One update delivered to a handler.
 
@@ -32,7 +32,7 @@ class DataEvent(Generic[T]):
     original_data: str | None = attrs.field(default=None, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(weakref_slot=False)
 class DeltaUpdate(Generic[E]):
     """An order-book delta: the entries deleted, updated and inserted, in that order of application.
 

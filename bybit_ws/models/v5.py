@@ -28,6 +28,7 @@ from bybit_ws._convert import (
     decimal,
     enum_of,
     integer,
+    required_twin,
     structurer,
     text,
     time_auto,
@@ -365,15 +366,19 @@ def build_order_book(
     cts: Any,
 ) -> OrderBookUpdate:
     """An :class:`OrderBookUpdate` from its wire values, levels already built (see :func:`book_level`)."""
-    return OrderBookUpdate(
-        symbol=str(symbol),
-        bids=bids,
-        asks=asks,
-        update_id=update_id if type(update_id) is int else int(update_id),
-        sequence=seq if seq is None or type(seq) is int else integer(seq),
-        timestamp=time_ms(ts),
-        matching_engine_timestamp=time_ms(cts),
-    )
+    book: Any = _new(_book_twin)  # built as the generated builders build models (see layout_twin)
+    book.symbol = symbol if type(symbol) is str else str(symbol)
+    book.bids = bids
+    book.asks = asks
+    book.update_id = update_id if type(update_id) is int else int(update_id)
+    book.sequence = seq if seq is None or type(seq) is int else integer(seq)
+    book.timestamp = time_ms(ts)
+    book.matching_engine_timestamp = time_ms(cts)
+    book.__class__ = OrderBookUpdate
+    return book  # type: ignore[no-any-return]
+
+
+_book_twin = required_twin(OrderBookUpdate)
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
