@@ -62,9 +62,9 @@ def _delta(
 ) -> DeltaUpdate[OrderBookEntry]:
     """DeltaUpdate(delete, update, insert, sequence, timestamp), built as the generated builders do."""
     delta: Any = _new(_delta_twin)
-    delta.delete = tuple(map(entry, delete)) if delete else ()
-    delta.update = tuple(map(entry, update)) if update else ()
-    delta.insert = tuple(map(entry, insert)) if insert else ()
+    delta.delete = tuple([entry(e) for e in delete]) if delete else ()
+    delta.update = tuple([entry(e) for e in update]) if update else ()
+    delta.insert = tuple([entry(e) for e in insert]) if insert else ()
     delta.sequence = sequence if type(sequence) is int else integer(sequence)
     delta.timestamp = time_us(time)
     delta.__class__ = DeltaUpdate
@@ -140,6 +140,46 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
     return "data", ticker
 
 
+# The typed path of the same frames. A snapshot's data is the ticker itself (or a list of one), a
+# delta's {"delete", "update", "insert"}: one struct takes both shapes, and "absent" stays UNSET so
+# _parse_ticker_typed can tell them apart, and merge, exactly as _parse_ticker does.
+_ticker_schema = wire_schema(TickerUpdate, delta=True)
+_ticker_items: Any = list.__class_getitem__(_ticker_schema.struct) | None | msgspec.UnsetType
+_TickerData: Any = msgspec.defstruct(
+    "TickerDataWire",
+    [(key, _ticker_items, msgspec.UNSET) for key in ("delete", "update", "insert")],
+    bases=(_ticker_schema.struct,),
+    gc=False,
+    kw_only=True,
+)
+_TickerFrame = msgspec.defstruct(
+    "TickerFrame",
+    [("topic", str), ("data", list.__class_getitem__(_TickerData) | _TickerData), ("type", Any, None)],
+    gc=False,
+)
+
+
+def _parse_ticker_typed(frame: Any, state: dict[str, Any]) -> Parsed | None:
+    data = frame.data
+    if frame.type == "delta" or (
+        type(data) is not list and data.update is not msgspec.UNSET and not _ticker_schema.has(data, "symbol")
+    ):
+        updates = data.update or ()
+        if not updates:
+            return None
+        ticker = state.get("ticker")
+        build, merge = _ticker_schema.build, _merge_ticker_typed
+        for entry in updates:
+            ticker = build(entry) if ticker is None else merge(ticker, entry)
+    else:
+        ticker = _ticker_schema.build(data[0] if type(data) is list else data)
+    state["ticker"] = ticker
+    return "data", ticker
+
+
+_merge_ticker_typed: Any = _ticker_schema.merge
+
+
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     _name, interval, symbol = [*topic.split(".", 2), "", ""][:3]
     return "data", [_kline({"symbol": symbol, "interval": interval, **item}) for item in frame["data"]]
@@ -153,7 +193,9 @@ class InverseDialect(Dialect):
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
         "trade": list_topic(TradeUpdate),
-        "instrument_info": TopicSpec(_parse_ticker, continuous=True),
+        "instrument_info": TopicSpec(
+            _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
+        ),
         "orderBookL2_25": _BOOK,
         "orderBook_200": _BOOK,
         "insurance": list_topic(InsuranceUpdate),

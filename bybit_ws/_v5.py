@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from ._convert import merger, structurer
+from ._convert import merger, structurer, wire_schema
 from ._dialect import Dialect, Parsed, Reply, TopicSpec, TypedParser, classify_op_reply, list_topic
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, kline_interval, symbol_list
@@ -67,6 +67,25 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
     return "data", ticker
 
 
+# The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
+# _parse_ticker merges it from the dict, reading attributes instead of testing every key.
+_ticker_schema = wire_schema(Ticker, delta=True)
+_TickerFrame = msgspec.defstruct(
+    "V5TickerFrame", [("topic", str), ("data", _ticker_schema.struct), ("type", Any, None)], gc=False
+)
+_merge_ticker_typed: Any = _ticker_schema.merge
+
+
+def _parse_ticker_typed(frame: Any, state: dict[str, Any]) -> Parsed:
+    previous = state.get("ticker")
+    if frame.type == "delta" and previous is not None:
+        ticker = _merge_ticker_typed(previous, frame.data)
+    else:
+        ticker = _ticker_schema.build(frame.data)
+    state["ticker"] = ticker
+    return "data", ticker
+
+
 def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     book = parse_order_book(frame["data"], ts=frame.get("ts"), cts=frame.get("cts"))
     return _book_kind(frame.get("type"), book), book
@@ -107,7 +126,9 @@ def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) ->
 
 _PUBLIC_SPECS = {
     "publicTrade": list_topic(Trade),
-    "tickers": TopicSpec(_parse_ticker, continuous=True),
+    "tickers": TopicSpec(
+        _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
+    ),
     "orderbook": TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed)),
     "kline": TopicSpec(_parse_kline),
     "allLiquidation": list_topic(Liquidation),

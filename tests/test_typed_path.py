@@ -8,6 +8,7 @@ import random
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import msgspec
 import pytest
 
@@ -16,7 +17,9 @@ from bybit_ws._connection import Connection, decode_frame
 from bybit_ws._contract import ContractDialect
 from bybit_ws._dialect import Dialect, TopicSpec
 from bybit_ws._inverse import InverseDialect
+from bybit_ws._inverse import _ticker_schema as InverseTicker
 from bybit_ws._v5 import V5Dialect
+from bybit_ws._v5 import _ticker_schema as V5Ticker
 from bybit_ws.models import DataEvent, DeltaUpdate
 from bybit_ws.models.inverse import TradeUpdate
 from bybit_ws.testing import FakeBybit
@@ -77,6 +80,8 @@ def test_the_fixtures_cover_every_typed_topic_family() -> None:
         "inverse:orderBook_200",
         "v5:publicTrade",
         "v5:orderbook",
+        "inverse:instrument_info",
+        "v5:tickers",
     } <= families
     assert len(TYPED_FIXTURES) >= 15
 
@@ -155,6 +160,87 @@ def test_typed_path_never_disagrees_with_the_dict_path_on_random_frames() -> Non
         assert repr(by_struct) == repr(by_dict), text
         outcomes["same"] += 1
     assert min(outcomes.values()) >= 20, outcomes  # every branch was exercised
+
+
+def _compact(obj: Any) -> bytes:
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
+def _random_ticker_value(rng: random.Random) -> Any:
+    return rng.choice(
+        [
+            None,
+            "",
+            "x",
+            0,
+            7,
+            -3,
+            81565000,
+            "81565000",
+            "8098.50",
+            1.5,
+            "2020-01-12T18:25:25Z",
+            "PlusTick",
+            [],
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("topic", "dialect", "snapshot_fixture"),
+    [
+        ("instrument_info.100ms.BTCUSD", InverseDialect(), "inverse_instrument_info_snapshot"),
+        ("tickers.BTCUSDT", V5Dialect("linear"), "v5_ticker_linear_snapshot"),
+    ],
+)
+def test_typed_ticker_merges_equal_the_dict_path_frame_by_frame(
+    topic: str, dialect: Dialect, snapshot_fixture: str
+) -> None:
+    """A snapshot, then 1,500 random deltas (any subset of the wire keys, aliases included, any value):
+    the typed path keeps its own merged ticker and must build, or refuse, exactly what the dict path does."""
+    spec = dialect.topic_spec(topic)
+    assert spec is not None and spec.typed is not None
+    snapshot = json.loads((FRAMES / f"{snapshot_fixture}.json").read_text())
+    keys = sorted(
+        {*snapshot["data"], *(snapshot["data"][0] if isinstance(snapshot["data"], list) else {})}
+        | set(
+            (InverseTicker if topic.startswith("instrument") else V5Ticker).attributes  # every key and alias
+        )
+    )
+    rng = random.Random(11)
+    by_dict_state: dict[str, Any] = {}
+    by_struct_state: dict[str, Any] = {}
+    outcomes = {"same": 0, "both fail": 0, "skipped": 0}
+    frames = [snapshot]
+    for _ in range(1500):
+        change = {key: _random_ticker_value(rng) for key in rng.sample(keys, rng.randint(0, 6))}
+        if rng.random() < 0.7:  # mostly well-formed values, so merges go on from a real ticker
+            change = {k: v for k, v in change.items() if not isinstance(v, list) and v != "x"}
+        if topic.startswith("instrument"):
+            data: Any = {"delete": [], "update": [change] if rng.random() < 0.95 else [], "insert": []}
+            if rng.random() < 0.05:  # a ticker that also has "update": a snapshot by its symbol
+                data = {**snapshot["data"], **change, "update": []}
+        else:
+            data = {"symbol": "BTCUSDT", **change}
+        frames.append({"topic": topic, "type": "delta", "data": data})
+        if rng.random() < 0.03:
+            frames.append(snapshot)
+        if rng.random() < 0.1:  # no "type": the shape of data decides (inverse), a delta or not (v5)
+            frames[-1] = {k: v for k, v in frames[-1].items() if k != "type"}
+    for frame in frames:
+        text = _compact(frame)
+        try:
+            by_dict: Any = spec.parse(decode_frame(text), topic, by_dict_state)
+        except Exception as exc:
+            by_dict = type(exc)
+        try:
+            by_struct: Any = spec.typed.parse(spec.typed.decode(text), by_struct_state)
+        except Exception as exc:
+            by_struct = type(exc)
+        assert repr(by_struct) == repr(by_dict), text
+        assert repr(by_struct_state) == repr(by_dict_state), text
+        outcomes["skipped" if by_dict is None else "both fail" if isinstance(by_dict, type) else "same"] += 1
+    assert outcomes["same"] >= 500 and outcomes["both fail"] >= 20, outcomes
 
 
 # ----------------------------------------------------------------------------------- through the wire
@@ -263,3 +349,20 @@ def test_order_book_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSoc
     assert type(first) is type(second) is DeltaUpdate
     assert first == DeltaUpdate(update=first.update, sequence=2, timestamp=first.timestamp)
     assert first.timestamp == second.timestamp == snapshot.timestamp
+
+
+def test_ticker_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSocketClient) -> None:
+    got = Collector()
+    client.inverse.subscribe_to_ticker_updates("BTCUSD", got)
+    topic = "instrument_info.100ms.BTCUSD"
+    snapshot = json.loads((FRAMES / "inverse_instrument_info_snapshot.json").read_text())["data"]
+    fake.publish(topic, snapshot, type="snapshot", cross_seq=1)
+    for seq, price in ((2, "81000.50"), (3, "81001.00")):
+        update = {"id": 1, "symbol": "BTCUSD", "last_price": price, "last_price_e4": 0, "cross_seq": seq}
+        fake.publish(topic, {"delete": [], "update": [update], "insert": []}, type="delta", cross_seq=seq)
+    first, second, third = (event.data for event in got.wait(3))
+    assert _typed_route(client, topic).typed is not None  # the deltas did not turn it off
+    assert (second.last_price, third.last_price) == (Decimal("81000.50"), Decimal("81001.00"))
+    assert (second.cross_sequence, third.cross_sequence) == (2, 3)
+    # everything the deltas leave out is the snapshot's
+    assert attrs.evolve(third, last_price=first.last_price, cross_sequence=first.cross_sequence) == first
