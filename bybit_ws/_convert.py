@@ -424,7 +424,7 @@ class WireSchema(Generic[T]):
 
 
 def wire_schema(cls: type[T], *, delta: bool = False) -> WireSchema[T]:
-    """The :class:`WireSchema` of a model declared with :func:`wire` (see there for ``delta``)."""
+    """The :class:`WireSchema` of a model declared with :func:`wire` (``delta``: see :class:`WireSchema`)."""
     spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
     rename: dict[str, str] = {}
     for index, a in enumerate(attrs.fields(cast(Any, cls))):

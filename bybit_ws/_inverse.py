@@ -144,6 +144,7 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
 # delta's {"delete", "update", "insert"}: one struct takes both shapes, and "absent" stays UNSET so
 # _parse_ticker_typed can tell them apart, and merge, exactly as _parse_ticker does.
 _ticker_schema = wire_schema(TickerUpdate, delta=True)
+_merge_ticker_typed: Any = _ticker_schema.merge
 _ticker_items: Any = list.__class_getitem__(_ticker_schema.struct) | None | msgspec.UnsetType
 _TickerData: Any = msgspec.defstruct(
     "TickerDataWire",
@@ -175,9 +176,6 @@ def _parse_ticker_typed(frame: Any, state: dict[str, Any]) -> Parsed | None:
         ticker = _ticker_schema.build(data[0] if type(data) is list else data)
     state["ticker"] = ticker
     return "data", ticker
-
-
-_merge_ticker_typed: Any = _ticker_schema.merge
 
 
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
