@@ -130,7 +130,7 @@ def test_built_models_are_ordinary_instances_of_their_class(name: str) -> None:
         assert type(built) is model  # last: mypy narrows ``built`` to ``object`` after it
 
 
-def test_flat_models_have_alayout_twin_and_others_build_through_their_slots() -> None:
+def test_flat_models_have_a_layout_twin_and_others_build_through_their_slots() -> None:
     hot = (inverse.TradeUpdate, inverse.TickerUpdate, inverse.OrderBookEntry, v5.Trade, v5.Ticker, v5.Order)
     for model in hot:  # the fast path is not silently lost (a __weakref__ slot would lose it)
         assert layout_twin(model) is not None, model
