@@ -40,6 +40,7 @@ __all__ = [
     "layout_twin",
     "make_converter",
     "merger",
+    "price_decimal",
     "reference_structurer",
     "required_twin",
     "scaled",
@@ -148,6 +149,41 @@ def decimal(value: Any, _type: Any = None) -> Decimal | None:
     if isinstance(value, Decimal):
         return value
     raise ValueError(f"not a decimal number: {value!r}")
+
+
+_PRICES: dict[str | int, Decimal] = {}
+_PRICES_SIZE = 4096
+
+
+def price_decimal(value: Any, _type: Any = None) -> Decimal | None:
+    """A market price: :func:`decimal`, with the results of strings and ints remembered (bounded).
+
+    Prices sit on a tick grid, so a feed repeats a few hundred of them over and over (book levels,
+    trades, tickers): a dict lookup is several times cheaper than making the ``Decimal`` again, and
+    the value is the same exact ``Decimal`` (the key is the wire text, so ``"1.50"`` stays ``1.50``).
+    Quantities rarely repeat and stay :func:`decimal`.
+    """
+    if type(value) is str or type(value) is int:
+        try:
+            return _PRICES[value]
+        except KeyError:
+            pass
+        if value == "":
+            return None
+        return _new_price(value)
+    return decimal(value)
+
+
+def _new_price(value: str | int) -> Decimal:
+    """``Decimal(value)`` of a non-empty str or an int, remembered; ValueError if it is not a number."""
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal number: {value!r}") from None
+    if len(_PRICES) >= _PRICES_SIZE:
+        _PRICES.clear()
+    _PRICES[value] = result
+    return result
 
 
 def integer(value: Any, _type: Any = None) -> int | None:
@@ -617,6 +653,18 @@ def _fast_path(index: int, hook: Hook, namespace: dict[str, Any]) -> list[str]:
         return [
             "    t = type(v)",
             f"    f = v if t is Decimal else Decimal(v) if (t is str and v) or t is int else {h}(v)",
+        ]
+    if hook is price_decimal:
+        namespace["_prices"] = _PRICES
+        namespace["_new_price"] = _new_price
+        return [
+            "    t = type(v)",
+            "    if t is str or t is int:",
+            "        f = _prices.get(v)",
+            "        if f is None:",
+            "            f = _new_price(v) if t is int or v else None",
+            "    else:",
+            f"        f = v if t is Decimal else {h}(v)",
         ]
     if hook is time_ms:
         namespace["_fromts"] = _fromtimestamp

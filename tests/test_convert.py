@@ -13,10 +13,13 @@ from typing import Any
 import attrs
 import pytest
 
+from bybit_ws import _convert
 from bybit_ws._connection import decode_frame
 from bybit_ws._convert import (
+    decimal,
     layout_twin,
     merger,
+    price_decimal,
     reference_structurer,
     required_twin,
     structurer,
@@ -172,6 +175,30 @@ def test_decoding_is_exact_for_every_number() -> None:
     for bad in (b"{not json", b'{"a":NaN}', b'{"a":"\xff"}', b"\xff\xfe"):
         with pytest.raises(ValueError):
             decode_frame(bad)
+
+
+def test_price_hook_remembers_prices_exactly_and_stays_bounded() -> None:
+    for value in ("8098.50", "8098.5", 8098, "1e3", "-0.001", Decimal("2.50"), 1.5, None, "", "NaN"):
+        expected, got = decimal(value), price_decimal(value)
+        assert repr(got) == repr(expected), value  # same value, same exponent ("8098.50" keeps its 0)
+        assert repr(price_decimal(value)) == repr(expected), value  # and again, from the cache
+    assert price_decimal("8098.50") is price_decimal("8098.50")  # one Decimal for a repeated price
+    assert price_decimal(8098) is not price_decimal("8098") and price_decimal(8098) == price_decimal("8098")
+    bad: Any
+    for bad in ("x", "1.2.3", True, [], {}):
+        with pytest.raises(ValueError):
+            price_decimal(bad)
+    # the generated fast path and the hook agree, misses and hits alike
+    build = structurer(inverse.OrderBookEntry)
+    for value in ("8098.50", "8098.50", 8098, 8098, "", "NaN"):
+        entry = build({"symbol": "BTCUSD", "side": "Buy", "price": value})
+        assert repr(entry.price) == repr(decimal(value)), value
+    with pytest.raises(ValueError, match="not a decimal number: 'x'"):
+        build({"symbol": "BTCUSD", "side": "Buy", "price": "x"})
+    # a feed of ever-new prices does not grow memory: the cache starts over when full
+    for cents in range(3 * _convert._PRICES_SIZE):
+        assert price_decimal(f"{cents / 100:.2f}") == Decimal(cents) / 100
+    assert 0 < len(_convert._PRICES) <= _convert._PRICES_SIZE
 
 
 def test_time_hooks_are_exact() -> None:

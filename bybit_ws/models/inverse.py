@@ -33,6 +33,7 @@ from bybit_ws._convert import (
     decimal,
     enum_of,
     integer,
+    price_decimal,
     scaled,
     text,
     time_auto,
@@ -105,7 +106,7 @@ class TradeUpdate:
 
     symbol: str = wire("symbol", text, optional=False)
     side: OrderSide = wire("side", _side, optional=False)
-    price: Decimal = wire("price", decimal, optional=False)
+    price: Decimal = wire("price", price_decimal, optional=False)
     quantity: Decimal = wire("size", decimal, optional=False)
     timestamp: datetime | None = wire("timestamp", time_iso)
     trade_time: datetime | None = wire("trade_time_ms", time_ms)
@@ -165,15 +166,17 @@ class TickerUpdate:
     last_tick_direction: TickDirection | None = wire("last_tick_direction", enum_of(TickDirection))
     cross_sequence: int | None = wire("cross_seq", integer)
 
-    last_price: Decimal | None = wire("last_price", decimal, aliases=(("last_price_e4", _e4),))
-    best_bid_price: Decimal | None = wire("bid1_price", decimal, aliases=(("bid1_price_e4", _e4),))
-    best_ask_price: Decimal | None = wire("ask1_price", decimal, aliases=(("ask1_price_e4", _e4),))
-    mark_price: Decimal | None = wire("mark_price", decimal, aliases=(("mark_price_e4", _e4),))
-    index_price: Decimal | None = wire("index_price", decimal, aliases=(("index_price_e4", _e4),))
-    price_24h: Decimal | None = wire("prev_price_24h", decimal, aliases=(("prev_price_24h_e4", _e4),))
-    price_1h: Decimal | None = wire("prev_price_1h", decimal, aliases=(("prev_price_1h_e4", _e4),))
-    high_price_24h: Decimal | None = wire("high_price_24h", decimal, aliases=(("high_price_24h_e4", _e4),))
-    low_price_24h: Decimal | None = wire("low_price_24h", decimal, aliases=(("low_price_24h_e4", _e4),))
+    last_price: Decimal | None = wire("last_price", price_decimal, aliases=(("last_price_e4", _e4),))
+    best_bid_price: Decimal | None = wire("bid1_price", price_decimal, aliases=(("bid1_price_e4", _e4),))
+    best_ask_price: Decimal | None = wire("ask1_price", price_decimal, aliases=(("ask1_price_e4", _e4),))
+    mark_price: Decimal | None = wire("mark_price", price_decimal, aliases=(("mark_price_e4", _e4),))
+    index_price: Decimal | None = wire("index_price", price_decimal, aliases=(("index_price_e4", _e4),))
+    price_24h: Decimal | None = wire("prev_price_24h", price_decimal, aliases=(("prev_price_24h_e4", _e4),))
+    price_1h: Decimal | None = wire("prev_price_1h", price_decimal, aliases=(("prev_price_1h_e4", _e4),))
+    high_price_24h: Decimal | None = wire(
+        "high_price_24h", price_decimal, aliases=(("high_price_24h_e4", _e4),)
+    )
+    low_price_24h: Decimal | None = wire("low_price_24h", price_decimal, aliases=(("low_price_24h_e4", _e4),))
 
     price_change_percentage_24h: Decimal | None = wire("price_24h_pcnt_e6", _e6)
     price_change_percentage_1h: Decimal | None = wire("price_1h_pcnt_e6", _e6)
@@ -208,7 +211,7 @@ class OrderBookEntry:
     """
 
     symbol: str = wire("symbol", text, optional=False)
-    price: Decimal = wire("price", decimal, optional=False)
+    price: Decimal = wire("price", price_decimal, optional=False)
     side: OrderSide = wire("side", _side, optional=False)
     quantity: Decimal | None = wire("size", decimal)
     id: int | None = wire("id", integer)
@@ -250,10 +253,10 @@ class KlineUpdate:
     interval: str | None = wire("interval", text)
     open_time: datetime = wire("start", time_s, optional=False)
     close_time: datetime | None = wire("end", time_s)
-    open_price: Decimal = wire("open", decimal, optional=False)
-    close_price: Decimal = wire("close", decimal, optional=False)
-    high_price: Decimal = wire("high", decimal, optional=False)
-    low_price: Decimal = wire("low", decimal, optional=False)
+    open_price: Decimal = wire("open", price_decimal, optional=False)
+    close_price: Decimal = wire("close", price_decimal, optional=False)
+    high_price: Decimal = wire("high", price_decimal, optional=False)
+    low_price: Decimal = wire("low", price_decimal, optional=False)
     volume: Decimal | None = wire("volume", decimal)
     turnover: Decimal | None = wire("turnover", decimal)
     confirm: bool | None = wire("confirm", boolean)
@@ -275,7 +278,7 @@ class LiquidationUpdate:
 
     symbol: str = wire("symbol", text, optional=False)
     side: OrderSide | None = wire("side", _side)
-    price: Decimal = wire("price", decimal, optional=False)
+    price: Decimal = wire("price", price_decimal, optional=False)
     quantity: Decimal | None = wire("qty", decimal)
     timestamp: datetime | None = wire("time", time_ms)
 

@@ -28,6 +28,7 @@ from bybit_ws._convert import (
     decimal,
     enum_of,
     integer,
+    price_decimal,
     required_twin,
     structurer,
     text,
@@ -209,15 +210,15 @@ class Trade:
     symbol: str = wire("s", text, optional=False)
     side: OrderSide = wire("S", _side, optional=False)
     quantity: Decimal = wire("v", decimal, optional=False)
-    price: Decimal = wire("p", decimal, optional=False)
+    price: Decimal = wire("p", price_decimal, optional=False)
     id: str = wire("i", text, optional=False)
     direction: TickDirection | None = wire("L", _tick_direction)
     is_block_trade: bool | None = wire("BT", boolean)
     is_rpi_trade: bool | None = wire("RPI", boolean)
     sequence: int | None = wire("seq", integer)
-    mark_price: Decimal | None = wire("mP", decimal)
+    mark_price: Decimal | None = wire("mP", price_decimal)
     """[Options] mark price."""
-    index_price: Decimal | None = wire("iP", decimal)
+    index_price: Decimal | None = wire("iP", price_decimal)
     """[Options] index price."""
     mark_iv: Decimal | None = wire("mIv", decimal)
     """[Options] mark price implied volatility."""
@@ -238,13 +239,13 @@ class Ticker:
     tick_direction: TickDirection | None = wire("tickDirection", _tick_direction)
     price_percentage_24h: Decimal | None = wire("price24hPcnt", decimal)
     """Price change over 24 h as a fraction (``-0.158315`` is -15.8315 %)."""
-    last_price: Decimal | None = wire("lastPrice", decimal)
-    high_price_24h: Decimal | None = wire("highPrice24h", decimal)
-    low_price_24h: Decimal | None = wire("lowPrice24h", decimal)
-    previous_price_24h: Decimal | None = wire("prevPrice24h", decimal)
-    previous_price_1h: Decimal | None = wire("prevPrice1h", decimal)
-    mark_price: Decimal | None = wire("markPrice", decimal)
-    index_price: Decimal | None = wire("indexPrice", decimal)
+    last_price: Decimal | None = wire("lastPrice", price_decimal)
+    high_price_24h: Decimal | None = wire("highPrice24h", price_decimal)
+    low_price_24h: Decimal | None = wire("lowPrice24h", price_decimal)
+    previous_price_24h: Decimal | None = wire("prevPrice24h", price_decimal)
+    previous_price_1h: Decimal | None = wire("prevPrice1h", price_decimal)
+    mark_price: Decimal | None = wire("markPrice", price_decimal)
+    index_price: Decimal | None = wire("indexPrice", price_decimal)
     open_interest: Decimal | None = wire("openInterest", decimal)
     open_interest_value: Decimal | None = wire("openInterestValue", decimal)
     turnover_24h: Decimal | None = wire("turnover24h", decimal)
@@ -254,9 +255,9 @@ class Ticker:
     funding_interval: int | None = wire("fundingIntervalHour", integer)
     """Funding interval in hours."""
     funding_cap: Decimal | None = wire("fundingCap", decimal)
-    best_bid_price: Decimal | None = wire("bid1Price", decimal, aliases=(("bidPrice", decimal),))
+    best_bid_price: Decimal | None = wire("bid1Price", price_decimal, aliases=(("bidPrice", price_decimal),))
     best_bid_quantity: Decimal | None = wire("bid1Size", decimal, aliases=(("bidSize", decimal),))
-    best_ask_price: Decimal | None = wire("ask1Price", decimal, aliases=(("askPrice", decimal),))
+    best_ask_price: Decimal | None = wire("ask1Price", price_decimal, aliases=(("askPrice", price_decimal),))
     best_ask_quantity: Decimal | None = wire("ask1Size", decimal, aliases=(("askSize", decimal),))
     delivery_time: datetime | None = wire("deliveryTime", time_auto)
     """[Futures] delivery time."""
@@ -264,18 +265,18 @@ class Ticker:
     basis_rate: Decimal | None = wire("basisRate", decimal)
     basis_rate_year: Decimal | None = wire("basisRateYear", decimal)
     delivery_fee_rate: Decimal | None = wire("deliveryFeeRate", decimal)
-    predicted_delivery_price: Decimal | None = wire("predictedDeliveryPrice", decimal)
-    pre_open_price: Decimal | None = wire("preOpenPrice", decimal)
+    predicted_delivery_price: Decimal | None = wire("predictedDeliveryPrice", price_decimal)
+    pre_open_price: Decimal | None = wire("preOpenPrice", price_decimal)
     pre_open_quantity: Decimal | None = wire("preQty", decimal)
     pre_listing_phase: AuctionPhase | None = wire("curPreListingPhase", enum_of(AuctionPhase))
-    usd_index_price: Decimal | None = wire("usdIndexPrice", decimal)
+    usd_index_price: Decimal | None = wire("usdIndexPrice", price_decimal)
     """[Spot] USD index price."""
     bid_iv: Decimal | None = wire("bidIv", decimal)
     """[Options] best bid implied volatility."""
     ask_iv: Decimal | None = wire("askIv", decimal)
     """[Options] best ask implied volatility."""
     mark_price_iv: Decimal | None = wire("markPriceIv", decimal)
-    underlying_price: Decimal | None = wire("underlyingPrice", decimal)
+    underlying_price: Decimal | None = wire("underlyingPrice", price_decimal)
     total_volume: Decimal | None = wire("totalVolume", decimal)
     total_turnover: Decimal | None = wire("totalTurnover", decimal)
     delta: Decimal | None = wire("delta", decimal)
@@ -294,7 +295,7 @@ class OrderBookEntry:
     :func:`parse_order_book` builds levels directly.
     """
 
-    price: Decimal = wire("0", decimal, optional=False)
+    price: Decimal = wire("0", price_decimal, optional=False)
     quantity: Decimal = wire("1", decimal, optional=False)
 
 
@@ -391,10 +392,10 @@ class Kline:
     start_time: datetime = wire("start", time_ms, optional=False)
     end_time: datetime = wire("end", time_ms, optional=False)
     interval: KlineInterval | str = wire("interval", _interval, optional=False)
-    open_price: Decimal = wire("open", decimal, optional=False)
-    close_price: Decimal = wire("close", decimal, optional=False)
-    high_price: Decimal = wire("high", decimal, optional=False)
-    low_price: Decimal = wire("low", decimal, optional=False)
+    open_price: Decimal = wire("open", price_decimal, optional=False)
+    close_price: Decimal = wire("close", price_decimal, optional=False)
+    high_price: Decimal = wire("high", price_decimal, optional=False)
+    low_price: Decimal = wire("low", price_decimal, optional=False)
     volume: Decimal = wire("volume", decimal, optional=False)
     turnover: Decimal = wire("turnover", decimal, optional=False)
     confirm: bool = wire("confirm", boolean, optional=False)
@@ -410,7 +411,7 @@ class Liquidation:
     symbol: str = wire("s", text, optional=False)
     side: OrderSide = wire("S", _side, optional=False)
     quantity: Decimal = wire("v", decimal, optional=False)
-    price: Decimal = wire("p", decimal, optional=False)
+    price: Decimal = wire("p", price_decimal, optional=False)
 
 
 # --------------------------------------------------------------------------------------------- private
