@@ -41,7 +41,7 @@ from ._transport import Transport, TransportOptions, abort_socket
 from .models._common import DataEvent
 
 if TYPE_CHECKING:
-    from ._subscriptions import Subscription
+    from ._subscriptions import Sink, Subscription
 
 _log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class _Pending:
 class _Route:
     """What the reader needs for one frame topic, looked up once per topic and registry version."""
 
-    __slots__ = ("parse", "state", "subs", "topic", "typed")
+    __slots__ = ("parse", "sinks", "state", "subs", "topic", "typed")
 
     def __init__(
         self,
@@ -162,6 +162,13 @@ class _Route:
         self.parse: Parser | None = spec.parse if spec is not None else None
         self.typed: TypedParser | None = spec.typed if spec is not None else None
         self.state = state
+        self.sinks: dict[str, tuple[Sink, ...]] = {}  # per event kind, filled as kinds arrive
+
+    def sinks_of(self, kind: str) -> tuple[Sink, ...]:
+        """Where this topic's events of ``kind`` go, one sink per subscription that takes them."""
+        sinks = tuple(sink for sink in (sub._sink(kind) for sub in self.subs) if sink is not None)
+        self.sinks[kind] = sinks
+        return sinks
 
 
 class _Routes:
@@ -689,8 +696,11 @@ class Connection:
         event.timestamp = received
         event.original_data = data.decode("utf-8", "replace") if self.config.keep_original_data else None
         event.__class__ = DataEvent
-        for sub in route.subs:
-            sub._deliver(kind, event)
+        sinks = route.sinks.get(kind)
+        if sinks is None:
+            sinks = route.sinks_of(kind)
+        for put, callback in sinks:
+            put(callback, event)
 
     def _route(self, topic: str) -> _Route:
         """Resolve and cache what the reader needs for a frame topic (reader thread)."""

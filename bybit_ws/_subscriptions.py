@@ -233,13 +233,18 @@ class Subscription(Generic[T]):
         return f"<Subscription {self.id} {state} topics={list(self.topics)!r}>"
 
     # ----------------------------------------------------------------------------- engine side
-    def _deliver(self, kind: str, event: Any) -> None:
-        """Called on the reader thread for each parsed frame routed here."""
+    def _sink(self, kind: str) -> Sink | None:
+        """Where events of ``kind`` go: the reader delivers each with ``put(callback, event)``.
+
+        ``None``: this subscription takes no events of ``kind``. The reader caches sinks per topic and
+        kind (a subscription's handlers never change), so a frame costs one call per subscription.
+        """
         handler = self._handlers.get(kind)
         if handler is not None:
-            self._mailbox.put(handler, event)
-        elif self._buffer is not None:
-            self._buffer.put(event)
+            return self._mailbox.put, handler
+        if self._buffer is not None:
+            return _put_buffered, self._buffer
+        return None
 
     def _report(self, exc: BaseException) -> None:
         """Report a problem found off the worker pool (e.g. a frame that did not parse)."""
@@ -283,6 +288,14 @@ class Subscription(Generic[T]):
         for fn in list(self._closed_callbacks):
             self._mailbox.put(_call0, fn, counted=False)
         self._mailbox.put(_close_mailbox, self._mailbox, counted=False)
+
+
+#: ``(put, callback)``: the reader delivers an event with ``put(callback, event)``
+Sink = tuple[Callable[[Any, Any], None], Any]
+
+
+def _put_buffered(buffer: _Buffer, event: Any) -> None:
+    buffer.put(event)
 
 
 def _call0(fn: Callable[[], object]) -> None:
