@@ -31,7 +31,7 @@ from .models.v5 import (
     Ticker,
     Trade,
     UserTrade,
-    book_level,
+    book_levels,
     build_order_book,
     parse_order_book,
 )
@@ -96,8 +96,8 @@ def _book_kind(frame_type: Any, book: OrderBookUpdate) -> str:
     return "snapshot" if frame_type == "snapshot" or book.update_id == 1 else "delta"
 
 
-# The typed path of the same frames: levels arrive as (Decimal, Decimal) pairs decoded in C.
-_Levels: Any = list[tuple[Decimal, Decimal]]
+# The typed path of the same frames: levels arrive as (price as sent, Decimal size) pairs.
+_Levels: Any = list[tuple[Any, Decimal]]
 _book_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", Any), ("u", Any)]
 _book_fields += [("b", _Levels | None, None), ("a", _Levels | None, None)]
 _book_fields += [(key, Any, None) for key in ("seq", "ts", "cts")]
@@ -111,8 +111,8 @@ _BookFrame = msgspec.defstruct(
 
 def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
-    bids = tuple([book_level(price, size) for price, size in data.b]) if data.b else ()
-    asks = tuple([book_level(price, size) for price, size in data.a]) if data.a else ()
+    bids = book_levels(data.b) if data.b else ()
+    asks = book_levels(data.a) if data.a else ()
     ts = data.ts if frame.ts is None else frame.ts
     cts = data.cts if frame.cts is None else frame.cts
     book = build_order_book(data.s, bids, asks, data.u, data.seq, ts, cts)

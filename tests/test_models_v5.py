@@ -514,8 +514,12 @@ def test_order_book_drift() -> None:
     assert structure_order_book(dict(data, a=[])) == attrs.evolve(book, timestamp=None)
     with pytest.raises(KeyError):
         parse_order_book({"s": "X", "b": [], "a": []})
-    with pytest.raises(ArithmeticError):
+    with pytest.raises(ValueError, match="not a decimal number: 'abc'"):
         parse_order_book({"s": "X", "b": [["abc", "1"]], "a": [], "u": 1})
+    with pytest.raises(ValueError, match="order book level without a price"):
+        parse_order_book({"s": "X", "b": [["", "1"]], "a": [], "u": 1})
+    with pytest.raises(ArithmeticError):
+        parse_order_book({"s": "X", "b": [["1.5", "abc"]], "a": [], "u": 1})
 
 
 # --------------------------------------------------------------------------------------------- kline

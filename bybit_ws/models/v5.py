@@ -15,7 +15,7 @@ class also works with :func:`~bybit_ws._convert.structurer`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 
 from bybit_ws._convert import (
+    _PRICES,
     OpenEnum,
     boolean,
     decimal,
@@ -300,23 +301,40 @@ class OrderBookEntry:
 
 
 _new = object.__new__
-_set_price = OrderBookEntry.__dict__["price"].__set__  # the slots' descriptors: no attrs __init__
-_set_quantity = OrderBookEntry.__dict__["quantity"].__set__
+_entry_twin = required_twin(OrderBookEntry)
 
 
 def book_level(price: Decimal, quantity: Decimal) -> OrderBookEntry:
-    """``OrderBookEntry(price=price, quantity=quantity)``, built without attrs' ``__init__`` (hot path)."""
-    entry: OrderBookEntry = _new(OrderBookEntry)
-    _set_price(entry, price)
-    _set_quantity(entry, quantity)
-    return entry
+    """``OrderBookEntry(price=price, quantity=quantity)``, built as the generated builders build models."""
+    entry: Any = _new(_entry_twin)
+    entry.price = price
+    entry.quantity = quantity
+    entry.__class__ = OrderBookEntry
+    return entry  # type: ignore[no-any-return]
+
+
+def book_levels(pairs: Iterable[tuple[Any, Decimal]]) -> tuple[OrderBookEntry, ...]:
+    """``(price as sent, size)`` pairs as a tuple of :class:`OrderBookEntry` (the typed path).
+
+    A book repeats its prices: string prices come from the cache of
+    :func:`~bybit_ws._convert.price_decimal`, anything else goes through it in full.
+    """
+    cached = _PRICES.get
+    return tuple([book_level((type(p) is str and cached(p)) or _level_price(p), q) for p, q in pairs])
+
+
+def _level_price(value: Any) -> Decimal:
+    result = price_decimal(value)
+    if result is None:
+        raise ValueError("order book level without a price")
+    return result
 
 
 def _levels(value: Any, _type: Any = None) -> tuple[OrderBookEntry, ...]:
-    """``[["16493.50", "0.006"], ...]`` as a tuple of :class:`OrderBookEntry`."""
+    """``[["16493.50", "0.006"], ...]`` as a tuple of :class:`OrderBookEntry` (the dict path)."""
     if not value:
         return ()
-    return tuple([book_level(_number(pair[0]), _number(pair[1])) for pair in value])
+    return tuple([book_level(_level_price(pair[0]), _number(pair[1])) for pair in value])
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
