@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import enum
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar, cast
@@ -451,6 +451,8 @@ class WireSchema(Generic[T]):
 
     struct: type[Any]
     build: Callable[[Any], T]
+    #: ``build`` over a list of structs, in one call (the builder's body runs in a loop: no call per item)
+    build_all: Callable[[Iterable[Any]], list[T]]
     merge: Callable[[T, Any], T] | None = None
     attributes: dict[str, str] = attrs.field(factory=dict)  # wire key -> struct attribute
 
@@ -482,17 +484,21 @@ def wire_schema(cls: type[T], *, delta: bool = False) -> WireSchema[T]:
             spec.append((f"a{index}_{alias}", Any, msgspec.UNSET))
     kind_name = "DeltaWire" if delta else "Wire"
     struct = msgspec.defstruct(f"{cls.__name__}{kind_name}", spec, rename=rename, gc=False, kw_only=True)
-    build: Callable[[Any], T] = _generate(cls, struct=True, unset=delta)
+    build, build_all = _generate(cls, struct=True, unset=delta, many=True)
     build.__name__ = f"build_{cls.__name__}"
     build.__doc__ = f"Build a {cls.__name__} from its wire struct."
+    build_all.__name__ = f"build_all_{cls.__name__}"
+    build_all.__doc__ = f"Build a list of {cls.__name__} from a list of wire structs."
     merge = _merger(cls, struct=True) if delta else None
-    return WireSchema(struct, build, merge, {wire_key: name for name, wire_key in rename.items()})
+    return WireSchema(struct, build, build_all, merge, {wire_key: name for name, wire_key in rename.items()})
 
 
-def _generate(cls: type[T], *, struct: bool, unset: bool = False) -> Any:
+def _generate(cls: type[T], *, struct: bool, unset: bool = False, many: bool = False) -> Any:
     """The code of :func:`structurer` (from a dict ``o``) or of :attr:`WireSchema.build` (from a
     struct ``o`` whose field ``fN``/``aN_alias`` holds wire key N / an alias, ``UNSET`` if absent;
-    with ``unset``, every ``fN`` is ``UNSET`` when absent, as in a ``delta=True`` schema)."""
+    with ``unset``, every ``fN`` is ``UNSET`` when absent, as in a ``delta=True`` schema).
+
+    With ``many``, returns ``(build, build_all)``: ``build_all(items)`` runs the same body in a loop."""
     fields = attrs.fields(cast(Any, cls))
     twin = layout_twin(cls)
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin, "Decimal": Decimal}
@@ -540,9 +546,21 @@ def _generate(cls: type[T], *, struct: bool, unset: bool = False) -> Any:
         lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
     if twin:
         lines.append("    inst.__class__ = _cls")
+    body = lines[1:]
     lines.append("    return inst")
+    if many:
+        lines += [
+            "def structure_all(items):",
+            "    out = []",
+            "    append = out.append",
+            "    for o in items:",
+        ]
+        lines += ["    " + line for line in body]
+        lines += ["        append(inst)", "    return out"]
     what = "wire builder" if struct else "structurer"
     exec(compile("\n".join(lines), f"<bybit_ws {what} {cls.__name__}>", "exec"), namespace)
+    if many:
+        return namespace["structure"], namespace["structure_all"]
     return namespace["structure"]
 
 

@@ -93,12 +93,12 @@ class TopicSpec:
 def list_topic(model: type[Any], *, private: bool = False) -> TopicSpec:
     """The spec of a topic whose frames carry ``data``: a list of ``model``, with its typed path."""
     schema = wire_schema(model)
-    build = schema.build
+    build_all = schema.build_all
     items: Any = list.__class_getitem__(schema.struct)  # list[struct], built at run time
     envelope = msgspec.defstruct(f"{model.__name__}Frame", [("topic", str), ("data", items)], gc=False)
 
     def parse(frame: Any, state: dict[str, Any]) -> Parsed:
-        return "data", [build(item) for item in frame.data]
+        return "data", build_all(frame.data)
 
     return TopicSpec(_list_parser(structurer(model)), private=private, typed=TypedParser.of(envelope, parse))
 

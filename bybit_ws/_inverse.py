@@ -48,6 +48,12 @@ def _one(structure: Callable[[Mapping[str, Any]], Any]) -> Callable[..., Parsed]
 
 
 _book_entry = structurer(OrderBookEntry)
+
+
+def _book_entries(items: Iterable[Mapping[str, Any]]) -> list[OrderBookEntry]:
+    return [_book_entry(e) for e in items]
+
+
 _ticker = structurer(TickerUpdate)
 _merge_ticker = merger(TickerUpdate)
 _kline = structurer(KlineUpdate)
@@ -58,13 +64,19 @@ _delta_twin = required_twin(DeltaUpdate)
 
 
 def _delta(
-    entry: Callable[[Any], OrderBookEntry], delete: Any, update: Any, insert: Any, sequence: Any, time: Any
+    entries: Callable[[Any], list[OrderBookEntry]],
+    delete: Any,
+    update: Any,
+    insert: Any,
+    sequence: Any,
+    time: Any,
 ) -> DeltaUpdate[OrderBookEntry]:
-    """DeltaUpdate(delete, update, insert, sequence, timestamp), built as the generated builders do."""
+    """DeltaUpdate(delete, update, insert, sequence, timestamp), built as the generated builders do;
+    ``entries(items)`` builds a list of entries."""
     delta: Any = _new(_delta_twin)
-    delta.delete = tuple([entry(e) for e in delete]) if delete else ()
-    delta.update = tuple([entry(e) for e in update]) if update else ()
-    delta.insert = tuple([entry(e) for e in insert]) if insert else ()
+    delta.delete = tuple(entries(delete)) if delete else ()
+    delta.update = tuple(entries(update)) if update else ()
+    delta.insert = tuple(entries(insert)) if insert else ()
     delta.sequence = sequence if type(sequence) is int else integer(sequence)
     delta.timestamp = time_us(time)
     delta.__class__ = DeltaUpdate
@@ -76,7 +88,7 @@ def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> 
     if frame.get("type") == "delta" or (isinstance(data, dict) and "order_book" not in data):
         get = data.get
         sequence, time = frame.get("cross_seq"), frame.get("timestamp_e6")
-        return "delta", _delta(_book_entry, get("delete"), get("update"), get("insert"), sequence, time)
+        return "delta", _delta(_book_entries, get("delete"), get("update"), get("insert"), sequence, time)
     if isinstance(data, dict):
         data = data["order_book"]
     return "snapshot", OrderBookSnapshot(
@@ -109,15 +121,15 @@ _BookFrame = msgspec.defstruct(
 
 def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
-    build = _entry_schema.build
+    build_all = _entry_schema.build_all
     if frame.type == "delta" or (type(data) is not list and data.order_book is msgspec.UNSET):
         return "delta", _delta(
-            build, data.delete, data.update, data.insert, frame.cross_seq, frame.timestamp_e6
+            build_all, data.delete, data.update, data.insert, frame.cross_seq, frame.timestamp_e6
         )
     if type(data) is not list:
         data = data.order_book
     return "snapshot", OrderBookSnapshot(
-        [build(e) for e in data], integer(frame.cross_seq), time_us(frame.timestamp_e6)
+        build_all(data), integer(frame.cross_seq), time_us(frame.timestamp_e6)
     )
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import attrs
+import msgspec
 import pytest
 
 from bybit_ws import _convert
@@ -131,6 +132,24 @@ def test_built_models_are_ordinary_instances_of_their_class(name: str) -> None:
         if all(type(value) is not list for value in attrs.astuple(built, recurse=False)):
             assert hash(built) == hash(expected)
         assert type(built) is model  # last: mypy narrows ``built`` to ``object`` after it
+
+
+def test_build_all_is_build_in_a_loop() -> None:
+    schema = wire_schema(inverse.TradeUpdate)
+    items_type: Any = list.__class_getitem__(schema.struct)
+    decode = msgspec.json.Decoder(items_type, float_hook=Decimal).decode
+    items = decode(json.dumps(frame("inverse_trade")["data"] * 3).encode())
+    assert len(items) >= 3
+    built = schema.build_all(items)
+    assert type(built) is list and [repr(x) for x in built] == [repr(schema.build(x)) for x in items]
+    assert schema.build_all([]) == []
+    bad = decode(
+        b'[{"symbol":"BTCUSD","side":"Buy","size":1,"price":"1"},{"symbol":"BTCUSD","side":"Buy","size":1,"price":"x"}]'
+    )
+    with pytest.raises(ValueError, match="not a decimal number: 'x'"):  # the second item: as build raises
+        schema.build_all(bad)
+    with pytest.raises(ValueError, match="not a decimal number: 'x'"):
+        schema.build(bad[1])
 
 
 def test_flat_models_have_a_layout_twin_and_others_build_through_their_slots() -> None:
