@@ -154,6 +154,15 @@ def load_bybit_ws() -> tuple[Any, str]:
 def subscribe_workload(client: Any, workload: str, handler: Callable[[Any], None]) -> list[Any]:
     """Subscribe ``handler`` to every topic of ``workload`` through the public API."""
     subs = []
+    if _frames.is_v5(workload):
+        v5, symbol, kind = client.v5, _frames.V5_SYMBOL, workload.removeprefix("v5-")
+        if kind in ("book", "mix"):
+            subs.append(v5.subscribe_to_order_book_updates("linear", symbol, 50, handler, handler))
+        if kind in ("trades", "mix"):
+            subs.append(v5.subscribe_to_trade_updates("linear", symbol, handler))
+        if kind in ("ticker", "mix"):
+            subs.append(v5.subscribe_to_ticker_updates("linear", symbol, handler))
+        return subs
     if workload in ("book", "mix"):
         subs.append(client.inverse.subscribe_to_order_book_updates(SYMBOL, 25, handler, handler))
     if workload in ("trades", "mix"):
@@ -178,7 +187,7 @@ def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, worke
     if client_cls is None:
         raise RuntimeError(reason)
     counter = Counter(frames)
-    client = client_cls(urls={"inverse": url}, workers=workers)
+    client = client_cls(urls={"v5.linear" if _frames.is_v5(workload) else "inverse": url}, workers=workers)
     try:
         subs = subscribe_workload(client, workload, counter.hit)
         result = counter.wait(max_seconds, timeout=30)

@@ -1,9 +1,10 @@
-"""Prebuilt Bybit inverse v2 push frames for the benchmarks.
+"""Prebuilt Bybit push frames for the benchmarks: inverse v2 (the issue's workloads) and v5 linear.
 
-The shapes follow the captures in shared/fixtures/frames (``inverse_trade_observed.json``,
-``inverse_orderbook25_delta_observed.json``, ``inverse_instrument_info_delta.json``); prices, ids,
-sizes and sequence numbers move like a market does, from a seeded generator, so every run sees the
-same bytes. Order-book and ticker streams open with a snapshot and the deltas stay consistent with
+The inverse shapes follow the captures in shared/fixtures/frames (``inverse_trade_observed.json``,
+``inverse_orderbook25_delta_observed.json``, ``inverse_instrument_info_delta.json``), the v5 ones
+``v5_public_trade.json``, ``v5_orderbook_delta.json`` and ``v5_ticker_linear_snapshot.json``; prices,
+ids, sizes and sequence numbers move like a market does, from a seeded generator, so every run sees
+the same bytes. Order-book and ticker streams open with a snapshot and the deltas stay consistent with
 it (every deleted or updated id exists, every inserted id is new), so clients that keep state, like
 pybit, can follow them.
 """
@@ -15,19 +16,42 @@ import random
 import uuid
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Any
 
 SYMBOL = "BTCUSD"
 TRADE_TOPIC = f"trade.{SYMBOL}"
 BOOK_TOPIC = f"orderBookL2_25.{SYMBOL}"
 TICKER_TOPIC = f"instrument_info.100ms.{SYMBOL}"
 
+V5_SYMBOL = "BTCUSDT"
+V5_TRADE_TOPIC = f"publicTrade.{V5_SYMBOL}"
+V5_BOOK_TOPIC = f"orderbook.50.{V5_SYMBOL}"
+V5_TICKER_TOPIC = f"tickers.{V5_SYMBOL}"
+
 WORKLOADS: dict[str, tuple[str, ...]] = {
     "trades": (TRADE_TOPIC,),
     "book": (BOOK_TOPIC,),
     "ticker": (TICKER_TOPIC,),
     "mix": (BOOK_TOPIC, TRADE_TOPIC, TICKER_TOPIC),
+    "v5-trades": (V5_TRADE_TOPIC,),
+    "v5-book": (V5_BOOK_TOPIC,),
+    "v5-ticker": (V5_TICKER_TOPIC,),
+    "v5-mix": (V5_BOOK_TOPIC, V5_TRADE_TOPIC, V5_TICKER_TOPIC),
 }
 """Workload name -> the topics a client subscribes to before the server starts streaming."""
+
+INVERSE_WORKLOADS = ("trades", "book", "ticker", "mix")
+"""The issue's workloads: inverse v2 frames (pybit 2.4.1 speaks this protocol)."""
+V5_WORKLOADS = ("v5-trades", "v5-book", "v5-ticker", "v5-mix")
+"""The same mix on v5 linear frames, the API live Bybit serves (pybit 2.4.1 has no v5 streams)."""
+STATEFUL_WORKLOADS = ("book", "mix", "v5-book", "v5-mix")
+"""Workloads whose stream must not loop (an order book's deltas follow one snapshot)."""
+
+
+def is_v5(workload: str) -> bool:
+    """Whether ``workload`` streams v5 frames (served on a ``/v5/public/linear`` path)."""
+    return workload in V5_WORKLOADS
+
 
 STAMP_PLACEHOLDER = 999_999_999_999_999_999
 """Stands for the send-time stamp in latency templates; it takes the place of a trade's ``cross_seq``."""
@@ -71,17 +95,22 @@ class _Trades:
         self.m = market
         self.last_ticks = market.mid_ticks
 
+    def _tick(self) -> tuple[int, str]:
+        """The next trade's price in ticks, and its tick direction."""
+        ticks = self.m.mid_ticks + self.m.rng.choice((-1, 0, 0, 1))
+        direction = (
+            ("PlusTick" if ticks > self.last_ticks else "MinusTick")
+            if ticks != self.last_ticks
+            else self.m.rng.choice(_TICK_DIRECTIONS[1::2])
+        )
+        self.last_ticks = ticks
+        return ticks, direction
+
     def frame(self) -> dict[str, object]:
         m, rng = self.m, self.m.rng
         trades: list[dict[str, object]] = []
         for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
-            ticks = m.mid_ticks + rng.choice((-1, 0, 0, 1))
-            direction = (
-                ("PlusTick" if ticks > self.last_ticks else "MinusTick")
-                if ticks != self.last_ticks
-                else rng.choice(_TICK_DIRECTIONS[1::2])
-            )
-            self.last_ticks = ticks
+            ticks, direction = self._tick()
             price = ticks * _TICK
             trades.append(
                 {
@@ -279,23 +308,186 @@ class _Ticker:
         }
 
 
+_V5_TICK = 0.1
+
+
+class _V5Trades(_Trades):
+    """publicTrade: 1-3 trades a frame, strings for numbers, one ``T`` per match."""
+
+    def __init__(self, market: _Market) -> None:
+        super().__init__(market)
+        self.seq = 1_783_284_617
+
+    def frame(self) -> dict[str, object]:
+        m, rng = self.m, self.m.rng
+        trades: list[dict[str, object]] = []
+        for _ in range(rng.choice((1, 1, 1, 2, 2, 3))):
+            ticks, direction = self._tick()
+            self.seq += rng.randint(1, 4)
+            trades.append(
+                {
+                    "T": m.ms,
+                    "s": V5_SYMBOL,
+                    "S": rng.choice(("Buy", "Sell")),
+                    "v": f"{rng.choice((1, 1, 2, 5, 10, 25, 100, 1750)) / 1000:.3f}",
+                    "p": f"{ticks * _V5_TICK:.2f}",
+                    "L": direction,
+                    "i": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    "BT": False,
+                    "seq": self.seq,
+                }
+            )
+        return {"topic": V5_TRADE_TOPIC, "type": "snapshot", "ts": m.ms + 3, "data": trades}
+
+
+class _V5Book:
+    """orderbook.50: 50 levels a side as ``[price, size]`` strings; size ``"0"`` deletes a level."""
+
+    def __init__(self, market: _Market) -> None:
+        self.m = market
+        mid = market.mid_ticks
+        rng = market.rng
+        self.levels: dict[str, dict[int, int]] = {
+            "b": {mid - i: rng.randint(1, 40_000) for i in range(1, 51)},
+            "a": {mid + i: rng.randint(1, 40_000) for i in range(1, 51)},
+        }
+        self.update_id = 177_400_000
+        self.seq = 66_544_703_000
+
+    @staticmethod
+    def _level(ticks: int, size: int) -> list[str]:
+        return [f"{ticks * _V5_TICK:.2f}", f"{size / 1000:.3f}" if size else "0"]
+
+    def _frame(self, kind: str, bids: list[list[str]], asks: list[list[str]]) -> dict[str, object]:
+        m, rng = self.m, self.m.rng
+        self.update_id += 1
+        self.seq += rng.randint(1, 30)
+        data = {"s": V5_SYMBOL, "b": bids, "a": asks, "u": self.update_id, "seq": self.seq}
+        return {"topic": V5_BOOK_TOPIC, "type": kind, "ts": m.ms + 2, "data": data, "cts": m.ms}
+
+    def snapshot(self) -> dict[str, object]:
+        bids = [self._level(t, n) for t, n in sorted(self.levels["b"].items(), reverse=True)]
+        asks = [self._level(t, n) for t, n in sorted(self.levels["a"].items())]
+        return self._frame("snapshot", bids, asks)
+
+    def delta(self) -> dict[str, object]:
+        rng = self.m.rng
+        changes: dict[str, list[list[str]]] = {"b": [], "a": []}
+        for side in rng.sample(("b", "a"), rng.choice((1, 2))):
+            book = self.levels[side]
+            if rng.random() < 0.35:  # a level goes, another comes
+                gone = rng.choice(list(book))
+                del book[gone]
+                changes[side].append(self._level(gone, 0))
+                if side == "b":
+                    free = [t for t in range(min(book) - 3, min(self.levels["a"])) if t not in book]
+                else:
+                    free = [t for t in range(max(self.levels["b"]) + 1, max(book) + 4) if t not in book]
+                new = rng.choice([t for t in free if t != gone])
+                book[new] = rng.randint(1, 40_000)
+                changes[side].append(self._level(new, book[new]))
+            for ticks in rng.sample(sorted(book), rng.randint(1, 4)):
+                book[ticks] = rng.randint(1, 40_000)
+                changes[side].append(self._level(ticks, book[ticks]))
+        return self._frame("delta", changes["b"], changes["a"])
+
+
+class _V5Ticker:
+    """tickers (linear): a full snapshot, then deltas carrying only what changed."""
+
+    def __init__(self, market: _Market) -> None:
+        self.m = market
+        self.cs = 9_532_239_429
+        self.volume = 73_191_387
+        self.open_interest = 492_373_720
+
+    def _price(self, ticks: float) -> str:
+        return f"{round(ticks) * _V5_TICK:.2f}"
+
+    def _top(self) -> dict[str, object]:
+        m, rng = self.m, self.m.rng
+        return {
+            "lastPrice": self._price(m.mid_ticks + rng.choice((-1, 0, 1))),
+            "tickDirection": rng.choice(_TICK_DIRECTIONS),
+            "bid1Price": self._price(m.mid_ticks - 1),
+            "bid1Size": f"{rng.randint(1, 40_000) / 1000:.3f}",
+            "ask1Price": self._price(m.mid_ticks + 1),
+            "ask1Size": f"{rng.randint(1, 40_000) / 1000:.3f}",
+        }
+
+    def _frame(self, kind: str, data: dict[str, object]) -> dict[str, object]:
+        self.cs += self.m.rng.randint(1, 20)
+        return {"topic": V5_TICKER_TOPIC, "type": kind, "data": data, "cs": self.cs, "ts": self.m.ms + 1}
+
+    def snapshot(self) -> dict[str, object]:
+        mid = self.m.mid_ticks
+        data: dict[str, object] = {"symbol": V5_SYMBOL, **self._top()}
+        data.update(
+            {
+                "price24hPcnt": "-0.008315",
+                "prevPrice24h": self._price(mid * 1.008),
+                "highPrice24h": self._price(mid * 1.02),
+                "lowPrice24h": self._price(mid * 0.98),
+                "prevPrice1h": self._price(mid * 1.001),
+                "markPrice": self._price(mid),
+                "indexPrice": self._price(mid + 2),
+                "openInterest": f"{self.open_interest / 1000:.3f}",
+                "openInterestValue": "32824881841.75",
+                "turnover24h": "4936790807.6521",
+                "volume24h": f"{self.volume / 1000:.3f}",
+                "fundingIntervalHour": "8",
+                "fundingCap": "0.005",
+                "nextFundingTime": "1683331200000",
+                "fundingRate": "0.0001",
+                "preOpenPrice": "",
+                "preQty": "",
+                "curPreListingPhase": "",
+            }
+        )
+        return self._frame("snapshot", data)
+
+    def delta(self) -> dict[str, object]:
+        m, rng = self.m, self.m.rng
+        data: dict[str, object] = {"symbol": V5_SYMBOL}
+        if rng.random() < 0.7:
+            data.update(self._top())
+        if rng.random() < 0.5:
+            data["markPrice"] = self._price(m.mid_ticks + rng.choice((-1, 0, 1)))
+            data["indexPrice"] = self._price(m.mid_ticks + rng.choice((1, 2, 3)))
+        if rng.random() < 0.6:
+            self.volume += rng.randint(1, 20_000)
+            data["volume24h"] = f"{self.volume / 1000:.3f}"
+            data["turnover24h"] = f"{self.volume * 30.1:.4f}"
+        if rng.random() < 0.3:
+            self.open_interest += rng.randint(-5_000, 5_000)
+            data["openInterest"] = f"{self.open_interest / 1000:.3f}"
+        return self._frame("delta", data)
+
+
 def iter_messages(workload: str, seed: int = 1) -> Iterator[dict[str, object]]:
     """Endless stream of push messages for ``workload`` (see WORKLOADS); snapshots come first."""
     if workload not in WORKLOADS:
         raise ValueError(f"unknown workload {workload!r}; choose from {', '.join(WORKLOADS)}")
     market = _Market(seed)
-    trades, book, ticker = _Trades(market), _Book(market), _Ticker(market)
-    if workload in ("book", "mix"):
+    streams: tuple[Any, Any, Any]
+    if is_v5(workload):
+        market.mid_ticks = round(30_000.0 / _V5_TICK)
+        streams = _V5Trades(market), _V5Book(market), _V5Ticker(market)
+    else:
+        streams = _Trades(market), _Book(market), _Ticker(market)
+    trades, book, ticker = streams
+    kind = workload.removeprefix("v5-")
+    if kind in ("book", "mix"):
         yield book.snapshot()
-    if workload in ("ticker", "mix"):
+    if kind in ("ticker", "mix"):
         yield ticker.snapshot()
     while True:
         market.step()
-        if workload == "trades":
+        if kind == "trades":
             yield trades.frame()
-        elif workload == "book":
+        elif kind == "book":
             yield book.delta()
-        elif workload == "ticker":
+        elif kind == "ticker":
             yield ticker.delta()
         else:  # mix: deltas of the book dominate a real feed, trades next, the 100 ms ticker least
             roll = market.rng.random()

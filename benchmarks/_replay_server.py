@@ -1,4 +1,4 @@
-"""A plain-socket websocket server that replays prebuilt Bybit inverse v2 frames, in its own process.
+"""A plain-socket websocket server that replays prebuilt Bybit frames (inverse v2, v5), in its own process.
 
 Not the library's fake exchange: this one is built to never be the bottleneck. Each workload is
 built once into a single ``bytes`` blob of complete server frames (unmasked text frames, headers
@@ -11,8 +11,9 @@ A client picks what it gets with the query string of its URL (any path is accept
         &drop_every=10000   # close the TCP connection after this many frames while frames remain;
         &session=abc        #   the next connection of the same session goes on where the last stopped
 
-The server answers the v2 control requests (subscribe, unsubscribe, ping, auth) and starts streaming
-once every topic of the workload has been subscribed. After the last frame it keeps the connection
+The server answers the control requests (subscribe, unsubscribe, ping, auth; with v2 replies, or v5
+replies that echo ``req_id`` on a ``/v5/`` path) and starts streaming once every topic of the workload
+has been subscribed. After the last frame it keeps the connection
 open (or, with ``drop_every``, shuts it down) until the client goes.
 """
 
@@ -120,7 +121,7 @@ class _Server:
             self.frameset(workload, frames)
 
     def frameset(self, workload: str, frames: int) -> FrameSet:
-        size = frames if frames <= MAX_EXACT or workload in ("book", "mix") else POOL
+        size = frames if frames <= MAX_EXACT or workload in _frames.STATEFUL_WORKLOADS else POOL
         key = (workload, size)
         with self.lock:
             if key not in self.framesets:
@@ -179,6 +180,7 @@ class _ClientConnection:
         self.streaming = False
         self.closed = threading.Event()
         self.params: dict[str, str] = {}
+        self.v5 = False  # the upgrade path starts /v5/: v5 reply shapes
 
     # -- plumbing ---------------------------------------------------------------------------------
     def send(self, data: bytes | memoryview) -> None:
@@ -188,13 +190,12 @@ class _ClientConnection:
     def send_frame(self, payload: bytes, opcode: int = OP_TEXT) -> None:
         self.send(frame_header(len(payload), opcode) + payload)
 
-    def reply(self, op: str, args: Any, success: bool = True, ret_msg: str = "") -> None:
-        message = {
-            "success": success,
-            "ret_msg": ret_msg,
-            "conn_id": _CONN_ID,
-            "request": {"op": op, "args": args},
-        }
+    def reply(self, op: str, args: Any, success: bool = True, ret_msg: str = "", req_id: Any = None) -> None:
+        message: dict[str, Any] = {"success": success, "ret_msg": ret_msg, "conn_id": _CONN_ID}
+        if self.v5:
+            message.update(req_id=req_id or "", op=op)
+        else:
+            message["request"] = {"op": op, "args": args}
         self.send_frame(json.dumps(message, separators=(",", ":")).encode())
 
     def run(self) -> None:
@@ -225,6 +226,7 @@ class _ClientConnection:
         key = headers.get("sec-websocket-key", "").encode()
         accept = base64.b64encode(hashlib.sha1(key + _GUID).digest()).decode()
         self.params = {k: v[-1] for k, v in parse_qs(urlsplit(target).query).items()}
+        self.v5 = urlsplit(target).path.startswith("/v5/")
         self.send(
             (
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -278,7 +280,7 @@ class _ClientConnection:
                 return
             buffer += chunk
 
-    # -- Bybit v2 ---------------------------------------------------------------------------------
+    # -- Bybit v2 and v5 ----------------------------------------------------------------------------
     def on_message(self, raw: bytes) -> None:
         try:
             request = json.loads(raw)
@@ -287,12 +289,13 @@ class _ClientConnection:
             self.reply("", None, success=False, ret_msg="error:invalid op")
             return
         args = request.get("args")
+        req_id = request.get("req_id")
         if op == "ping":
-            self.reply("ping", None, ret_msg="pong")
+            self.reply("ping", None, ret_msg="pong", req_id=req_id)
         elif op == "auth":
-            self.reply("auth", [str(a) for a in args or []])
+            self.reply("auth", [str(a) for a in args or []], req_id=req_id)
         elif op in ("subscribe", "unsubscribe"):
-            self.reply(op, args)
+            self.reply(op, args, req_id=req_id)
             topics = set(args or [])
             if op == "unsubscribe":
                 self.subscribed -= topics
@@ -303,7 +306,7 @@ class _ClientConnection:
                 self.streaming = True
                 threading.Thread(target=self.stream, daemon=True).start()
         else:
-            self.reply(str(op), args, success=False, ret_msg="error:invalid op")
+            self.reply(str(op), args, success=False, ret_msg="error:invalid op", req_id=req_id)
 
     def stream(self) -> None:
         p = self.params
@@ -399,7 +402,8 @@ class ReplayServer:
         if drop_every:
             query["drop_every"] = drop_every
             query["session"] = session
-        return f"ws://127.0.0.1:{self.port}/realtime?{urlencode(query)}"
+        path = "/v5/public/linear" if _frames.is_v5(workload) else "/realtime"
+        return f"ws://127.0.0.1:{self.port}{path}?{urlencode(query)}"
 
     def stats(self) -> dict[str, dict[str, int]]:
         """Per drop session: frames sent, connections, drops."""
