@@ -230,6 +230,15 @@ def test_time_hooks_are_exact() -> None:
     epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
     for value in (rng.randrange(0, 4_000_000_000_000_000) for _ in range(20_000)):
         assert time_us(value) == epoch + timedelta(microseconds=value)
+    # time_ms remembers each second's datetime: hits, misses, negatives, the generated fast path
+    build = structurer(inverse.LiquidationUpdate)
+    near = [1683308606965 + rng.randrange(-3000, 3000) for _ in range(5000)]
+    far = [rng.randrange(-62_000_000_000_000, 4_100_000_000_000) for _ in range(5000)]
+    for value in near + far + [-1, 0, 999, 1000, -1000, -1001]:
+        expected = epoch + timedelta(milliseconds=value)
+        assert time_ms(value) == expected and time_ms(value).tzinfo is timezone.utc, value
+        assert build({"symbol": "BTCUSD", "price": "1", "time": value}).timestamp == expected, value
+    assert 0 < len(_convert._SECONDS) <= _convert._SECONDS_SIZE
     assert time_iso("2022-09-06T14:16:34.519268798Z") == datetime(
         2022, 9, 6, 14, 16, 34, 519268, tzinfo=timezone.utc
     )
