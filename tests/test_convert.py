@@ -236,7 +236,8 @@ def test_time_hooks_are_exact() -> None:
     far = [rng.randrange(-62_000_000_000_000, 4_100_000_000_000) for _ in range(5000)]
     for value in near + far + [-1, 0, 999, 1000, -1000, -1001]:
         expected = epoch + timedelta(milliseconds=value)
-        assert time_ms(value) == expected and time_ms(value).tzinfo is timezone.utc, value
+        got = time_ms(value)
+        assert got == expected and got is not None and got.tzinfo is timezone.utc, value
         assert build({"symbol": "BTCUSD", "price": "1", "time": value}).timestamp == expected, value
     assert 0 < len(_convert._SECONDS) <= _convert._SECONDS_SIZE
     assert time_iso("2022-09-06T14:16:34.519268798Z") == datetime(
