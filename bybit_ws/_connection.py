@@ -633,11 +633,12 @@ class Connection:
 
     # ================================================================= reader thread
     def _on_frame(self, data: bytes, received: datetime) -> None:
-        parsed: Parsed | None
         route: _Route | None = None
+        parsed: Parsed | None = None
+        typed_done = False
         if data.startswith(_TOPIC_FIRST):
             # The common shape, {"topic":"...",...}: a topic with a typed parser takes the fast path,
-            # msgspec decoding the whole frame into structs. Anything it cannot take goes on below.
+            # msgspec decoding the whole frame into structs. Anything it cannot take goes the dict way.
             route = self._routes.raw.get(data[_TOPIC_AT : data.find(b'"', _TOPIC_AT)])
             if route is not None and route.typed is not None:
                 typed = route.typed
@@ -649,46 +650,16 @@ class Connection:
                 except Exception:
                     pass
                 else:
+                    typed_done = True
                     self._last_data = _monotonic()
-                    self._emit(route, parsed, data, received)
-                    return
-        missed = route
-        try:
-            frame = _decode(data)
-        except ValueError as exc:
-            self._bad_frame(data, None, exc)
+        if not typed_done:
+            found = self._parse_dict(data, route)
+            if found is None:
+                return
+            route, parsed = found
+        if parsed is None or route is None:  # (a route is always set here; the test is for mypy)
             return
-        if type(frame) is not dict:
-            self._bad_frame(data, None, ValueError("not a JSON object"))
-            return
-        topic = frame.get("topic")
-        if type(topic) is not str:
-            self._on_control(frame, data)
-            return
-        route = self._routes.cache.get(topic)
-        if route is None:
-            route = self._route(topic)
-        parse = route.parse
-        if parse is None:
-            return
-        self._last_data = _monotonic()
-        try:
-            parsed = parse(frame, topic, route.state)
-        except Exception as exc:
-            self._bad_frame(data, topic, exc)
-            return
-        if missed is route and route.typed is not None:
-            # the dict path took a frame the typed one could not: this feed does not fit the schema
-            _log.debug(
-                "%s: %s frames do not fit their typed schema; the dict path takes them", self.name, topic
-            )
-            route.typed = None
-        self._emit(route, parsed, data, received)
-
-    def _emit(self, route: _Route, parsed: Parsed | None, data: bytes, received: datetime) -> None:
-        """Wrap a parsed frame in a DataEvent and hand it to the route's subscriptions (reader thread)."""
-        if parsed is None:
-            return
+        # Wrap it in a DataEvent and hand it on: inline, as this runs once a frame.
         kind, payload = parsed
         event: Any = _new(_event_twin)  # DataEvent(payload, topic, received, original), no attrs __init__
         event.data = payload
@@ -701,6 +672,41 @@ class Connection:
             sinks = route.sinks_of(kind)
         for put, callback in sinks:
             put(callback, event)
+
+    def _parse_dict(self, data: bytes, missed: _Route | None) -> tuple[_Route, Parsed | None] | None:
+        """The dict path: decode, route and parse a frame the typed path did not take (``missed``: the
+        typed route that tried). ``None``: nothing to deliver (a control frame, a bad or unrouted one)."""
+        try:
+            frame = _decode(data)
+        except ValueError as exc:
+            self._bad_frame(data, None, exc)
+            return None
+        if type(frame) is not dict:
+            self._bad_frame(data, None, ValueError("not a JSON object"))
+            return None
+        topic = frame.get("topic")
+        if type(topic) is not str:
+            self._on_control(frame, data)
+            return None
+        route = self._routes.cache.get(topic)
+        if route is None:
+            route = self._route(topic)
+        parse = route.parse
+        if parse is None:
+            return None
+        self._last_data = _monotonic()
+        try:
+            parsed = parse(frame, topic, route.state)
+        except Exception as exc:
+            self._bad_frame(data, topic, exc)
+            return None
+        if missed is route and route.typed is not None:
+            # the dict path took a frame the typed one could not: this feed does not fit the schema
+            _log.debug(
+                "%s: %s frames do not fit their typed schema; the dict path takes them", self.name, topic
+            )
+            route.typed = None
+        return route, parsed
 
     def _route(self, topic: str) -> _Route:
         """Resolve and cache what the reader needs for a frame topic (reader thread)."""
