@@ -456,10 +456,12 @@ def structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
 class WireSchema(Generic[T]):
     """A model's wire shape as a msgspec ``Struct``, and the function that builds the model from it.
 
-    msgspec decodes a frame straight into ``struct`` (no dict, decimals made in C); ``build`` then
-    converts exactly as :func:`structurer` does from the dict. Decimal fields are typed ``Decimal``
-    (a JSON number or numeric string), every other field ``Any``, so a value the schema does not
-    expect (an ``""`` decimal) fails the decode and the caller takes the dict path instead.
+    msgspec decodes a frame straight into ``struct`` (no dict, quantities made ``Decimal`` in C);
+    ``build`` then converts exactly as :func:`structurer` does from the dict. :func:`decimal` fields are
+    typed ``Decimal`` (a JSON number or numeric string), every other field ``Any``, so a value the
+    schema does not expect (an ``""`` quantity) fails the decode and the caller takes the dict path
+    instead. Prices (:func:`price_decimal`) stay ``Any`` too: the builder looks their text up in its
+    cache, which beats making a ``Decimal`` in the decoder.
 
     A schema made with ``delta=True`` keeps "absent" apart from ``null``: every field is ``Any`` and
     defaults to ``UNSET``, and ``merge(base, struct)`` converts exactly as :func:`merger` does from the
