@@ -121,7 +121,9 @@ class Subscription(Generic[T]):
         self.topics: tuple[str, ...] = tuple(topics)
         self._handlers = {kind: fn for kind, fn in handlers.items() if fn is not None}
         name = f"{self.id}"
-        self._mailbox = Mailbox(dispatcher, max_backlog, self._handler_failed, name)
+        # the handler of the frequent kind (deltas, or the only one) gets the mailbox's lean lane
+        primary = self._handlers.get("delta", self._handlers.get("data"))
+        self._mailbox = Mailbox(dispatcher, max_backlog, self._handler_failed, name, primary)
         self._buffer = None if self._handlers else _Buffer(max_backlog, name)
         self._parts: list[tuple[Connection, tuple[str, ...]]] = []
         self._lock = threading.Lock()

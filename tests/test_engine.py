@@ -519,3 +519,57 @@ def test_handled_events_are_released_by_the_next_put_and_by_close() -> None:
         assert mailbox.backlog == 0
     finally:
         dispatcher.close()
+
+
+def test_primary_events_and_other_items_keep_their_order_and_the_backlog_policy() -> None:
+    # The primary callback's events are queued alone, every other item as a tuple: a mix of both
+    # must still run in arrival order, drop the oldest data event when full, and keep lifecycle items.
+    dispatcher = Dispatcher(1)
+    try:
+        gate = threading.Event()
+        calls: list[tuple[str, Any]] = []
+
+        def primary(event: Any) -> None:
+            gate.wait(5)
+            calls.append(("primary", event))
+
+        def other(event: Any) -> None:
+            calls.append(("other", event))
+
+        def lifecycle(argument: Any) -> None:
+            calls.append(("lifecycle", argument))
+
+        mailbox = Mailbox(dispatcher, max_backlog=4, on_error=lambda exc: None, primary=primary)
+        mailbox.put(primary, "p0")  # the worker takes it and waits at the gate
+        wait_until(lambda: mailbox.backlog == 0, message="the worker took the first event")
+        mailbox.put(lifecycle, "lost", counted=False)
+        mailbox.put(primary, "p1")
+        mailbox.put(other, "o1")
+        mailbox.put(primary, "p2")
+        mailbox.put(primary, "p3")  # full: p1, the oldest data event, goes; "lost" stays first
+        mailbox.put(other, "o2")  # o1 goes
+        assert mailbox.dropped == 2
+        assert list(mailbox._items) == [(lifecycle, "lost", False), "p2", "p3", (other, "o2", True)]
+        gate.set()
+        wait_until(lambda: mailbox.delivered == 4, message="the rest handled")
+        assert calls == [
+            ("primary", "p0"),
+            ("lifecycle", "lost"),
+            ("primary", "p2"),
+            ("primary", "p3"),
+            ("other", "o2"),
+        ]
+        assert mailbox.received == mailbox.delivered + mailbox.dropped == 6
+        gate.clear()
+        mailbox.put(primary, "p4")
+        wait_until(lambda: mailbox.backlog == 0, message="the worker took p4")
+        mailbox.put(primary, "p5")
+        mailbox.put(lifecycle, "restored", counted=False)
+        mailbox.put(other, "o3")
+        mailbox.discard_data()  # what sub.close() does: data goes, lifecycle callbacks stay
+        assert list(mailbox._items) == [(lifecycle, "restored", False)]
+        gate.set()
+        wait_until(lambda: ("lifecycle", "restored") in calls, message="the lifecycle item ran")
+    finally:
+        gate.set()
+        dispatcher.close()
