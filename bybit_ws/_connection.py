@@ -60,7 +60,6 @@ def decode_frame(data: bytes) -> Any:
     return _decode(data)
 
 
-_monotonic = time.monotonic
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
 _names = itertools.count(1)
@@ -235,7 +234,8 @@ class Connection:
         self._wake = threading.Event()
         self._reconnect_asked = False
         self._pong_deadline: float | None = None
-        self._last_data = time.monotonic()
+        self._last_data = time.monotonic()  # heartbeat side: see _heartbeat
+        self._fed = False  # set by the reader on every data frame, cleared by the heartbeat
         self._continuous = False
         self._chars = 0
         self._thread: threading.Thread | None = None
@@ -650,8 +650,7 @@ class Connection:
                 except Exception:
                     pass
                 else:
-                    typed_done = True
-                    self._last_data = _monotonic()
+                    typed_done = self._fed = True
         if not typed_done:
             found = self._parse_dict(data, route)
             if found is None:
@@ -694,7 +693,7 @@ class Connection:
         parse = route.parse
         if parse is None:
             return None
-        self._last_data = _monotonic()
+        self._fed = True
         try:
             parsed = parse(frame, topic, route.state)
         except Exception as exc:
@@ -898,7 +897,12 @@ class Connection:
         now = time.monotonic()
         next_ping = now + config.ping_interval
         self._pong_deadline = None
+        # The stale-feed watchdog. The reader does not read the clock for each frame (a store costs a
+        # fraction of that): it sets _fed, and each check here that finds it set counts the data as
+        # of that check. Checks come at least every stale / 4, so a feed that falls silent is caught
+        # between stale and 1.25 x stale after its last frame, and never before stale.
         self._last_data = now
+        self._fed = False
         wake = self._wake
         while True:
             wait = next_ping - now
@@ -907,7 +911,7 @@ class Connection:
                 wait = min(wait, pong_deadline - now)
             stale = config.stale_timeout
             if stale and self._continuous:
-                wait = min(wait, self._last_data + stale - now)
+                wait = min(wait, self._last_data + stale - now, stale / 4)
             wake.wait(max(0.0, wait))
             wake.clear()
             if self._stop.is_set() or not transport.is_open or self._reconnect_asked:
@@ -915,12 +919,16 @@ class Connection:
                     _log.info("%s: reconnect requested", self.name)
                 return
             now = time.monotonic()
+            if self._fed:
+                self._fed = False
+                self._last_data = now
             pong_deadline = self._pong_deadline
             if pong_deadline is not None and now >= pong_deadline:
                 _log.warning("%s: no pong within %.1f s; reconnecting", self.name, config.pong_timeout)
                 return
             if stale and self._continuous and now - self._last_data >= stale:
-                _log.warning("%s: no market data for %.1f s; reconnecting", self.name, now - self._last_data)
+                silent = now - self._last_data
+                _log.warning("%s: no market data for over %.1f s; reconnecting", self.name, silent)
                 return
             if now >= next_ping:
                 req_id = str(next(_req_ids)) if self.dialect.uses_req_id else None

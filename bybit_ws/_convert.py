@@ -532,7 +532,9 @@ def _generate(cls: type[T], *, struct: bool, unset: bool = False, many: bool = F
             raise TypeError(f"{cls.__name__}.{a.name} is not declared with wire()")
         hook = md[_HOOK]
         namespace[f"_h{index}"] = hook
-        namespace[f"_set{index}"] = _slot(cls, a.name).__set__
+        # the slot setter only where there is no twin: each is one more object for a full GC to visit
+        if not twin:
+            namespace[f"_set{index}"] = _slot(cls, a.name).__set__
         key = repr(md[_WIRE])
         required = a.default is attrs.NOTHING
         aliases = md[_ALIASES]
@@ -607,7 +609,8 @@ def _merger(cls: type[T], *, struct: bool) -> Any:
         md = a.metadata
         hook = md[_HOOK]
         namespace[f"_h{index}"] = hook
-        namespace[f"_set{index}"] = _slot(cls, a.name).__set__
+        if not twin:
+            namespace[f"_set{index}"] = _slot(cls, a.name).__set__
         key = repr(md[_WIRE])
         if struct:
             lines += [f"    v = o.f{index}", "    if v is not UNSET:"]
@@ -638,7 +641,8 @@ def _merger(cls: type[T], *, struct: bool) -> Any:
 
 
 def layout_twin(cls: type) -> type | None:
-    """A plain class with exactly the instance layout of ``cls``, or ``None`` where there is none.
+    """A plain class with exactly the instance layout of ``cls``, or ``None`` where there is none
+    (made once per class: every builder, merger and hot path of ``cls`` shares it).
 
     The generated builders fill a twin with ordinary attribute stores, then set ``__class__ = cls``.
     CPython allows that assignment between classes of the same layout, and the object is from then on
@@ -647,6 +651,17 @@ def layout_twin(cls: type) -> type | None:
     instead of 500. A class with frozen slotted bases, or with a ``__weakref__`` slot
     (``weakref_slot=False`` drops it), has no twin: its builder uses the slot descriptors.
     """
+    if cls in _TWINS:
+        return _TWINS[cls]
+    twin = _TWINS[cls] = _make_twin(cls)
+    return twin
+
+
+#: class -> its layout twin (or None); only ever grows by the library's own model classes
+_TWINS: dict[type, type | None] = {}
+
+
+def _make_twin(cls: type) -> type | None:
     slots = cls.__dict__.get("__slots__", ())
     bases = cls.__dict__.get("__orig_bases__", cls.__bases__)  # Generic[T] for a generic class
 

@@ -156,6 +156,7 @@ def test_flat_models_have_a_layout_twin_and_others_build_through_their_slots() -
     hot = (inverse.TradeUpdate, inverse.TickerUpdate, inverse.OrderBookEntry, v5.Trade, v5.Ticker, v5.Order)
     for model in hot:  # the fast path is not silently lost (a __weakref__ slot would lose it)
         assert layout_twin(model) is not None, model
+        assert layout_twin(model) is layout_twin(model)  # one twin per class, shared by its builders
 
     @attrs.frozen
     class Weak:  # attrs' default keeps a __weakref__ slot: no class of another layout can become one

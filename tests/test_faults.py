@@ -138,6 +138,29 @@ def test_stale_feed_triggers_a_reconnect(fake: FakeBybit, make_client: ClientFac
     assert fake.connections_total >= 2
 
 
+def _wait_for_more_pings(fake: FakeBybit, more: int) -> None:
+    def pings() -> int:
+        return sum(f == {"op": "ping"} for f in fake.received)
+
+    target = pings() + more
+    fake.wait_for(lambda: pings() >= target, timeout=5)
+
+
+def test_a_live_feed_never_trips_the_stale_watchdog(fake: FakeBybit, make_client: ClientFactory) -> None:
+    # The reader only flags data; the watchdog must see the flag. Data comes every ~0.1 s (two pings)
+    # for over five stale periods: the connection must stay the first one.
+    client = make_client(stale_timeout=0.3, ping_interval=0.05)
+    deltas = Collector()
+    client.inverse.subscribe_to_order_book_updates("BTCUSD", 25, None, deltas)
+    entry = {"price": "100.5", "symbol": "BTCUSD", "id": 1005000, "side": "Buy", "size": 7}
+    for count in range(1, 17):
+        fake.publish("orderBookL2_25.BTCUSD", {"delete": [], "update": [entry], "insert": []}, type="delta")
+        deltas.wait(count)
+        _wait_for_more_pings(fake, 2)
+    assert fake.connections_total == 1
+    assert len(deltas.events) == 16
+
+
 def test_quiet_topics_do_not_trip_the_stale_watchdog(fake: FakeBybit, make_client: ClientFactory) -> None:
     client = make_client(stale_timeout=0.1, ping_interval=0.05)
     client.inverse.subscribe_to_trade_updates("BTCUSD")
