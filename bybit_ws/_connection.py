@@ -28,6 +28,7 @@ import msgspec
 
 from ._convert import required_twin
 from ._dialect import PONG, Dialect, Parsed, Parser, Reply, TopicSpec, TypedParser, sign
+from ._dispatch import collect_if_quiet
 from ._errors import (
     AuthenticationError,
     BybitConnectionError,
@@ -62,6 +63,9 @@ def decode_frame(data: bytes) -> Any:
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
+#: bytes a reader reads between two tries of collect_if_quiet: a few hundred frames, whose events
+#: are worth a young collection; a quiet feed never reaches it between CPython's own collections
+_GC_BYTES = 64 * 1024
 _names = itertools.count(1)
 _req_ids = itertools.count(1)
 
@@ -173,10 +177,12 @@ class _Route:
 class _Routes:
     """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
 
-    __slots__ = ("by_topic", "cache", "raw")
+    __slots__ = ("by_topic", "cache", "mailboxes", "raw")
 
     def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
         self.by_topic = by_topic
+        # the mailboxes this connection's events go to (see Connection._on_read)
+        self.mailboxes = tuple({sub._mailbox: None for subs in by_topic.values() for sub in subs})
         self.cache: dict[str, _Route] = {}
         self.raw: dict[bytes, _Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
 
@@ -238,6 +244,7 @@ class Connection:
         self._fed = False  # set by the reader on every data frame, cleared by the heartbeat
         self._continuous = False
         self._chars = 0
+        self._read_since_gc = 0  # bytes read since the reader last collected (see _on_read)
         self._thread: threading.Thread | None = None
         self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
 
@@ -632,6 +639,14 @@ class Connection:
         _log.info("%s: authenticated", self.name)
 
     # ================================================================= reader thread
+    def _on_read(self, nbytes: int) -> None:
+        """After each socket read (reader thread): past every ``_GC_BYTES``, collect the young GC
+        generations if the workers have handled this connection's events (see collect_if_quiet)."""
+        read = self._read_since_gc + nbytes
+        if read >= _GC_BYTES and collect_if_quiet(self._routes.mailboxes):
+            read = 0
+        self._read_since_gc = read
+
     def _on_frame(self, data: bytes, received: datetime) -> None:
         route: _Route | None = None
         parsed: Parsed | None = None
@@ -812,7 +827,7 @@ class Connection:
                     private = any(self.dialect.is_private(t) for t in topics)
                     for topic in topics:
                         self._status[topic] = _PENDING
-                transport.start(self._on_frame, functools.partial(self._on_closed, gen))
+                transport.start(self._on_frame, functools.partial(self._on_closed, gen), self._on_read)
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     self._restore(gen, topics, private)

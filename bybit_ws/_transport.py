@@ -79,8 +79,9 @@ class Transport:
     """A connected websocket plus the thread that reads it.
 
     ``on_frame(data, received)`` is called on the reader thread with the bytes of each text (or binary)
-    frame and the UTC time of the socket read that completed it; ``on_closed(error)`` exactly once
-    when the reader ends (``error`` is ``None`` after a clean close or a local ``close()``).
+    frame and the UTC time of the socket read that completed it; ``on_read(nbytes)``, if given, after
+    each socket read, before its frames; ``on_closed(error)`` exactly once when the reader ends
+    (``error`` is ``None`` after a clean close or a local ``close()``).
     """
 
     def __init__(self, ws: websocket.WebSocket, name: str) -> None:
@@ -92,6 +93,7 @@ class Transport:
         self._sock: socket.socket = sock
         self._closing = threading.Event()
         self._thread: threading.Thread | None = None
+        self._on_read: Callable[[int], None] | None = None
         self._frames = _BufferedFrames(self._read_chunk)
         ws.frame_buffer = self._frames
 
@@ -121,10 +123,22 @@ class Transport:
                 raise websocket.WebSocketConnectionClosedException("the server closed the connection")
             # one clock reading per read: every frame completed by these bytes arrived at this moment
             self._frames.received = _now(_utc)
+            on_read = self._on_read
+            if on_read is not None:
+                try:
+                    on_read(len(data))
+                except Exception:
+                    _log.exception("on_read callback failed")
             return data
 
-    def start(self, on_frame: OnFrame, on_closed: Callable[[BaseException | None], None]) -> None:
+    def start(
+        self,
+        on_frame: OnFrame,
+        on_closed: Callable[[BaseException | None], None],
+        on_read: Callable[[int], None] | None = None,
+    ) -> None:
         """Start the reader thread."""
+        self._on_read = on_read
         thread = threading.Thread(
             target=self._read_loop,
             args=(on_frame, on_closed),

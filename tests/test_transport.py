@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Iterator
 
 import pytest
+import websocket
 from websocket import ABNF
 
-from bybit_ws._transport import _BufferedFrames
+from bybit_ws._transport import Transport, _BufferedFrames
+
+from .support import wait_until
 
 
 def server_frame(payload: bytes, opcode: int = ABNF.OPCODE_TEXT, fin: int = 1) -> bytes:
@@ -55,3 +60,30 @@ def test_a_closed_socket_ends_the_read() -> None:
     frames = _BufferedFrames(closed)
     with pytest.raises(ConnectionResetError):
         frames.recv_frame()
+
+
+def test_a_failing_on_read_callback_is_logged_and_reading_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    ours, theirs = socket.socketpair()
+    ws = websocket.WebSocket()
+    ws.sock = ours
+    transport = Transport(ws, "test")
+    frames: list[bytes] = []
+    reads: list[int] = []
+    closed = threading.Event()
+
+    def on_read(nbytes: int) -> None:
+        reads.append(nbytes)
+        raise RuntimeError("boom")
+
+    transport.start(lambda data, received: frames.append(data), lambda error: closed.set(), on_read)
+    try:
+        theirs.sendall(server_frame(b'{"n":1}'))
+        wait_until(lambda: frames == [b'{"n":1}'], message="the first frame")
+        theirs.sendall(server_frame(b'{"n":2}'))
+        wait_until(lambda: len(frames) == 2, message="the second frame, after the callback failed")
+        assert reads and all(n > 0 for n in reads)
+        assert "on_read callback failed" in caplog.text
+    finally:
+        theirs.close()
+        assert closed.wait(5)
+        transport.close()
