@@ -90,9 +90,10 @@ class TopicSpec:
     typed: TypedParser | None = None
 
 
-def list_topic(model: type[Any], *, private: bool = False) -> TopicSpec:
-    """The spec of a topic whose frames carry ``data``: a list of ``model``, with its typed path."""
-    schema = wire_schema(model)
+def list_topic(model: type[Any], *, private: bool = False, order: Sequence[str] = ()) -> TopicSpec:
+    """The spec of a topic whose frames carry ``data``: a list of ``model``, with its typed path
+    (``order``: the wire keys of an item as the exchange sends them, see :func:`wire_schema`)."""
+    schema = wire_schema(model, order=order)
     build_all = schema.build_all
     items: Any = list.__class_getitem__(schema.struct)  # list[struct], built at run time
     envelope = msgspec.defstruct(f"{model.__name__}Frame", [("topic", str), ("data", items)], gc=False)

@@ -96,9 +96,26 @@ def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> 
     )
 
 
+# The wire keys in the order Bybit sends them (the order the wire structs declare them in: msgspec
+# matches keys fastest in it; see wire_schema), from the captured and documented frames in
+# shared/fixtures/frames: inverse_trade_observed, inverse_orderbook25_delta*, inverse_instrument_info_*.
+_TRADE_ORDER = (
+    "trade_time_ms", "timestamp", "symbol", "side", "size", "price", "tick_direction", "trade_id",
+    "cross_seq", "is_block_trade",
+)  # fmt: skip
+_TICKER_ORDER = (
+    "id", "symbol", "last_price_e4", "last_price", "bid1_price_e4", "bid1_price", "ask1_price_e4",
+    "ask1_price", "last_tick_direction", "prev_price_24h_e4", "prev_price_24h", "price_24h_pcnt_e6",
+    "high_price_24h_e4", "high_price_24h", "low_price_24h_e4", "low_price_24h", "prev_price_1h_e4",
+    "prev_price_1h", "price_1h_pcnt_e6", "mark_price_e4", "mark_price", "index_price_e4", "index_price",
+    "open_interest", "open_value_e8", "total_turnover_e8", "turnover_24h_e8", "total_volume",
+    "volume_24h", "funding_rate_e6", "predicted_funding_rate_e6", "cross_seq", "created_at",
+    "updated_at", "next_funding_time", "countdown_hour", "funding_rate_interval",
+)  # fmt: skip
+
 # The typed path of the same frames: a snapshot's data is a list or {"order_book": [...]}, a delta's
 # {"delete", "update", "insert"}; _parse_book_typed builds exactly what _parse_book builds.
-_entry_schema = wire_schema(OrderBookEntry)
+_entry_schema = wire_schema(OrderBookEntry, order=("price", "symbol", "id", "side", "size"))
 _entries_type: Any = list.__class_getitem__(_entry_schema.struct)
 _BookData = msgspec.defstruct(
     "OrderBookDataWire",
@@ -155,7 +172,7 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
 # The typed path of the same frames. A snapshot's data is the ticker itself (or a list of one), a
 # delta's {"delete", "update", "insert"}: one struct takes both shapes, and "absent" stays UNSET so
 # _parse_ticker_typed can tell them apart, and merge, exactly as _parse_ticker does.
-_ticker_schema = wire_schema(TickerUpdate, delta=True)
+_ticker_schema = wire_schema(TickerUpdate, delta=True, order=_TICKER_ORDER)
 _merge_ticker_typed: Any = _ticker_schema.merge
 _ticker_items: Any = list.__class_getitem__(_ticker_schema.struct) | None | msgspec.UnsetType
 _TickerData: Any = msgspec.defstruct(
@@ -202,7 +219,7 @@ class InverseDialect(Dialect):
     uses_req_id = False
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "trade": list_topic(TradeUpdate),
+        "trade": list_topic(TradeUpdate, order=_TRADE_ORDER),
         "instrument_info": TopicSpec(
             _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
         ),

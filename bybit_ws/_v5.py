@@ -69,7 +69,18 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
 
 # The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
 # _parse_ticker merges it from the dict, reading attributes instead of testing every key.
-_ticker_schema = wire_schema(Ticker, delta=True)
+# The wire keys in the order Bybit sends them (see wire_schema), from shared/fixtures/frames
+# v5_public_trade, v5_all_liquidation and v5_ticker_linear_snapshot (with v5_ticker_linear_futures_snapshot's
+# delivery keys where that frame has them).
+_TRADE_ORDER = ("T", "s", "S", "v", "p", "L", "i", "BT", "seq")
+_TICKER_ORDER = (
+    "symbol", "tickDirection", "price24hPcnt", "lastPrice", "prevPrice24h", "highPrice24h",
+    "lowPrice24h", "prevPrice1h", "markPrice", "indexPrice", "openInterest", "openInterestValue",
+    "turnover24h", "volume24h", "deliveryTime", "basisRate", "deliveryFeeRate", "predictedDeliveryPrice",
+    "basis", "basisRateYear", "fundingIntervalHour", "fundingCap", "nextFundingTime", "fundingRate",
+    "bid1Price", "bid1Size", "ask1Price", "ask1Size", "preOpenPrice", "preQty", "curPreListingPhase",
+)  # fmt: skip
+_ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
 _TickerFrame = msgspec.defstruct(
     "V5TickerFrame", [("topic", str), ("data", _ticker_schema.struct), ("type", Any, None)], gc=False
 )
@@ -125,13 +136,13 @@ def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) ->
 
 
 _PUBLIC_SPECS = {
-    "publicTrade": list_topic(Trade),
+    "publicTrade": list_topic(Trade, order=_TRADE_ORDER),
     "tickers": TopicSpec(
         _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
     ),
     "orderbook": TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed)),
     "kline": TopicSpec(_parse_kline),
-    "allLiquidation": list_topic(Liquidation),
+    "allLiquidation": list_topic(Liquidation, order=("T", "s", "S", "v", "p")),
 }
 _PRIVATE_SPECS = {
     "order": list_topic(Order, private=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+import typing
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,7 @@ from bybit_ws import BybitSocketClient, FrameError
 from bybit_ws._connection import Connection, decode_frame
 from bybit_ws._contract import ContractDialect
 from bybit_ws._dialect import Dialect, TopicSpec
-from bybit_ws._inverse import InverseDialect
+from bybit_ws._inverse import InverseDialect, _entry_schema
 from bybit_ws._inverse import _ticker_schema as InverseTicker
 from bybit_ws._v5 import V5Dialect
 from bybit_ws._v5 import _ticker_schema as V5Ticker
@@ -366,3 +367,50 @@ def test_ticker_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSocketC
     assert (second.cross_sequence, third.cross_sequence) == (2, 3)
     # everything the deltas leave out is the snapshot's
     assert attrs.evolve(third, last_price=first.last_price, cross_sequence=first.cross_sequence) == first
+
+
+# ------------------------------------------------------------------------------------- key order
+def _list_item_struct(spec: TopicSpec | None) -> Any:
+    """The item struct of a list topic's typed path (its envelope's ``data: list[struct]``)."""
+    assert spec is not None and spec.typed is not None
+    envelope = spec.typed.decode.__self__.type  # type: ignore[attr-defined]
+    data = {field.name: field.type for field in msgspec.structs.fields(envelope)}["data"]
+    return typing.get_args(data)[0]
+
+
+def _path(name: str, *keys: Any) -> Any:
+    item = json.loads((FRAMES / f"{name}.json").read_text())
+    for key in keys:
+        item = item[key]
+    return item
+
+
+@pytest.mark.parametrize(
+    ("struct", "item"),
+    [
+        (
+            _list_item_struct(InverseDialect().topic_spec("trade.BTCUSD")),
+            _path("inverse_trade_observed", "data", 0),
+        ),
+        (_entry_schema.struct, _path("inverse_orderbook25_delta_observed", "data", "update", 0)),
+        (_entry_schema.struct, _path("inverse_orderbook200_delta", "data", "insert", 0)),
+        (InverseTicker.struct, _path("inverse_instrument_info_snapshot", "data")),
+        (InverseTicker.struct, _path("inverse_instrument_info_delta", "data", "update", 0)),
+        (
+            _list_item_struct(V5Dialect("linear").topic_spec("publicTrade.BTCUSDT")),
+            _path("v5_public_trade", "data", 0),
+        ),
+        (
+            _list_item_struct(V5Dialect("linear").topic_spec("allLiquidation.BTCUSDT")),
+            _path("v5_all_liquidation", "data", 0),
+        ),
+        (V5Ticker.struct, _path("v5_ticker_linear_snapshot", "data")),
+        (V5Ticker.struct, _path("v5_ticker_linear_futures_snapshot", "data")),
+    ],
+)
+def test_hot_wire_structs_declare_their_keys_in_the_order_bybit_sends_them(struct: Any, item: Any) -> None:
+    # msgspec matches keys fastest in declaration order; any order decodes the same structs
+    declared = [field.encode_name for field in msgspec.structs.fields(struct)]
+    sent = list(item)
+    assert [key for key in declared if key in item] == [key for key in sent if key in declared]
+    assert len([key for key in sent if key in declared]) >= 5
