@@ -84,7 +84,7 @@ class Mailbox:
     ``on_error(exc)`` is called (on the worker) when a callback raises. ``primary`` is the callback that
     takes most of the data events (a subscription's only handler, or its delta handler): its events are
     queued alone, not in an ``(callback, argument, counted)`` tuple, which saves the reader a tuple per
-    event and the cyclic GC one object to track per queued event (measured: 3-4 % of the time of a
+    event and the cyclic GC one object to track per queued event (measured: 2-4 % of the time of a
     book frame). Every other item is a tuple, so an item's type tells the two apart: the primary
     callback's arguments must never be tuples (they are ``DataEvent`` objects).
 
@@ -258,8 +258,8 @@ def collect_if_quiet(mailboxes: Iterable[Mailbox]) -> bool:
     next generation, and its middle-generation collections, coming at any moment, move the events
     still queued to the old one, which then fills fast enough to trigger full collections of the
     whole heap (measured: 9 of ~8 ms per 200,000 book frames, 5 % of the time). Collected here,
-    when the workers have caught up, the middle generation holds little but dead events: the
-    collection is cheap (~5 us) and promotes almost nothing, and full collections stop.
+    when the workers have caught up, those events are dead: the collection is cheap (5-20 us) and
+    promotes almost nothing, and full collections all but stop.
 
     It only ever brings forward a collection CPython would make: it runs when the GC is enabled
     (``gc.disable()`` is respected), at most once per young collection (``gc.get_count()[1]``), and
