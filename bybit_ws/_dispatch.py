@@ -268,7 +268,7 @@ def collect_if_quiet(mailboxes: Iterable[Mailbox]) -> bool:
     if _gc_counts()[1] < 1 or not gc.isenabled():
         return False
     boxes = list(mailboxes)
-    if sum(len(box._items) for box in boxes) > QUIET_BACKLOG:
+    if sum(box.backlog for box in boxes) > QUIET_BACKLOG:
         return False
     for box in boxes:  # what the workers handled, released here as the reader's puts release it
         if box._spent:

@@ -67,8 +67,6 @@ def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -
     return "data", ticker
 
 
-# The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
-# _parse_ticker merges it from the dict, reading attributes instead of testing every key.
 # The wire keys in the order Bybit sends them (see wire_schema), from shared/fixtures/frames
 # v5_public_trade, v5_all_liquidation and v5_ticker_linear_snapshot (with v5_ticker_linear_futures_snapshot's
 # delivery keys where that frame has them).
@@ -80,6 +78,8 @@ _TICKER_ORDER = (
     "basis", "basisRateYear", "fundingIntervalHour", "fundingCap", "nextFundingTime", "fundingRate",
     "bid1Price", "bid1Size", "ask1Price", "ask1Size", "preOpenPrice", "preQty", "curPreListingPhase",
 )  # fmt: skip
+# The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
+# _parse_ticker merges it from the dict, reading attributes instead of testing every key.
 _ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
 _TickerFrame = msgspec.defstruct(
     "V5TickerFrame", [("topic", str), ("data", _ticker_schema.struct), ("type", Any, None)], gc=False
