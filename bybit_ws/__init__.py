@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from ._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
-from ._connection import Backoff
+from ._config import Backoff
 from ._errors import (
     AuthenticationError,
     BybitConnectionError,

@@ -5,20 +5,18 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import threading
 import time
 import weakref
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
-from ._connection import Backoff, Connection, ConnectionConfig, Credentials, _Retired
+from ._auth import Credentials
+from ._config import Backoff, ConnectionConfig
 from ._contract import ContractDialect, ContractStreams
-from ._dialect import Dialect
-from ._dispatch import Dispatcher
-from ._errors import AuthenticationError, BybitConnectionError, BybitTimeoutError, ClientClosedError
+from ._engine import Engine
+from ._errors import BybitConnectionError, BybitTimeoutError
 from ._inverse import InverseDialect, InverseStreams
-from ._subscriptions import Subscription
 from ._transport import TransportOptions
 from ._v5 import V5Streams
 
@@ -54,32 +52,6 @@ def _close_live_clients() -> None:
             client.close()
         except Exception:
             pass
-
-
-class _Resources:
-    """What a client owns, kept apart from it so a finalizer can close it without keeping it alive."""
-
-    def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self.connections: dict[str, list[Connection]] = {}
-        self.dispatcher: Dispatcher | None = None
-        self.closed = False
-
-    def close(self) -> None:
-        with self.lock:
-            if self.closed:
-                return
-            self.closed = True
-            connections = [c for group in self.connections.values() for c in group]
-            self.connections.clear()
-            dispatcher = self.dispatcher
-        for connection in connections:
-            for sub in connection._all_subscriptions():
-                sub._end(None)
-        for connection in connections:
-            connection.close()
-        if dispatcher is not None:
-            dispatcher.close()
 
 
 class BybitSocketClient:
@@ -176,17 +148,15 @@ class BybitSocketClient:
                 connect_timeout=connect_timeout, send_timeout=request_timeout, sslopt=sslopt, proxy=proxy
             ),
         )
-        self._res = _Resources()
-        self._done = threading.Event()
-        self._failure: BaseException | None = None
-        self._finalizer = weakref.finalize(self, self._res.close)
+        self._engine = engine = Engine(endpoints, self._config, self._credentials, workers)
+        self._finalizer = weakref.finalize(self, engine.close)
         _live_clients.add(self)
         #: Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``).
-        self.inverse = InverseStreams(self, _INVERSE)
+        self.inverse = InverseStreams(engine, _INVERSE)
         #: Derivatives v3 contract private streams (Bybit.Net ``ContractApi``).
-        self.contract = ContractStreams(self, _CONTRACT)
+        self.contract = ContractStreams(engine, _CONTRACT)
         #: v5 streams: the API live Bybit serves today.
-        self.v5 = V5Streams(self)
+        self.v5 = V5Streams(engine)
 
     @property
     def urls(self) -> Mapping[str, str]:
@@ -196,110 +166,7 @@ class BybitSocketClient:
     @property
     def is_closed(self) -> bool:
         """True once :meth:`close` has run."""
-        return self._res.closed
-
-    # -------------------------------------------------------------------------------- subscribing
-    def _subscribe(
-        self,
-        endpoint: str,
-        dialect: Dialect,
-        topics: list[str],
-        handlers: Mapping[str, Callable[[Any], object] | None],
-        *,
-        private: bool = False,
-    ) -> Subscription[Any]:
-        """The one subscribe path of every dialect: place topics on connections, register, confirm."""
-        if private and self._credentials is None:
-            raise AuthenticationError(
-                "private topics need API credentials: pass api_key and api_secret, "
-                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
-                op="auth",
-            )
-        url = self._urls[endpoint]
-        deadline = time.monotonic() + self._config.request_timeout
-        res = self._res
-        with res.lock:
-            if res.closed:
-                raise ClientClosedError("the client is closed")
-            if res.dispatcher is None:
-                res.dispatcher = Dispatcher(self._workers)
-            sub: Subscription[Any] = Subscription(topics, handlers, res.dispatcher, self._config.max_backlog)
-        while True:
-            with res.lock:
-                if res.closed:
-                    raise ClientClosedError("the client is closed")
-                try:
-                    parts = self._place(endpoint, url, dialect, topics, sub)
-                except _Retired:
-                    continue
-            break
-        try:
-            for connection, part in parts:
-                connection.wait_subscribed(sub, part, private, deadline)
-        except BaseException:
-            sub.close()
-            raise
-        return sub
-
-    def _place(
-        self,
-        endpoint: str,
-        url: str,
-        dialect: Dialect,
-        topics: list[str],
-        sub: Subscription[Any],
-    ) -> list[tuple[Connection, tuple[str, ...]]]:
-        """Choose connections for ``topics`` (respecting per-connection limits) and register ``sub``."""
-        group = self._res.connections.setdefault(endpoint, [])
-        group[:] = [c for c in group if not c.is_retired]
-        limit = dialect.max_chars_per_connection
-        remaining = list(topics)
-        plan: list[tuple[Connection | None, list[str]]] = []
-        for existing in group:
-            if not remaining:
-                break
-            room = None if limit is None else limit - existing.char_count
-            taken = _take(remaining, room)
-            if taken:
-                plan.append((existing, taken))
-                remaining = remaining[len(taken) :]
-        while remaining:
-            taken = _take(remaining, limit) or remaining[:1]
-            plan.append((None, taken))
-            remaining = remaining[len(taken) :]
-        parts: list[tuple[Connection, tuple[str, ...]]] = []
-        try:
-            for planned, part in plan:
-                connection = planned or self._new_connection(group, url, dialect)
-                connection.register(sub, part)
-                parts.append((connection, tuple(part)))
-                sub._parts.append((connection, tuple(part)))
-        except _Retired:
-            for registered, topics_part in parts:
-                registered.forget(sub, topics_part)
-            sub._parts.clear()
-            raise
-        return parts
-
-    def _new_connection(self, group: list[Connection], url: str, dialect: Dialect) -> Connection:
-        connection = Connection(
-            url=url,
-            dialect=dialect,
-            config=self._config,
-            credentials=self._credentials,
-            on_finished=_weak_finished(self),
-        )
-        group.append(connection)
-        return connection
-
-    def _connection_finished(self, connection: Connection, error: BaseException | None) -> None:
-        with self._res.lock:
-            for group in self._res.connections.values():
-                if connection in group:
-                    group.remove(connection)
-        if error is not None:
-            self._failure = error
-            self._done.set()
+        return self._engine.closed
 
     # -------------------------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -308,9 +175,8 @@ class BybitSocketClient:
         Idempotent; safe from any thread, a handler included (a worker cannot join itself: the pool's
         other threads are joined and the calling worker ends when its handler returns).
         """
-        self._res.close()
+        self._engine.close()
         _live_clients.discard(self)
-        self._done.set()
 
     def wait(self, timeout: float | None = None) -> None:
         """Block until the client is closed or one of its connections is given up for good.
@@ -324,7 +190,7 @@ class BybitSocketClient:
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            while not self._done.wait(
+            while not self._engine.done.wait(
                 0.25 if deadline is None else min(0.25, max(0.0, deadline - time.monotonic()))
             ):
                 if deadline is not None and time.monotonic() >= deadline:
@@ -332,8 +198,9 @@ class BybitSocketClient:
         except KeyboardInterrupt:
             self.close()
             raise
-        if self._failure is not None:
-            raise BybitConnectionError(f"a connection was given up: {self._failure}") from self._failure
+        failure = self._engine.failure
+        if failure is not None:
+            raise BybitConnectionError(f"a connection was given up: {failure}") from failure
 
     def __enter__(self) -> BybitSocketClient:
         return self
@@ -346,33 +213,9 @@ class BybitSocketClient:
     def __repr__(self) -> str:
         key = self._credentials.key if self._credentials else None
         shown = f"{key[:4]}…" if key else None
-        with self._res.lock:
-            count = sum(len(group) for group in self._res.connections.values())
-        state = "closed" if self._res.closed else "open"
+        count = self._engine.connection_count()
+        state = "closed" if self._engine.closed else "open"
         return f"<BybitSocketClient {state} testnet={self.testnet} api_key={shown!r} connections={count}>"
-
-
-def _take(topics: list[str], room: int | None) -> list[str]:
-    if room is None:
-        return list(topics)
-    taken: list[str] = []
-    for topic in topics:
-        if len(topic) > room:
-            break
-        taken.append(topic)
-        room -= len(topic)
-    return taken
-
-
-def _weak_finished(client: BybitSocketClient) -> Callable[[Connection, BaseException | None], None]:
-    ref = weakref.ref(client)
-
-    def finished(connection: Connection, error: BaseException | None) -> None:
-        target = ref()
-        if target is not None:
-            target._connection_finished(connection, error)
-
-    return finished
 
 
 _INVERSE = InverseDialect()

@@ -1,20 +1,17 @@
 """What the three stream groups (``client.inverse``, ``.contract``, ``.v5``) share: argument checks and
-the call into the client's one subscribe path."""
+the call into the engine's one subscribe path, through the narrow :class:`StreamEngine` interface."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ._dialect import Dialect
 from ._subscriptions import Subscription
 from .enums import KlineInterval
 from .models._common import DataEvent
 
-if TYPE_CHECKING:
-    from ._client import BybitSocketClient
-
-__all__ = ["Handler", "Streams", "kline_interval", "symbol_list"]
+__all__ = ["Handler", "StreamEngine", "Streams", "kline_interval", "symbol_list"]
 
 T = TypeVar("T")
 #: A user callback: takes one typed event, returns nothing.
@@ -40,11 +37,27 @@ def kline_interval(interval: KlineInterval | str) -> str:
         raise ValueError(f"not a kline interval: {interval!r}") from None
 
 
-class Streams:
-    """Base of a stream group: one dialect, bound to a client."""
+class StreamEngine(Protocol):
+    """What a stream group needs of the engine behind the client."""
 
-    def __init__(self, client: BybitSocketClient, dialect: Dialect) -> None:
-        self._client = client
+    def subscribe(
+        self,
+        endpoint: str,
+        dialect: Dialect,
+        topics: list[str],
+        handlers: Mapping[str, Callable[[Any], object] | None],
+        *,
+        private: bool = False,
+    ) -> Subscription[Any]:
+        """Place ``topics`` on connections of ``endpoint``, register and confirm them."""
+        ...
+
+
+class Streams:
+    """Base of a stream group: one dialect, bound to the engine of a client."""
+
+    def __init__(self, engine: StreamEngine, dialect: Dialect) -> None:
+        self._engine = engine
         self._dialect = dialect
 
     def _subscribe(
@@ -59,4 +72,4 @@ class Streams:
         for name, fn in handlers.items():
             if fn is not None and not callable(fn):
                 raise TypeError(f"{name} handler must be callable, not {type(fn).__name__}")
-        return self._client._subscribe(endpoint, dialect or self._dialect, topics, handlers, private=private)
+        return self._engine.subscribe(endpoint, dialect or self._dialect, topics, handlers, private=private)

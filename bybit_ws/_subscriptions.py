@@ -10,16 +10,13 @@ from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
 from ._dispatch import Dispatcher, Mailbox
 from ._errors import BybitTimeoutError, ClientClosedError
 from .models._common import DataEvent
-
-if TYPE_CHECKING:
-    from ._connection import Connection
 
 _log = logging.getLogger(__name__)
 
@@ -45,6 +42,22 @@ class SubscriptionStats:
     delivered: int
     dropped: int
     backlog: int
+
+
+class Membership(Protocol):
+    """A connection a subscription's topics are placed on, as the subscription sees it."""
+
+    def remove(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+        """Unregister ``sub`` from ``topics`` (and unsubscribe them if nobody else listens)."""
+
+    def forget(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+        """Unregister ``sub`` without talking to the server."""
+
+    def reconnect(self) -> None:
+        """Replace the socket (everything is resubscribed)."""
+
+    def resubscribe(self, topics: Sequence[str]) -> None:
+        """Subscribe ``topics`` again on the wire, for fresh snapshots."""
 
 
 class _Buffer:
@@ -125,7 +138,7 @@ class Subscription(Generic[T]):
         primary = self._handlers.get("delta", self._handlers.get("data"))
         self._mailbox = Mailbox(dispatcher, max_backlog, self._handler_failed, name, primary)
         self._buffer = None if self._handlers else _Buffer(max_backlog, name)
-        self._parts: list[tuple[Connection, tuple[str, ...]]] = []
+        self._parts: list[tuple[Membership, tuple[str, ...]]] = []
         self._lock = threading.Lock()
         self._closed = False
         self._ended = False

@@ -18,7 +18,7 @@ import msgspec
 from ._convert import merger, structurer, wire_schema
 from ._dialect import Dialect, Parsed, Reply, TopicSpec, TypedParser, classify_op_reply, list_topic
 from ._orderbook import OrderBook
-from ._streams import Handler, Streams, kline_interval, symbol_list
+from ._streams import Handler, StreamEngine, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
 from .enums import KlineInterval
 from .models.v5 import (
@@ -210,8 +210,8 @@ class V5Streams(Streams):
     symbol or many; v5 has no all-symbols wildcard. Private calls need API credentials.
     """
 
-    def __init__(self, client: Any) -> None:
-        super().__init__(client, _dialect("private"))
+    def __init__(self, engine: StreamEngine) -> None:
+        super().__init__(engine, _dialect("private"))
 
     def _public(
         self,

@@ -15,7 +15,6 @@ import msgspec
 import pytest
 
 from bybit_ws import _convert
-from bybit_ws._connection import decode_frame
 from bybit_ws._convert import (
     decimal,
     layout_twin,
@@ -31,6 +30,7 @@ from bybit_ws._convert import (
     wire,
     wire_schema,
 )
+from bybit_ws._framepath import decode_frame
 from bybit_ws.models import DataEvent, DeltaUpdate, contract, inverse, v5
 
 from .support import BYBITNET, FRAMES, bybitnet, frame

@@ -29,7 +29,7 @@ from bybit_ws import (
     Subscription,
     SubscriptionError,
 )
-from bybit_ws._connection import Credentials
+from bybit_ws._auth import Credentials
 from bybit_ws._convert import structurer
 from bybit_ws.enums import (
     LiquidityType,

@@ -14,11 +14,12 @@ import msgspec
 import pytest
 
 from bybit_ws import BybitSocketClient, FrameError
-from bybit_ws._connection import Connection, decode_frame
 from bybit_ws._contract import ContractDialect
 from bybit_ws._dialect import Dialect, TopicSpec
+from bybit_ws._framepath import decode_frame
 from bybit_ws._inverse import InverseDialect, _entry_schema
 from bybit_ws._inverse import _ticker_schema as InverseTicker
+from bybit_ws._stream_connection import StreamConnection
 from bybit_ws._v5 import V5Dialect
 from bybit_ws._v5 import _ticker_schema as V5Ticker
 from bybit_ws.models import DataEvent, DeltaUpdate
@@ -258,8 +259,8 @@ def trade(seq: int, price: Any = "100.5", size: Any = 5) -> dict[str, Any]:
     }
 
 
-def _connection(client: BybitSocketClient) -> Connection:
-    (connection,) = [c for group in client._res.connections.values() for c in group]
+def _connection(client: BybitSocketClient) -> StreamConnection:
+    (connection,) = [c for group in client._engine.connections.values() for c in group]
     return connection
 
 
@@ -272,7 +273,7 @@ def _trades(client: BybitSocketClient) -> tuple[Collector, list[FrameError]]:
 
 
 def _typed_route(client: BybitSocketClient, topic: str) -> Any:
-    return _connection(client)._routes.raw.get(topic.encode())
+    return _connection(client).registry.routes.raw.get(topic.encode())
 
 
 def test_frames_take_the_typed_path_and_match_the_dict_path(

@@ -104,7 +104,9 @@ def wait_for_pings(fake: FakeBybit, path: str, count: int, timeout: float = 2.0)
 def with_raw_reply(fake: FakeBybit, path: str, reply: str, call: Callable[[], T], op: str = "subscribe") -> T:
     """Run ``call`` while the fake ignores its next ``op`` request; answer that with ``reply`` verbatim.
 
-    This puts Bybit's documented reply frames (tests/fixtures/frames) on the wire exactly as written.
+    This puts Bybit's documented reply frames (tests/fixtures/frames) on the wire as written, except a
+    non-empty ``req_id``, which Bybit echoes from the request: the documented one becomes ours (a reply
+    with another id answers no request of ours, see test_hostile).
     """
     before = len(requests(fake, path, op))
     fake.ignore_next(op)
@@ -120,6 +122,11 @@ def with_raw_reply(fake: FakeBybit, path: str, reply: str, call: Callable[[], T]
     thread.start()
     try:
         fake.wait_for(lambda: len(requests(fake, path, op)) > before, timeout=2)
+        ours = requests(fake, path, op)[-1].get("req_id")
+        documented = json.loads(reply).get("req_id")
+        if documented and ours:
+            reply = reply.replace(f'"req_id": "{documented}"', f'"req_id": "{ours}"')
+            assert f'"{ours}"' in reply
         assert fake.send_raw(reply, path=path) == 1
     finally:
         thread.join(5)

@@ -1,0 +1,187 @@
+"""The engine behind a client: its connections by endpoint, the worker pool, and the one subscribe path.
+
+Stream groups (``client.v5`` ...) reach the engine through :class:`Engine`'s narrow interface
+(:meth:`Engine.subscribe`), never the client. The engine holds no reference to the client, so a client
+nobody references is freed at once, and its finalizer closes the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ._auth import Credentials
+from ._config import ConnectionConfig
+from ._dialect import Dialect
+from ._dispatch import Dispatcher
+from ._errors import AuthenticationError, ClientClosedError
+from ._stream_connection import Retired, StreamConnection
+from ._subscriptions import Subscription
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Engine"]
+
+
+class Engine:
+    """Connections, workers and the subscribe path of one client."""
+
+    def __init__(
+        self, urls: Mapping[str, str], config: ConnectionConfig, credentials: Credentials | None, workers: int
+    ) -> None:
+        self.urls = dict(urls)
+        self.config = config
+        self.credentials = credentials
+        self._workers = workers
+        self.lock = threading.RLock()
+        self.connections: dict[str, list[StreamConnection]] = {}
+        self._dispatcher: Dispatcher | None = None
+        self.closed = False
+        #: set when the engine closes or a connection is given up for good (``failure`` says why)
+        self.done = threading.Event()
+        self.failure: BaseException | None = None
+
+    # -------------------------------------------------------------------------------- subscribing
+    def subscribe(
+        self,
+        endpoint: str,
+        dialect: Dialect,
+        topics: list[str],
+        handlers: Mapping[str, Callable[[Any], object] | None],
+        *,
+        private: bool = False,
+    ) -> Subscription[Any]:
+        """The one subscribe path of every dialect: place topics on connections, register, confirm."""
+        if private and self.credentials is None:
+            raise AuthenticationError(
+                "private topics need API credentials: pass api_key and api_secret, "
+                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
+                op="auth",
+            )
+        url = self.urls[endpoint]
+        deadline = time.monotonic() + self.config.request_timeout
+        sub: Subscription[Any] = Subscription(topics, handlers, self.dispatcher(), self.config.max_backlog)
+        while True:
+            with self.lock:
+                if self.closed:
+                    raise ClientClosedError("the client is closed")
+                try:
+                    parts = self._place(endpoint, url, dialect, topics, sub)
+                except Retired:
+                    continue
+            break
+        try:
+            for connection, part in parts:
+                connection.wait_subscribed(sub, part, private, deadline)
+        except BaseException:
+            sub.close()
+            raise
+        return sub
+
+    def dispatcher(self) -> Dispatcher:
+        """The worker pool (started on first use)."""
+        with self.lock:
+            if self.closed:
+                raise ClientClosedError("the client is closed")
+            if self._dispatcher is None:
+                self._dispatcher = Dispatcher(self._workers)
+            return self._dispatcher
+
+    def _place(
+        self,
+        endpoint: str,
+        url: str,
+        dialect: Dialect,
+        topics: list[str],
+        sub: Subscription[Any],
+    ) -> list[tuple[StreamConnection, tuple[str, ...]]]:
+        """Choose connections for ``topics`` (respecting per-connection limits) and register ``sub``."""
+        group = self.connections.setdefault(endpoint, [])
+        group[:] = [c for c in group if not c.is_retired]
+        limit = dialect.max_chars_per_connection
+        remaining = list(topics)
+        plan: list[tuple[StreamConnection | None, list[str]]] = []
+        for existing in group:
+            if not remaining:
+                break
+            room = None if limit is None else limit - existing.char_count
+            taken = _take(remaining, room)
+            if taken:
+                plan.append((existing, taken))
+                remaining = remaining[len(taken) :]
+        while remaining:
+            taken = _take(remaining, limit) or remaining[:1]
+            plan.append((None, taken))
+            remaining = remaining[len(taken) :]
+        parts: list[tuple[StreamConnection, tuple[str, ...]]] = []
+        try:
+            for planned, part in plan:
+                connection = planned or self._new_connection(group, url, dialect)
+                connection.register(sub, part)
+                parts.append((connection, tuple(part)))
+                sub._parts.append((connection, tuple(part)))
+        except Retired:
+            for registered, topics_part in parts:
+                registered.forget(sub, topics_part)
+            sub._parts.clear()
+            raise
+        return parts
+
+    def _new_connection(self, group: list[StreamConnection], url: str, dialect: Dialect) -> StreamConnection:
+        connection = StreamConnection(
+            url=url,
+            dialect=dialect,
+            config=self.config,
+            credentials=self.credentials,
+            on_finished=self._connection_finished,
+        )
+        group.append(connection)
+        return connection
+
+    def _connection_finished(self, connection: StreamConnection, error: BaseException | None) -> None:
+        with self.lock:
+            for group in self.connections.values():
+                if connection in group:
+                    group.remove(connection)
+        if error is not None:
+            self.failure = error
+            self.done.set()
+
+    # -------------------------------------------------------------------------------- lifecycle
+    def connection_count(self) -> int:
+        """Open connections."""
+        with self.lock:
+            return sum(len(group) for group in self.connections.values())
+
+    def close(self) -> None:
+        """End every subscription, close every connection, join every thread (never the caller)."""
+        with self.lock:
+            if self.closed:
+                return
+            self.closed = True
+            connections = [c for group in self.connections.values() for c in group]
+            self.connections.clear()
+            dispatcher = self._dispatcher
+        for connection in connections:
+            for sub in connection.subscriptions():
+                sub._end(None)
+        for connection in connections:
+            connection.close()
+        if dispatcher is not None:
+            dispatcher.close()
+        self.done.set()
+
+
+def _take(topics: list[str], room: int | None) -> list[str]:
+    if room is None:
+        return list(topics)
+    taken: list[str] = []
+    for topic in topics:
+        if len(topic) > room:
+            break
+        taken.append(topic)
+        room -= len(topic)
+    return taken

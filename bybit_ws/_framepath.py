@@ -1,0 +1,200 @@
+"""The frame path, run by a connection's reader thread: decode -> parse (dialect) -> route -> mailboxes.
+
+This is the hot path. A data frame of a topic with a typed parser is decoded by msgspec straight into
+structs and built into models; anything else is decoded to dicts and parsed by the dialect. Control
+frames (replies, pongs) go to the request layer and the heartbeat. A frame that cannot be decoded or
+parsed is that frame's problem only: it is reported as a :class:`FrameError` and the reader goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from ._convert import required_twin
+from ._dialect import PONG, Dialect, Parsed, Reply
+from ._dispatch import collect_if_quiet
+from ._errors import FrameError
+from ._registry import Registry, Route
+from .models._common import DataEvent
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["FramePath", "decode_frame"]
+
+# msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
+_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
+
+
+def decode_frame(data: bytes) -> Any:
+    """Decode one frame; JSON floats become exact ``Decimal`` values, integers stay ``int``.
+
+    Raises ValueError (msgspec's DecodeError, UnicodeDecodeError) for bytes that are not JSON, and
+    RecursionError for JSON nested deeper than the decoder goes.
+    """
+    return _decode(data)
+
+
+_TOPIC_FIRST = b'{"topic":"'
+_TOPIC_AT = len(_TOPIC_FIRST)
+#: bytes a reader reads between two tries of collect_if_quiet: a few hundred frames, whose events
+#: are worth a young collection; a quiet feed never reaches it between CPython's own collections
+_GC_BYTES = 64 * 1024
+
+_new = object.__new__
+_event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
+
+
+class FramePath:
+    """What one connection's reader does with each frame.
+
+    Args:
+        registry: where frame topics are routed (its ``routes`` snapshot is read once a frame).
+        on_reply: a control reply (the request layer matches it to its request).
+        on_pong: a heartbeat reply.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        dialect: Dialect,
+        registry: Registry,
+        *,
+        keep_original_data: bool,
+        on_reply: Callable[[Reply], object],
+        on_pong: Callable[[], None],
+    ) -> None:
+        self.name = name
+        self.dialect = dialect
+        self.registry = registry
+        self.keep_original_data = keep_original_data
+        self._on_reply = on_reply
+        self._on_pong = on_pong
+        #: set on every data frame, cleared by the stale-feed watchdog
+        self.fed = False
+        self._read_since_gc = 0  # bytes read since the reader last collected (see on_read)
+
+    def on_read(self, nbytes: int) -> None:
+        """After each socket read: past every ``_GC_BYTES``, collect the young GC generations if the
+        workers have handled this connection's events (see collect_if_quiet)."""
+        read = self._read_since_gc + nbytes
+        if read >= _GC_BYTES and collect_if_quiet(self.registry.routes.mailboxes):
+            read = 0
+        self._read_since_gc = read
+
+    def on_frame(self, data: bytes, received: datetime) -> None:
+        """One whole frame, read at ``received``."""
+        route: Route | None = None
+        parsed: Parsed | None = None
+        typed_done = False
+        if data.startswith(_TOPIC_FIRST):
+            # The common shape, {"topic":"...",...}: a topic with a typed parser takes the fast path,
+            # msgspec decoding the whole frame into structs. Anything it cannot take goes the dict way.
+            route = self.registry.routes.raw.get(data[_TOPIC_AT : data.find(b'"', _TOPIC_AT)])
+            if route is not None and route.typed is not None:
+                typed = route.typed
+                try:
+                    envelope = typed.decode(data)
+                    if envelope.topic != route.topic:
+                        raise ValueError("another topic")
+                    parsed = typed.parse(envelope, route.state)
+                except Exception:
+                    pass
+                else:
+                    typed_done = self.fed = True
+        if not typed_done:
+            found = self._parse_dict(data, route)
+            if found is None:
+                return
+            route, parsed = found
+        if parsed is None or route is None:  # (a route is always set here; the test is for mypy)
+            return
+        # Wrap it in a DataEvent and hand it on: inline, as this runs once a frame.
+        kind, payload = parsed
+        event: Any = _new(_event_twin)  # DataEvent(payload, topic, received, original), no attrs __init__
+        event.data = payload
+        event.topic = route.topic
+        event.timestamp = received
+        event.original_data = data.decode("utf-8", "replace") if self.keep_original_data else None
+        event.__class__ = DataEvent
+        sinks = route.sinks.get(kind)
+        if sinks is None:
+            sinks = route.sinks_of(kind)
+        for put, callback in sinks:
+            put(callback, event)
+
+    def _parse_dict(self, data: bytes, missed: Route | None) -> tuple[Route, Parsed | None] | None:
+        """The dict path: decode, route and parse a frame the typed path did not take (``missed``: the
+        typed route that tried). ``None``: nothing to deliver (a control frame, a bad or unrouted one)."""
+        try:
+            frame = _decode(data)
+        except Exception as exc:  # not JSON, bad UTF-8, nested deeper than the decoder goes
+            self._bad_frame(data, _topic_of(data), exc)
+            return None
+        if type(frame) is not dict:
+            self._bad_frame(data, None, ValueError("not a JSON object"))
+            return None
+        topic = frame.get("topic")
+        if type(topic) is not str:
+            self._on_control(frame, data)
+            return None
+        registry = self.registry
+        route = registry.routes.cache.get(topic)
+        if route is None:
+            route = registry.route(topic)
+        parse = route.parse
+        if parse is None:
+            return None
+        self.fed = True
+        try:
+            parsed = parse(frame, topic, route.state)
+        except Exception as exc:
+            self._bad_frame(data, topic, exc)
+            return None
+        if missed is route and route.typed is not None:
+            # the dict path took a frame the typed one could not: this feed does not fit the schema
+            _log.debug(
+                "%s: %s frames do not fit their typed schema; the dict path takes them", self.name, topic
+            )
+            route.typed = None
+        return route, parsed
+
+    def _on_control(self, frame: dict[str, Any], data: bytes) -> None:
+        try:
+            result = self.dialect.classify(frame)
+        except Exception as exc:
+            self._bad_frame(data, None, exc)
+            return
+        if result is PONG:
+            self._on_pong()
+        elif isinstance(result, Reply):
+            self._on_reply(result)
+        else:
+            _log.debug("%s: ignored frame %.200r", self.name, data)
+
+    def _bad_frame(self, data: bytes, topic: str | None, exc: BaseException) -> None:
+        """Report a frame that cannot be decoded or parsed to the subscriptions of its topic (to every
+        subscription when its topic cannot be told), and go on with the next frame."""
+        text = data.decode("utf-8", "replace")
+        error = FrameError(
+            f"cannot parse frame{' of ' + topic if topic else ''}: {exc}", topic=topic, text=text
+        )
+        error.__cause__ = exc
+        _log.warning("%s: %s; frame starts %.200r", self.name, error, text)
+        routes = self.registry.routes
+        subs = routes.resolve(topic) if topic is not None else routes.subscriptions()
+        for sub in subs:
+            sub._report(error)
+
+
+def _topic_of(data: bytes) -> str | None:
+    """The topic of a frame that starts ``{"topic":"...`` (for frames that cannot be decoded)."""
+    if not data.startswith(_TOPIC_FIRST):
+        return None
+    end = data.find(b'"', _TOPIC_AT)
+    return data[_TOPIC_AT:end].decode("utf-8", "replace") if end > 0 else None

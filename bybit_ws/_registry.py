@@ -1,0 +1,184 @@
+"""The registry of one connection: topics <-> subscriptions, each topic's subscribe status, and the
+routes the reader looks frames up in.
+
+The registry is the source of truth: a reconnect replays it. Its methods run with the connection's lock
+held, except :meth:`Registry.route` (reader thread), which only reads an immutable snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ._dialect import Dialect, Parser, TopicSpec, TypedParser
+
+if TYPE_CHECKING:
+    from ._subscriptions import Sink, Subscription
+
+__all__ = ["LEAVING", "OK", "PENDING", "Registry", "Route", "Routes"]
+
+#: subscribe status of a topic (else absent: never sent, or a SubscriptionError: rejected)
+OK = "ok"
+PENDING = "pending"
+LEAVING = "leaving"
+
+
+class Route:
+    """What the reader needs for one frame topic, looked up once per topic and registry version."""
+
+    __slots__ = ("parse", "sinks", "state", "subs", "topic", "typed")
+
+    def __init__(
+        self,
+        topic: str,
+        subs: tuple[Subscription[Any], ...],
+        spec: TopicSpec | None,
+        state: dict[str, Any],
+    ) -> None:
+        self.topic = topic
+        self.subs = subs
+        # no spec (nobody listens, or no parser for the topic): the frame is skipped
+        self.parse: Parser | None = spec.parse if spec is not None else None
+        self.typed: TypedParser | None = spec.typed if spec is not None else None
+        self.state = state
+        self.sinks: dict[str, tuple[Sink, ...]] = {}  # per event kind, filled as kinds arrive
+
+    def sinks_of(self, kind: str) -> tuple[Sink, ...]:
+        """Where this topic's events of ``kind`` go, one sink per subscription that takes them."""
+        sinks = tuple(sink for sink in (sub._sink(kind) for sub in self.subs) if sink is not None)
+        self.sinks[kind] = sinks
+        return sinks
+
+
+class Routes:
+    """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
+
+    __slots__ = ("by_topic", "cache", "mailboxes", "raw")
+
+    def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
+        self.by_topic = by_topic
+        # the mailboxes this connection's events go to (see FramePath.on_read)
+        self.mailboxes = tuple({sub._mailbox: None for subs in by_topic.values() for sub in subs})
+        self.cache: dict[str, Route] = {}
+        self.raw: dict[bytes, Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
+
+    def subscriptions(self) -> tuple[Subscription[Any], ...]:
+        """Every subscription in this snapshot, once each."""
+        return tuple(dict.fromkeys(sub for subs in self.by_topic.values() for sub in subs))
+
+    def resolve(self, topic: str) -> tuple[Subscription[Any], ...]:
+        """Subscriptions for a frame topic: exact arg, plus ``prefix.*`` wildcard args (BYBITNET §1.3)."""
+        found = self.by_topic.get(topic, ())
+        head, dot, _last = topic.rpartition(".")
+        if dot:
+            wild = self.by_topic.get(head + ".*")
+            if wild:
+                found = tuple(dict.fromkeys(found + wild))
+        return found
+
+
+class Registry:
+    """Topics and the subscriptions on them, for one connection of one dialect."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.subs: dict[str, list[Subscription[Any]]] = {}
+        #: confirmed on this connection: a new socket resubscribes these
+        self.live: set[Subscription[Any]] = set()
+        #: topic -> OK / PENDING / LEAVING / the SubscriptionError that rejected it
+        self.status: dict[str, Any] = {}
+        #: characters of all topic args (for per-connection limits)
+        self.chars = 0
+        #: True while some topic streams all the time (the stale-feed watchdog watches it)
+        self.continuous = False
+        self.routes = Routes({})
+        self._specs: dict[str, TopicSpec | None] = {}
+        self._topic_state: dict[str, dict[str, Any]] = {}
+
+    def add(self, sub: Subscription[Any], topics: Iterable[str]) -> None:
+        """Register ``sub`` under ``topics``."""
+        for topic in topics:
+            subs = self.subs.setdefault(topic, [])
+            subs.append(sub)
+            if len(subs) == 1:
+                self.chars += len(topic)
+        self._changed()
+
+    def remove(self, sub: Subscription[Any], topics: Iterable[str]) -> list[str]:
+        """Remove ``sub`` from ``topics``; return the confirmed topics nobody uses now (now LEAVING)."""
+        leaving: list[str] = []
+        self.live.discard(sub)
+        for topic in topics:
+            subs = self.subs.get(topic)
+            if not subs or sub not in subs:
+                continue
+            subs.remove(sub)
+            if subs:
+                continue
+            del self.subs[topic]
+            self.chars -= len(topic)
+            self._topic_state.pop(topic, None)
+            status = self.status.pop(topic, None)
+            if status == OK:
+                self.status[topic] = LEAVING
+                leaving.append(topic)
+        self._changed()
+        return leaving
+
+    def left(self, topics: Iterable[str]) -> None:
+        """The unsubscribe of ``topics`` is over (confirmed or not)."""
+        for topic in topics:
+            if self.status.get(topic) == LEAVING:
+                del self.status[topic]
+
+    def renew(self) -> list[str]:
+        """A new socket: forget every status and per-topic state; return the topics to subscribe again
+        (those of confirmed subscriptions, now PENDING). A subscription still in its subscribe call
+        sends its own request once the connection is ready."""
+        self.status.clear()
+        self._topic_state.clear()
+        self.routes = Routes(self.routes.by_topic)  # routes hold the old state dicts
+        topics = [t for t, subs in self.subs.items() if not self.live.isdisjoint(subs)]
+        for topic in topics:
+            self.status[topic] = PENDING
+        return topics
+
+    def subscriptions(self) -> list[Subscription[Any]]:
+        """Every registered subscription, once each."""
+        return list(dict.fromkeys(sub for subs in self.subs.values() for sub in subs))
+
+    def on_topics(self, topics: Sequence[str], live_only: bool = False) -> list[Subscription[Any]]:
+        """The subscriptions registered on any of ``topics`` (only confirmed ones if ``live_only``)."""
+        found = (sub for t in topics for sub in self.subs.get(t, ()))
+        return list(dict.fromkeys(s for s in found if not live_only or s in self.live))
+
+    def is_private(self, topic: str) -> bool:
+        """Whether ``topic`` needs an authenticated socket."""
+        spec = self.spec(topic)
+        return spec is not None and spec.private
+
+    def spec(self, topic: str) -> TopicSpec | None:
+        """How frames of ``topic`` are parsed (cached per topic)."""
+        try:
+            return self._specs[topic]
+        except KeyError:
+            spec = self._specs[topic] = self.dialect.topic_spec(topic)
+            return spec
+
+    def route(self, topic: str) -> Route:
+        """Resolve and cache what the reader needs for a frame topic (reader thread)."""
+        routes = self.routes
+        subs = routes.resolve(topic)
+        state = self._topic_state.get(topic)
+        if state is None:
+            state = self._topic_state[topic] = {}
+        route = Route(topic, subs, self.spec(topic) if subs else None, state)
+        routes.cache[topic] = route
+        if route.typed is not None:
+            routes.raw[topic.encode()] = route
+        return route
+
+    def _changed(self) -> None:
+        self.routes = Routes({topic: tuple(subs) for topic, subs in self.subs.items()})
+        specs = [self.spec(topic) for topic in self.subs]
+        self.continuous = any(spec is not None and spec.continuous for spec in specs)

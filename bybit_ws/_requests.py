@@ -1,0 +1,201 @@
+"""Requests and replies on one connection: pending requests, reply matching, timeouts.
+
+A request is sent on one socket *generation* (the supervisor bumps it on every new socket); when that
+socket dies, its pending requests fail at once with :class:`ConnectionLost`. A reply that carries an
+id completes only the request with that id; replies without one (dialects that send no id, or failure
+replies that lack it) complete the oldest pending request of their op, in send order.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from ._dialect import Reply
+from ._errors import BybitConnectionError, BybitTimeoutError
+from ._transport import Transport
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["ConnectionLost", "NotSent", "Pending", "Requests", "encode", "next_req_id"]
+
+#: compact JSON text of a request frame
+encode: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":")).encode
+_req_ids = itertools.count(1)
+
+
+def next_req_id() -> str:
+    """A request id unique in this process."""
+    return str(next(_req_ids))
+
+
+class ConnectionLost(BybitConnectionError):
+    """The socket a request was sent on went away before the reply (internal: callers decide)."""
+
+
+class NotSent(ConnectionLost):
+    """The request never left: there was no open socket of its generation (safe to send elsewhere)."""
+
+
+#: builds a request frame: ``build(op, args, req_id)``
+Build = Callable[[str, Sequence[Any], "str | None"], Mapping[str, Any]]
+
+
+class Pending:
+    """One request waiting for its reply (or for the error that ends it)."""
+
+    __slots__ = ("args", "callback", "done", "error", "gen", "op", "reply", "req_id")
+
+    def __init__(
+        self,
+        op: str,
+        args: tuple[str, ...],
+        req_id: str | None,
+        gen: int,
+        callback: Callable[[Pending], None] | None = None,
+    ) -> None:
+        self.op = op
+        self.args = args
+        self.req_id = req_id
+        self.gen = gen
+        self.done = threading.Event()
+        self.reply: Reply | None = None
+        self.error: BaseException | None = None
+        #: called once when the request ends (any thread, maybe with the connection's lock held: it
+        #: must not block)
+        self.callback = callback
+
+    def finish(self, reply: Reply | None, error: BaseException | None) -> None:
+        """End the request with its reply or an error."""
+        self.reply = reply
+        self.error = error
+        self.done.set()
+        if self.callback is not None:
+            self.callback(self)
+
+
+class Requests:
+    """The request channel of one connection: the current socket, its generation, pending requests.
+
+    ``cond`` is the connection's lock, shared by all its parts; the supervisor calls :meth:`attach`
+    (lock held) for every new socket.
+    """
+
+    def __init__(self, url: str, cond: threading.Condition, build: Build, *, uses_req_id: bool) -> None:
+        self.url = url
+        self.cond = cond
+        self._build = build
+        self._uses_req_id = uses_req_id
+        self._send_lock = threading.Lock()
+        self._pending: list[Pending] = []
+        #: the open socket and its generation (lock held to change)
+        self.transport: Transport | None = None
+        self.gen = 0
+
+    def attach(self, transport: Transport) -> int:
+        """A new socket (lock held): requests go to it from now on; return its generation."""
+        self.gen += 1
+        self.transport = transport
+        return self.gen
+
+    def send(
+        self,
+        op: str,
+        args: Sequence[Any],
+        gen: int,
+        callback: Callable[[Pending], None] | None = None,
+    ) -> Pending:
+        """Send one request on generation ``gen``'s socket; the reply completes the returned Pending.
+
+        Raises:
+            NotSent: no open socket of generation ``gen``: nothing was sent.
+            ConnectionLost: the send failed (the request may have left in part).
+        """
+        req_id = next_req_id() if self._uses_req_id else None
+        pending = Pending(op, tuple(str(a) for a in args), req_id, gen, callback)
+        text = encode(self._build(op, args, req_id))
+        # Register and send under one lock: replies without an id match requests in send order.
+        with self._send_lock:
+            with self.cond:
+                transport = self.transport
+                if transport is None or gen != self.gen or not transport.is_open:
+                    raise NotSent("the connection was lost")
+                self._pending.append(pending)
+            try:
+                transport.send(text)
+            except Exception as exc:
+                self.drop(pending)
+                raise ConnectionLost(f"send failed: {exc}") from exc
+        return pending
+
+    def request(self, op: str, args: Sequence[Any], deadline: float, gen: int) -> Reply:
+        """Send one request on generation ``gen``'s socket and wait for its reply until ``deadline``.
+
+        Raises:
+            ConnectionLost: the socket went away first (:class:`NotSent` if nothing was sent).
+            BybitTimeoutError: no reply in time (a late reply is then dropped).
+        """
+        pending = self.send(op, args, gen)
+        if not pending.done.wait(max(0.0, deadline - time.monotonic())):
+            self.drop(pending)
+            what = "auth" if op == "auth" else f"{op} {list(pending.args)}"
+            raise BybitTimeoutError(f"no reply to {what} from {self.url} in time")
+        if pending.error is not None:
+            raise pending.error
+        assert pending.reply is not None
+        return pending.reply
+
+    def drop(self, pending: Pending) -> bool:
+        """Stop waiting for ``pending`` (its reply, if it comes, is dropped); False if it had ended."""
+        with self.cond:
+            if pending in self._pending:
+                self._pending.remove(pending)
+                return True
+            return False
+
+    def fail(self, gen: int | None, error: BaseException) -> None:
+        """Fail the requests waiting on ``gen`` (all if None) at once (lock held)."""
+        keep = []
+        for pending in self._pending:
+            if gen is None or pending.gen == gen:
+                pending.finish(None, error)
+            else:
+                keep.append(pending)
+        self._pending = keep
+
+    def match(self, reply: Reply) -> bool:
+        """Hand a reply to the request it answers (reader thread); False if it answers none.
+
+        A reply with an id matches only the request with that id: a late reply to a request that timed
+        out, or a stray one, is dropped, never taken for the next request of its op.
+        """
+        with self.cond:
+            found = None
+            if reply.req_id:
+                for pending in self._pending:
+                    if pending.req_id == reply.req_id:
+                        found = pending
+                        break
+            else:
+                for pending in self._pending:
+                    if reply.op is not None and pending.op != reply.op:
+                        continue
+                    if (
+                        reply.args is not None
+                        and pending.op in ("subscribe", "unsubscribe")
+                        and set(pending.args) != set(reply.args)
+                    ):
+                        continue
+                    found = pending
+                    break
+            if found is None:
+                _log.debug("reply from %s matches no pending request (late or stray): %s", self.url, reply)
+                return False
+            self._pending.remove(found)
+        found.finish(reply, None)
+        return True

@@ -1,0 +1,351 @@
+"""A stream connection: one endpoint's socket shared by the subscriptions placed on it.
+
+Assembled from the engine's parts, all sharing one lock: the :class:`Registry` (topics and
+subscriptions), :class:`Requests` and :class:`Auth` (subscribe, unsubscribe, auth and their replies), the
+:class:`FramePath` (the reader's work) and the :class:`Supervisor` (the socket's life). This class holds
+what is particular to streams: the subscribe handshake, and restoring every subscription on a new socket.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from ._auth import Auth, Credentials
+from ._config import ConnectionConfig
+from ._dialect import Dialect
+from ._errors import BybitTimeoutError, BybitWsError, SubscriptionError
+from ._framepath import FramePath
+from ._registry import OK, PENDING, Registry
+from ._requests import ConnectionLost, Requests
+from ._supervisor import Supervisor
+
+if TYPE_CHECKING:
+    from ._subscriptions import Subscription
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Retired", "StreamConnection"]
+
+_names = itertools.count(1)
+
+
+class Retired(BybitWsError):
+    """The connection closed itself (last subscription gone) before an add: use another (internal)."""
+
+
+class StreamConnection:
+    """A supervised connection to one endpoint, shared by the subscriptions routed to it."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        dialect: Dialect,
+        config: ConnectionConfig,
+        credentials: Credentials | None,
+        on_finished: Callable[[StreamConnection, BaseException | None], None],
+    ) -> None:
+        self.url = url
+        self.dialect = dialect
+        self.config = config
+        self.name = f"{dialect.name}-{next(_names)}"
+        self._on_finished = on_finished
+        self._cond = threading.Condition(threading.RLock())
+        self._retired = False
+        self.registry = Registry(dialect)
+        self.requests = Requests(url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id)
+        self.auth = Auth(self.name, credentials, self.requests)
+        self.supervisor = Supervisor(
+            self.name, url, config, self.requests, self._reader(), self, uses_req_id=dialect.uses_req_id
+        )
+
+    def _reader(self) -> FramePath:
+        return FramePath(
+            self.name,
+            self.dialect,
+            self.registry,
+            keep_original_data=self.config.keep_original_data,
+            on_reply=self.requests.match,
+            on_pong=self._pong,
+        )
+
+    def _pong(self) -> None:
+        self.supervisor.pong()
+
+    # ================================================================= the pool's side
+    @property
+    def char_count(self) -> int:
+        """Characters of all topic args registered here (for per-connection limits)."""
+        return self.registry.chars
+
+    @property
+    def is_retired(self) -> bool:
+        """True once the connection closed or was given up: it takes no new subscriptions."""
+        return self._retired or self.supervisor.finished
+
+    def subscriptions(self) -> list[Subscription[Any]]:
+        """Every subscription registered here."""
+        with self._cond:
+            return self.registry.subscriptions()
+
+    def register(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+        """Put ``sub`` in the registry under ``topics`` (before anything is sent: the first data frame
+        can arrive right behind the reply). Starts the supervisor on first use.
+
+        Raises:
+            Retired: this connection is closing; the caller should use another one.
+        """
+        with self._cond:
+            if self.is_retired:
+                raise Retired(self.name)
+            self.registry.add(sub, topics)
+            self._registry_changed()
+            self.supervisor.start()
+
+    def wait_subscribed(
+        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+    ) -> None:
+        """Block until the server has confirmed every one of ``topics``; unregister ``sub`` on failure.
+
+        Raises:
+            SubscriptionError / AuthenticationError: the server rejected a request.
+            BybitTimeoutError: no reply (or no connection) before ``deadline``.
+            BybitConnectionError: the connection could not be opened or was given up.
+        """
+        try:
+            self._await_subscribed(sub, topics, private, deadline)
+        except BaseException:
+            self.remove(sub, topics, unsubscribe_timeout=1.0)
+            raise
+
+    # ================================================================= a subscription's side
+    def remove(
+        self, sub: Subscription[Any], topics: Sequence[str], unsubscribe_timeout: float | None = None
+    ) -> None:
+        """Unregister ``sub``; unsubscribe topics nobody else uses; close when nothing is left."""
+        with self._cond:
+            leaving = self.registry.remove(sub, topics)
+            self._registry_changed()
+            gen = self.requests.gen
+            ready = self.supervisor.ready
+            empty = not self.registry.subs
+            if empty:
+                self._retired = True
+        if leaving and ready and not empty:
+            timeout = self.config.request_timeout if unsubscribe_timeout is None else unsubscribe_timeout
+            deadline = time.monotonic() + timeout
+            try:
+                for batch in self.dialect.batches(leaving):
+                    reply = self.requests.request("unsubscribe", batch, deadline, gen)
+                    if not reply.success:
+                        _log.warning("unsubscribe %s rejected: %s", batch, reply.ret_msg)
+            except BybitWsError as exc:
+                _log.debug("unsubscribe %s not confirmed: %s", leaving, exc)
+        with self._cond:
+            self.registry.left(leaving)
+            self._cond.notify_all()
+        if empty:
+            self.close()
+
+    def forget(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+        """Unregister ``sub`` without talking to the server (it ended because the server said so)."""
+        with self._cond:
+            self.registry.left(self.registry.remove(sub, topics))
+            self._registry_changed()
+            self._cond.notify_all()
+
+    def resubscribe(self, topics: Sequence[str]) -> None:
+        """Unsubscribe and subscribe ``topics`` again on the wire, so the server sends fresh snapshots.
+
+        Every subscription on those topics stays registered (and gets the new snapshot). If the
+        round trip fails, the connection is replaced instead, which resubscribes everything.
+        """
+        with self._cond:
+            gen = self.requests.gen
+            if not self.supervisor.ready:
+                return  # a reconnect is under way: it resubscribes anyway
+            status = self.registry.status
+            mine = [t for t in topics if status.get(t) == OK]
+            for topic in mine:
+                status[topic] = PENDING
+        deadline = time.monotonic() + self.config.request_timeout
+        try:
+            for batch in self.dialect.batches(mine):
+                self.requests.request("unsubscribe", batch, deadline, gen)
+            if self._subscribe_topics(mine, gen, deadline):
+                raise SubscriptionError("resubscribe rejected")
+        except ConnectionLost:
+            return
+        except BybitWsError as exc:
+            _log.warning("%s: resubscribe of %s failed (%s); reconnecting", self.name, mine, exc)
+            self.reconnect()
+
+    def reconnect(self) -> None:
+        """Drop the socket; the supervisor reconnects and resubscribes."""
+        self.supervisor.reconnect()
+
+    def close(self) -> None:
+        """Stop the supervisor, close the socket, join both threads (never the calling one). Idempotent."""
+        with self._cond:
+            self._retired = True
+        self.supervisor.close()
+
+    def __repr__(self) -> str:
+        topics = len(self.registry.subs)
+        return f"<StreamConnection {self.name} {self.url} topics={topics} ready={self.supervisor.ready}>"
+
+    # ================================================================= subscribing
+    def _registry_changed(self) -> None:
+        if not self.registry.continuous:
+            self.supervisor.touch()
+
+    def _await_subscribed(
+        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+    ) -> None:
+        registry = self.registry
+        supervisor = self.supervisor
+        with self._cond:
+            failures = supervisor.connect_failures
+        while True:
+            with self._cond:
+                gen = supervisor.wait_ready(deadline, failures, self._closed_to_new)
+            try:
+                if private:
+                    self.auth.ensure(gen, deadline)
+                with self._cond:
+                    if gen != self.requests.gen:
+                        continue
+                    to_send = [t for t in topics if t not in registry.status]
+                    for topic in to_send:
+                        registry.status[topic] = PENDING
+                if to_send:
+                    self._subscribe_topics(to_send, gen, deadline)
+                with self._cond:
+                    while gen == self.requests.gen:
+                        states = [registry.status.get(t) for t in topics]
+                        errors = [s for s in states if isinstance(s, BaseException)]
+                        if errors:
+                            raise errors[0]
+                        if all(s == OK for s in states):
+                            registry.live.add(sub)
+                            return
+                        if None in states:
+                            break  # an unsubscribe of one of them just finished: send it again
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            raise BybitTimeoutError(f"subscription to {list(topics)} not confirmed in time")
+                        self._cond.wait(remaining)
+            except ConnectionLost:
+                continue
+
+    def _closed_to_new(self) -> bool:
+        return self._retired and not self.registry.subs
+
+    def _subscribe_topics(self, topics: Sequence[str], gen: int, deadline: float) -> list[str]:
+        """Subscribe ``topics`` (already marked pending) on ``gen``; record the outcome; return rejects."""
+        rejected: list[str] = []
+        status = self.registry.status
+        for batch in self.dialect.batches(topics):
+            try:
+                reply = self.requests.request("subscribe", batch, deadline, gen)
+            except BybitWsError:
+                with self._cond:
+                    if gen == self.requests.gen:
+                        for topic in batch:
+                            if status.get(topic) == PENDING:
+                                del status[topic]
+                    self._cond.notify_all()
+                raise
+            with self._cond:
+                if gen != self.requests.gen:
+                    raise ConnectionLost("the connection was lost")
+                failed = (
+                    set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
+                )
+                for topic in batch:
+                    if topic not in failed:
+                        if status.get(topic) == PENDING:
+                            status[topic] = OK
+                        continue
+                    rejected.append(topic)
+                    message = reply.ret_msg or "subscription rejected"
+                    _log.warning("%s: subscribe %s rejected: %s", self.name, topic, message)
+                    status[topic] = SubscriptionError(
+                        f"subscribe {topic} rejected: {message}",
+                        op="subscribe",
+                        ret_msg=reply.ret_msg,
+                        req_id=reply.req_id,
+                    )
+                self._cond.notify_all()
+        return rejected
+
+    # ================================================================= the supervisor's side
+    @property
+    def continuous(self) -> bool:
+        """Some topic here streams all the time (a silent feed is stale)."""
+        return self.registry.continuous
+
+    def ping(self, req_id: str | None) -> Mapping[str, Any]:
+        """The dialect's heartbeat frame."""
+        return self.dialect.ping(req_id)
+
+    def on_attached(self, gen: int) -> Callable[[], None]:
+        """A new socket (lock held): forget per-socket state; restoring re-auths and resubscribes."""
+        self.auth.reset()
+        topics = self.registry.renew()
+        # authenticate only if a confirmed subscription still needs it
+        private = any(self.registry.is_private(t) for t in topics)
+
+        def restore() -> None:
+            self._restore(gen, topics, private)
+
+        return restore
+
+    def _restore(self, gen: int, topics: list[str], private: bool) -> None:
+        """After (re)connecting: authenticate if needed, resubscribe every registered topic."""
+        deadline = time.monotonic() + self.config.request_timeout
+        if private and self.auth.has_credentials:
+            self.auth.restore(gen, deadline)
+        if not topics:
+            return
+        rejected = self._subscribe_topics(topics, gen, deadline)
+        _log.info("%s: subscribed %d topic(s)", self.name, len(topics) - len(rejected))
+        if rejected:
+            # Subscriptions still waiting in their subscribe call see the error status and raise;
+            # confirmed ones (a resubscribe after a reconnect) are ended and told why.
+            with self._cond:
+                errors = {t: self.registry.status.get(t) for t in rejected}
+                victims = {
+                    sub: errors[t] for t in rejected for sub in self.registry.on_topics([t], live_only=True)
+                }
+            for sub, error in victims.items():
+                sub._end(error if isinstance(error, BaseException) else None)
+
+    def on_lost(self) -> None:
+        """Tell every subscription the socket dropped."""
+        for sub in self.subscriptions():
+            sub._notify_lost()
+
+    def on_restored(self, downtime: timedelta) -> None:
+        """Tell every subscription the socket is back."""
+        for sub in self.subscriptions():
+            sub._notify_restored(downtime)
+
+    def on_finished(self, error: BaseException | None, closed: bool) -> None:
+        """The supervisor ended: end the confirmed subscriptions if it gave up; tell the pool."""
+        with self._cond:
+            self._retired = True
+            live = list(self.registry.live)  # the others are still in their subscribe call: it raises
+        if error is not None and not closed:
+            for sub in live:
+                sub._end(error)
+        try:
+            self._on_finished(self, error if not closed else None)
+        except Exception:
+            _log.exception("on_finished callback failed")

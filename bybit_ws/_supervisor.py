@@ -1,0 +1,370 @@
+"""The supervisor: the thread that owns one connection's socket, whatever kind of connection it is.
+
+It connects (with backoff), lets the connection restore its state on the new socket (authenticate,
+resubscribe), then pings every ``ping_interval`` and watches for a missing pong or a stale feed; when
+the socket dies it reconnects, or gives up. What a kind of connection does at each step, it supplies
+through :class:`Supervised`.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from ._config import ConnectionConfig
+from ._errors import (
+    AuthenticationError,
+    BybitConnectionError,
+    BybitTimeoutError,
+    BybitWsError,
+    ClientClosedError,
+)
+from ._requests import ConnectionLost, Requests, encode, next_req_id
+from ._transport import Transport, abort_socket
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["Reader", "Supervised", "Supervisor"]
+
+
+class Reader(Protocol):
+    """What the reader thread runs for each socket read and each frame (see :mod:`._framepath`)."""
+
+    fed: bool
+
+    def on_frame(self, data: bytes, received: datetime) -> None: ...
+
+    def on_read(self, nbytes: int) -> None: ...
+
+
+class Supervised(Protocol):
+    """What a kind of connection does at each step of its socket's life."""
+
+    @property
+    def continuous(self) -> bool:
+        """Data should arrive all the time (the stale-feed watchdog is on)."""
+
+    def ping(self, req_id: str | None) -> Mapping[str, Any]:
+        """The heartbeat request frame."""
+
+    def on_attached(self, gen: int) -> Callable[[], None]:
+        """A new socket of generation ``gen`` (lock held): reset per-socket state; return the step that
+        restores the connection on it (run without the lock; raises AuthenticationError to give up,
+        any other BybitWsError to replace the socket)."""
+
+    def on_lost(self) -> None:
+        """The socket died; a reconnect follows unless the connection is given up."""
+
+    def on_restored(self, downtime: timedelta) -> None:
+        """A socket is back and restored after ``downtime``."""
+
+    def on_finished(self, error: BaseException | None, closed: bool) -> None:
+        """The supervisor ended: closed (``closed``), or given up because of ``error``."""
+
+
+class Supervisor:
+    """Runs the ``bybit-ws-supervisor-NAME`` thread of one connection.
+
+    Shares the connection's lock (``requests.cond``). ``ready`` is true while a socket is up and restored.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        url: str,
+        config: ConnectionConfig,
+        requests: Requests,
+        reader: Reader,
+        owner: Supervised,
+        *,
+        uses_req_id: bool,
+    ) -> None:
+        self.name = name
+        self.url = url
+        self.config = config
+        self._requests = requests
+        self._reader = reader
+        self._owner = owner
+        self._uses_req_id = uses_req_id
+        self._cond = requests.cond
+        self.ready = False
+        self._ever_connected = False
+        self.connect_failures = 0
+        self._connect_error: BaseException | None = None
+        self._given_up: BaseException | None = None
+        self._finished = False
+        self.stop = threading.Event()
+        self._wake = threading.Event()
+        self._reconnect_asked = False
+        self._pong_deadline: float | None = None
+        self._last_data = time.monotonic()  # see _heartbeat
+        self._thread: threading.Thread | None = None
+        self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
+
+    # ================================================================= other threads
+    def start(self) -> None:
+        """Start the thread (lock held), once."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._supervise, name=f"bybit-ws-supervisor-{self.name}", daemon=True
+            )
+            self._thread.start()
+
+    @property
+    def finished(self) -> bool:
+        """Whether the thread has ended (closed or given up)."""
+        return self._finished
+
+    def wait_ready(self, deadline: float, started_failures: int, closed: Callable[[], bool]) -> int:
+        """Block until a socket is up and restored; return its generation (lock held).
+
+        Raises:
+            ClientClosedError: the connection is closed (or ``closed()`` says it takes nothing more).
+            BybitConnectionError: it was given up, or its first connect failed after ``started_failures``.
+            BybitTimeoutError: not ready before ``deadline``.
+        """
+        while True:
+            given_up = self._given_up
+            if given_up is not None and not isinstance(given_up, ClientClosedError):
+                raise BybitConnectionError(f"{given_up}") from given_up
+            if given_up is not None or self.stop.is_set() or closed():
+                raise ClientClosedError("the connection is closed")
+            if self.ready:
+                return self._requests.gen
+            if not self._ever_connected and self.connect_failures > started_failures:
+                raise BybitConnectionError(f"cannot connect to {self.url}: {self._connect_error}")
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BybitTimeoutError(f"not connected to {self.url} in time")
+            self._cond.wait(remaining)
+
+    def touch(self) -> None:
+        """Count the data feed as alive now (the watchdog starts over)."""
+        self._last_data = time.monotonic()
+
+    def pong(self) -> None:
+        """A heartbeat reply arrived (reader thread)."""
+        self._pong_deadline = None
+
+    def reconnect(self) -> None:
+        """Drop the socket; the thread reconnects and restores."""
+        with self._cond:
+            transport = self._requests.transport
+            self._reconnect_asked = True
+        self._wake.set()
+        if transport is not None:
+            transport.abort()
+
+    def close(self) -> None:
+        """Stop the thread, close the socket, join (never the calling thread). Idempotent."""
+        with self._cond:
+            self.stop.set()
+            transport = self._requests.transport
+            thread = self._thread
+            connecting = self._connecting
+            self._requests.fail(None, ClientClosedError("the connection is closing"))
+            self._cond.notify_all()
+        self._wake.set()
+        if connecting is not None:
+            abort_socket(connecting)
+        if transport is not None:
+            transport.abort()
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
+        elif thread is None:
+            self._finish(None)
+
+    # ================================================================= reader thread
+    def _on_closed(self, gen: int, error: BaseException | None) -> None:
+        with self._cond:
+            if gen == self._requests.gen:
+                self.ready = False
+                self._requests.fail(gen, ConnectionLost(f"connection lost: {error or 'closed'}"))
+                self._cond.notify_all()
+        if error is not None and not self.stop.is_set():
+            _log.warning("%s: connection lost: %s", self.name, error)
+        self._wake.set()
+
+    # ================================================================= the thread
+    def _connect(self) -> Transport | None:
+        """Open a socket (None: it failed, or the connection is stopping)."""
+        config = self.config
+        ws = Transport.new_socket(config.transport)
+        with self._cond:
+            if self.stop.is_set():
+                return None
+            self._connecting = ws
+        try:
+            transport = Transport.open(ws, self.url, config.transport, self.name)
+        except Exception as exc:
+            with self._cond:
+                self._connecting = None
+            if self.stop.is_set():
+                return None
+            _log.warning("%s: cannot connect to %s: %s", self.name, self.url, exc)
+            with self._cond:
+                self._connect_error = exc
+                self.connect_failures += 1
+                self._cond.notify_all()
+            return None
+        return transport
+
+    def _supervise(self) -> None:
+        attempt = 0
+        lost_at: float | None = None
+        give_up: BaseException | None = None
+        config = self.config
+        requests = self._requests
+        reader = self._reader
+        try:
+            while not self.stop.is_set():
+                if attempt:
+                    if config.max_retries is not None and attempt > config.max_retries:
+                        give_up = BybitConnectionError(f"{self.url}: gave up after {attempt - 1} retries")
+                        break
+                    delay = config.backoff.delay(attempt)
+                    _log.info("%s: reconnecting in %.2f s (attempt %d)", self.name, delay, attempt)
+                    if self.stop.wait(delay):
+                        break
+                attempt += 1
+                transport = self._connect()
+                if transport is None:
+                    if self.stop.is_set():
+                        break
+                    if not config.reconnect:
+                        give_up = BybitConnectionError(f"cannot connect to {self.url}: {self._connect_error}")
+                        break
+                    continue
+                with self._cond:
+                    self._connecting = None
+                    if self.stop.is_set():
+                        transport.close(0.2)
+                        break
+                    gen = requests.attach(transport)
+                    self._reconnect_asked = False
+                    restore = self._owner.on_attached(gen)
+                transport.start(reader.on_frame, functools.partial(self._on_closed, gen), reader.on_read)
+                _log.info("%s: connected to %s", self.name, self.url)
+                try:
+                    restore()
+                except AuthenticationError as exc:
+                    _log.error("%s: re-authentication rejected; giving up: %s", self.name, exc.ret_msg)
+                    give_up = exc
+                    transport.close()
+                    break
+                except BybitWsError as exc:
+                    _log.warning("%s: restoring the connection failed: %s", self.name, exc)
+                    transport.close()
+                    with self._cond:
+                        self.ready = False
+                        requests.fail(gen, ConnectionLost("connection lost"))
+                    continue
+                attempt = 0
+                with self._cond:
+                    self.ready = transport.is_open
+                    self._ever_connected = True
+                    self._cond.notify_all()
+                if lost_at is not None:
+                    downtime = timedelta(seconds=time.monotonic() - lost_at)
+                    _log.info("%s: connection restored after %.3f s", self.name, downtime.total_seconds())
+                    self._owner.on_restored(downtime)
+                    lost_at = None
+                self._heartbeat(transport)
+                transport.close()
+                with self._cond:
+                    self.ready = False
+                    requests.fail(gen, ConnectionLost("connection lost"))
+                    self._cond.notify_all()
+                if self.stop.is_set():
+                    break
+                lost_at = time.monotonic()
+                self._owner.on_lost()
+                if not config.reconnect:
+                    give_up = BybitConnectionError(f"connection to {self.url} lost and reconnect is off")
+                    break
+                attempt = 1
+        except Exception as exc:  # a bug: never die silently
+            _log.exception("%s: supervisor failed", self.name)
+            give_up = exc
+        finally:
+            with self._cond:
+                transport_left = requests.transport
+            if transport_left is not None:
+                transport_left.close()
+            self._finish(give_up)
+
+    def _heartbeat(self, transport: Transport) -> None:
+        """Ping, watch pongs and the data feed; return when the socket must be replaced."""
+        config = self.config
+        owner = self._owner
+        reader = self._reader
+        now = time.monotonic()
+        next_ping = now + config.ping_interval
+        self._pong_deadline = None
+        # The stale-feed watchdog. The reader does not read the clock for each frame (a store costs a
+        # fraction of that): it sets ``fed``, and each check here that finds it set counts the data as
+        # of that check. Checks come at least every stale / 4, so a feed that falls silent is caught
+        # between stale and 1.25 x stale after its last frame, and never before stale.
+        self._last_data = now
+        reader.fed = False
+        wake = self._wake
+        while True:
+            wait = next_ping - now
+            pong_deadline: float | None = self._pong_deadline
+            if pong_deadline is not None:
+                wait = min(wait, pong_deadline - now)
+            stale = config.stale_timeout
+            continuous = owner.continuous
+            if stale and continuous:
+                wait = min(wait, self._last_data + stale - now, stale / 4)
+            wake.wait(max(0.0, wait))
+            wake.clear()
+            if self.stop.is_set() or not transport.is_open or self._reconnect_asked:
+                if self._reconnect_asked:
+                    _log.info("%s: reconnect requested", self.name)
+                return
+            now = time.monotonic()
+            if reader.fed:
+                reader.fed = False
+                self._last_data = now
+            pong_deadline = self._pong_deadline
+            if pong_deadline is not None and now >= pong_deadline:
+                _log.warning("%s: no pong within %.1f s; reconnecting", self.name, config.pong_timeout)
+                return
+            continuous = owner.continuous
+            if stale and continuous and now - self._last_data >= stale:
+                silent = now - self._last_data
+                _log.warning("%s: no market data for over %.1f s; reconnecting", self.name, silent)
+                return
+            if now >= next_ping:
+                req_id = next_req_id() if self._uses_req_id else None
+                try:
+                    transport.send(encode(owner.ping(req_id)))
+                except Exception as exc:
+                    _log.warning("%s: ping failed: %s", self.name, exc)
+                    return
+                if self._pong_deadline is None:
+                    self._pong_deadline = now + config.pong_timeout
+                next_ping = now + config.ping_interval
+
+    def _finish(self, error: BaseException | None) -> None:
+        with self._cond:
+            if self._finished:
+                return
+            self._finished = True
+            self._given_up = error if error is not None else ClientClosedError("closed")
+            self.ready = False
+            self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
+            self._cond.notify_all()
+        closed = self.stop.is_set()
+        if error is not None and not closed:
+            _log.error("%s: connection to %s given up: %s", self.name, self.url, error)
+        try:
+            self._owner.on_finished(error, closed)
+        except Exception:
+            _log.exception("%s: on_finished failed", self.name)
