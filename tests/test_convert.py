@@ -14,8 +14,8 @@ import attrs
 import msgspec
 import pytest
 
-from bybit_ws import _convert
 from bybit_ws._convert import (
+    _hooks,
     decimal,
     layout_twin,
     merger,
@@ -216,9 +216,9 @@ def test_price_hook_remembers_prices_exactly_and_stays_bounded() -> None:
     with pytest.raises(ValueError, match="not a decimal number: 'x'"):
         build({"symbol": "BTCUSD", "side": "Buy", "price": "x"})
     # a feed of ever-new prices does not grow memory: the cache starts over when full
-    for cents in range(3 * _convert._PRICES_SIZE):
+    for cents in range(3 * _hooks._PRICES_SIZE):
         assert price_decimal(f"{cents / 100:.2f}") == Decimal(cents) / 100
-    assert 0 < len(_convert._PRICES) <= _convert._PRICES_SIZE
+    assert 0 < len(_hooks._PRICES) <= _hooks._PRICES_SIZE
 
 
 def test_time_hooks_are_exact() -> None:
@@ -240,7 +240,7 @@ def test_time_hooks_are_exact() -> None:
         got = time_ms(value)
         assert got == expected and got is not None and got.tzinfo is timezone.utc, value
         assert build({"symbol": "BTCUSD", "price": "1", "time": value}).timestamp == expected, value
-    assert 0 < len(_convert._SECONDS) <= _convert._SECONDS_SIZE
+    assert 0 < len(_hooks._SECONDS) <= _hooks._SECONDS_SIZE
     assert time_iso("2022-09-06T14:16:34.519268798Z") == datetime(
         2022, 9, 6, 14, 16, 34, 519268, tzinfo=timezone.utc
     )

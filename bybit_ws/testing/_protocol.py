@@ -1,7 +1,7 @@
 """Reply shapes of Bybit's websocket endpoints, as the fake exchange speaks them.
 
 One `Endpoint` per URL path. An endpoint only *builds* frames and makes pure decisions (which topics
-need auth, which requests are refused); all state and I/O live in `_fake.py`. The shapes follow the
+need auth, which requests are refused); all state and I/O live in `_server.py`. The shapes follow the
 frames in the project's fixtures (``shared/fixtures/frames``) key for key.
 """
 

@@ -1,0 +1,47 @@
+"""The ``demo`` command: a simulated market on the bundled fake exchange, streamed to the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+
+from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
+from bybit_ws._cli._topics import plan_topic
+from bybit_ws._client import BybitSocketClient
+from bybit_ws._errors import BybitWsError
+
+__all__ = ["run_demo"]
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    try:
+        from bybit_ws.testing import FakeBybit
+        from bybit_ws.testing._market import SimulatedMarket
+    except ImportError as exc:
+        status(f"bybit-ws demo: the fake exchange needs the 'websockets' package ({exc});")
+        status("  pip install 'bybit_ws[testing]'")
+        return 1
+    out = Printer()
+    symbol = args.symbol
+    with contextlib.ExitStack() as stack:
+        try:
+            fake = stack.enter_context(FakeBybit("v5"))
+            market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
+            client = stack.enter_context(BybitSocketClient(urls=fake.urls))
+            topics = list(market.topics.values())
+            out(f"bybit_ws demo: a simulated {symbol} market, streamed offline (nothing leaves this machine)")
+            out(f"  exchange: the bundled fake exchange, bybit_ws.testing.FakeBybit('v5'), at {fake.url}")
+            out(f"  client:   BybitSocketClient(urls=fake.urls), subscribed to {', '.join(topics)}")
+            stop = f"after {args.seconds:g} s, or press Ctrl-C" if args.seconds else "press Ctrl-C"
+            out(f"  stop:     {stop}    (live data instead: python -m bybit_ws stream publicTrade.BTCUSDT)")
+            plans = [plan_topic(topic, "v5", "linear") for topic in topics]
+            subscribe_all(client, plans, out)
+            wait_until_done(client, args.seconds, out)
+        except KeyboardInterrupt:
+            pass
+        except ValueError as exc:  # e.g. --rate 0
+            return usage("demo", exc)
+        except (BybitWsError, OSError) as exc:
+            status(f"bybit-ws demo: error: {exc}")
+            return 1
+    return 0

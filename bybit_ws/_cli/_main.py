@@ -1,0 +1,91 @@
+"""The argument parser and `main`, the entry point of ``python -m bybit_ws`` and ``bybit-ws``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Callable
+
+from bybit_ws._cli._demo import run_demo
+from bybit_ws._cli._replay import run_replay
+from bybit_ws._cli._stream import run_stream
+from bybit_ws._cli._topics import APIS
+from bybit_ws._v5 import CATEGORIES
+
+__all__ = ["main"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(  # SUPPRESS: `bybit-ws -v demo` and `bybit-ws demo -v` both count
+        "-v", "--verbose", action="count", default=argparse.SUPPRESS, help="log INFO (-v) or DEBUG (-vv)"
+    )
+    parser = argparse.ArgumentParser(
+        prog="bybit-ws",
+        description="Stream Bybit websocket topics, watch an offline demo, or replay a recording.",
+        epilog="Start here: python -m bybit_ws demo",
+        parents=[common],
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    stream = commands.add_parser(
+        "stream",
+        parents=[common],
+        help="print live events of raw topics (e.g. publicTrade.BTCUSDT)",
+        description="Subscribe to raw wire topics and print one line per event (times are UTC). "
+        "Private topics read BYBIT_API_KEY and BYBIT_API_SECRET.",
+    )
+    stream.add_argument("topics", nargs="+", metavar="TOPIC", help="e.g. publicTrade.BTCUSDT trade.BTCUSD")
+    stream.add_argument("--api", choices=APIS, help="API family (default: guessed from the topics, v5 first)")
+    stream.add_argument("--category", default="linear", choices=list(CATEGORIES), help="v5 public category")
+    stream.add_argument("--testnet", action="store_true", help="use Bybit's testnet endpoints")
+    stream.add_argument("--url", help="endpoint to use instead of Bybit's (or a base ws://host:port)")
+    stream.add_argument("--record", metavar="FILE", help="also write every data frame to FILE (JSON lines)")
+    stream.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")
+    stream.set_defaults(run=run_stream)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="an offline simulated market on the bundled fake exchange",
+        description="Start the bundled fake exchange with a simulated market and stream it. "
+        "No network needed.",
+    )
+    demo.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")
+    demo.add_argument("--symbol", default="BTCUSDT", help="simulated symbol (default: %(default)s)")
+    demo.add_argument("--seed", type=int, help="random seed, for the same market every run")
+    demo.add_argument(
+        "--rate", type=float, default=4.0, help="market steps per second (default: %(default)s)"
+    )
+    demo.set_defaults(run=run_demo)
+
+    replay = commands.add_parser(
+        "replay",
+        parents=[common],
+        help="serve a --record file through the fake exchange",
+        description="Serve a recording through the bundled fake exchange at its recorded pace, so your "
+        "own code can rerun a live session offline. Prints the URLs to connect to on stderr.",
+    )
+    replay.add_argument("file", metavar="FILE", help="a file written by: stream --record FILE")
+    pace = replay.add_mutually_exclusive_group()
+    pace.add_argument("--speed", type=float, default=1.0, help="replay this many times faster (default: 1)")
+    pace.add_argument("--as-fast-as-possible", action="store_true", help="no pauses between frames")
+    replay.add_argument("--port", type=int, default=0, help="port to listen on (default: any free one)")
+    replay.add_argument(
+        "--wait-subscribers", type=int, default=1, metavar="N", help="start once N connections subscribed"
+    )
+    replay.add_argument("--loop", action="store_true", help="start over at the end, until Ctrl-C")
+    replay.add_argument("--print", action="store_true", help="connect a client here and print the events")
+    replay.set_defaults(run=run_replay)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit code (argparse exits with 2 on a bad command line)."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=(logging.WARNING, logging.INFO, logging.DEBUG)[min(getattr(args, "verbose", 0), 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    run: Callable[[argparse.Namespace], int] = args.run
+    return run(args)

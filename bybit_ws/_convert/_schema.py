@@ -1,0 +1,88 @@
+"""Wire schemas: a model's wire keys as a msgspec ``Struct`` (the typed path) and the builders from it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Generic, TypeVar, cast
+
+import attrs
+import msgspec
+
+from bybit_ws._convert._codegen import generate, generate_merger
+from bybit_ws._convert._fields import ALIASES, HOOK, WIRE
+from bybit_ws._convert._hooks import decimal
+
+__all__ = ["WireSchema", "wire_schema"]
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class WireSchema(Generic[T]):
+    """A model's wire shape as a msgspec ``Struct``, and the function that builds the model from it.
+
+    msgspec decodes a frame straight into ``struct`` (no dict, quantities made ``Decimal`` in C);
+    ``build`` then converts exactly as :func:`structurer` does from the dict. :func:`decimal` fields are
+    typed ``Decimal`` (a JSON number or numeric string), every other field ``Any``, so a value the
+    schema does not expect (an ``""`` quantity) fails the decode and the caller takes the dict path
+    instead. Prices (:func:`price_decimal`) stay ``Any`` too: the builder looks their text up in its
+    cache, which beats making a ``Decimal`` in the decoder.
+
+    A schema made with ``delta=True`` keeps "absent" apart from ``null``: every field is ``Any`` and
+    defaults to ``UNSET``, and ``merge(base, struct)`` converts exactly as :func:`merger` does from the
+    dict (the gain is in reading attributes instead of testing keys: a ticker delta tests them all).
+    """
+
+    struct: type[Any]
+    build: Callable[[Any], T]
+    #: ``build`` over a list of structs, in one call (the builder's body runs in a loop: no call per item)
+    build_all: Callable[[Iterable[Any]], list[T]]
+    merge: Callable[[T, Any], T] | None = None
+    attributes: dict[str, str] = attrs.field(factory=dict)  # wire key -> struct attribute
+
+    def has(self, struct: Any, key: str) -> bool:
+        """Whether the wire object decoded into ``struct`` carried ``key`` (``delta=True`` schemas)."""
+        return getattr(struct, self.attributes[key]) is not msgspec.UNSET
+
+
+def wire_schema(cls: type[T], *, delta: bool = False, order: Sequence[str] = ()) -> WireSchema[T]:
+    """The :class:`WireSchema` of a model declared with :func:`wire` (``delta``: see :class:`WireSchema`).
+
+    ``order``: the wire keys in the order the exchange sends them (its documented or captured frames).
+    The struct declares its fields in that order, the one msgspec matches keys fastest in: it tries the
+    field after the last one matched first, and searches for a key out of order (measured: an inverse
+    ticker delta decodes in 1.40 µs instead of 1.53, a trade frame in 1.20 instead of 1.26). Keys not
+    listed follow in the model's order. Any order decodes the same structs.
+    """
+    spec: list[tuple[str, Any] | tuple[str, Any, Any]] = []
+    rename: dict[str, str] = {}
+    for index, a in enumerate(attrs.fields(cast(Any, cls))):
+        md = a.metadata
+        required = a.default is attrs.NOTHING
+        aliases = md[ALIASES]
+        kind: Any = Decimal if md[HOOK] is decimal else Any
+        rename[f"f{index}"] = md[WIRE]
+        if delta:  # every value as sent (converted by merge, as from the dict): only "absent" matters
+            spec.append((f"f{index}", Any, msgspec.UNSET))
+        elif required and not aliases:
+            spec.append((f"f{index}", kind))
+        elif required:
+            spec.append((f"f{index}", Any, msgspec.UNSET))  # present, or replaced by an alias
+        else:
+            spec.append((f"f{index}", kind | None, None))
+        for alias, _hook in aliases:
+            rename[f"a{index}_{alias}"] = alias
+            spec.append((f"a{index}_{alias}", Any, msgspec.UNSET))
+    if order:
+        rank = {key: place for place, key in enumerate(order)}
+        spec.sort(key=lambda field: rank.get(rename[field[0]], len(rank)))  # stable: the rest keep theirs
+    kind_name = "DeltaWire" if delta else "Wire"
+    struct = msgspec.defstruct(f"{cls.__name__}{kind_name}", spec, rename=rename, gc=False, kw_only=True)
+    build, build_all = generate(cls, struct=True, unset=delta, many=True)
+    build.__name__ = f"build_{cls.__name__}"
+    build.__doc__ = f"Build a {cls.__name__} from its wire struct."
+    build_all.__name__ = f"build_all_{cls.__name__}"
+    build_all.__doc__ = f"Build a list of {cls.__name__} from a list of wire structs."
+    merge = generate_merger(cls, struct=True) if delta else None
+    return WireSchema(struct, build, build_all, merge, {wire_key: name for name, wire_key in rename.items()})
