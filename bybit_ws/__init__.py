@@ -19,6 +19,7 @@ from ._errors import (
     FrameError,
     SubscriptionError,
 )
+from ._export import to_builtins, to_dataframe
 from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
 from ._subscriptions import Subscription, SubscriptionStats
 from .enums import KlineInterval
@@ -48,4 +49,6 @@ __all__ = [
     "SubscriptionError",
     "SubscriptionStats",
     "__version__",
+    "to_builtins",
+    "to_dataframe",
 ]
