@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from . import recording
 from ._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
 from ._connection import Backoff
 from ._errors import (
@@ -49,6 +50,7 @@ __all__ = [
     "SubscriptionError",
     "SubscriptionStats",
     "__version__",
+    "recording",
     "to_builtins",
     "to_dataframe",
 ]
