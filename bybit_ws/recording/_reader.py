@@ -132,7 +132,9 @@ def recording_files(path: str | os.PathLike[str]) -> list[Path]:
 
 def _file_frames(path: Path) -> Iterator[RecordedFrame]:
     lines = _lines(path)
-    first = next(lines, b"")
+    first = next(lines, None)
+    if first is None:  # empty: nothing flushed yet, or a crash before the first flush
+        return
     if not first.startswith(_HEADER):
         raise ValueError(f"{path} is not a bybit_ws recording (no header line)")
     for number, line in enumerate(lines, 2):
