@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from . import recording
 from ._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
 from ._config import Backoff
 from ._errors import (
@@ -19,6 +20,7 @@ from ._errors import (
     FrameError,
     SubscriptionError,
 )
+from ._export import to_builtins, to_dataframe
 from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
 from ._subscriptions import Subscription, SubscriptionStats
 from .enums import KlineInterval
@@ -48,4 +50,7 @@ __all__ = [
     "SubscriptionError",
     "SubscriptionStats",
     "__version__",
+    "recording",
+    "to_builtins",
+    "to_dataframe",
 ]
