@@ -14,6 +14,7 @@ __all__ = [
     "AuctionPhase",
     "CancelType",
     "Category",
+    "CreateType",
     "MarketUnit",
     "OcoTriggerType",
     "SelfMatchPreventionType",
@@ -46,6 +47,15 @@ class CancelType(OpenEnum):
     CANCEL_BY_SMP = "CancelBySmp"
     CANCEL_BY_DCP = "CancelByDCP"
     CANCEL_BY_REBALANCE = "CancelByRebalance"
+    CANCEL_BY_OCO_TP_CANCELED_BY_SL_TRIGGERED = "CancelByOCOTpCanceledBySlTriggered"
+    CANCEL_BY_OCO_SL_CANCELED_BY_TP_TRIGGERED = "CancelByOCOSlCanceledByTpTriggered"
+    CANCEL_BY_CANNOT_AFFORD_ORDER_COST = "CancelByCannotAffordOrderCost"
+    CANCEL_BY_PM_TRIAL_MM_OVER_EQUITY = "CancelByPmTrialMmOverEquity"
+    CANCEL_BY_ACCOUNT_BLOCKING = "CancelByAccountBlocking"
+    CANCEL_BY_DELIVERY = "CancelByDelivery"
+    CANCEL_BY_MMP_TRIGGERED = "CancelByMmpTriggered"
+    CANCEL_BY_CROSS_SELF_MUCH = "CancelByCrossSelfMuch"
+    CANCEL_BY_CROSS_REACH_MAX_TRADE_NUM = "CancelByCrossReachMaxTradeNum"
     UNKNOWN = "UNKNOWN"
 
 
@@ -77,11 +87,44 @@ class SelfMatchPreventionType(OpenEnum):
 
 
 class OcoTriggerType(OpenEnum):
-    """Which leg of a spot OCO order triggered."""
+    """Which leg of a spot OCO order triggered (wire ``ocoTriggerBy``)."""
 
     UNKNOWN = "OcoTriggerByUnknown"
     TAKE_PROFIT = "OcoTriggerByTp"
     STOP_LOSS = "OcoTriggerBySl"
+
+
+class CreateType(OpenEnum):
+    """How an order was created (Bybit's ``createType`` enum)."""
+
+    CREATE_BY_USER = "CreateByUser"
+    CREATE_BY_FUTURE_SPREAD = "CreateByFutureSpread"
+    CREATE_BY_ADMIN_CLOSING = "CreateByAdminClosing"
+    CREATE_BY_SETTLE = "CreateBySettle"
+    CREATE_BY_STOP_ORDER = "CreateByStopOrder"
+    CREATE_BY_TAKE_PROFIT = "CreateByTakeProfit"
+    CREATE_BY_PARTIAL_TAKE_PROFIT = "CreateByPartialTakeProfit"
+    CREATE_BY_STOP_LOSS = "CreateByStopLoss"
+    CREATE_BY_PARTIAL_STOP_LOSS = "CreateByPartialStopLoss"
+    CREATE_BY_TRAILING_STOP = "CreateByTrailingStop"
+    CREATE_BY_TRAILING_PROFIT = "CreateByTrailingProfit"
+    CREATE_BY_LIQ = "CreateByLiq"
+    CREATE_BY_TAKE_OVER_PASS_THROUGH = "CreateByTakeOver_PassThrough"
+    CREATE_BY_ADL_PASS_THROUGH = "CreateByAdl_PassThrough"
+    CREATE_BY_BLOCK_PASS_THROUGH = "CreateByBlock_PassThrough"
+    CREATE_BY_BLOCK_TRADE_MOVE_POSITION_PASS_THROUGH = "CreateByBlockTradeMovePosition_PassThrough"
+    CREATE_BY_CLOSING = "CreateByClosing"
+    CREATE_BY_F_GRID_BOT = "CreateByFGridBot"
+    CLOSE_BY_F_GRID_BOT = "CloseByFGridBot"
+    CREATE_BY_TWAP = "CreateByTWAP"
+    CREATE_BY_TV_SIGNAL = "CreateByTVSignal"
+    CREATE_BY_MM_RATE_CLOSE = "CreateByMmRateClose"
+    CREATE_BY_MARTINGALE_BOT = "CreateByMartingaleBot"
+    CLOSE_BY_MARTINGALE_BOT = "CloseByMartingaleBot"
+    CREATE_BY_ICE_BERG = "CreateByIceBerg"
+    CREATE_BY_ARBITRAGE = "CreateByArbitrage"
+    CREATE_BY_DDH = "CreateByDdh"
+    CREATE_BY_BBO_ORDER = "CreateByBboOrder"
 
 
 class SlippageToleranceType(OpenEnum):

@@ -31,11 +31,16 @@ __all__ = [
     "Liquidation",
     "OrderBookEntry",
     "OrderBookUpdate",
+    "RpiOrderBookEntry",
+    "RpiOrderBookUpdate",
     "Ticker",
     "Trade",
     "book_levels",
     "build_order_book",
+    "build_rpi_order_book",
     "parse_order_book",
+    "parse_rpi_order_book",
+    "rpi_book_levels",
 ]
 
 
@@ -85,6 +90,9 @@ class Ticker:
     index_price: Decimal | None = wire("indexPrice", price_decimal)
     open_interest: Decimal | None = wire("openInterest", decimal)
     open_interest_value: Decimal | None = wire("openInterestValue", decimal)
+    single_open_interest: Decimal | None = wire("singleOpenInterest", decimal)
+    """[Futures] open interest of one side (``singleOpenInterest``)."""
+    single_open_interest_value: Decimal | None = wire("singleOpenInterestValue", decimal)
     turnover_24h: Decimal | None = wire("turnover24h", decimal)
     volume_24h: Decimal | None = wire("volume24h", decimal)
     next_funding_time: datetime | None = wire("nextFundingTime", time_auto)
@@ -122,6 +130,8 @@ class Ticker:
     theta: Decimal | None = wire("theta", decimal)
     change_24h: Decimal | None = wire("change24h", decimal)
     """[Options] price change over 24 h."""
+    cross_sequence: int | None = wire("cs", integer)
+    """The frame's cross sequence (``cs``, beside ``data`` on the wire): the latest frame's."""
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -266,3 +276,103 @@ class Liquidation:
     side: OrderSide = wire("S", _side, optional=False)
     quantity: Decimal = wire("v", decimal, optional=False)
     price: Decimal = wire("p", price_decimal, optional=False)
+
+
+# --------------------------------------------------------------------------------------------- RPI book
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class RpiOrderBookEntry:
+    """One price level of an RPI book: the size of ordinary orders and the size of RPI (Retail Price
+    Improvement) orders; both 0 in a delta deletes the level.
+
+    On the wire a level is ``[price, nonRpiSize, rpiSize]``; an RPI size that would cross the book is
+    sent as ``"0"``.
+    """
+
+    price: Decimal = wire("0", price_decimal, optional=False)
+    quantity: Decimal = wire("1", decimal, optional=False)
+    """Size of the non-RPI orders."""
+    rpi_quantity: Decimal = wire("2", decimal, optional=False)
+    """Size of the RPI orders (only non-algorithmic users can take them)."""
+
+
+_rpi_entry_twin = required_twin(RpiOrderBookEntry)
+
+
+def rpi_book_levels(levels: Iterable[Any]) -> tuple[RpiOrderBookEntry, ...]:
+    """``[price, size, rpi_size]`` triples (sizes already numbers or numeric text) as a tuple of
+    :class:`RpiOrderBookEntry`."""
+    cached = _PRICES.get
+    result: list[RpiOrderBookEntry] = []
+    append = result.append
+    for p, q, r in levels:
+        entry: Any = _new(_rpi_entry_twin)
+        entry.price = (type(p) is str and cached(p)) or _level_price(p)
+        entry.quantity = q if type(q) is Decimal else _number(q)
+        entry.rpi_quantity = r if type(r) is Decimal else _number(r)
+        entry.__class__ = RpiOrderBookEntry
+        append(entry)
+    return tuple(result)
+
+
+def _rpi_levels(value: Any, _type: Any = None) -> tuple[RpiOrderBookEntry, ...]:
+    return rpi_book_levels(value) if value else ()
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class RpiOrderBookUpdate:
+    """An RPI order-book snapshot or delta (topic ``orderbook.rpi.{symbol}``, 50 levels, 100 ms).
+
+    As :class:`OrderBookUpdate` (``update_id == 1``: a restart, treat as a snapshot), with levels that
+    carry both sizes.
+    """
+
+    symbol: str = wire("s", text, optional=False)
+    bids: tuple[RpiOrderBookEntry, ...] = wire("b", _rpi_levels, optional=False)
+    asks: tuple[RpiOrderBookEntry, ...] = wire("a", _rpi_levels, optional=False)
+    update_id: int = wire("u", integer, optional=False)
+    sequence: int | None = wire("seq", integer)
+    timestamp: datetime | None = wire("ts", time_ms)
+    matching_engine_timestamp: datetime | None = wire("cts", time_ms)
+
+
+_rpi_book_twin = required_twin(RpiOrderBookUpdate)
+
+
+def build_rpi_order_book(
+    symbol: Any,
+    bids: tuple[RpiOrderBookEntry, ...],
+    asks: tuple[RpiOrderBookEntry, ...],
+    update_id: Any,
+    seq: Any,
+    ts: Any,
+    cts: Any,
+) -> RpiOrderBookUpdate:
+    """An :class:`RpiOrderBookUpdate` from its wire values, levels already built."""
+    book: Any = _new(_rpi_book_twin)
+    book.symbol = symbol if type(symbol) is str else str(symbol)
+    book.bids = bids
+    book.asks = asks
+    book.update_id = update_id if type(update_id) is int else int(update_id)
+    book.sequence = seq if seq is None or type(seq) is int else integer(seq)
+    book.timestamp = time_ms(ts)
+    book.matching_engine_timestamp = time_ms(cts)
+    book.__class__ = RpiOrderBookUpdate
+    return book  # type: ignore[no-any-return]
+
+
+def parse_rpi_order_book(data: Mapping[str, Any], *, ts: Any = None, cts: Any = None) -> RpiOrderBookUpdate:
+    """Build an :class:`RpiOrderBookUpdate` from a frame's ``data`` (``ts``/``cts``: the frame's).
+
+    Raises:
+        KeyError: ``s`` or ``u`` is missing.
+        ValueError, ArithmeticError: a price, size or id is not a number.
+    """
+    return build_rpi_order_book(
+        data["s"],
+        _rpi_levels(data.get("b")),
+        _rpi_levels(data.get("a")),
+        data["u"],
+        data.get("seq"),
+        data.get("ts") if ts is None else ts,
+        data.get("cts") if cts is None else cts,
+    )

@@ -29,6 +29,7 @@ from ._base import (
     AccountType,
     CancelType,
     Category,
+    CreateType,
     MarketUnit,
     OcoTriggerType,
     SelfMatchPreventionType,
@@ -41,7 +42,17 @@ from ._base import (
     _trigger_type,
 )
 
-__all__ = ["AssetBalance", "Balance", "Order", "Position", "UserTrade"]
+__all__ = ["AssetBalance", "Balance", "ExtraFee", "Order", "Position", "UserTrade"]
+
+_create_type = enum_of(CreateType)
+_oco_trigger = enum_of(OcoTriggerType)
+
+
+def _time_ms_set(value: Any, _type: Any = None) -> datetime | None:
+    """Epoch milliseconds, ``0`` meaning unset."""
+    if value in (0, "0"):
+        return None
+    return time_ms(value)
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -52,7 +63,8 @@ class Order:
     symbol: str = wire("symbol", text, optional=False)
     category: Category | None = wire("category", _category)
     client_order_id: str | None = wire("orderLinkId", text)
-    parent_order_id: str | None = wire("parentOrderLinkId", text)
+    parent_client_order_id: str | None = wire("parentOrderLinkId", text)
+    """The client order id (``orderLinkId``) of the parent order (``parentOrderLinkId``)."""
     block_trade_id: str | None = wire("blockTradeId", text)
     price: Decimal | None = wire("price", decimal)
     quantity: Decimal | None = wire("qty", decimal)
@@ -87,9 +99,13 @@ class Order:
     reduce_only: bool | None = wire("reduceOnly", boolean)
     create_time: datetime | None = wire("createdTime", time_ms)
     update_time: datetime | None = wire("updatedTime", time_ms)
-    create_type: str | None = wire("createType", text)
+    create_type: CreateType | None = wire("createType", _create_type)
     market_unit: MarketUnit | None = wire("marketUnit", enum_of(MarketUnit))
-    oco_trigger_type: OcoTriggerType | None = wire("ocoTriggerType", enum_of(OcoTriggerType))
+    oco_trigger_type: OcoTriggerType | None = wire(
+        "ocoTriggerBy", _oco_trigger, aliases=(("ocoTriggerType", _oco_trigger),)
+    )
+    """Which leg of a spot OCO order triggered (``ocoTriggerBy``; the older name ``ocoTriggerType`` is
+    read too)."""
     take_profit_limit_price: Decimal | None = wire("tpLimitPrice", decimal)
     stop_loss_limit_price: Decimal | None = wire("slLimitPrice", decimal)
     self_match_prevention_type: SelfMatchPreventionType | None = wire(
@@ -106,6 +122,13 @@ class Order:
     rpi_match: bool | None = wire("rpiTakerAccess", boolean)
     rpi_matched_quantity: Decimal | None = wire("rpiMatchedQty", decimal)
     closed_pnl: Decimal | None = wire("closedPnl", decimal)
+    broker_order_price: Decimal | None = wire("brokerOrderPrice", decimal)
+    """[EU] the price the broker shows for the order."""
+
+    @property
+    def parent_order_id(self) -> str | None:
+        """Deprecated: :attr:`parent_client_order_id` (it holds the parent's client id, not an order id)."""
+        return self.parent_client_order_id
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -152,11 +175,38 @@ class Position:
     maintenance_margin_update_time: datetime | None = wire("mmrSysUpdatedTime", time_ms)
     leverage_update_time: datetime | None = wire("leverageSysUpdatedTime", time_ms)
     sequence: int | None = wire("seq", integer)
+    open_time: datetime | None = wire("openTime", _time_ms_set)
+    """When the position was opened (``openTime``; ``None`` when flat, sent as ``0``)."""
     delta: Decimal | None = wire("delta", decimal)
     """[Options] position delta."""
     gamma: Decimal | None = wire("gamma", decimal)
     vega: Decimal | None = wire("vega", decimal)
     theta: Decimal | None = wire("theta", decimal)
+
+
+@attrs.frozen(kw_only=True, weakref_slot=False)
+class ExtraFee:
+    """A fee of an execution charged besides its trading fee (an item of :attr:`UserTrade.extra_fees`)."""
+
+    fee_asset: str | None = wire("feeCoin", text)
+    fee_type: str | None = wire("feeType", text)
+    """e.g. ``"GST"``."""
+    sub_fee_type: str | None = wire("subFeeType", text)
+    """e.g. ``"IND_GST"``."""
+    fee_rate: Decimal | None = wire("feeRate", decimal)
+    fee: Decimal | None = wire("fee", decimal)
+
+
+_structure_extra_fee = structurer(ExtraFee)
+
+
+def _extra_fees(value: Any, _type: Any = None) -> tuple[ExtraFee, ...] | None:
+    """``extraFees``: a list of fee objects, or ``""`` when there are none."""
+    if not value:
+        return None
+    if not isinstance(value, list):
+        raise ValueError(f"not a list of extra fees: {value!r}")
+    return tuple([_structure_extra_fee(item) for item in value])
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -193,8 +243,10 @@ class UserTrade:
     closed_quantity: Decimal | None = wire("closedSize", decimal)
     pnl: Decimal | None = wire("execPnl", decimal)
     sequence: int | None = wire("seq", integer)
-    create_type: str | None = wire("createType", text)
+    create_type: CreateType | None = wire("createType", _create_type)
     market_unit: MarketUnit | None = wire("marketUnit", enum_of(MarketUnit))
+    extra_fees: tuple[ExtraFee, ...] | None = wire("extraFees", _extra_fees)
+    """Fees charged besides ``fee`` (e.g. a tax), one :class:`ExtraFee` each; ``None`` when there are none."""
 
 
 @attrs.frozen(kw_only=True, weakref_slot=False)
@@ -221,6 +273,8 @@ class AssetBalance:
     spot_borrow: Decimal | None = wire("spotBorrow", decimal)
     collateral_switch: bool | None = wire("collateralSwitch", boolean)
     margin_collateral: bool | None = wire("marginCollateral", boolean)
+    collateral_restriction: int | None = wire("colRes", integer)
+    """Collateral-restriction status of the coin (``colRes``: ``-1``, ``0``, ``1`` or ``2``)."""
 
 
 _structure_asset_balance = structurer(AssetBalance)
