@@ -20,12 +20,19 @@ from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, STATUS_SPECS
 from ._v5_topics import _ticker_schema as _topics_ticker_schema
 from .enums import KlineInterval
 from .models.v5 import (
+    AdlAlert,
     Balance,
+    Greeks,
+    InsurancePool,
     Kline,
     Liquidation,
+    MinimalUserTrade,
     Order,
     OrderBookUpdate,
     Position,
+    PriceLimit,
+    RpiOrderBookUpdate,
+    SystemStatus,
     Ticker,
     Trade,
     UserTrade,
@@ -158,31 +165,62 @@ class V5Streams(Streams):
         category: str,
         symbols: str | Iterable[str],
         depth: int,
-        snapshot_handler: Handler[OrderBookUpdate] | None = None,
+        handler: Handler[OrderBookUpdate] | None = None,
         update_handler: Handler[OrderBookUpdate] | None = None,
+        *,
+        snapshot_handler: Handler[OrderBookUpdate] | None = None,
     ) -> Subscription[OrderBookUpdate]:
-        """Order book (``orderbook.{depth}.{symbol}``).
+        """Order book (``orderbook.{depth}.{symbol}``): snapshots and deltas to the one ``handler`` (and to
+        the iterator without one), told apart by ``event.update_type``.
 
         Depth 1, 50, 200 or 1000 for linear, inverse and spot; 25 or 100 for option; anything else raises
-        ``ValueError`` before anything is sent. A delta with ``update_id == 1`` (a service restart) goes
-        to ``snapshot_handler``.
+        ``ValueError`` before anything is sent. A delta with ``update_id == 1`` (a service restart) is a
+        snapshot. The two-handler form of 0.1 still works: ``handler`` then gets the snapshots and
+        ``update_handler`` the deltas (or by keyword, ``snapshot_handler=`` / ``update_handler=``).
         """
         depths = CATEGORIES[_category(category)]
         if depth not in depths or isinstance(depth, bool):
             raise ValueError(f"{category} order-book depth must be one of {depths}, not {depth!r}")
-        handlers = {"snapshot": snapshot_handler, "delta": update_handler}
-        return self._public(category, f"orderbook.{depth}", symbols, handlers)
+        return self._public(
+            category, f"orderbook.{depth}", symbols, _book_handlers(handler, update_handler, snapshot_handler)
+        )
 
-    def order_book(self, category: str, symbol: str, depth: int = 50) -> OrderBook:
+    def subscribe_to_rpi_order_book_updates(
+        self,
+        category: str,
+        symbols: str | Iterable[str],
+        handler: Handler[RpiOrderBookUpdate] | None = None,
+    ) -> Subscription[RpiOrderBookUpdate]:
+        """RPI order book (``orderbook.rpi.{symbol}``, 50 levels, spot/linear/inverse): each level carries
+        the non-RPI and the RPI size. Snapshots and deltas to the one ``handler`` (``event.update_type``)."""
+        if _category(category) == "option":
+            raise ValueError("the RPI order book is served for spot, linear and inverse, not option")
+        return self._public(category, "orderbook.rpi", symbols, {"snapshot": handler, "delta": handler})
+
+    def order_book(self, category: str, symbol: str, depth: int = 50, *, rpi: bool = False) -> OrderBook:
         """A started local :class:`~bybit_ws.OrderBook` for ``symbol`` (depth as for order-book updates).
 
-        It subscribes at once; call ``wait_synced(timeout)`` before reading it.
+        With ``rpi=True`` it follows the RPI book (``orderbook.rpi``, 50 levels, ``depth`` unused): each
+        level's ``quantity`` is the non-RPI size and ``rpi_quantity`` the RPI size. It subscribes at once;
+        call ``wait_synced(timeout)`` before reading it.
         """
         (symbol,) = symbol_list(symbol)
+        if rpi:
+            if _category(category) == "option":
+                raise ValueError("the RPI order book is served for spot, linear and inverse, not option")
+            return OrderBook(
+                symbol,
+                "v5.rpi",
+                lambda snap, delta: self._public(
+                    category, "orderbook.rpi", symbol, {"snapshot": snap, "delta": delta}
+                ),
+            )
         return OrderBook(
             symbol,
             "v5",
-            lambda snap, delta: self.subscribe_to_order_book_updates(category, symbol, depth, snap, delta),
+            lambda snap, delta: self.subscribe_to_order_book_updates(
+                category, symbol, depth, snapshot_handler=snap, update_handler=delta
+            ),
         )
 
     def subscribe_to_kline_updates(
@@ -221,6 +259,29 @@ class V5Streams(Streams):
         """Your positions (``position`` or ``position.{category}``)."""
         return self._private("position", handler, category)
 
+    def subscribe_to_minimal_user_trade_updates(
+        self, handler: Handler[list[MinimalUserTrade]] | None = None, category: str | None = None
+    ) -> Subscription[list[MinimalUserTrade]]:
+        """Your fills, sooner and with fewer fields than user trades (``execution.fast`` or
+        ``execution.fast.{category}``; ``execType=Trade`` only)."""
+        return self._private("execution.fast", handler, category)
+
+    def subscribe_to_greek_updates(
+        self, handler: Handler[list[Greeks]] | None = None
+    ) -> Subscription[list[Greeks]]:
+        """Your option account's greeks per base coin (``greeks``)."""
+        return self._private("greeks", handler, None)
+
+    def subscribe_to_disconnect_cancel_all(self, product: str) -> Subscription[None]:
+        """Disconnect-cancel-all (``dcp.future``, ``dcp.spot`` or ``dcp.option``): a keep-alive topic with
+        no data. While no private connection that subscribed it is alive for the account's ``timeWindow``
+        (3-300 s, set over REST), Bybit cancels all the product's active orders. The client resubscribes
+        it after every reconnect, as every topic; close the subscription to stop. Institutional accounts
+        only (Bybit enables it)."""
+        if product not in _DCP_PRODUCTS:
+            raise ValueError(f"dcp product must be one of {', '.join(_DCP_PRODUCTS)}, not {product!r}")
+        return self._private(f"dcp.{product}", _ignore, None)
+
     def subscribe_to_user_trade_updates(
         self, handler: Handler[list[UserTrade]] | None = None, category: str | None = None
     ) -> Subscription[list[UserTrade]]:
@@ -232,6 +293,64 @@ class V5Streams(Streams):
     ) -> Subscription[list[Balance]]:
         """Your wallet (``wallet``)."""
         return self._private("wallet", handler, None)
+
+    def subscribe_to_system_status_updates(
+        self, handler: Handler[list[SystemStatus]] | None = None
+    ) -> Subscription[list[SystemStatus]]:
+        """Bybit's maintenance windows (``system.status``, on its endpoint, ``urls`` key ``v5.status``)."""
+        return self._subscribe("v5.status", ["system.status"], {"data": handler}, dialect=_dialect("status"))
+
+    def subscribe_to_insurance_pool_updates(
+        self, coins: str | Iterable[str], handler: Handler[list[InsurancePool]] | None = None
+    ) -> Subscription[list[InsurancePool]]:
+        """Isolated insurance pools (``insurance.{USDT,USDC,inverse}``): ``"USDT"`` and ``"USDC"`` on the
+        linear endpoint, ``"inverse"`` on the inverse one; nothing is sent while balances stay the same."""
+        return self._pools("insurance", coins, handler)
+
+    def subscribe_to_price_limit_updates(
+        self, category: str, symbols: str | Iterable[str], handler: Handler[PriceLimit] | None = None
+    ) -> Subscription[PriceLimit]:
+        """Order price limits (``priceLimit.{symbol}``; spot, linear, inverse)."""
+        if _category(category) == "option":
+            raise ValueError("price limits are served for spot, linear and inverse, not option")
+        return self._public(category, "priceLimit", symbols, {"data": handler})
+
+    def subscribe_to_adl_alert_updates(
+        self, coins: str | Iterable[str], handler: Handler[list[AdlAlert]] | None = None
+    ) -> Subscription[list[AdlAlert]]:
+        """Auto-deleveraging alerts (``adlAlert.{USDT,USDC,inverse}``), endpoints as for insurance pools."""
+        return self._pools("adlAlert", coins, handler)
+
+    def _pools(
+        self, prefix: str, coins: str | Iterable[str], handler: Handler[Any] | None
+    ) -> Subscription[Any]:
+        items = symbol_list(coins, "coin")
+        categories = {_POOLS.get(coin) for coin in items}
+        if None in categories:
+            bad = [coin for coin in items if coin not in _POOLS]
+            raise ValueError(f"{prefix} coins are {', '.join(_POOLS)}, not {', '.join(map(repr, bad))}")
+        if len(categories) > 1:
+            raise ValueError(
+                f"{prefix}: USDT/USDC (linear) and inverse are on two endpoints: subscribe apart"
+            )
+        (category,) = categories
+        assert category is not None
+        return self._public(category, prefix, items, {"data": handler})
+
+
+def _ignore(event: Any) -> None:
+    """The handler of a topic that sends nothing."""
+
+
+def _book_handlers(
+    handler: Handler[Any] | None, update_handler: Handler[Any] | None, snapshot_handler: Handler[Any] | None
+) -> dict[str, Handler[Any] | None]:
+    """One handler for both kinds, unless the two-handler form names a second one."""
+    if update_handler is None and snapshot_handler is None:
+        return {"snapshot": handler, "delta": handler}
+    if handler is not None and snapshot_handler is not None:
+        raise TypeError("give the snapshot handler once: positionally or as snapshot_handler=")
+    return {"snapshot": snapshot_handler or handler, "delta": update_handler}
 
 
 _DIALECTS: dict[str, V5Dialect] = {}
