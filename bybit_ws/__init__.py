@@ -21,7 +21,7 @@ from ._errors import (
 )
 from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
 from ._subscriptions import Subscription, SubscriptionStats
-from .enums import KlineInterval
+from .enums import KlineInterval, UpdateType
 from .models._common import DataEvent, DeltaUpdate
 
 __version__ = "0.1.0"
@@ -47,5 +47,6 @@ __all__ = [
     "Subscription",
     "SubscriptionError",
     "SubscriptionStats",
+    "UpdateType",
     "__version__",
 ]

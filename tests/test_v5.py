@@ -328,10 +328,11 @@ def test_ticker_delta_is_merged_into_the_full_ticker(fake: FakeBybit, client: By
     client.v5.subscribe_to_ticker_updates("linear", "BTCUSDT", got)
     replay(fake, "v5_ticker_linear_snapshot", "v5.linear")
     snapshot = {**frame("v5_ticker_linear_snapshot")["data"], "cs": 9532239429}
-    delta = {"symbol": "BTCUSDT", "lastPrice": "66700.10", "bid1Price": "66700.00", "markPrice": "66690.5"}
+    delta: dict[str, Any] = {"symbol": "BTCUSDT", "lastPrice": "66700.10", "bid1Price": "66700.00"}
+    delta["markPrice"] = "66690.5"
     fake.publish("tickers.BTCUSDT", delta, path="v5.linear", type="delta", cs=9532239430)
     delta["cs"] = 9532239430  # the frame's cs, which the merged ticker carries
-    second = {"symbol": "BTCUSDT", "ask1Price": "66701.00", "fundingRate": "0.0001"}
+    second: dict[str, Any] = {"symbol": "BTCUSDT", "ask1Price": "66701.00", "fundingRate": "0.0001"}
     fake.publish("tickers.BTCUSDT", second, path="v5.linear", type="delta", cs=9532239431)
     second["cs"] = 9532239431
     first_event, merged_event, merged_again = got.wait(3)
