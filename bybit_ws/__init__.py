@@ -23,7 +23,7 @@ from ._errors import (
 from ._export import to_builtins, to_dataframe
 from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
 from ._subscriptions import Subscription, SubscriptionStats
-from .enums import KlineInterval
+from .enums import KlineInterval, UpdateType
 from .models._common import DataEvent, DeltaUpdate
 
 __version__ = "0.1.0"
@@ -49,6 +49,7 @@ __all__ = [
     "Subscription",
     "SubscriptionError",
     "SubscriptionStats",
+    "UpdateType",
     "__version__",
     "recording",
     "to_builtins",

@@ -32,6 +32,7 @@ def _endpoints(host: str) -> dict[str, str]:
         "inverse": f"wss://{host}/realtime",
         "contract": f"wss://{host}/contract/private/v3",
         "v5.private": f"wss://{host}/v5/private",
+        "v5.status": f"wss://{host}/v5/public/misc/status",
     }
     urls.update({f"v5.{category}": f"wss://{host}/v5/public/{category}" for category in _V5_PUBLIC})
     return urls
@@ -67,7 +68,8 @@ class BybitSocketClient:
             ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``. The secret never appears in reprs, logs or errors.
         testnet: use Bybit's testnet endpoints.
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
-            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``), e.g. to point at ``FakeBybit``.
+            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``, ``"v5.status"``: ``system.status``), e.g.
+            to point at ``FakeBybit``.
         workers: size of the callback worker pool.
         ping_interval, pong_timeout: heartbeat; no pong for ``pong_timeout`` s marks the connection dead.
         reconnect: reconnect, re-authenticate and resubscribe after a drop (else give up on the first drop).

@@ -50,6 +50,8 @@ class OrderBookLevel:
 
     price: Decimal
     quantity: Decimal
+    rpi_quantity: Decimal = Decimal(0)
+    """The RPI orders' size (a book made with ``rpi=True``; 0 elsewhere). ``quantity`` is the rest."""
 
 
 @attrs.frozen
@@ -72,14 +74,15 @@ class OrderBook:
     """
 
     def __init__(self, symbol: str, kind: str, subscribe: Subscriber) -> None:
-        if kind not in ("inverse", "v5"):
+        if kind not in ("inverse", "v5", "v5.rpi"):
             raise ValueError(kind)
         self.symbol = symbol
         self._kind = kind
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
-        self._bids: dict[Decimal, Decimal] = {}
-        self._asks: dict[Decimal, Decimal] = {}
+        # price -> size; an RPI book's (kind "v5.rpi") price -> (size, RPI size)
+        self._bids: dict[Decimal, Any] = {}
+        self._asks: dict[Decimal, Any] = {}
         self._sequence: int | None = None
         self._timestamp: datetime | None = None
         self._view: OrderBookView | None = None
@@ -110,8 +113,8 @@ class OrderBook:
             view = self._view
             if view is None:
                 if self._status is OrderBookStatus.SYNCED:
-                    bids = tuple(OrderBookLevel(p, q) for p, q in sorted(self._bids.items(), reverse=True))
-                    asks = tuple(OrderBookLevel(p, q) for p, q in sorted(self._asks.items()))
+                    bids = tuple(_level(p, q) for p, q in sorted(self._bids.items(), reverse=True))
+                    asks = tuple(_level(p, q) for p, q in sorted(self._asks.items()))
                     view = OrderBookView(self.symbol, bids, asks, self._sequence, self._timestamp)
                 else:
                     view = OrderBookView(self.symbol, (), (), None, None)
@@ -227,8 +230,8 @@ class OrderBook:
         with self._cond:
             if self._status is OrderBookStatus.CLOSED:
                 return None
-            bids: dict[Decimal, Decimal] = {}
-            asks: dict[Decimal, Decimal] = {}
+            bids: dict[Decimal, Any] = {}
+            asks: dict[Decimal, Any] = {}
             if self._kind == "inverse":
                 for entry in data:
                     side = bids if entry.side is OrderSide.BUY else asks
@@ -289,9 +292,12 @@ class OrderBook:
         expected = None if self._sequence is None else self._sequence + 1
         if expected is not None and update.update_id != expected:
             return f"update id gap (expected {expected}, got {update.update_id})"
+        rpi = self._kind == "v5.rpi"
         for side, levels in ((self._bids, update.bids), (self._asks, update.asks)):
             for level in levels:
-                if level.quantity:
+                if rpi and (level.quantity or level.rpi_quantity):
+                    side[level.price] = (level.quantity, level.rpi_quantity)
+                elif level.quantity and not rpi:
                     side[level.price] = level.quantity
                 elif side.pop(level.price, None) is None:
                     return f"delete of a level it does not hold ({level.price})"
@@ -346,7 +352,17 @@ class OrderBook:
                 self._resync("unusable frame")
 
 
-def _levels(side: dict[Decimal, Decimal], levels: Iterable[Any]) -> None:
+def _levels(side: dict[Decimal, Any], levels: Iterable[Any]) -> None:
     for level in levels:
-        if level.quantity:
+        rpi = getattr(level, "rpi_quantity", None)
+        if rpi is not None:
+            if level.quantity or rpi:
+                side[level.price] = (level.quantity, rpi)
+        elif level.quantity:
             side[level.price] = level.quantity
+
+
+def _level(price: Decimal, value: Any) -> OrderBookLevel:
+    if type(value) is tuple:
+        return OrderBookLevel(price, value[0], value[1])
+    return OrderBookLevel(price, value)

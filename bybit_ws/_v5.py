@@ -10,30 +10,32 @@ characters of args: the client spreads larger subscriptions over more connection
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
-import msgspec
-
-from ._convert import merger, structurer, wire_schema
-from ._dialect import Dialect, Parsed, Reply, TopicSpec, TypedParser, classify_op_reply, list_topic
+from ._dialect import Dialect, Reply, TopicSpec, classify_op_reply
 from ._orderbook import OrderBook
 from ._streams import Handler, StreamEngine, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
+from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, STATUS_SPECS
+from ._v5_topics import _ticker_schema as _topics_ticker_schema
 from .enums import KlineInterval
 from .models.v5 import (
+    AdlAlert,
     Balance,
+    Greeks,
+    InsurancePool,
     Kline,
     Liquidation,
+    MinimalUserTrade,
     Order,
     OrderBookUpdate,
     Position,
+    PriceLimit,
+    RpiOrderBookUpdate,
+    SystemStatus,
     Ticker,
     Trade,
     UserTrade,
-    book_levels,
-    build_order_book,
-    parse_order_book,
 )
 
 __all__ = ["CATEGORIES", "V5Dialect", "V5Streams"]
@@ -49,107 +51,21 @@ _PRIVATE_CATEGORIES = {
     "order": ("spot", "linear", "inverse", "option"),
     "position": ("linear", "inverse", "option"),
     "execution": ("spot", "linear", "inverse", "option"),
+    "execution.fast": ("spot", "linear", "inverse", "option"),
 }
-_ticker = structurer(Ticker)
-_merge_ticker = merger(Ticker)
-_kline = structurer(Kline)
+#: The insurance and ADL-alert pools, and the endpoint each is on.
+_POOLS = {"USDT": "linear", "USDC": "linear", "inverse": "inverse"}
+#: DCP products: ``dcp.future`` (derivatives), ``dcp.spot``, ``dcp.option``.
+_DCP_PRODUCTS = ("future", "spot", "option")
 
 
-def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
-    """linear/inverse send a snapshot then deltas of changed fields: merge into the full ticker."""
-    data = frame["data"]
-    previous = state.get("ticker")
-    if frame.get("type") == "delta" and previous is not None:
-        ticker = _merge_ticker(previous, data)
-    else:
-        ticker = _ticker(data)
-    state["ticker"] = ticker
-    return "data", ticker
+_ticker_schema = _topics_ticker_schema  # the typed ticker path, for its tests
 
 
-# The wire keys in the order Bybit sends them (see wire_schema), from shared/fixtures/frames
-# v5_public_trade, v5_all_liquidation and v5_ticker_linear_snapshot (with v5_ticker_linear_futures_snapshot's
-# delivery keys where that frame has them).
-_TRADE_ORDER = ("T", "s", "S", "v", "p", "L", "i", "BT", "seq")
-_TICKER_ORDER = (
-    "symbol", "tickDirection", "price24hPcnt", "lastPrice", "prevPrice24h", "highPrice24h",
-    "lowPrice24h", "prevPrice1h", "markPrice", "indexPrice", "openInterest", "openInterestValue",
-    "turnover24h", "volume24h", "deliveryTime", "basisRate", "deliveryFeeRate", "predictedDeliveryPrice",
-    "basis", "basisRateYear", "fundingIntervalHour", "fundingCap", "nextFundingTime", "fundingRate",
-    "bid1Price", "bid1Size", "ask1Price", "ask1Size", "preOpenPrice", "preQty", "curPreListingPhase",
-)  # fmt: skip
-# The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
-# _parse_ticker merges it from the dict, reading attributes instead of testing every key.
-_ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
-_TickerFrame = msgspec.defstruct(
-    "V5TickerFrame", [("topic", str), ("data", _ticker_schema.struct), ("type", Any, None)], gc=False
-)
-_merge_ticker_typed: Any = _ticker_schema.merge
-
-
-def _parse_ticker_typed(frame: Any, state: dict[str, Any]) -> Parsed:
-    previous = state.get("ticker")
-    if frame.type == "delta" and previous is not None:
-        ticker = _merge_ticker_typed(previous, frame.data)
-    else:
-        ticker = _ticker_schema.build(frame.data)
-    state["ticker"] = ticker
-    return "data", ticker
-
-
-def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
-    book = parse_order_book(frame["data"], ts=frame.get("ts"), cts=frame.get("cts"))
-    return _book_kind(frame.get("type"), book), book
-
-
-def _book_kind(frame_type: Any, book: OrderBookUpdate) -> str:
-    # u == 1: a service restart, treat the delta as a snapshot
-    return "snapshot" if frame_type == "snapshot" or book.update_id == 1 else "delta"
-
-
-# The typed path of the same frames: levels arrive as (price as sent, Decimal size) pairs.
-_Levels: Any = list[tuple[Any, Decimal]]
-_book_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", Any), ("u", Any)]
-_book_fields += [("b", _Levels | None, None), ("a", _Levels | None, None)]
-_book_fields += [(key, Any, None) for key in ("seq", "ts", "cts")]
-_BookData = msgspec.defstruct("V5OrderBookDataWire", _book_fields, gc=False)
-_BookFrame = msgspec.defstruct(
-    "V5OrderBookFrame",
-    [("topic", str), ("data", _BookData), ("type", Any, None), ("ts", Any, None), ("cts", Any, None)],
-    gc=False,
-)
-
-
-def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
-    data = frame.data
-    bids = book_levels(data.b) if data.b else ()
-    asks = book_levels(data.a) if data.a else ()
-    ts = data.ts if frame.ts is None else frame.ts
-    cts = data.cts if frame.cts is None else frame.cts
-    book = build_order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
-    return _book_kind(frame.type, book), book
-
-
-def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
-    symbol = topic.rsplit(".", 1)[-1]
-    return "data", [_kline({"symbol": symbol, **item}) for item in frame["data"]]
-
-
-_PUBLIC_SPECS = {
-    "publicTrade": list_topic(Trade, order=_TRADE_ORDER),
-    "tickers": TopicSpec(
-        _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
-    ),
-    "orderbook": TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed)),
-    "kline": TopicSpec(_parse_kline),
-    "allLiquidation": list_topic(Liquidation, order=("T", "s", "S", "v", "p")),
-}
-_PRIVATE_SPECS = {
-    "order": list_topic(Order, private=True),
-    "position": list_topic(Position, private=True),
-    "execution": list_topic(UserTrade, private=True),
-    "wallet": list_topic(Balance, private=True),
-}
+def _categorised(topic: str) -> bool:
+    """``order.linear``, ``execution.fast.spot``: a private family narrowed to one category."""
+    family, _, category = topic.rpartition(".")
+    return category in _PRIVATE_CATEGORIES.get(family, ())
 
 
 class V5Dialect(Dialect):
@@ -160,20 +76,28 @@ class V5Dialect(Dialect):
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
         self.name = f"v5.{endpoint}"
-        self._specs = _PRIVATE_SPECS if endpoint == "private" else _PUBLIC_SPECS
+        self._specs = {"private": PRIVATE_SPECS, "status": STATUS_SPECS}.get(endpoint, PUBLIC_SPECS)
         self.max_args_per_request = 10 if endpoint == "spot" else None
         self.max_chars_per_connection = None if endpoint == "private" else 21_000
 
     def topic_spec(self, topic: str) -> TopicSpec | None:
-        """The spec of a topic family, by the topic's first dot-separated part."""
-        return self._specs.get(topic.partition(".")[0])
+        """The spec of a topic's family: the longest dot-separated prefix of ``topic`` that names one
+        (``execution.fast.linear`` is ``execution.fast``'s, ``orderbook.rpi.X`` is ``orderbook.rpi``'s)."""
+        specs = self._specs
+        end = len(topic)
+        while end > 0:
+            spec = specs.get(topic[:end])
+            if spec is not None:
+                return spec
+            end = topic.rfind(".", 0, end)
+        return None
 
     def batches(self, topics: Sequence[str]) -> list[list[str]]:
         """Private: all-in-one (``order``) and categorised (``order.linear``) topics never share a request."""
         if self.endpoint != "private":
             return super().batches(topics)
-        plain = [t for t in topics if "." not in t]
-        categorised = [t for t in topics if "." in t]
+        plain = [t for t in topics if not _categorised(t)]
+        categorised = [t for t in topics if _categorised(t)]
         return [group for group in (plain, categorised) if group]
 
     def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
@@ -241,31 +165,62 @@ class V5Streams(Streams):
         category: str,
         symbols: str | Iterable[str],
         depth: int,
-        snapshot_handler: Handler[OrderBookUpdate] | None = None,
+        handler: Handler[OrderBookUpdate] | None = None,
         update_handler: Handler[OrderBookUpdate] | None = None,
+        *,
+        snapshot_handler: Handler[OrderBookUpdate] | None = None,
     ) -> Subscription[OrderBookUpdate]:
-        """Order book (``orderbook.{depth}.{symbol}``).
+        """Order book (``orderbook.{depth}.{symbol}``): snapshots and deltas to the one ``handler`` (and to
+        the iterator without one), told apart by ``event.update_type``.
 
         Depth 1, 50, 200 or 1000 for linear, inverse and spot; 25 or 100 for option; anything else raises
-        ``ValueError`` before anything is sent. A delta with ``update_id == 1`` (a service restart) goes
-        to ``snapshot_handler``.
+        ``ValueError`` before anything is sent. A delta with ``update_id == 1`` (a service restart) is a
+        snapshot. The two-handler form of 0.1 still works: ``handler`` then gets the snapshots and
+        ``update_handler`` the deltas (or by keyword, ``snapshot_handler=`` / ``update_handler=``).
         """
         depths = CATEGORIES[_category(category)]
         if depth not in depths or isinstance(depth, bool):
             raise ValueError(f"{category} order-book depth must be one of {depths}, not {depth!r}")
-        handlers = {"snapshot": snapshot_handler, "delta": update_handler}
-        return self._public(category, f"orderbook.{depth}", symbols, handlers)
+        return self._public(
+            category, f"orderbook.{depth}", symbols, _book_handlers(handler, update_handler, snapshot_handler)
+        )
 
-    def order_book(self, category: str, symbol: str, depth: int = 50) -> OrderBook:
+    def subscribe_to_rpi_order_book_updates(
+        self,
+        category: str,
+        symbols: str | Iterable[str],
+        handler: Handler[RpiOrderBookUpdate] | None = None,
+    ) -> Subscription[RpiOrderBookUpdate]:
+        """RPI order book (``orderbook.rpi.{symbol}``, 50 levels, spot/linear/inverse): each level carries
+        the non-RPI and the RPI size. Snapshots and deltas to the one ``handler`` (``event.update_type``)."""
+        if _category(category) == "option":
+            raise ValueError("the RPI order book is served for spot, linear and inverse, not option")
+        return self._public(category, "orderbook.rpi", symbols, {"snapshot": handler, "delta": handler})
+
+    def order_book(self, category: str, symbol: str, depth: int = 50, *, rpi: bool = False) -> OrderBook:
         """A started local :class:`~bybit_ws.OrderBook` for ``symbol`` (depth as for order-book updates).
 
-        It subscribes at once; call ``wait_synced(timeout)`` before reading it.
+        With ``rpi=True`` it follows the RPI book (``orderbook.rpi``, 50 levels, ``depth`` unused): each
+        level's ``quantity`` is the non-RPI size and ``rpi_quantity`` the RPI size. It subscribes at once;
+        call ``wait_synced(timeout)`` before reading it.
         """
         (symbol,) = symbol_list(symbol)
+        if rpi:
+            if _category(category) == "option":
+                raise ValueError("the RPI order book is served for spot, linear and inverse, not option")
+            return OrderBook(
+                symbol,
+                "v5.rpi",
+                lambda snap, delta: self._public(
+                    category, "orderbook.rpi", symbol, {"snapshot": snap, "delta": delta}
+                ),
+            )
         return OrderBook(
             symbol,
             "v5",
-            lambda snap, delta: self.subscribe_to_order_book_updates(category, symbol, depth, snap, delta),
+            lambda snap, delta: self.subscribe_to_order_book_updates(
+                category, symbol, depth, snapshot_handler=snap, update_handler=delta
+            ),
         )
 
     def subscribe_to_kline_updates(
@@ -304,6 +259,29 @@ class V5Streams(Streams):
         """Your positions (``position`` or ``position.{category}``)."""
         return self._private("position", handler, category)
 
+    def subscribe_to_minimal_user_trade_updates(
+        self, handler: Handler[list[MinimalUserTrade]] | None = None, category: str | None = None
+    ) -> Subscription[list[MinimalUserTrade]]:
+        """Your fills, sooner and with fewer fields than user trades (``execution.fast`` or
+        ``execution.fast.{category}``; ``execType=Trade`` only)."""
+        return self._private("execution.fast", handler, category)
+
+    def subscribe_to_greek_updates(
+        self, handler: Handler[list[Greeks]] | None = None
+    ) -> Subscription[list[Greeks]]:
+        """Your option account's greeks per base coin (``greeks``)."""
+        return self._private("greeks", handler, None)
+
+    def subscribe_to_disconnect_cancel_all(self, product: str) -> Subscription[None]:
+        """Disconnect-cancel-all (``dcp.future``, ``dcp.spot`` or ``dcp.option``): a keep-alive topic with
+        no data. While no private connection that subscribed it is alive for the account's ``timeWindow``
+        (3-300 s, set over REST), Bybit cancels all the product's active orders. The client resubscribes
+        it after every reconnect, as every topic; close the subscription to stop. Institutional accounts
+        only (Bybit enables it)."""
+        if product not in _DCP_PRODUCTS:
+            raise ValueError(f"dcp product must be one of {', '.join(_DCP_PRODUCTS)}, not {product!r}")
+        return self._private(f"dcp.{product}", _ignore, None)
+
     def subscribe_to_user_trade_updates(
         self, handler: Handler[list[UserTrade]] | None = None, category: str | None = None
     ) -> Subscription[list[UserTrade]]:
@@ -315,6 +293,64 @@ class V5Streams(Streams):
     ) -> Subscription[list[Balance]]:
         """Your wallet (``wallet``)."""
         return self._private("wallet", handler, None)
+
+    def subscribe_to_system_status_updates(
+        self, handler: Handler[list[SystemStatus]] | None = None
+    ) -> Subscription[list[SystemStatus]]:
+        """Bybit's maintenance windows (``system.status``, on its endpoint, ``urls`` key ``v5.status``)."""
+        return self._subscribe("v5.status", ["system.status"], {"data": handler}, dialect=_dialect("status"))
+
+    def subscribe_to_insurance_pool_updates(
+        self, coins: str | Iterable[str], handler: Handler[list[InsurancePool]] | None = None
+    ) -> Subscription[list[InsurancePool]]:
+        """Isolated insurance pools (``insurance.{USDT,USDC,inverse}``): ``"USDT"`` and ``"USDC"`` on the
+        linear endpoint, ``"inverse"`` on the inverse one; nothing is sent while balances stay the same."""
+        return self._pools("insurance", coins, handler)
+
+    def subscribe_to_price_limit_updates(
+        self, category: str, symbols: str | Iterable[str], handler: Handler[PriceLimit] | None = None
+    ) -> Subscription[PriceLimit]:
+        """Order price limits (``priceLimit.{symbol}``; spot, linear, inverse)."""
+        if _category(category) == "option":
+            raise ValueError("price limits are served for spot, linear and inverse, not option")
+        return self._public(category, "priceLimit", symbols, {"data": handler})
+
+    def subscribe_to_adl_alert_updates(
+        self, coins: str | Iterable[str], handler: Handler[list[AdlAlert]] | None = None
+    ) -> Subscription[list[AdlAlert]]:
+        """Auto-deleveraging alerts (``adlAlert.{USDT,USDC,inverse}``), endpoints as for insurance pools."""
+        return self._pools("adlAlert", coins, handler)
+
+    def _pools(
+        self, prefix: str, coins: str | Iterable[str], handler: Handler[Any] | None
+    ) -> Subscription[Any]:
+        items = symbol_list(coins, "coin")
+        categories = {_POOLS.get(coin) for coin in items}
+        if None in categories:
+            bad = [coin for coin in items if coin not in _POOLS]
+            raise ValueError(f"{prefix} coins are {', '.join(_POOLS)}, not {', '.join(map(repr, bad))}")
+        if len(categories) > 1:
+            raise ValueError(
+                f"{prefix}: USDT/USDC (linear) and inverse are on two endpoints: subscribe apart"
+            )
+        (category,) = categories
+        assert category is not None
+        return self._public(category, prefix, items, {"data": handler})
+
+
+def _ignore(event: Any) -> None:
+    """The handler of a topic that sends nothing."""
+
+
+def _book_handlers(
+    handler: Handler[Any] | None, update_handler: Handler[Any] | None, snapshot_handler: Handler[Any] | None
+) -> dict[str, Handler[Any] | None]:
+    """One handler for both kinds, unless the two-handler form names a second one."""
+    if update_handler is None and snapshot_handler is None:
+        return {"snapshot": handler, "delta": handler}
+    if handler is not None and snapshot_handler is not None:
+        raise TypeError("give the snapshot handler once: positionally or as snapshot_handler=")
+    return {"snapshot": snapshot_handler or handler, "delta": update_handler}
 
 
 _DIALECTS: dict[str, V5Dialect] = {}

@@ -30,6 +30,7 @@ __all__ = [
     "TradeType",
     "TriggerDirection",
     "TriggerType",
+    "UpdateType",
 ]
 
 
@@ -148,6 +149,9 @@ class StopOrderType(OpenEnum):
     PARTIAL_STOP_LOSS = "PartialStopLoss"
     PARTIAL_TAKE_PROFIT = "PartialTakeProfit"
     TP_SL_ORDER = "tpslOrder"
+    OCO_ORDER = "OcoOrder"
+    MM_RATE_CLOSE = "MmRateClose"
+    BIDIRECTIONAL_TP_SL_ORDER = "BidirectionalTpslOrder"
     UNKNOWN = "UNKNOWN"
 
 
@@ -187,6 +191,8 @@ class TradeType(OpenEnum):
     DELIVERY = "Delivery"
     BLOCK_TRADE = "BlockTrade"
     MOVE_POSITION = "MovePosition"
+    FUTURE_SPREAD = "FutureSpread"
+    UNKNOWN = "UNKNOWN"
 
 
 class StopLossTakeProfitMode(OpenEnum):
@@ -221,3 +227,11 @@ class LiquidityType(OpenEnum):
     def is_maker(self) -> bool:
         """True for a maker fill."""
         return self is LiquidityType.ADDED_LIQUIDITY
+
+
+class UpdateType(OpenEnum):
+    """Whether a frame carried the full state (``SNAPSHOT``) or only what changed (``DELTA``): the frame's
+    ``type``. A v5 order-book delta with ``u == 1`` (a service restart) counts as a snapshot."""
+
+    SNAPSHOT = "snapshot"
+    DELTA = "delta"

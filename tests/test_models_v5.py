@@ -35,6 +35,8 @@ from bybit_ws.models.v5 import (
     Balance,
     CancelType,
     Category,
+    CreateType,
+    ExtraFee,
     Kline,
     Liquidation,
     Order,
@@ -601,7 +603,7 @@ ORDER = {
     "symbol": "ETH-30DEC22-1400-C",
     "category": Category.OPTION,
     "client_order_id": "",
-    "parent_order_id": None,
+    "parent_client_order_id": None,
     "block_trade_id": "",
     "price": Decimal("72.5"),
     "quantity": Decimal("1"),
@@ -650,6 +652,7 @@ ORDER = {
     "rpi_match": False,
     "rpi_matched_quantity": Decimal("0"),
     "closed_pnl": Decimal("0"),
+    "broker_order_price": None,
 }
 
 
@@ -737,6 +740,7 @@ POSITION = {
     "gamma": None,
     "vega": None,
     "theta": None,
+    "open_time": None,
 }
 
 
@@ -789,8 +793,17 @@ USER_TRADE = {
     "closed_quantity": Decimal("0.5"),
     "pnl": Decimal("0.05"),
     "sequence": 140612148849382,
-    "create_type": "CreateByUser",
+    "create_type": CreateType.CREATE_BY_USER,
     "market_unit": None,
+    "extra_fees": (
+        ExtraFee(
+            fee_asset="USDT",
+            fee_type="GST",
+            sub_fee_type="IND_GST",
+            fee_rate=Decimal("0.0000675"),
+            fee=Decimal("0.006403779"),
+        ),
+    ),
 }
 
 
@@ -830,6 +843,7 @@ ASSET_BALANCE: dict[str, Any] = {
     "spot_borrow": Decimal("0"),
     "collateral_switch": True,
     "margin_collateral": True,
+    "collateral_restriction": None,
 }
 
 

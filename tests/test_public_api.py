@@ -47,6 +47,14 @@ V5_METHODS = [
     "subscribe_to_position_updates",
     "subscribe_to_user_trade_updates",
     "subscribe_to_balance_updates",
+    "subscribe_to_rpi_order_book_updates",
+    "subscribe_to_minimal_user_trade_updates",
+    "subscribe_to_system_status_updates",
+    "subscribe_to_insurance_pool_updates",
+    "subscribe_to_price_limit_updates",
+    "subscribe_to_adl_alert_updates",
+    "subscribe_to_greek_updates",
+    "subscribe_to_disconnect_cancel_all",
     "order_book",
 ]
 

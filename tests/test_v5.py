@@ -297,8 +297,9 @@ def test_ticker_snapshot_round_trip(fake: FakeBybit, client: BybitSocketClient, 
     event = got.wait(1)[0]
     assert event.topic == raw["topic"]
     assert isinstance(event.data, Ticker)
-    assert event.data == structurer(Ticker)(raw["data"])
+    assert event.data == structurer(Ticker)({**raw["data"], "cs": raw["cs"]})
     assert event.data.symbol == symbol
+    assert event.data.cross_sequence == raw["cs"]  # the frame's cs, beside data on the wire
     assert errors == []
 
 
@@ -333,11 +334,14 @@ def test_ticker_delta_is_merged_into_the_full_ticker(fake: FakeBybit, client: By
     got = Collector()
     client.v5.subscribe_to_ticker_updates("linear", "BTCUSDT", got)
     replay(fake, "v5_ticker_linear_snapshot", "v5.linear")
-    snapshot = frame("v5_ticker_linear_snapshot")["data"]
-    delta = {"symbol": "BTCUSDT", "lastPrice": "66700.10", "bid1Price": "66700.00", "markPrice": "66690.5"}
+    snapshot = {**frame("v5_ticker_linear_snapshot")["data"], "cs": 9532239429}
+    delta: dict[str, Any] = {"symbol": "BTCUSDT", "lastPrice": "66700.10", "bid1Price": "66700.00"}
+    delta["markPrice"] = "66690.5"
     fake.publish("tickers.BTCUSDT", delta, path="v5.linear", type="delta", cs=9532239430)
-    second = {"symbol": "BTCUSDT", "ask1Price": "66701.00", "fundingRate": "0.0001"}
+    delta["cs"] = 9532239430  # the frame's cs, which the merged ticker carries
+    second: dict[str, Any] = {"symbol": "BTCUSDT", "ask1Price": "66701.00", "fundingRate": "0.0001"}
     fake.publish("tickers.BTCUSDT", second, path="v5.linear", type="delta", cs=9532239431)
+    second["cs"] = 9532239431
     first_event, merged_event, merged_again = got.wait(3)
     assert first_event.data == structurer(Ticker)(snapshot)
     merged: Ticker = merged_event.data
@@ -353,6 +357,7 @@ def test_ticker_delta_is_merged_into_the_full_ticker(fake: FakeBybit, client: By
     assert again.last_price == Decimal("66700.10")
     assert again.best_ask_price == Decimal("66701.00")
     assert again.funding_rate == Decimal("0.0001")
+    assert again.cross_sequence == 9532239431
     # a new snapshot replaces the merged state
     fake.publish("tickers.BTCUSDT", {"symbol": "BTCUSDT", "lastPrice": "1"}, path="v5.linear")
     fresh: Ticker = got.wait(4)[3].data
@@ -378,10 +383,10 @@ def test_spot_ticker_is_snapshot_only(fake: FakeBybit, client: BybitSocketClient
     fake.publish("tickers.BTCUSDT", first, path="v5.spot", cs=1)
     fake.publish("tickers.BTCUSDT", second, path="v5.spot", cs=2)
     one, two = got.wait(2)
-    assert one.data == structurer(Ticker)(first)
+    assert one.data == structurer(Ticker)({**first, "cs": 1})
     assert one.data.usd_index_price == Decimal("21120.2400136")
     assert one.data.low_price_24h == Decimal("20575")
-    assert two.data == structurer(Ticker)(second)  # not merged with the first
+    assert two.data == structurer(Ticker)({**second, "cs": 2})  # not merged with the first
     assert two.data.usd_index_price is None
 
 
