@@ -45,7 +45,8 @@ def table_name(data: Any) -> str | None:
     if item is None:
         return None
     cls = type(item)
-    family = cls.__module__.rsplit(".", 1)[-1]
+    # bybit_ws.models.<family>[.<module>]: v5's models live in a package of modules
+    family = cls.__module__.removeprefix("bybit_ws.models.").split(".", 1)[0]
     return f"{family}_{_snake(cls.__name__)}"
 
 
