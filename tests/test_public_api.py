@@ -107,7 +107,7 @@ def test_all_lists_every_public_name() -> None:
     for error in (bybit_ws.OrderOutcomeUnknownError, bybit_ws.BybitTimeoutError):
         assert (
             "the order may or may not exist: check the order stream"
-            in " ".join(error.__doc__.split()).lower()
+            in " ".join((error.__doc__ or "").split()).lower()
         )
 
 
