@@ -30,6 +30,7 @@ from bybit_ws.testing._paper_frames import (
     Fill,
     PaperOrder,
     PaperPosition,
+    RateLimits,
     private_frame,
     wallet_account,
 )
@@ -91,7 +92,6 @@ class PaperExchange:
         self._maker = Decimal(maker_fee_rate)
         self._taker = Decimal(taker_fee_rate)
         self._leverage = Decimal(leverage)
-        self._enforce_limits = rate_limits
         start = {"USDT": "100000"} if balances is None else balances
         self._wallet: dict[str, Decimal] = {coin: Decimal(amount) for coin, amount in start.items()}
         self._prices: dict[str, Decimal] = {s: Decimal(p) for s, p in (prices or {}).items()}
@@ -99,7 +99,7 @@ class PaperExchange:
         self._positions: dict[tuple[str, int], PaperPosition] = {}
         self._req_ids: set[str] = set()
         self._rejects: list[tuple[int, str]] = []
-        self._windows: dict[str, tuple[int, int]] = {}  # bucket -> (window start s, used)
+        self._limits = RateLimits(enforce=rate_limits)
         self._seq = 0
 
     # ------------------------------------------------------------------------------------------ controls
@@ -174,7 +174,8 @@ class PaperExchange:
                     raise _Reject(*self._rejects.pop(0))
                 if op.endswith("-batch"):
                     count = len(args[0].get("request") or ())
-                self._count(op, args[0], count)
+                if not self._limits.take(op, str(args[0].get("category", "")), count, self._clock()):
+                    raise _Reject(TradeRetCode.TOO_MANY_VISITS, "Too many visits!")
                 if op.endswith("-batch"):
                     data, ext = self._batch(op.removesuffix("-batch"), args[0], frames)
                 else:
@@ -183,7 +184,7 @@ class PaperExchange:
             except _Reject as reject:
                 code, msg, data, ext, frames = reject.code, reject.msg, {}, {}, []
             reply.update(retCode=code, retMsg=msg, op=op, data=data, retExtInfo=ext)
-            reply["header"] = self._header(op, args_category(request))
+            reply["header"] = self._limits.header(op, args_category(request), self._clock())
             reply["connId"] = conn_id
             return reply, frames
 
@@ -208,37 +209,6 @@ class PaperExchange:
                 TradeRetCode.INVALID_TIMESTAMP,
                 "invalid request, please check your server timestamp or recv_window param",
             )
-
-    def _bucket(self, op: str, category: str) -> str:
-        kind = op.removeprefix("order.").removesuffix("-batch")
-        return f"{category}:{kind}" if category == "spot" else kind
-
-    def _limit(self, category: str) -> int:
-        return 20 if category == "spot" else 10
-
-    def _count(self, op: str, args: Mapping[str, Any], count: int) -> None:
-        category = str(args.get("category", ""))
-        bucket, second = self._bucket(op, category), self._clock() // 1000
-        start, used = self._windows.get(bucket, (second, 0))
-        if start != second:
-            used = 0
-        if self._enforce_limits and used + count > self._limit(category):
-            raise _Reject(TradeRetCode.TOO_MANY_VISITS, "Too many visits!")
-        self._windows[bucket] = (second, used + count)
-
-    def _header(self, op: str, category: str) -> dict[str, str]:
-        now = self._clock()
-        bucket = self._bucket(op, category)
-        start, used = self._windows.get(bucket, (now // 1000, 0))
-        used = used if start == now // 1000 else 0
-        limit = self._limit(category)
-        return {
-            "X-Bapi-Limit": str(limit),
-            "X-Bapi-Limit-Status": str(max(limit - used, 0)),
-            "X-Bapi-Limit-Reset-Timestamp": str((now // 1000 + 1) * 1000),
-            "Traceid": uuid.uuid4().hex,
-            "Timenow": str(now),
-        }
 
     def _single(self, op: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> dict[str, Any]:
         category = _category(args)

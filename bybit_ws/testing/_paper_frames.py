@@ -1,5 +1,6 @@
-"""The paper exchange's state and the v5 wire shapes it is pushed in (``order``, ``execution``,
-``execution.fast``, ``position``, ``wallet``), as Bybit's docs and the captured frames show them.
+"""The paper exchange's state, its rate-limit counting, and the v5 wire shapes it is pushed in
+(``order``, ``execution``, ``execution.fast``, ``position``, ``wallet``), as Bybit's docs and the
+captured frames show them.
 
 Numbers go out as strings (Bybit's own form); unset values as ``""``.
 """
@@ -16,6 +17,7 @@ __all__ = [
     "Fill",
     "PaperOrder",
     "PaperPosition",
+    "RateLimits",
     "categorised_topic",
     "num",
     "private_frame",
@@ -296,3 +298,47 @@ def wallet_account(rows: list[CoinRow]) -> dict[str, Any]:
         "totalInitialMarginByMp": "0", "totalMaintenanceMargin": "0", "totalMaintenanceMarginByMp": "0",
         "coin": coins,
     }  # fmt: skip
+
+
+class RateLimits:
+    """Per-second request counts by kind (spot per op, others shared), Bybit's default limits: 10 a
+    second, spot 20. ``enforce``: refuse what goes over (the exchange answers 10006)."""
+
+    def __init__(self, *, enforce: bool) -> None:
+        self.enforce = enforce
+        self._windows: dict[str, tuple[int, int]] = {}  # bucket -> (second, used)
+
+    @staticmethod
+    def _bucket(op: str, category: str) -> str:
+        kind = op.removeprefix("order.").removesuffix("-batch")
+        return f"{category}:{kind}" if category == "spot" else kind
+
+    @staticmethod
+    def limit(category: str) -> int:
+        """Requests a second allowed for ``category``."""
+        return 20 if category == "spot" else 10
+
+    def _used(self, bucket: str, now_ms: int) -> int:
+        second, used = self._windows.get(bucket, (now_ms // 1000, 0))
+        return used if second == now_ms // 1000 else 0
+
+    def take(self, op: str, category: str, count: int, now_ms: int) -> bool:
+        """Count ``count`` requests; False (nothing counted) when enforced and over the limit."""
+        bucket = self._bucket(op, category)
+        used = self._used(bucket, now_ms)
+        if self.enforce and used + count > self.limit(category):
+            return False
+        self._windows[bucket] = (now_ms // 1000, used + count)
+        return True
+
+    def header(self, op: str, category: str, now_ms: int) -> dict[str, str]:
+        """The reply ``header``: limit, what is left this second, when the window resets, trace id, time."""
+        limit = self.limit(category)
+        used = self._used(self._bucket(op, category), now_ms)
+        return {
+            "X-Bapi-Limit": str(limit),
+            "X-Bapi-Limit-Status": str(max(limit - used, 0)),
+            "X-Bapi-Limit-Reset-Timestamp": str((now_ms // 1000 + 1) * 1000),
+            "Traceid": uuid.uuid4().hex,
+            "Timenow": str(now_ms),
+        }
