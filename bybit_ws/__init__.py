@@ -18,38 +18,58 @@ from ._errors import (
     BybitWsError,
     ClientClosedError,
     FrameError,
+    OrderOutcomeUnknownError,
+    OrderRejectedError,
     SubscriptionError,
+    TradeRetCode,
 )
 from ._export import to_builtins, to_dataframe
 from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
 from ._subscriptions import Subscription, SubscriptionStats
 from .enums import KlineInterval, UpdateType
 from .models._common import DataEvent, DeltaUpdate
+from .models.trade import (
+    AmendOrderRequest,
+    BatchOrderResult,
+    CancelOrderRequest,
+    OrderAck,
+    OrderRequest,
+    RateLimitStatus,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "MAINNET_URLS",
     "TESTNET_URLS",
+    "AmendOrderRequest",
     "AuthenticationError",
     "Backoff",
+    "BatchOrderResult",
     "BybitConnectionError",
     "BybitSocketClient",
     "BybitTimeoutError",
     "BybitWsError",
+    "CancelOrderRequest",
     "ClientClosedError",
     "DataEvent",
     "DeltaUpdate",
     "FrameError",
     "KlineInterval",
+    "OrderAck",
     "OrderBook",
     "OrderBookLevel",
     "OrderBookStatus",
     "OrderBookView",
+    "OrderOutcomeUnknownError",
+    "OrderRejectedError",
+    "OrderRequest",
+    "RateLimitStatus",
     "Subscription",
     "SubscriptionError",
     "SubscriptionStats",
     "UpdateType",
+    "TradeRetCode",
     "__version__",
     "recording",
     "to_builtins",

@@ -4,14 +4,21 @@ All of them derive from :class:`BybitWsError`::
 
     BybitWsError
     ├── BybitConnectionError          the socket could not be opened, or was given up for good
+    │   └── OrderOutcomeUnknownError  the connection died after an order request was sent
     ├── BybitTimeoutError             (also TimeoutError) no reply in time, or nothing buffered
+    ├── OrderRejectedError            the Trade API answered an order request with a non-zero retCode
     ├── SubscriptionError             the server rejected a request (.op, .ret_msg, .req_id)
     │   └── AuthenticationError       the server rejected the credentials, or none were given
     ├── ClientClosedError             (also RuntimeError) the client or subscription is closed
     └── FrameError                    (also ValueError) a frame that could not be parsed
+
+:class:`TradeRetCode` names the Trade API's ``retCode`` values a caller acts on.
 """
 
 from __future__ import annotations
+
+import enum
+from typing import Any
 
 __all__ = [
     "AuthenticationError",
@@ -20,7 +27,10 @@ __all__ = [
     "BybitWsError",
     "ClientClosedError",
     "FrameError",
+    "OrderOutcomeUnknownError",
+    "OrderRejectedError",
     "SubscriptionError",
+    "TradeRetCode",
 ]
 
 
@@ -33,7 +43,11 @@ class BybitConnectionError(BybitWsError):
 
 
 class BybitTimeoutError(BybitWsError, TimeoutError):
-    """Nothing arrived in time: a reply to a request, or a buffered event in ``Subscription.get``."""
+    """Nothing arrived in time: a reply to a request, or a buffered event in ``Subscription.get``.
+
+    For an order request (the Trade API) the order may or may not exist: check the order stream. The
+    library never resends it.
+    """
 
 
 class SubscriptionError(BybitWsError):
@@ -72,3 +86,99 @@ class FrameError(BybitWsError, ValueError):
         super().__init__(message)
         self.topic = topic
         self.text = text[:500]
+
+
+class TradeRetCode(enum.IntEnum):
+    """``retCode`` values of the v5 Trade API (``/v5/trade``) worth acting on.
+
+    Business errors use Bybit's REST codes; the ones the library and the paper exchange produce are
+    named here. Compare ``OrderRejectedError.ret_code`` with these (an ``IntEnum`` equals its int).
+    """
+
+    OK = 0
+    #: The reply carried no code at all (the ``{"success": false, "ret_msg": ...}`` shape).
+    NO_CODE = -1
+    #: Request parameter error.
+    PARAMS_ERROR = 10001
+    #: The request's ``X-BAPI-TIMESTAMP`` is outside ``X-BAPI-RECV-WINDOW`` of the server's clock.
+    INVALID_TIMESTAMP = 10002
+    #: Invalid signature (auth).
+    INVALID_SIGN = 10004
+    #: Too many requests for this UID (the account's rate limit): slow down.
+    TOO_MANY_VISITS = 10006
+    #: Internal error or the service is restarting.
+    INTERNAL_ERROR = 10016
+    #: The trade service is restarting: open a new connection (requests already in flight are unaffected).
+    SERVICE_RESTARTING = 10019
+    #: The IP's request limit (3,000 requests a second) is exceeded.
+    IP_RATE_LIMITED = 10403
+    #: Unknown ``op``, or a category the op does not serve.
+    UNKNOWN_OP = 10404
+    #: System-level frequency protection: slow down.
+    SYSTEM_RATE_LIMITED = 10429
+    #: The connection is already authenticated.
+    REPEAT_AUTH = 20001
+    #: A ``reqId`` that was already used.
+    DUPLICATE_REQ_ID = 20006
+    #: The order does not exist (or is already filled or cancelled).
+    ORDER_NOT_FOUND = 110001
+    #: Not enough available balance.
+    INSUFFICIENT_BALANCE = 110007
+    #: A reduce-only order that would not reduce the position.
+    REDUCE_ONLY_REJECTED = 110017
+    #: An ``orderLinkId`` (client order id) already used by an active order.
+    DUPLICATE_CLIENT_ORDER_ID = 110072
+
+
+_RATE_LIMITED = frozenset(
+    {TradeRetCode.TOO_MANY_VISITS, TradeRetCode.IP_RATE_LIMITED, TradeRetCode.SYSTEM_RATE_LIMITED}
+)
+
+
+class OrderRejectedError(BybitWsError):
+    """The Trade API answered an order request with a non-zero ``retCode``: the request was not carried out.
+
+    For a batch the whole request was refused; per-order failures of an accepted batch come back as
+    :class:`~bybit_ws.BatchOrderResult` items instead.
+
+    Attributes:
+        ret_code: Bybit's ``retCode`` (see :class:`TradeRetCode`; ``-1`` when the reply had none).
+        ret_msg: Bybit's ``retMsg``, verbatim.
+        op: the request's operation (``"order.create"``, ...).
+        req_id: the request's ``reqId``, when the reply echoed it.
+        rate_limit: the reply's :class:`~bybit_ws.RateLimitStatus`, when it had one.
+    """
+
+    def __init__(
+        self,
+        ret_code: int,
+        ret_msg: str,
+        *,
+        op: str = "",
+        req_id: str | None = None,
+        rate_limit: Any = None,
+    ) -> None:
+        super().__init__(f"{op or 'order request'} rejected: retCode {ret_code}: {ret_msg}")
+        self.ret_code = ret_code
+        self.ret_msg = ret_msg
+        self.op = op
+        self.req_id = req_id
+        self.rate_limit = rate_limit
+
+    @property
+    def is_rate_limited(self) -> bool:
+        """True for the rate-limit codes (10006, 10403, 10429): retry later, more slowly."""
+        return self.ret_code in _RATE_LIMITED
+
+    @property
+    def should_reconnect(self) -> bool:
+        """True for 10019 (the trade service is restarting): later requests need a new connection."""
+        return self.ret_code == TradeRetCode.SERVICE_RESTARTING
+
+
+class OrderOutcomeUnknownError(BybitConnectionError):
+    """The connection died after an order request was sent and before its reply arrived.
+
+    The order may or may not exist: check the order stream (``subscribe_to_order_updates``), or query
+    the order by its client order id. The library never resends such a request.
+    """

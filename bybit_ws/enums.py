@@ -13,8 +13,10 @@ import enum
 from ._convert import OpenEnum, OpenIntEnum
 
 __all__ = [
+    "BboSideType",
     "KlineInterval",
     "LiquidityType",
+    "OrderFilter",
     "OrderSide",
     "OrderStatus",
     "OrderType",
@@ -235,3 +237,19 @@ class UpdateType(OpenEnum):
 
     SNAPSHOT = "snapshot"
     DELTA = "delta"
+
+
+class OrderFilter(OpenEnum):
+    """Kind of spot order an order request means: a plain order, a take-profit/stop-loss order or a
+    conditional (stop) order (the ``orderFilter`` of v5 order entry)."""
+
+    ORDER = "Order"
+    TP_SL_ORDER = "tpslOrder"
+    STOP_ORDER = "StopOrder"
+
+
+class BboSideType(OpenEnum):
+    """Which side of the best bid/offer a BBO order prices from: its own side's queue, or the other side."""
+
+    QUEUE = "Queue"
+    COUNTERPARTY = "Counterparty"

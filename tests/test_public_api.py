@@ -9,7 +9,8 @@ import pytest
 
 import bybit_ws
 from bybit_ws import BybitSocketClient, KlineInterval, Subscription
-from bybit_ws.models import contract, inverse, v5
+from bybit_ws._trade_methods import TradeMethods
+from bybit_ws.models import contract, inverse, trade, v5
 
 INVERSE_METHODS = [
     "subscribe_to_trades_updates",
@@ -30,6 +31,20 @@ INVERSE_METHODS = [
     "subscribe_to_stop_order_updates",
     "subscribe_to_balance_updates",
     "order_book",
+]
+TRADE_METHODS = [
+    "place_order",
+    "amend_order",
+    "cancel_order",
+    "place_orders",
+    "amend_orders",
+    "cancel_orders",
+    "submit_order",
+    "submit_amend",
+    "submit_cancel",
+    "submit_orders",
+    "submit_amends",
+    "submit_cancels",
 ]
 CONTRACT_METHODS = [
     "subscribe_to_balance_updates",
@@ -77,6 +92,13 @@ def test_all_lists_every_public_name() -> None:
         "DeltaUpdate",
         "KlineInterval",
         "OrderBook",
+        "OrderAck",
+        "BatchOrderResult",
+        "RateLimitStatus",
+        "OrderRequest",
+        "AmendOrderRequest",
+        "CancelOrderRequest",
+        "TradeRetCode",
     ):
         assert name in names
     for name in (
@@ -85,8 +107,24 @@ def test_all_lists_every_public_name() -> None:
         "BybitTimeoutError",
         "SubscriptionError",
         "AuthenticationError",
+        "OrderRejectedError",
+        "OrderOutcomeUnknownError",
     ):
         assert issubclass(getattr(bybit_ws, name), bybit_ws.BybitWsError)
+    assert issubclass(bybit_ws.OrderOutcomeUnknownError, bybit_ws.BybitConnectionError)
+    for error in (bybit_ws.OrderOutcomeUnknownError, bybit_ws.BybitTimeoutError):
+        assert (
+            "the order may or may not exist: check the order stream"
+            in " ".join((error.__doc__ or "").split()).lower()
+        )
+
+
+def test_trade_methods_are_documented_and_typed() -> None:
+    """The mixin ``client.v5`` inherits: every API.md trade method and its future form."""
+    for name in TRADE_METHODS:
+        method = getattr(TradeMethods, name)
+        assert method.__doc__, f"TradeMethods.{name} has no docstring"
+        assert "return" in inspect.get_annotations(method), f"TradeMethods.{name} has no return annotation"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +184,7 @@ def test_kline_interval_values() -> None:
     assert KlineInterval.ONE_DAY.seconds == 86_400
 
 
-@pytest.mark.parametrize("module", [inverse, contract, v5])
+@pytest.mark.parametrize("module", [inverse, contract, v5, trade])
 def test_models_are_documented(module: object) -> None:
     for name in module.__all__:  # type: ignore[attr-defined]
         obj = getattr(module, name)

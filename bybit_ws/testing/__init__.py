@@ -13,6 +13,7 @@ imports this package.
 """
 
 from bybit_ws.testing._fake import FakeBybit
+from bybit_ws.testing._paper import PaperExchange
 from bybit_ws.testing._protocol import Dialect, sign
 
-__all__ = ["Dialect", "FakeBybit", "sign"]
+__all__ = ["Dialect", "FakeBybit", "PaperExchange", "sign"]
