@@ -63,6 +63,16 @@ def decode_frame(data: bytes) -> Any:
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
+
+
+def _topic_of(data: bytes) -> str | None:
+    """The topic of a frame that cannot be decoded, if it starts ``{"topic":"...`` (error path only)."""
+    end = data.find(b'"', _TOPIC_AT)
+    if not data.startswith(_TOPIC_FIRST) or end < 0:
+        return None
+    return data[_TOPIC_AT:end].decode("utf-8", "replace")
+
+
 #: bytes a reader reads between two tries of collect_if_quiet: a few hundred frames, whose events
 #: are worth a young collection; a quiet feed never reaches it between CPython's own collections
 _GC_BYTES = 64 * 1024
@@ -481,11 +491,13 @@ class Connection:
         with self._lock:
             found = None
             if reply.req_id:
+                # a reply with an id answers that request only: a late one (its request timed out)
+                # or a stray one is dropped, never matched by op to another request
                 for pending in self._pending:
                     if pending.req_id == reply.req_id:
                         found = pending
                         break
-            if found is None:
+            else:  # dialects and replies without an id: by op (and args), in send order
                 for pending in self._pending:
                     if reply.op is not None and pending.op != reply.op:
                         continue
@@ -498,7 +510,9 @@ class Connection:
                     found = pending
                     break
             if found is None:
-                _log.debug("%s: reply matches no request: %s", self.name, reply)
+                _log.debug(
+                    "%s: reply matches no pending request (late or stray), dropped: %s", self.name, reply
+                )
                 return
             self._pending.remove(found)
         found.reply = reply
@@ -692,8 +706,8 @@ class Connection:
         typed route that tried). ``None``: nothing to deliver (a control frame, a bad or unrouted one)."""
         try:
             frame = _decode(data)
-        except ValueError as exc:
-            self._bad_frame(data, None, exc)
+        except Exception as exc:  # not JSON, or nested too deep (RecursionError): this frame only
+            self._bad_frame(data, _topic_of(data), exc)
             return None
         if type(frame) is not dict:
             self._bad_frame(data, None, ValueError("not a JSON object"))
