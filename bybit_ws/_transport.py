@@ -117,7 +117,7 @@ class Transport:
         ws = connecting.ws
         timeout = options.connect_timeout
         kwargs = options.connect_kwargs()
-        proxy = _http.proxy_info(**kwargs)
+        proxy = _http.proxy_info(**kwargs)  # type: ignore[no-untyped-call]
         try:
             if proxy.proxy_host and proxy.proxy_protocol != "http":
                 # a SOCKS proxy: python-socks opens the socket inside websocket-client; only the

@@ -222,7 +222,9 @@ class RawServer:
                     return
                 if frame.opcode == ABNF.OPCODE_PONG:
                     with self._cond:
-                        self.pongs.append(bytes(frame.data))
+                        self.pongs.append(
+                            frame.data if isinstance(frame.data, bytes) else frame.data.encode()
+                        )
                         self._cond.notify_all()
                     continue
                 if frame.opcode != ABNF.OPCODE_TEXT:
