@@ -30,6 +30,8 @@ __all__ = ["Connecting", "Transport", "TransportOptions", "abort_socket"]
 
 _READ_SIZE = 256 * 1024
 _CLOSE_GRACE = 1.0
+#: connect_ex results of a non-blocking connect under way (Windows: WSAEWOULDBLOCK)
+_IN_PROGRESS = frozenset({0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, 10035})
 _now = datetime.now
 _utc = timezone.utc
 
@@ -346,7 +348,7 @@ class Connecting:
                 sock.setblocking(False)
                 code = sock.connect_ex(address)  # the connect is under way once this returns
                 self._own(sock)
-                if code not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY):
+                if code not in _IN_PROGRESS:
                     raise OSError(code, os.strerror(code))
                 with selectors.DefaultSelector() as selector:
                     selector.register(sock, selectors.EVENT_WRITE)

@@ -3,6 +3,17 @@
 Issue #14. FakeBybit serves what it can produce; a small websocket server on a raw socket
 (:class:`RawServer`) sends what it cannot: fragmented messages with control frames between the
 fragments, and a listener whose accept queue is full, so a client's TCP connect hangs.
+
+1. deep nesting (dict path, typed v5 path): test_a_deeply_nested_frame_on_the_dict_path_is_its_own_problem,
+   test_a_deeply_nested_frame_on_the_typed_v5_path_is_reported_for_its_topic
+2. fragmented messages: test_fragmented_binary_and_text_messages_split_across_reads_reassemble
+3. replies with an unknown req_id: test_a_stray_failure_reply_does_not_fail_a_pending_subscribe,
+   test_a_stray_success_reply_does_not_confirm_a_pending_subscribe,
+   test_a_late_reply_to_a_timed_out_subscribe_is_logged_and_dropped
+4. a burst of stray replies: test_a_burst_of_stray_replies_leaves_a_pending_subscribe_its_own_reply
+5. close() while the TCP connect hangs: test_close_while_the_tcp_connect_hangs_is_prompt
+6. close() during a reconnect: test_close_while_a_reconnect_is_in_progress_is_prompt
+7. 1 and 2 on every dialect: test_fragmented_messages_and_deep_nesting_on_every_dialect
 """
 
 from __future__ import annotations
