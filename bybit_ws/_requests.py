@@ -194,7 +194,9 @@ class Requests:
                     found = pending
                     break
             if found is None:
-                _log.debug("reply from %s matches no pending request (late or stray): %s", self.url, reply)
+                _log.debug(
+                    "reply from %s matches no pending request (late or stray), dropped: %s", self.url, reply
+                )
                 return False
             self._pending.remove(found)
         found.finish(reply, None)

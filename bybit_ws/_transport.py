@@ -1,13 +1,17 @@
 """One websocket connection and its reader thread. Moves text frames; knows nothing of Bybit.
 
-websocket-client does the handshake and the framing; this module only feeds its frame parser from
-large buffered socket reads (plain ``recv`` makes about three small reads per frame, each handing the
-GIL over) and runs the reader loop on a named thread.
+websocket-client does the handshake and the framing; this module opens the TCP socket itself (so
+another thread can cancel a connect that hangs), feeds websocket-client's frame parser from large
+buffered socket reads (plain ``recv`` makes about three small reads per frame, each handing the GIL
+over), reassembles fragmented messages and runs the reader loop on a named thread.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
+import selectors
 import socket
 import threading
 from collections.abc import Callable, Mapping
@@ -15,14 +19,19 @@ from datetime import datetime, timezone
 from typing import Any
 
 import websocket
+from websocket import _http
 from websocket._abnf import ABNF, frame_buffer
+from websocket._socket import DEFAULT_SOCKET_OPTION
+from websocket._url import parse_url
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Transport", "TransportOptions", "abort_socket"]
+__all__ = ["Connecting", "Transport", "TransportOptions", "abort_socket"]
 
 _READ_SIZE = 256 * 1024
 _CLOSE_GRACE = 1.0
+#: connect_ex results of a non-blocking connect under way (Windows: WSAEWOULDBLOCK)
+_IN_PROGRESS = frozenset({0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, 10035})
 _now = datetime.now
 _utc = timezone.utc
 
@@ -98,14 +107,47 @@ class Transport:
         ws.frame_buffer = self._frames
 
     @staticmethod
-    def new_socket(options: TransportOptions) -> websocket.WebSocket:
+    def new_socket(options: TransportOptions) -> Connecting:
         """An unconnected websocket; pass it to :meth:`open` (and to :func:`abort_socket` to cancel)."""
-        return websocket.WebSocket(sslopt=options.sslopt, skip_utf8_validation=True, enable_multithread=True)
+        ws = websocket.WebSocket(sslopt=options.sslopt, skip_utf8_validation=True, enable_multithread=True)
+        return Connecting(ws)
 
     @classmethod
-    def open(cls, ws: websocket.WebSocket, url: str, options: TransportOptions, name: str) -> Transport:
-        """Connect ``ws`` to ``url`` with the handshake; raises websocket-client's or socket errors."""
-        ws.connect(url, timeout=options.connect_timeout, **options.connect_kwargs())  # type: ignore[no-untyped-call]
+    def open(cls, connecting: Connecting, url: str, options: TransportOptions, name: str) -> Transport:
+        """Connect to ``url`` with the handshake; raises websocket-client's or socket errors
+        (``ConnectionAbortedError`` once :func:`abort_socket` cancelled it)."""
+        ws = connecting.ws
+        timeout = options.connect_timeout
+        kwargs = options.connect_kwargs()
+        proxy = _http.proxy_info(**kwargs)  # type: ignore[no-untyped-call]
+        try:
+            if proxy.proxy_host and proxy.proxy_protocol != "http":
+                # a SOCKS proxy: python-socks opens the socket inside websocket-client; only the
+                # handshake that follows can be cancelled
+                ws.connect(url, timeout=timeout, **kwargs)  # type: ignore[no-untyped-call]
+            else:
+                # The TCP socket is ours from its creation, so abort_socket can shut it down while
+                # connect() hangs; then the proxy tunnel and TLS as websocket-client does them.
+                host, port, _resource, secure = parse_url(url)
+                addresses, tunnel, auth = _http._get_addrinfo_list(host, port, secure, proxy)
+                sock = connecting.dial(addresses, timeout)
+                try:
+                    if tunnel:
+                        sock = _http._tunnel(sock, host, port, auth)
+                    if secure:  # verification on unless sslopt turns it off, as websocket-client does it
+                        sock = _http._ssl_socket(sock, options.sslopt or {}, host)
+                except BaseException:
+                    sock.close()
+                    raise
+                ws.connect(url, timeout=timeout, socket=sock, **kwargs)  # type: ignore[no-untyped-call]
+            connecting.check()
+        except BaseException:
+            if connecting.aborted:
+                ws.shutdown()  # type: ignore[no-untyped-call]
+                raise ConnectionAbortedError("connect cancelled") from None
+            raise
+        finally:
+            connecting.release()
         ws.settimeout(options.send_timeout)
         return cls(ws, name)
 
@@ -153,22 +195,35 @@ class Transport:
         ws = self._ws
         frames = self._frames
         read_frame = frames.recv_frame  # websocket-client's frame parser, on our buffered reads
-        messages = ws.cont_frame  # and its reassembly of fragmented messages
         data_ops = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY)
+        parts: list[bytes] | None = None  # the fragments of a message being reassembled (RFC 6455 5.4)
         try:
             while True:
                 frame = read_frame()
                 opcode = frame.opcode
-                if frame.fin and opcode in data_ops and not messages.recving_frames:
+                if frame.fin and opcode in data_ops and parts is None:
                     # the common case, one whole text frame; the frame parser always yields bytes
-                    on_frame(frame.data, frames.received)  # type: ignore[arg-type]
+                    try:
+                        on_frame(frame.data, frames.received)  # type: ignore[arg-type]
+                    except Exception:
+                        _log.exception("%s: on_frame failed; reading on", self._name)
                     continue
-                if opcode in (*data_ops, ABNF.OPCODE_CONT):
-                    messages.validate(frame)
-                    messages.add(frame)
-                    if messages.is_fire(frame):
-                        _opcode, data = messages.extract(frame)
-                        on_frame(data if type(data) is bytes else bytes(data), frames.received)
+                if opcode in data_ops:  # the first fragment of a message
+                    if parts is not None:
+                        raise websocket.WebSocketProtocolException("a message began inside another one")
+                    parts = [frame.data]  # type: ignore[list-item]
+                elif opcode == ABNF.OPCODE_CONT:
+                    if parts is None:
+                        raise websocket.WebSocketProtocolException("a continuation frame without a message")
+                    parts.append(frame.data)  # type: ignore[arg-type]
+                    if frame.fin:
+                        data = b"".join(parts)
+                        parts = None
+                        try:
+                            on_frame(data, frames.received)
+                        except Exception:
+                            _log.exception("%s: on_frame failed; reading on", self._name)
+                # control frames may come between the fragments of a message
                 elif opcode == ABNF.OPCODE_PING:
                     if len(frame.data) >= 126:
                         raise websocket.WebSocketProtocolException("ping payload too long")
@@ -267,14 +322,92 @@ def _no_recv(size: int) -> bytes:  # pragma: no cover - _BufferedFrames never ca
     raise AssertionError("unused")
 
 
-def abort_socket(ws: websocket.WebSocket) -> None:
-    """Cancel a connect in progress from another thread (the handshake read fails at once)."""
-    sock = ws.sock
-    if sock is not None:
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+class Connecting:
+    """A websocket being opened (see :meth:`Transport.new_socket`): :func:`abort_socket` cancels it
+    from another thread at any step, the TCP connect included."""
+
+    __slots__ = ("_handle", "_lock", "aborted", "ws")
+
+    def __init__(self, ws: websocket.WebSocket) -> None:
+        self.ws = ws
+        self.aborted = False
+        self._lock = threading.Lock()
+        #: a duplicate of the socket being connected: shut down by abort(); TLS wrapping detaches
+        #: the original socket object, the duplicate still reaches the connection
+        self._handle: socket.socket | None = None
+
+    def dial(self, addresses: list[Any], timeout: float | None) -> socket.socket:
+        """A TCP socket connected to the first address that answers (websocket-client's order and
+        socket options), cancellable from the moment its connect starts."""
+        error: OSError | None = None
+        for family, kind, proto, _name, address in addresses:
+            sock = socket.socket(family, kind, proto)
+            try:
+                for option in DEFAULT_SOCKET_OPTION:
+                    sock.setsockopt(*option)
+                sock.setblocking(False)
+                code = sock.connect_ex(address)  # the connect is under way once this returns
+                self._own(sock)
+                if code not in _IN_PROGRESS:
+                    raise OSError(code, os.strerror(code))
+                with selectors.DefaultSelector() as selector:
+                    selector.register(sock, selectors.EVENT_WRITE)
+                    if not selector.select(timeout):
+                        raise TimeoutError("timed out")
+                self.check()
+                code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+                if code:
+                    raise OSError(code, os.strerror(code))
+                sock.settimeout(timeout)
+                return sock
+            except OSError as exc:
+                sock.close()
+                self.release()
+                if self.aborted:
+                    raise ConnectionAbortedError("connect cancelled") from None
+                error = exc
+        raise error if error is not None else OSError(f"no address to connect to: {addresses}")
+
+    def _own(self, sock: socket.socket) -> None:
+        with self._lock:
+            if self.aborted:
+                raise ConnectionAbortedError("connect cancelled")
+            self._handle = sock.dup()
+
+    def check(self) -> None:
+        """Raise ``ConnectionAbortedError`` if the connect was cancelled."""
+        if self.aborted:
+            raise ConnectionAbortedError("connect cancelled")
+
+    def release(self) -> None:
+        """The connect is over (done or failed): drop the duplicate socket."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.close()
+
+    def abort(self) -> None:
+        """Cancel: any blocking step (TCP connect, proxy tunnel, TLS, handshake) fails at once."""
+        with self._lock:
+            self.aborted = True
+            handle = self._handle
+            if handle is not None:
+                _shutdown(handle)
+        sock = self.ws.sock
+        if sock is not None:
+            _shutdown(sock)
+
+
+def abort_socket(connecting: Connecting) -> None:
+    """Cancel a connect in progress from another thread (the connect or handshake fails at once)."""
+    connecting.abort()
+
+
+def _shutdown(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _close_reason(frame: Any) -> str:

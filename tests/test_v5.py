@@ -101,12 +101,17 @@ def wait_for_pings(fake: FakeBybit, path: str, count: int, timeout: float = 2.0)
     fake.wait_for(lambda: len(requests(fake, path, "ping")) >= count, timeout, message=f"{count} pings")
 
 
-def with_raw_reply(fake: FakeBybit, path: str, reply: str, call: Callable[[], T], op: str = "subscribe") -> T:
-    """Run ``call`` while the fake ignores its next ``op`` request; answer that with ``reply`` verbatim.
+def with_raw_reply(
+    fake: FakeBybit,
+    path: str,
+    reply: str | Callable[[dict[str, Any]], str],
+    call: Callable[[], T],
+    op: str = "subscribe",
+) -> T:
+    """Run ``call`` while the fake ignores its next ``op`` request; answer that with ``reply`` verbatim
+    (or with ``reply(request)``, e.g. a documented frame given the request's ``req_id``).
 
-    This puts Bybit's documented reply frames (tests/fixtures/frames) on the wire as written, except a
-    non-empty ``req_id``, which Bybit echoes from the request: the documented one becomes ours (a reply
-    with another id answers no request of ours, see test_hostile).
+    This puts Bybit's documented reply frames (tests/fixtures/frames) on the wire exactly as written.
     """
     before = len(requests(fake, path, op))
     fake.ignore_next(op)
@@ -122,12 +127,8 @@ def with_raw_reply(fake: FakeBybit, path: str, reply: str, call: Callable[[], T]
     thread.start()
     try:
         fake.wait_for(lambda: len(requests(fake, path, op)) > before, timeout=2)
-        ours = requests(fake, path, op)[-1].get("req_id")
-        documented = json.loads(reply).get("req_id")
-        if documented and ours:
-            reply = reply.replace(f'"req_id": "{documented}"', f'"req_id": "{ours}"')
-            assert f'"{ours}"' in reply
-        assert fake.send_raw(reply, path=path) == 1
+        text = reply if isinstance(reply, str) else reply(requests(fake, path, op)[-1])
+        assert fake.send_raw(text, path=path) == 1
     finally:
         thread.join(5)
     assert not thread.is_alive(), "subscribe call did not return"
@@ -718,12 +719,15 @@ def test_linear_and_inverse_replies(fake: FakeBybit, client: BybitSocketClient, 
 def test_spot_reply_with_ret_msg_subscribe(fake: FakeBybit, client: BybitSocketClient) -> None:
     sub = client.v5.subscribe_to_trade_updates("spot", "ETHUSDT", Collector())  # the fake's own reply
     assert sub.is_active
-    # the documented reply verbatim: ret_msg "subscribe", a req_id ("10001") that is not ours
+    # the documented reply, ret_msg "subscribe", with our req_id in place of the doc's "10001" (a reply
+    # with an id answers only the request with that id)
     got = Collector()
     other = with_raw_reply(
         fake,
         "v5.spot",
-        frame_text("v5_subscribe_ok_public_spot"),
+        lambda request: frame_text("v5_subscribe_ok_public_spot").replace(
+            '"10001"', f'"{request["req_id"]}"'
+        ),
         lambda: client.v5.subscribe_to_trade_updates("spot", "BTCUSDT", got),
     )
     assert other.is_active
