@@ -16,6 +16,7 @@ from ._config import Backoff, ConnectionConfig
 from ._contract import ContractDialect, ContractStreams
 from ._engine import Engine
 from ._errors import BybitConnectionError, BybitTimeoutError
+from ._framepath import FrameRecorder
 from ._inverse import InverseDialect, InverseStreams
 from ._transport import TransportOptions
 from ._v5 import V5Streams
@@ -171,6 +172,19 @@ class BybitSocketClient:
         return self._engine.closed
 
     # -------------------------------------------------------------------------------- lifecycle
+    def record(self, recorder: FrameRecorder) -> None:
+        """Record every raw frame of every connection, now and later, with ``recorder``.
+
+        ``recorder.write(data, received, endpoint)`` is called on the reader threads, e.g. a
+        :class:`bybit_ws.recording.Recorder`, whose files :func:`bybit_ws.recording.read` turns back into
+        events offline. To record one subscription only, use :meth:`Subscription.record`.
+        """
+        self._engine.record(recorder)
+
+    def stop_recording(self, recorder: FrameRecorder) -> None:
+        """Stop recording with ``recorder`` (close the recorder yourself to flush its files)."""
+        self._engine.stop_recording(recorder)
+
     def close(self) -> None:
         """Close every subscription and connection and join every thread the client started.
 

@@ -18,6 +18,7 @@ from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher
 from ._errors import AuthenticationError, ClientClosedError
+from ._framepath import FrameRecorder
 from ._stream_connection import Retired, StreamConnection
 from ._subscriptions import Subscription
 
@@ -43,6 +44,7 @@ class Engine:
         #: set when the engine closes or a connection is given up for good (``failure`` says why)
         self.done = threading.Event()
         self.failure: BaseException | None = None
+        self._recorders: list[FrameRecorder] = []
 
     # -------------------------------------------------------------------------------- subscribing
     def subscribe(
@@ -119,7 +121,7 @@ class Engine:
         parts: list[tuple[StreamConnection, tuple[str, ...]]] = []
         try:
             for planned, part in plan:
-                connection = planned or self._new_connection(group, url, dialect)
+                connection = planned or self._new_connection(group, endpoint, url, dialect)
                 connection.register(sub, part)
                 parts.append((connection, tuple(part)))
                 sub._parts.append((connection, tuple(part)))
@@ -130,16 +132,41 @@ class Engine:
             raise
         return parts
 
-    def _new_connection(self, group: list[StreamConnection], url: str, dialect: Dialect) -> StreamConnection:
+    def _new_connection(
+        self, group: list[StreamConnection], endpoint: str, url: str, dialect: Dialect
+    ) -> StreamConnection:
         connection = StreamConnection(
             url=url,
             dialect=dialect,
             config=self.config,
             credentials=self.credentials,
             on_finished=self._connection_finished,
+            key=endpoint,
         )
+        for recorder in self._recorders:
+            connection.record(recorder)
         group.append(connection)
         return connection
+
+    # -------------------------------------------------------------------------------- recording
+    def record(self, recorder: FrameRecorder) -> None:
+        """Hand every frame of every connection, now and later, to ``recorder``."""
+        with self.lock:
+            if recorder in self._recorders:
+                return
+            self._recorders.append(recorder)
+            connections = [c for group in self.connections.values() for c in group]
+        for connection in connections:
+            connection.record(recorder)
+
+    def stop_recording(self, recorder: FrameRecorder) -> None:
+        """Stop handing frames to ``recorder`` (what it has is kept)."""
+        with self.lock:
+            if recorder in self._recorders:
+                self._recorders.remove(recorder)
+            connections = [c for group in self.connections.values() for c in group]
+        for connection in connections:
+            connection.stop_recording(recorder)
 
     def _connection_finished(self, connection: StreamConnection, error: BaseException | None) -> None:
         with self.lock:

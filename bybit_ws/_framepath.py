@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import msgspec
 
@@ -25,7 +25,7 @@ from .models._common import DataEvent
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["FramePath", "decode_frame"]
+__all__ = ["FramePath", "FrameRecorder", "FrameTap", "decode_frame"]
 
 # msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
 _decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
@@ -48,6 +48,32 @@ _GC_BYTES = 64 * 1024
 
 _new = object.__new__
 _event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
+
+
+class FrameRecorder(Protocol):
+    """Anything that records raw frames, e.g. :class:`bybit_ws.recording.Recorder`."""
+
+    def write(self, data: bytes, received: datetime, endpoint: str) -> None:
+        """Record one frame's bytes, its receive time and its endpoint's ``urls`` key (thread-safe)."""
+
+
+class FrameTap:
+    """Hands a connection's frames (all, or those of ``topics``: exact or ``prefix.*``) to a recorder."""
+
+    __slots__ = ("endpoint", "recorder", "topics")
+
+    def __init__(self, recorder: FrameRecorder, endpoint: str, topics: frozenset[str] | None = None) -> None:
+        self.recorder = recorder
+        self.endpoint = endpoint
+        self.topics = topics
+
+    def __call__(self, data: bytes, received: datetime) -> None:
+        topics = self.topics
+        if topics is not None:
+            topic = _topic_of(data) or _decoded_topic(data)
+            if topic is None or (topic not in topics and topic.rpartition(".")[0] + ".*" not in topics):
+                return
+        self.recorder.write(data, received, self.endpoint)
 
 
 class FramePath:
@@ -77,6 +103,8 @@ class FramePath:
         self._on_pong = on_pong
         #: set on every data frame, cleared by the stale-feed watchdog
         self.fed = False
+        #: recorders of this connection's raw frames (replaced, never changed in place)
+        self.taps: tuple[FrameTap, ...] = ()
         self._read_since_gc = 0  # bytes read since the reader last collected (see on_read)
 
     def on_read(self, nbytes: int) -> None:
@@ -89,6 +117,8 @@ class FramePath:
 
     def on_frame(self, data: bytes, received: datetime) -> None:
         """One whole frame, read at ``received``."""
+        if self.taps:
+            self._record(data, received)
         route: Route | None = None
         parsed: Parsed | None = None
         typed_done = False
@@ -127,6 +157,13 @@ class FramePath:
             sinks = route.sinks_of(kind)
         for put, callback in sinks:
             put(callback, event)
+
+    def _record(self, data: bytes, received: datetime) -> None:
+        for tap in self.taps:
+            try:
+                tap(data, received)
+            except Exception:
+                _log.exception("%s: recording a frame failed", self.name)
 
     def _parse_dict(self, data: bytes, missed: Route | None) -> tuple[Route, Parsed | None] | None:
         """The dict path: decode, route and parse a frame the typed path did not take (``missed``: the
@@ -198,3 +235,13 @@ def _topic_of(data: bytes) -> str | None:
         return None
     end = data.find(b'"', _TOPIC_AT)
     return data[_TOPIC_AT:end].decode("utf-8", "replace") if end > 0 else None
+
+
+def _decoded_topic(data: bytes) -> str | None:
+    """The topic of a frame whose topic is not its first key (the recording path only)."""
+    try:
+        frame = _decode(data)
+    except Exception:
+        return None
+    topic = frame.get("topic") if type(frame) is dict else None
+    return topic if type(topic) is str else None

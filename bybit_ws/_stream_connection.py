@@ -20,7 +20,7 @@ from ._auth import Auth, Credentials
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._errors import BybitTimeoutError, BybitWsError, SubscriptionError
-from ._framepath import FramePath
+from ._framepath import FramePath, FrameRecorder, FrameTap
 from ._registry import OK, PENDING, Registry
 from ._requests import ConnectionLost, Requests
 from ._supervisor import Supervisor
@@ -50,8 +50,11 @@ class StreamConnection:
         config: ConnectionConfig,
         credentials: Credentials | None,
         on_finished: Callable[[StreamConnection, BaseException | None], None],
+        key: str = "",
     ) -> None:
         self.url = url
+        #: the client's ``urls`` key of this endpoint
+        self.key = key
         self.dialect = dialect
         self.config = config
         self.name = f"{dialect.name}-{next(_names)}"
@@ -61,8 +64,9 @@ class StreamConnection:
         self.registry = Registry(dialect)
         self.requests = Requests(url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id)
         self.auth = Auth(self.name, credentials, self.requests)
+        self.frames = self._reader()
         self.supervisor = Supervisor(
-            self.name, url, config, self.requests, self._reader(), self, uses_req_id=dialect.uses_req_id
+            self.name, url, config, self.requests, self.frames, self, uses_req_id=dialect.uses_req_id
         )
 
     def _reader(self) -> FramePath:
@@ -93,6 +97,17 @@ class StreamConnection:
         """Every subscription registered here."""
         with self._cond:
             return self.registry.subscriptions()
+
+    def record(self, recorder: FrameRecorder, topics: Sequence[str] | None = None) -> None:
+        """Hand this connection's raw frames (all, or those of ``topics``) to ``recorder``."""
+        tap = FrameTap(recorder, self.key, None if topics is None else frozenset(topics))
+        with self._cond:
+            self.frames.taps = (*self.frames.taps, tap)
+
+    def stop_recording(self, recorder: FrameRecorder) -> None:
+        """Stop handing frames to ``recorder``."""
+        with self._cond:
+            self.frames.taps = tuple(t for t in self.frames.taps if t.recorder is not recorder)
 
     def register(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
         """Put ``sub`` in the registry under ``topics`` (before anything is sent: the first data frame

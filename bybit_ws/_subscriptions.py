@@ -59,6 +59,12 @@ class Membership(Protocol):
     def resubscribe(self, topics: Sequence[str]) -> None:
         """Subscribe ``topics`` again on the wire, for fresh snapshots."""
 
+    def record(self, recorder: Any, topics: Sequence[str] | None = None) -> None:
+        """Hand the raw frames of ``topics`` to ``recorder``."""
+
+    def stop_recording(self, recorder: Any) -> None:
+        """Stop handing frames to ``recorder``."""
+
 
 class _Buffer:
     """Events kept for iteration / ``get()`` when no handler was given (bounded, drops the oldest)."""
@@ -146,6 +152,7 @@ class Subscription(Generic[T]):
         self._restored: list[Callable[[timedelta], object]] = []
         self._closed_callbacks: list[Callable[[], object]] = []
         self._exception: list[Callable[[BaseException], object]] = []
+        self._recorders: list[Any] = []
 
     # ----------------------------------------------------------------------------- public
     @property
@@ -182,6 +189,28 @@ class Subscription(Generic[T]):
             except Exception:
                 _log.exception("error while closing subscription %d", self.id)
         self._finish()
+
+    def record(self, recorder: Any) -> None:
+        """Record the raw frames of this subscription's topics with ``recorder`` (e.g. a
+        :class:`bybit_ws.recording.Recorder`, whose ``write(data, received, endpoint)`` is called on the
+        reader thread) until :meth:`stop_recording` or until this subscription ends."""
+        with self._lock:
+            if self._closed or self._ended or any(r is recorder for r in self._recorders):
+                return
+            self._recorders.append(recorder)
+            parts = list(self._parts)
+        for connection, topics in parts:
+            connection.record(recorder, topics)
+
+    def stop_recording(self, recorder: Any | None = None) -> None:
+        """Stop recording with ``recorder`` (every recorder if None); what it has is kept."""
+        with self._lock:
+            stopped = [r for r in self._recorders if recorder is None or r is recorder]
+            self._recorders = [r for r in self._recorders if r not in stopped]
+            parts = list(self._parts)
+        for item in stopped:
+            for connection, _topics in parts:
+                connection.stop_recording(item)
 
     def reconnect(self) -> None:
         """Force the connection(s) of this subscription to reconnect (and resubscribe)."""
@@ -300,6 +329,8 @@ class Subscription(Generic[T]):
         self._finish()
 
     def _finish(self) -> None:
+        if self._recorders:
+            self.stop_recording()
         for fn in list(self._closed_callbacks):
             self._mailbox.put(_call0, fn, counted=False)
         self._mailbox.put(_close_mailbox, self._mailbox, counted=False)

@@ -38,17 +38,13 @@ def v5_fake() -> Iterator[FakeBybit]:
 
 
 def test_read_gives_what_the_live_client_delivered(v5_fake: FakeBybit, tmp_path: Path) -> None:
-    """Record a real session (the client's events' raw frames, until the engine has a recorder hook),
-    then read it back offline: the same typed events, merged tickers and order books included."""
+    """Record a real session (``client.record``: every raw frame, from the reader), then read it back
+    offline: the same typed events, merged tickers and order books included."""
     live: dict[str, list[DataEvent[Any]]] = {}
     with Recorder(tmp_path, compression="zstd") as recorder, clients_for(v5_fake) as make:
-        client = make(keep_original_data=True)
-        got = Collector()
-
-        def handler(event: DataEvent[Any]) -> None:
-            assert event.original_data is not None
-            recorder.write(event.original_data.encode(), event.timestamp, "v5.linear")
-            got(event)
+        client = make()
+        client.record(recorder)
+        handler = got = Collector()
 
         client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", handler)
         client.v5.subscribe_to_ticker_updates("linear", "BTCUSDT", handler)
@@ -81,6 +77,39 @@ def test_read_gives_what_the_live_client_delivered(v5_fake: FakeBybit, tmp_path:
     )
     kept = list(read(tmp_path, keep_original_data=True))
     assert all(e.original_data for e in kept)
+
+
+def test_a_subscription_records_its_own_topics_only(v5_fake: FakeBybit, tmp_path: Path) -> None:
+    with Recorder(tmp_path, compression="gzip") as recorder, clients_for(v5_fake) as make:
+        client = make()
+        trades, tickers = Collector(), Collector()
+        recorded = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", trades)
+        client.v5.subscribe_to_ticker_updates("linear", "BTCUSDT", tickers)
+        recorded.record(recorder)
+        v5_fake.publish_frame(frame("v5_public_trade"), path="v5.linear")
+        v5_fake.publish_frame(frame("v5_ticker_linear_snapshot"), path="v5.linear")
+        trades.wait(1)
+        tickers.wait(1)
+        recorded.close()  # ends the recording too: later trades are not recorded
+        client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", trades)
+        v5_fake.publish_frame(frame("v5_public_trade"), path="v5.linear")
+        trades.wait(2)
+    events = list(read(tmp_path))
+    assert [(e.topic, e.data) for e in events] == [("publicTrade.BTCUSDT", trades.events[0].data)]
+
+
+def test_stop_recording_keeps_what_was_recorded(v5_fake: FakeBybit, tmp_path: Path) -> None:
+    with Recorder(tmp_path, compression="none") as recorder, clients_for(v5_fake) as make:
+        client = make()
+        client.record(recorder)
+        got = Collector()
+        client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", got)
+        v5_fake.publish_frame(frame("v5_public_trade"), path="v5.linear")
+        got.wait(1)
+        client.stop_recording(recorder)
+        v5_fake.publish_frame(frame("v5_public_trade"), path="v5.linear")
+        got.wait(2)
+    assert len(list(read(tmp_path))) == 1
 
 
 def test_file_format_header_and_lines(tmp_path: Path) -> None:
