@@ -34,6 +34,7 @@ def _endpoints(host: str) -> dict[str, str]:
         "contract": f"wss://{host}/contract/private/v3",
         "v5.private": f"wss://{host}/v5/private",
         "v5.status": f"wss://{host}/v5/public/misc/status",
+        "v5.trade": f"wss://{host}/v5/trade",
     }
     urls.update({f"v5.{category}": f"wss://{host}/v5/public/{category}" for category in _V5_PUBLIC})
     return urls
@@ -43,6 +44,22 @@ def _endpoints(host: str) -> dict[str, str]:
 MAINNET_URLS: Mapping[str, str] = _endpoints("stream.bybit.com")
 #: Testnet endpoints, by ``urls`` key.
 TESTNET_URLS: Mapping[str, str] = _endpoints("stream-testnet.bybit.com")
+#: Bybit's demo trading: private streams only (public data stays on mainnet; no websocket Trade API).
+DEMO_PRIVATE_URL = "wss://stream-demo.bybit.com/v5/private"
+#: The endpoints ``max_active_time`` applies to (V5_MORE §1: private and trade only).
+_ACTIVE_TIME_KEYS = ("v5.private", "v5.trade")
+
+
+def _active_time(seconds: float) -> str:
+    """``max_active_time``'s query value: whole seconds from 30 to 600, as Bybit takes them."""
+    if not 30 <= seconds <= 600 or seconds != int(seconds):
+        raise ValueError(f"max_active_time must be whole seconds from 30 to 600, not {seconds!r}")
+    return f"{int(seconds)}s"
+
+
+def _with_query(url: str, name: str, value: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}{name}={value}"
+
 
 _live_clients: weakref.WeakSet[BybitSocketClient] = weakref.WeakSet()
 
@@ -68,9 +85,11 @@ class BybitSocketClient:
         api_key, api_secret: credentials for private topics; default to the environment variables
             ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``. The secret never appears in reprs, logs or errors.
         testnet: use Bybit's testnet endpoints.
+        demo: Bybit's demo trading: ``v5.private`` on the demo host, public data on mainnet; demo has no
+            websocket Trade API, so order entry fails at once.
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
-            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``, ``"v5.status"``: ``system.status``), e.g.
-            to point at ``FakeBybit``.
+            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``, ``"v5.status"``: ``system.status``,
+            ``"v5.trade"``: order entry), e.g. to point at ``FakeBybit``.
         workers: size of the callback worker pool.
         ping_interval, pong_timeout: heartbeat; no pong for ``pong_timeout`` s marks the connection dead.
         reconnect: reconnect, re-authenticate and resubscribe after a drop (else give up on the first drop).
@@ -87,6 +106,11 @@ class BybitSocketClient:
             dropped and counted in ``Subscription.stats.dropped``.
         backoff: reconnect delays (exponential with jitter).
         max_retries: give up after this many failed reconnect attempts in a row (``None``: never).
+        recv_window: milliseconds an order request stays valid after its timestamp (Bybit's
+            ``X-BAPI-RECV-WINDOW``; ``None``: Bybit's default, 5000).
+        referer: an API broker id, sent as the ``Referer`` header of every order request.
+        max_active_time: seconds (30 to 600) after which Bybit cuts an idle private or trade connection
+            (no data and no ping), instead of its 10-minute default; the supervisor then reconnects.
     """
 
     def __init__(
@@ -109,6 +133,10 @@ class BybitSocketClient:
         max_backlog: int = 10_000,
         backoff: Backoff | None = None,
         max_retries: int | None = None,
+        demo: bool = False,
+        recv_window: int | None = None,
+        referer: str | None = None,
+        max_active_time: float | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("BYBIT_API_KEY")
         secret = api_secret if api_secret is not None else os.environ.get("BYBIT_API_SECRET")
@@ -126,15 +154,26 @@ class BybitSocketClient:
         ):
             if not value > 0:
                 raise ValueError(f"{name} must be positive")
+        if demo and testnet:
+            raise ValueError("demo and testnet exclude each other: demo trading runs on mainnet's demo host")
+        if recv_window is not None and not (isinstance(recv_window, int) and recv_window > 0):
+            raise ValueError(f"recv_window must be a positive number of milliseconds, not {recv_window!r}")
+        active_time = None if max_active_time is None else _active_time(max_active_time)
         self._credentials = Credentials(key, secret) if key and secret else None
         self.testnet = testnet
+        self.demo = demo
         endpoints = dict(TESTNET_URLS if testnet else MAINNET_URLS)
+        if demo:
+            endpoints["v5.private"] = DEMO_PRIVATE_URL
         for name, url in (urls or {}).items():
             if name not in endpoints:
                 raise ValueError(f"unknown endpoint key {name!r}; known: {', '.join(sorted(endpoints))}")
             if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
                 raise ValueError(f"endpoint {name!r} must be a ws:// or wss:// URL, not {url!r}")
             endpoints[name] = url
+        if active_time is not None:
+            for name in _ACTIVE_TIME_KEYS:
+                endpoints[name] = _with_query(endpoints[name], "max_active_time", active_time)
         self._urls = endpoints
         self._workers = workers
         self._config = ConnectionConfig(
@@ -151,7 +190,15 @@ class BybitSocketClient:
                 connect_timeout=connect_timeout, send_timeout=request_timeout, sslopt=sslopt, proxy=proxy
             ),
         )
-        self._engine = engine = Engine(endpoints, self._config, self._credentials, workers)
+        self._engine = engine = Engine(
+            endpoints,
+            self._config,
+            self._credentials,
+            workers,
+            demo=demo,
+            recv_window=recv_window,
+            referer=referer,
+        )
         self._finalizer = weakref.finalize(self, engine.close)
         _live_clients.add(self)
         #: Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``).
@@ -231,6 +278,8 @@ class BybitSocketClient:
         shown = f"{key[:4]}…" if key else None
         count = self._engine.connection_count()
         state = "closed" if self._engine.closed else "open"
+        if self.demo:
+            state += " demo"
         return f"<BybitSocketClient {state} testnet={self.testnet} api_key={shown!r} connections={count}>"
 
 

@@ -43,6 +43,8 @@ class Reply:
     req_id: str | None = None
     args: tuple[str, ...] | None = None
     failed_args: tuple[str, ...] = ()
+    #: the reply frame itself, for request kinds whose reply carries data (the Trade API's)
+    frame: Mapping[str, Any] | None = attrs.field(default=None, eq=False, repr=False)
 
 
 class _Pong:

@@ -11,16 +11,18 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from typing import Any
 
 from ._auth import Credentials
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher
-from ._errors import AuthenticationError, ClientClosedError
+from ._errors import AuthenticationError, BybitWsError, ClientClosedError
 from ._framepath import FrameRecorder
 from ._stream_connection import Retired, StreamConnection
 from ._subscriptions import Subscription
+from ._trade_connection import TradeConnection
 
 _log = logging.getLogger(__name__)
 
@@ -31,9 +33,21 @@ class Engine:
     """Connections, workers and the subscribe path of one client."""
 
     def __init__(
-        self, urls: Mapping[str, str], config: ConnectionConfig, credentials: Credentials | None, workers: int
+        self,
+        urls: Mapping[str, str],
+        config: ConnectionConfig,
+        credentials: Credentials | None,
+        workers: int,
+        *,
+        demo: bool = False,
+        recv_window: int | None = None,
+        referer: str | None = None,
     ) -> None:
         self.urls = dict(urls)
+        self._demo = demo
+        self._recv_window = recv_window
+        self._referer = referer
+        self._trade: TradeConnection | None = None
         self.config = config
         self.credentials = credentials
         self._workers = workers
@@ -148,6 +162,36 @@ class Engine:
         group.append(connection)
         return connection
 
+    # -------------------------------------------------------------------------------- order entry
+    def trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        """Send one Trade API request on the trade connection (opened on first use); the future gives
+        the raw reply frame. See :meth:`TradeConnection.submit`."""
+        if self._demo:
+            raise BybitWsError(
+                "Bybit's demo trading has no websocket Trade API: place demo orders over the REST API "
+                "(demo=True serves private streams only)"
+            )
+        credentials = self.credentials
+        if credentials is None:
+            raise AuthenticationError(
+                "order entry needs API credentials: pass api_key and api_secret, "
+                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
+                op="auth",
+            )
+        with self.lock:
+            if self.closed:
+                raise ClientClosedError("the client is closed")
+            trade = self._trade
+            if trade is None or trade.is_retired:
+                trade = self._trade = TradeConnection(
+                    url=self.urls["v5.trade"],
+                    config=self.config,
+                    credentials=credentials,
+                    recv_window=self._recv_window,
+                    referer=self._referer,
+                )
+        return trade.submit(op, args)
+
     # -------------------------------------------------------------------------------- recording
     def record(self, recorder: FrameRecorder) -> None:
         """Hand every frame of every connection, now and later, to ``recorder``."""
@@ -181,7 +225,8 @@ class Engine:
     def connection_count(self) -> int:
         """Open connections."""
         with self.lock:
-            return sum(len(group) for group in self.connections.values())
+            trade = self._trade is not None and not self._trade.is_retired
+            return sum(len(group) for group in self.connections.values()) + trade
 
     def close(self) -> None:
         """End every subscription, close every connection, join every thread (never the caller)."""
@@ -192,11 +237,14 @@ class Engine:
             connections = [c for group in self.connections.values() for c in group]
             self.connections.clear()
             dispatcher = self._dispatcher
+            trade, self._trade = self._trade, None
         for connection in connections:
             for sub in connection.subscriptions():
                 sub._end(None)
         for connection in connections:
             connection.close()
+        if trade is not None:
+            trade.close()
         if dispatcher is not None:
             dispatcher.close()
         self.done.set()

@@ -49,7 +49,7 @@ Build = Callable[[str, Sequence[Any], "str | None"], Mapping[str, Any]]
 class Pending:
     """One request waiting for its reply (or for the error that ends it)."""
 
-    __slots__ = ("args", "callback", "done", "error", "gen", "op", "reply", "req_id")
+    __slots__ = ("args", "callback", "deadline", "done", "error", "gen", "op", "reply", "req_id")
 
     def __init__(
         self,
@@ -58,6 +58,7 @@ class Pending:
         req_id: str | None,
         gen: int,
         callback: Callable[[Pending], None] | None = None,
+        deadline: float | None = None,
     ) -> None:
         self.op = op
         self.args = args
@@ -66,16 +67,18 @@ class Pending:
         self.done = threading.Event()
         self.reply: Reply | None = None
         self.error: BaseException | None = None
-        #: called once when the request ends (any thread, maybe with the connection's lock held: it
-        #: must not block)
+        #: called once when the request ends (on the reader thread, or on the thread that failed it,
+        #: never with the connection's lock held)
         self.callback = callback
+        #: when :meth:`Requests.expire` times the request out (None: its caller waits and times out)
+        self.deadline = deadline
 
-    def finish(self, reply: Reply | None, error: BaseException | None) -> None:
-        """End the request with its reply or an error."""
+    def finish(self, reply: Reply | None, error: BaseException | None, *, call: bool = True) -> None:
+        """End the request with its reply or an error (and call its callback, unless ``call`` is false)."""
         self.reply = reply
         self.error = error
         self.done.set()
-        if self.callback is not None:
+        if call and self.callback is not None:
             self.callback(self)
 
 
@@ -93,6 +96,7 @@ class Requests:
         self._uses_req_id = uses_req_id
         self._send_lock = threading.Lock()
         self._pending: list[Pending] = []
+        self._deferred: list[Pending] = []  # failed with the lock held: callbacks still to call
         #: the open socket and its generation (lock held to change)
         self.transport: Transport | None = None
         self.gen = 0
@@ -109,15 +113,19 @@ class Requests:
         args: Sequence[Any],
         gen: int,
         callback: Callable[[Pending], None] | None = None,
+        deadline: float | None = None,
     ) -> Pending:
         """Send one request on generation ``gen``'s socket; the reply completes the returned Pending.
+
+        ``callback(pending)`` is called once when it ends; ``deadline`` (monotonic) lets :meth:`expire`
+        time it out.
 
         Raises:
             NotSent: no open socket of generation ``gen``: nothing was sent.
             ConnectionLost: the send failed (the request may have left in part).
         """
         req_id = next_req_id() if self._uses_req_id else None
-        pending = Pending(op, tuple(str(a) for a in args), req_id, gen, callback)
+        pending = Pending(op, tuple(str(a) for a in args), req_id, gen, callback, deadline)
         text = encode(self._build(op, args, req_id))
         # Register and send under one lock: replies without an id match requests in send order.
         with self._send_lock:
@@ -159,14 +167,41 @@ class Requests:
             return False
 
     def fail(self, gen: int | None, error: BaseException) -> None:
-        """Fail the requests waiting on ``gen`` (all if None) at once (lock held)."""
+        """Fail the requests waiting on ``gen`` (all if None) at once (lock held; their callbacks run
+        at the next :meth:`run_callbacks`, once the lock is released)."""
         keep = []
         for pending in self._pending:
             if gen is None or pending.gen == gen:
-                pending.finish(None, error)
+                pending.finish(None, error, call=False)
+                if pending.callback is not None:
+                    self._deferred.append(pending)
             else:
                 keep.append(pending)
         self._pending = keep
+
+    def run_callbacks(self) -> None:
+        """Call the callbacks of requests failed with the lock held (call without the lock)."""
+        with self.cond:
+            deferred, self._deferred = self._deferred, []
+        for pending in deferred:
+            assert pending.callback is not None
+            pending.callback(pending)
+
+    def next_deadline(self) -> float | None:
+        """The earliest deadline of a pending request that has one."""
+        with self.cond:
+            deadlines = [p.deadline for p in self._pending if p.deadline is not None]
+        return min(deadlines) if deadlines else None
+
+    def expire(self, now: float, error: Callable[[Pending], BaseException]) -> None:
+        """Time out the pending requests whose deadline has passed; a late reply is then dropped."""
+        with self.cond:
+            expired = [p for p in self._pending if p.deadline is not None and p.deadline <= now]
+            if not expired:
+                return
+            self._pending = [p for p in self._pending if p not in expired]
+        for pending in expired:
+            pending.finish(None, error(pending))
 
     def match(self, reply: Reply) -> bool:
         """Hand a reply to the request it answers (reader thread); False if it answers none.

@@ -22,7 +22,7 @@ from ._dialect import Dialect
 from ._errors import BybitTimeoutError, BybitWsError, SubscriptionError
 from ._framepath import FramePath, FrameRecorder, FrameTap
 from ._registry import OK, PENDING, Registry
-from ._requests import ConnectionLost, Requests
+from ._requests import ConnectionLost, Pending, Requests
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
@@ -309,6 +309,10 @@ class StreamConnection:
     def ping(self, req_id: str | None) -> Mapping[str, Any]:
         """The dialect's heartbeat frame."""
         return self.dialect.ping(req_id)
+
+    def timeout_error(self, pending: Pending) -> BaseException:
+        """(Stream requests time out in their callers; none has a deadline.)"""
+        return BybitTimeoutError(f"no reply to {pending.op} from {self.url} in time")
 
     def on_attached(self, gen: int) -> Callable[[], None]:
         """A new socket (lock held): forget per-socket state; restoring re-auths and resubscribes."""

@@ -4,6 +4,7 @@ the call into the engine's one subscribe path, through the narrow :class:`Stream
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future
 from typing import Any, Protocol, TypeVar
 
 from ._dialect import Dialect
@@ -50,6 +51,10 @@ class StreamEngine(Protocol):
         private: bool = False,
     ) -> Subscription[Any]:
         """Place ``topics`` on connections of ``endpoint``, register and confirm them."""
+        ...
+
+    def trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        """Send one v5 Trade API request; the future gives the raw reply frame."""
         ...
 
 

@@ -24,7 +24,7 @@ from ._errors import (
     BybitWsError,
     ClientClosedError,
 )
-from ._requests import ConnectionLost, Requests, encode, next_req_id
+from ._requests import ConnectionLost, Pending, Requests, encode, next_req_id
 from ._transport import Transport, abort_socket
 
 _log = logging.getLogger(__name__)
@@ -56,6 +56,9 @@ class Supervised(Protocol):
         """A new socket of generation ``gen`` (lock held): reset per-socket state; return the step that
         restores the connection on it (run without the lock; raises AuthenticationError to give up,
         any other BybitWsError to replace the socket)."""
+
+    def timeout_error(self, pending: Pending) -> BaseException:
+        """The error of a request whose deadline passed with no reply (see :meth:`Requests.expire`)."""
 
     def on_lost(self) -> None:
         """The socket died; a reconnect follows unless the connection is given up."""
@@ -143,6 +146,10 @@ class Supervisor:
                 raise BybitTimeoutError(f"not connected to {self.url} in time")
             self._cond.wait(remaining)
 
+    def wake(self) -> None:
+        """Make the heartbeat look again now (e.g. a request with a nearer deadline was sent)."""
+        self._wake.set()
+
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
         self._last_data = time.monotonic()
@@ -169,6 +176,7 @@ class Supervisor:
             connecting = self._connecting
             self._requests.fail(None, ClientClosedError("the connection is closing"))
             self._cond.notify_all()
+        self._requests.run_callbacks()
         self._wake.set()
         if connecting is not None:
             abort_socket(connecting)
@@ -186,6 +194,7 @@ class Supervisor:
                 self.ready = False
                 self._requests.fail(gen, ConnectionLost(f"connection lost: {error or 'closed'}"))
                 self._cond.notify_all()
+        self._requests.run_callbacks()
         if error is not None and not self.stop.is_set():
             _log.warning("%s: connection lost: %s", self.name, error)
         self._wake.set()
@@ -263,6 +272,7 @@ class Supervisor:
                     with self._cond:
                         self.ready = False
                         requests.fail(gen, ConnectionLost("connection lost"))
+                    requests.run_callbacks()
                     continue
                 attempt = 0
                 with self._cond:
@@ -280,6 +290,7 @@ class Supervisor:
                     self.ready = False
                     requests.fail(gen, ConnectionLost("connection lost"))
                     self._cond.notify_all()
+                requests.run_callbacks()
                 if self.stop.is_set():
                     break
                 lost_at = time.monotonic()
@@ -303,6 +314,7 @@ class Supervisor:
         config = self.config
         owner = self._owner
         reader = self._reader
+        requests = self._requests
         now = time.monotonic()
         next_ping = now + config.ping_interval
         self._pong_deadline = None
@@ -322,6 +334,9 @@ class Supervisor:
             continuous = owner.continuous
             if stale and continuous:
                 wait = min(wait, self._last_data + stale - now, stale / 4)
+            request_deadline = requests.next_deadline()
+            if request_deadline is not None:
+                wait = min(wait, request_deadline - now)
             wake.wait(max(0.0, wait))
             wake.clear()
             if self.stop.is_set() or not transport.is_open or self._reconnect_asked:
@@ -329,6 +344,8 @@ class Supervisor:
                     _log.info("%s: reconnect requested", self.name)
                 return
             now = time.monotonic()
+            if request_deadline is not None:
+                requests.expire(now, owner.timeout_error)
             if reader.fed:
                 reader.fed = False
                 self._last_data = now
@@ -361,6 +378,7 @@ class Supervisor:
             self.ready = False
             self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
             self._cond.notify_all()
+        self._requests.run_callbacks()
         closed = self.stop.is_set()
         if error is not None and not closed:
             _log.error("%s: connection to %s given up: %s", self.name, self.url, error)

@@ -10,12 +10,14 @@ characters of args: the client spreads larger subscriptions over more connection
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from ._dialect import Dialect, Reply, TopicSpec, classify_op_reply
 from ._orderbook import OrderBook
 from ._streams import Handler, StreamEngine, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
+from ._trade_methods import TradeMethods
 from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, STATUS_SPECS
 from ._v5_topics import _ticker_schema as _topics_ticker_schema
 from .enums import KlineInterval
@@ -127,7 +129,7 @@ def _category(category: str) -> str:
     return category
 
 
-class V5Streams(Streams):
+class V5Streams(TradeMethods, Streams):
     """``client.v5``: the v5 streams, the API live Bybit serves today.
 
     Public calls take a ``category`` (``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``) and one
@@ -136,6 +138,9 @@ class V5Streams(Streams):
 
     def __init__(self, engine: StreamEngine) -> None:
         super().__init__(engine, _dialect("private"))
+
+    def _trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        return self._engine.trade_submit(op, args)
 
     def _public(
         self,

@@ -1,0 +1,241 @@
+"""A request-only connection: the v5 Trade API (order entry over the websocket).
+
+Assembled from the same parts as a stream connection (requests, auth, supervisor), with no registry and
+no market data: its reader only matches replies. Requests are sent **at most once**: a request whose
+socket died before the reply fails with :class:`OrderOutcomeUnknownError` and is never resent (the order
+may or may not exist: check the order stream); one that was never sent waits for the next socket.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from . import _trade
+from ._auth import Auth, Credentials
+from ._config import ConnectionConfig
+from ._dialect import Reply
+from ._errors import (
+    BybitTimeoutError,
+    ClientClosedError,
+    OrderOutcomeUnknownError,
+    TradeRetCode,
+)
+from ._requests import ConnectionLost, NotSent, Pending, Requests
+from ._supervisor import Supervisor
+
+_log = logging.getLogger(__name__)
+
+__all__ = ["TradeConnection"]
+
+_names = itertools.count(1)
+_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
+_UNKNOWN = "the order may or may not exist: check the order stream; it was not sent again"
+
+
+class _ReplyReader:
+    """The trade socket's reader: every frame is a reply (or a pong) to match."""
+
+    def __init__(self, name: str, requests: Requests, on_pong: Callable[[], None]) -> None:
+        self.name = name
+        self._requests = requests
+        self._on_pong = on_pong
+        self.fed = False  # no data feed here: the stale watchdog is off
+
+    def on_read(self, nbytes: int) -> None:
+        """(Nothing to do per socket read.)"""
+
+    def on_frame(self, data: bytes, received: datetime) -> None:
+        """Match one reply to its request."""
+        try:
+            frame = _decode(data)
+            reply = _trade.classify_reply(frame) if type(frame) is dict else None
+        except Exception as exc:  # not JSON, nested too deep: this frame's problem only
+            _log.warning("%s: cannot parse a trade reply (%s); frame starts %.200r", self.name, exc, data)
+            return
+        if reply is None:
+            _log.debug("%s: ignored frame %.200r", self.name, data)
+        elif reply.kind == "pong":
+            self._on_pong()
+        else:
+            self._requests.match(
+                Reply(op=reply.op, success=reply.ok, ret_msg=reply.ret_msg, req_id=reply.req_id, frame=frame)
+            )
+
+
+class TradeConnection:
+    """The supervised connection to ``urls["v5.trade"]``: opened on first use, authenticated, pinged,
+    reconnected after a drop (and re-authenticated), closed with the client."""
+
+    def __init__(
+        self,
+        *,
+        url: str,
+        config: ConnectionConfig,
+        credentials: Credentials,
+        recv_window: int | None = None,
+        referer: str | None = None,
+    ) -> None:
+        self.url = url
+        self.config = config
+        self.name = f"trade-{next(_names)}"
+        self._recv_window = recv_window
+        self._referer = referer
+        self._cond = threading.Condition(threading.RLock())
+        self._closed = False
+        self._replace = False  # the service said it is restarting: replace the socket when idle
+        self.requests = Requests(url, self._cond, self._build, uses_req_id=True)
+        self.auth = Auth(self.name, credentials, self.requests)
+        self.supervisor = Supervisor(
+            self.name,
+            url,
+            config,
+            self.requests,
+            _ReplyReader(self.name, self.requests, self._pong),
+            self,
+            uses_req_id=False,
+        )
+
+    @property
+    def is_retired(self) -> bool:
+        """True once closed or given up: the engine opens a new one for the next request."""
+        return self._closed or self.supervisor.finished
+
+    # ============================================================================== requests
+    def submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        """Send one trade request once; the future gives the raw reply frame.
+
+        Blocks only while the connection is being opened (first use, or a reconnect): nothing is sent
+        until it is up and authenticated, and what is not sent may wait for the next socket.
+
+        Raises (nothing was sent):
+            BybitTimeoutError / BybitConnectionError: not connected within ``request_timeout``.
+            ClientClosedError: the client is closed.
+            OrderOutcomeUnknownError: the send itself failed half way.
+        The future fails with :class:`BybitTimeoutError` (no reply within ``request_timeout``) or
+        :class:`OrderOutcomeUnknownError` (the connection died first): the order may or may not exist.
+        """
+        future: Future[Mapping[str, Any]] = Future()
+        future.set_running_or_notify_cancel()  # a request on the wire cannot be called back
+        timeout = self.config.request_timeout
+        deadline = time.monotonic() + timeout
+        supervisor = self.supervisor
+        with self._cond:
+            if self._closed:
+                raise ClientClosedError("the client is closed")
+            supervisor.start()
+            failures = supervisor.connect_failures
+        while True:
+            self._replace_if_idle()
+            with self._cond:
+                gen = supervisor.wait_ready(deadline, failures, lambda: self._closed)
+            try:
+                self.requests.send(
+                    op,
+                    args,
+                    gen,
+                    callback=lambda pending: self._done(future, pending),
+                    deadline=time.monotonic() + timeout,
+                )
+            except NotSent:
+                continue  # the socket went away before anything left: wait for the next one
+            except ConnectionLost as exc:
+                raise OrderOutcomeUnknownError(f"sending {op} failed: {exc}: {_UNKNOWN}") from exc
+            supervisor.wake()  # the heartbeat times requests out
+            return future
+
+    def _done(self, future: Future[Mapping[str, Any]], pending: Pending) -> None:
+        """The request ended (reader thread, or the thread that failed it; never with the lock held)."""
+        error = pending.error
+        if error is None:
+            assert pending.reply is not None and pending.reply.frame is not None
+            frame = pending.reply.frame
+            if frame.get("retCode") == TradeRetCode.SERVICE_RESTARTING:
+                _log.warning("%s: trade service restarting; the socket is replaced when idle", self.name)
+                self._replace = True
+            future.set_result(frame)
+            return
+        if not isinstance(error, BybitTimeoutError):
+            cause = error
+            error = OrderOutcomeUnknownError(
+                f"the connection closed after {pending.op} was sent and before Bybit replied ({cause}): "
+                f"{_UNKNOWN}"
+            )
+            error.__cause__ = cause
+        future.set_exception(error)
+
+    def _replace_if_idle(self) -> None:
+        if self._replace and self.requests.next_deadline() is None:
+            self._replace = False
+            self.supervisor.reconnect()
+
+    def _build(self, op: str, args: Sequence[Any], req_id: str | None) -> Mapping[str, Any]:
+        assert req_id is not None
+        if op == "auth":
+            return {"reqId": req_id, "op": "auth", "args": list(args)}
+        return _trade.request_frame(
+            op,
+            list(args),
+            req_id=req_id,
+            timestamp_ms=int(time.time() * 1000),
+            recv_window_ms=self._recv_window,
+            referer=self._referer,
+        )
+
+    def _pong(self) -> None:
+        self.supervisor.pong()
+
+    def close(self) -> None:
+        """Close the socket and join the threads; requests still waiting fail (outcome unknown)."""
+        with self._cond:
+            self._closed = True
+        self.supervisor.close()
+
+    def __repr__(self) -> str:
+        return f"<TradeConnection {self.name} {self.url} ready={self.supervisor.ready}>"
+
+    # ============================================================================== the supervisor's side
+    @property
+    def continuous(self) -> bool:
+        """No data feed: the stale watchdog stays off."""
+        return False
+
+    def ping(self, req_id: str | None) -> Mapping[str, Any]:
+        """The trade endpoint's heartbeat frame."""
+        return _trade.ping_frame(req_id)
+
+    def timeout_error(self, pending: Pending) -> BaseException:
+        """No reply in time: the order may or may not exist."""
+        return BybitTimeoutError(
+            f"no reply to {pending.op} (reqId {pending.req_id}) from {self.url} within "
+            f"{self.config.request_timeout} s: {_UNKNOWN}"
+        )
+
+    def on_attached(self, gen: int) -> Callable[[], None]:
+        """A new socket: authenticate it before any order goes out."""
+        self.auth.reset()
+
+        def restore() -> None:
+            self.auth.restore(gen, time.monotonic() + self.config.request_timeout)
+
+        return restore
+
+    def on_lost(self) -> None:
+        """(Requests in flight were failed by the supervisor; none is resent.)"""
+
+    def on_restored(self, downtime: timedelta) -> None:
+        """(Nothing to restore beyond auth.)"""
+
+    def on_finished(self, error: BaseException | None, closed: bool) -> None:
+        """Given up or closed: the engine opens a new connection for the next request."""
+        with self._cond:
+            self._closed = True
