@@ -4,6 +4,33 @@
 >>> with BybitSocketClient() as client:                                   # doctest: +SKIP
 ...     sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", print)
 ...     client.wait()
+
+How it is built (each layer imports only from the layers below it; setup.cfg's import-linter contract
+holds that):
+
+- ``_client``: :class:`BybitSocketClient`, options and lifecycle; ``_v5`` / ``_inverse`` / ``_contract``:
+  the three dialects (topics, parsers) and their stream groups, which reach the engine only through
+  ``_streams.StreamEngine``; ``_trade_methods``: order entry on ``client.v5``.
+- ``_engine``: a client's connections by endpoint, its worker pool, the one subscribe path.
+- ``_stream_connection`` and ``_trade_connection``: the two kinds of connection, assembled from the parts
+  below: ``_supervisor`` (connect, backoff, heartbeat, stale watchdog, restore, give up),
+  ``_framepath`` (decode, parse, route to mailboxes), ``_auth`` and ``_requests`` (requests, reply
+  matching, timeouts), ``_registry`` (topics and subscriptions, the routes the reader uses).
+- ``_subscriptions`` (the handle users hold), ``_dispatch`` (worker pool, per-subscription mailboxes),
+  ``_transport`` (socket and reader thread; knows nothing of Bybit), ``_dialect``, ``models``, ``_convert``.
+
+Threads: one supervisor (``bybit-ws-supervisor-N``) and one reader (``bybit-ws-reader-N``) per connection,
+``workers`` callback threads (``bybit-ws-worker_N``) per client.
+
+One frame: reader thread -> ``_transport`` reads and reassembles it -> ``_framepath.FramePath.on_frame``
+decodes it (typed msgspec path, else dicts) -> ``_registry`` route gives the dialect's parser and the
+subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` -> a worker calls the handler.
+A control frame instead goes to ``_requests.Requests.match`` (a reply) or the supervisor (a pong).
+
+One request: ``client.v5.place_order`` -> ``_trade_methods`` checks and builds ``args`` ->
+``_engine.trade_submit`` -> ``_trade_connection`` waits for a ready, authenticated socket ->
+``_requests.Requests.send`` registers and sends it -> the reader matches the reply by ``reqId`` -> the
+future resolves (or fails: timeout, outcome unknown; never resent).
 """
 
 from __future__ import annotations
