@@ -15,7 +15,7 @@ from ._auth import Credentials
 from ._config import Backoff, ConnectionConfig
 from ._contract import ContractDialect, ContractStreams
 from ._engine import Engine
-from ._errors import BybitConnectionError, BybitTimeoutError
+from ._errors import BybitConnectionError
 from ._inverse import InverseDialect, InverseStreams
 from ._transport import TransportOptions
 from ._v5 import V5Streams
@@ -178,15 +178,16 @@ class BybitSocketClient:
         self._engine.close()
         _live_clients.discard(self)
 
-    def wait(self, timeout: float | None = None) -> None:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the client is closed or one of its connections is given up for good.
 
-        Ctrl-C gets through at once: the client is closed and ``KeyboardInterrupt`` propagates.
+        Like :meth:`threading.Event.wait`: returns ``True`` once the client has stopped, ``False`` when
+        ``timeout`` seconds passed first (the client still runs). Ctrl-C gets through at once: the client
+        is closed and ``KeyboardInterrupt`` propagates.
 
         Raises:
             BybitConnectionError: a connection was given up (retries exhausted, re-auth rejected, or a
                 drop with ``reconnect=False``).
-            BybitTimeoutError: ``timeout`` passed first.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
@@ -194,13 +195,14 @@ class BybitSocketClient:
                 0.25 if deadline is None else min(0.25, max(0.0, deadline - time.monotonic()))
             ):
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise BybitTimeoutError(f"client still running after {timeout} s")
+                    return False
         except KeyboardInterrupt:
             self.close()
             raise
         failure = self._engine.failure
         if failure is not None:
             raise BybitConnectionError(f"a connection was given up: {failure}") from failure
+        return True
 
     def __enter__(self) -> BybitSocketClient:
         return self

@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from bybit_ws import BybitSocketClient, BybitTimeoutError, BybitWsError, DataEvent
+from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.v5 import Order, UserTrade
 
 _lock = threading.Lock()
@@ -53,10 +53,7 @@ def main(
         with BybitSocketClient(api_key, api_secret, urls=urls) as client:
             client.v5.subscribe_to_order_updates(on_orders)
             client.v5.subscribe_to_user_trade_updates(on_executions)
-            try:
-                client.wait(seconds)
-            except BybitTimeoutError:
-                pass
+            client.wait(seconds)  # False: the seconds are up
     except KeyboardInterrupt:
         pass
     except (BybitWsError, ValueError) as exc:  # ValueError: only one of key and secret given

@@ -20,7 +20,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-from bybit_ws import BybitSocketClient, BybitTimeoutError, BybitWsError, DataEvent
+from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.v5 import OrderBookUpdate, Ticker, Trade
 
 _print_lock = threading.Lock()
@@ -85,10 +85,7 @@ def main(
                 update_handler=lambda e: write(format_book("delta", e)),
             )
             client.v5.subscribe_to_ticker_updates("linear", symbol, lambda e: write(format_ticker(e)))
-            try:
-                client.wait(seconds)  # returns or raises when the client stops; Ctrl-C gets through
-            except BybitTimeoutError:
-                pass  # --seconds are up
+            client.wait(seconds)  # False when --seconds are up; raises if the client fails
     except KeyboardInterrupt:
         return 0
     except BybitWsError as exc:

@@ -449,6 +449,17 @@ def test_client_close_joins_every_thread(fake: FakeBybit) -> None:
         client.inverse.subscribe_to_trade_updates("BTCUSD")
 
 
+def test_wait_returns_false_on_timeout_and_true_once_closed(fake: FakeBybit, client: BybitSocketClient) -> None:
+    client.inverse.subscribe_to_trade_updates("BTCUSD")
+    assert client.wait(0.05) is False  # like threading.Event.wait: no exception, the client still runs
+    assert client.wait(0) is False
+    closer = threading.Thread(target=client.close)
+    closer.start()
+    assert client.wait() is True
+    closer.join(5)
+    assert client.wait(0) is True
+
+
 def test_client_close_ends_iteration_and_fires_closed(fake: FakeBybit) -> None:
     with BybitSocketClient(urls=fake.urls) as client:
         sub = client.inverse.subscribe_to_trade_updates("BTCUSD")

@@ -14,7 +14,6 @@ from bybit_ws._cli._format import format_event
 from bybit_ws._cli._recording import Recorder
 from bybit_ws._cli._topics import Handler, TopicPlan
 from bybit_ws._client import BybitSocketClient
-from bybit_ws._errors import BybitTimeoutError
 from bybit_ws.models._common import DataEvent
 
 __all__ = ["Printer", "status", "subscribe_all", "usage", "wait_until_done"]
@@ -81,11 +80,8 @@ def wait_until_done(client: BybitSocketClient, seconds: float | None, out: Print
         step = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
         if step <= 0:
             return
-        try:
-            client.wait(step)
+        if client.wait(step):
             return
-        except BybitTimeoutError:
-            continue
 
 
 def usage(command: str, error: object) -> int:
