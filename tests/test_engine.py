@@ -449,7 +449,9 @@ def test_client_close_joins_every_thread(fake: FakeBybit) -> None:
         client.inverse.subscribe_to_trade_updates("BTCUSD")
 
 
-def test_wait_returns_false_on_timeout_and_true_once_closed(fake: FakeBybit, client: BybitSocketClient) -> None:
+def test_wait_returns_false_on_timeout_and_true_once_closed(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
     client.inverse.subscribe_to_trade_updates("BTCUSD")
     assert client.wait(0.05) is False  # like threading.Event.wait: no exception, the client still runs
     assert client.wait(0) is False
