@@ -10,6 +10,7 @@ import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ._auth import Credentials
 from ._config import Backoff, ConnectionConfig
@@ -42,6 +43,14 @@ MAINNET_URLS: Mapping[str, str] = _endpoints("stream.bybit.com")
 #: Testnet endpoints, by ``urls`` key.
 TESTNET_URLS: Mapping[str, str] = _endpoints("stream-testnet.bybit.com")
 
+def _with_default_path(url: str, default: str) -> str:
+    """``url``, or with no path (``ws://host:port``) the path of the ``default`` endpoint of its key."""
+    parts = urlsplit(url)
+    if parts.path not in ("", "/"):
+        return url
+    return urlunsplit(parts._replace(path=urlsplit(default).path))
+
+
 _live_clients: weakref.WeakSet[BybitSocketClient] = weakref.WeakSet()
 
 
@@ -67,7 +76,8 @@ class BybitSocketClient:
             ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``. The secret never appears in reprs, logs or errors.
         testnet: use Bybit's testnet endpoints.
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
-            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``), e.g. to point at ``FakeBybit``.
+            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``), e.g. to point at ``FakeBybit``. A URL without
+            a path (``"ws://127.0.0.1:8765"``) gets the key's usual path (``/v5/public/linear`` ...).
         workers: size of the callback worker pool.
         ping_interval, pong_timeout: heartbeat; no pong for ``pong_timeout`` s marks the connection dead.
         reconnect: reconnect, re-authenticate and resubscribe after a drop (else give up on the first drop).
@@ -131,7 +141,7 @@ class BybitSocketClient:
                 raise ValueError(f"unknown endpoint key {name!r}; known: {', '.join(sorted(endpoints))}")
             if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
                 raise ValueError(f"endpoint {name!r} must be a ws:// or wss:// URL, not {url!r}")
-            endpoints[name] = url
+            endpoints[name] = _with_default_path(url, endpoints[name])
         self._urls = endpoints
         self._workers = workers
         self._config = ConnectionConfig(
