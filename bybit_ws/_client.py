@@ -43,6 +43,7 @@ MAINNET_URLS: Mapping[str, str] = _endpoints("stream.bybit.com")
 #: Testnet endpoints, by ``urls`` key.
 TESTNET_URLS: Mapping[str, str] = _endpoints("stream-testnet.bybit.com")
 
+
 def _with_default_path(url: str, default: str) -> str:
     """``url``, or with no path (``ws://host:port``) the path of the ``default`` endpoint of its key."""
     parts = urlsplit(url)

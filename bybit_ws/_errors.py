@@ -3,7 +3,8 @@
 All of them derive from :class:`BybitWsError`::
 
     BybitWsError
-    ├── BybitConnectionError          the socket could not be opened, or was given up for good
+    ├── BybitConnectionError          the socket could not be opened (refused, or no answer in time),
+    │                                 or was given up for good
     ├── BybitTimeoutError             (also TimeoutError) no reply in time, or nothing buffered
     ├── SubscriptionError             the server rejected a request (.op, .ret_msg, .req_id)
     │   └── AuthenticationError       the server rejected the credentials, or none were given

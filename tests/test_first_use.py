@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import pytest
 
-from bybit_ws import BybitSocketClient
+from bybit_ws import BybitConnectionError, BybitSocketClient, KlineInterval
 from bybit_ws.testing import FakeBybit
 
 from .support import clients_for
@@ -30,3 +31,43 @@ def test_an_endpoint_url_without_a_path_gets_the_usual_path_of_its_key(v5_fake: 
     explicit = BybitSocketClient(urls={"inverse": "ws://127.0.0.1:1/custom/path?x=1"})
     assert explicit.urls["inverse"] == "ws://127.0.0.1:1/custom/path?x=1"
     explicit.close()
+
+
+def test_symbols_of_the_wrong_type_raise_a_clear_type_error(v5_fake: FakeBybit) -> None:
+    with clients_for(v5_fake) as make:
+        client = make()
+        with pytest.raises(TypeError, match=r"string .* or an iterable of strings, not int: 123"):
+            client.v5.subscribe_to_trade_updates("linear", 123)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match="each symbol must be a string, not int: 5"):
+            client.v5.subscribe_to_ticker_updates("linear", ["BTCUSDT", 5])  # type: ignore[list-item]
+        with pytest.raises(TypeError, match="not NoneType"):
+            client.v5.subscribe_to_liquidation_updates("linear", None)  # type: ignore[arg-type]
+    assert v5_fake.received == []
+
+
+def test_an_unknown_kline_interval_lists_the_valid_ones(v5_fake: FakeBybit) -> None:
+    with clients_for(v5_fake) as make:
+        client = make()
+        with pytest.raises(ValueError, match="not a kline interval: '2'") as caught:
+            client.v5.subscribe_to_kline_updates("linear", "BTCUSDT", "2")
+        message = str(caught.value)
+        for interval in KlineInterval:
+            assert f"{interval.value!r} ({interval.name})" in message
+        sub = client.v5.subscribe_to_kline_updates("linear", "BTCUSDT", 60)  # type: ignore[arg-type]
+        assert sub.topics == ("kline.60.BTCUSDT",)
+
+
+@pytest.mark.parametrize(("connect_timeout", "request_timeout"), [(0.2, 5.0), (5.0, 0.2), (0.2, 0.2)])
+def test_a_server_that_never_answers_raises_connection_error_whatever_the_timeouts(
+    connect_timeout: float, request_timeout: float
+) -> None:
+    """The kernel completes the TCP handshake (listen backlog) but nobody ever answers the upgrade."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        url = f"ws://127.0.0.1:{silent.getsockname()[1]}"
+        client = BybitSocketClient(
+            urls={"inverse": url}, connect_timeout=connect_timeout, request_timeout=request_timeout
+        )
+        with client, pytest.raises(BybitConnectionError, match="cannot connect to"):
+            client.inverse.subscribe_to_trade_updates("BTCUSD")
