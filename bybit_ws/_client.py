@@ -162,12 +162,24 @@ class BybitSocketClient:
         self._engine = engine = Engine(endpoints, self._config, self._credentials, workers)
         self._finalizer = weakref.finalize(self, engine.close)
         _live_clients.add(self)
-        #: Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``).
-        self.inverse = InverseStreams(engine, _INVERSE)
-        #: Derivatives v3 contract private streams (Bybit.Net ``ContractApi``).
-        self.contract = ContractStreams(engine, _CONTRACT)
-        #: v5 streams: the API live Bybit serves today.
-        self.v5 = V5Streams(engine)
+        self._inverse = InverseStreams(engine, _INVERSE)
+        self._contract = ContractStreams(engine, _CONTRACT)
+        self._v5 = V5Streams(engine)
+
+    @property
+    def v5(self) -> V5Streams:
+        """v5 streams: the API live Bybit serves today (public linear/inverse/spot/option, private)."""
+        return self._v5
+
+    @property
+    def inverse(self) -> InverseStreams:
+        """Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``; retired by Bybit in 2023)."""
+        return self._inverse
+
+    @property
+    def contract(self) -> ContractStreams:
+        """Derivatives v3 contract private streams (Bybit.Net ``ContractApi``; retired by Bybit in 2024)."""
+        return self._contract
 
     @property
     def urls(self) -> Mapping[str, str]:

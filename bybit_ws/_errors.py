@@ -73,3 +73,17 @@ class FrameError(BybitWsError, ValueError):
         super().__init__(message)
         self.topic = topic
         self.text = text[:500]
+
+
+# Shown (in tracebacks, reprs, help) under the name users import them by: bybit_ws.BybitConnectionError.
+for _error in (
+    AuthenticationError,
+    BybitConnectionError,
+    BybitTimeoutError,
+    BybitWsError,
+    ClientClosedError,
+    FrameError,
+    SubscriptionError,
+):
+    _error.__module__ = "bybit_ws"
+del _error

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pickle
+import pydoc
+import re
 import socket
+import traceback
 from collections.abc import Iterator
 
 import pytest
@@ -71,3 +75,32 @@ def test_a_server_that_never_answers_raises_connection_error_whatever_the_timeou
         )
         with client, pytest.raises(BybitConnectionError, match="cannot connect to"):
             client.inverse.subscribe_to_trade_updates("BTCUSD")
+
+
+def test_exceptions_show_under_the_public_module() -> None:
+    import bybit_ws
+
+    for name in (
+        "BybitWsError",
+        "BybitConnectionError",
+        "BybitTimeoutError",
+        "SubscriptionError",
+        "AuthenticationError",
+        "ClientClosedError",
+        "FrameError",
+    ):
+        error = getattr(bybit_ws, name)
+        assert f"{error.__module__}.{error.__qualname__}" == f"bybit_ws.{name}"
+        assert pickle.loads(pickle.dumps(error)) is error
+    try:
+        raise bybit_ws.BybitConnectionError("cannot connect")
+    except bybit_ws.BybitConnectionError:
+        shown = traceback.format_exc()
+    assert shown.rstrip().endswith("bybit_ws.BybitConnectionError: cannot connect")
+
+
+def test_help_shows_the_three_api_families() -> None:
+    text = pydoc.plain(pydoc.render_doc(BybitSocketClient))
+    assert re.search(r"\|  v5\n \|      v5 streams: the API live Bybit serves today", text)
+    assert re.search(r"\|  inverse\n \|      Inverse Perpetual v2 streams", text)
+    assert re.search(r"\|  contract\n \|      Derivatives v3 contract private streams", text)
