@@ -6,6 +6,7 @@ import atexit
 import logging
 import os
 import time
+import warnings
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
@@ -53,6 +54,20 @@ def _with_default_path(url: str, default: str) -> str:
 
 
 _live_clients: weakref.WeakSet[BybitSocketClient] = weakref.WeakSet()
+
+
+def _close_unreferenced(engine: Engine) -> None:
+    """Finalizer of a client nobody references any more: close its engine, and warn if it was left open."""
+    if engine.closed:
+        return
+    connections = engine.connection_count()
+    engine.close()  # first: a warnings filter of "error" must not keep the threads running
+    warnings.warn(
+        f"unclosed BybitSocketClient with {connections} connection(s); call client.close(), "
+        "or use `with BybitSocketClient() as client:`",
+        ResourceWarning,
+        stacklevel=2,
+    )
 
 
 @atexit.register
@@ -160,7 +175,8 @@ class BybitSocketClient:
             ),
         )
         self._engine = engine = Engine(endpoints, self._config, self._credentials, workers)
-        self._finalizer = weakref.finalize(self, engine.close)
+        self._finalizer = weakref.finalize(self, _close_unreferenced, engine)
+        self._finalizer.atexit = False  # at exit, _close_live_clients closes what is still open, quietly
         _live_clients.add(self)
         self._inverse = InverseStreams(engine, _INVERSE)
         self._contract = ContractStreams(engine, _CONTRACT)

@@ -499,8 +499,9 @@ def test_options_are_checked() -> None:
 
 
 def test_testnet_endpoints() -> None:
-    assert BybitSocketClient(testnet=True).urls["inverse"] == "wss://stream-testnet.bybit.com/realtime"
-    assert BybitSocketClient().urls["v5.spot"] == "wss://stream.bybit.com/v5/public/spot"
+    with BybitSocketClient(testnet=True) as testnet, BybitSocketClient() as mainnet:
+        assert testnet.urls["inverse"] == "wss://stream-testnet.bybit.com/realtime"
+        assert mainnet.urls["v5.spot"] == "wss://stream.bybit.com/v5/public/spot"
 
 
 def test_library_never_configures_logging() -> None:
