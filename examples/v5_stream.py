@@ -5,8 +5,9 @@ Live Bybit (no credentials needed, these are public streams)::
     python examples/v5_stream.py
     python examples/v5_stream.py --symbol ETHUSDT --seconds 30
 
-Any other v5 linear endpoint, e.g. the bundled fake exchange (``FakeBybit("v5").urls["v5.linear"]``)::
+Any other v5 linear endpoint, e.g. the bundled fake exchange with the demo's simulated market::
 
+    python -m bybit_ws demo --port 8765          # in another terminal
     python examples/v5_stream.py --url ws://127.0.0.1:8765/v5/public/linear --seconds 5
 
 Prints one line per event and stops after ``--seconds``, or on Ctrl-C.

@@ -10,9 +10,17 @@ imports this package.
         sub = client.inverse.subscribe_to_trade_updates("BTCUSD", handler)
         fake.wait_for_subscribers("trade.BTCUSD")
         fake.publish("trade.BTCUSD", [{"symbol": "BTCUSD", ...}])
+
+`SimulatedMarket` runs a random-walk market (trades, a depth-50 order book, a ticker) on a v5 fake, as
+``python -m bybit_ws demo`` does::
+
+    with FakeBybit("v5") as fake, SimulatedMarket(fake, "BTCUSDT", seed=7):
+        client = BybitSocketClient(urls=fake.urls)
+        book = client.v5.order_book("linear", "BTCUSDT")
 """
 
 from bybit_ws.testing._fake import FakeBybit
+from bybit_ws.testing._market import SimulatedMarket
 from bybit_ws.testing._protocol import Dialect, sign
 
-__all__ = ["Dialect", "FakeBybit", "sign"]
+__all__ = ["Dialect", "FakeBybit", "SimulatedMarket", "sign"]
