@@ -290,3 +290,9 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def test_the_readme_lists_every_example() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for path in sorted(EXAMPLES.glob("*.py")):
+        assert f"`{path.name}`" in readme, path.name

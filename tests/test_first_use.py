@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import configparser
 import pickle
 import pydoc
 import re
 import socket
 import traceback
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -104,3 +106,22 @@ def test_help_shows_the_three_api_families() -> None:
     assert re.search(r"\|  v5\n \|      v5 streams: the API live Bybit serves today", text)
     assert re.search(r"\|  inverse\n \|      Inverse Perpetual v2 streams", text)
     assert re.search(r"\|  contract\n \|      Derivatives v3 contract private streams", text)
+
+
+def test_the_distribution_name_is_ours_everywhere_a_pip_install_is_written() -> None:
+    """``bybit-ws`` on PyPI is an unrelated project: ours installs as ``bybit-ws-sync``."""
+    root = Path(__file__).resolve().parents[1]
+    config = configparser.ConfigParser()
+    config.read(root / "setup.cfg")
+    assert config["metadata"]["name"] == "bybit-ws-sync"
+    files = [root / "README.md", *root.glob("bybit_ws/**/*.py"), *root.glob("examples/*.py")]
+    installs = [
+        (path.name, line.strip())
+        for path in files
+        for line in path.read_text().splitlines()
+        if "pip install" in line
+    ]
+    assert any("bybit-ws-sync" in line for _, line in installs)
+    for name, line in installs:
+        for target in re.findall(r"pip install ([^\s`]+)", line):
+            assert target.strip("'\"").startswith(("-e", "bybit-ws-sync")), (name, line)

@@ -26,7 +26,7 @@ def run_demo(args: argparse.Namespace) -> int:
         from bybit_ws.testing import FakeBybit, SimulatedMarket
     except ImportError as exc:
         status(f"bybit-ws demo: the fake exchange needs the 'websockets' package ({exc});")
-        status("  pip install 'bybit_ws[testing]'")
+        status("  pip install 'bybit-ws-sync[testing]'")
         return 1
     out = Printer()
     symbol = args.symbol

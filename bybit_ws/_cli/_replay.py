@@ -42,7 +42,7 @@ def run_replay(args: argparse.Namespace) -> int:
         from bybit_ws.testing import FakeBybit
     except ImportError as exc:
         status(f"bybit-ws replay: the fake exchange needs the 'websockets' package ({exc});")
-        status("  pip install 'bybit_ws[testing]'")
+        status("  pip install 'bybit-ws-sync[testing]'")
         return 1
     speed = math.inf if args.as_fast_as_possible else args.speed
     own = os.environ.get("BYBIT_API_KEY"), os.environ.get("BYBIT_API_SECRET")

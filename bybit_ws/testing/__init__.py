@@ -1,7 +1,7 @@
 """Offline testing tools: `FakeBybit`, a local websocket server speaking Bybit's v2, v3 and v5 dialects.
 
-Needs the ``websockets`` package (``pip install bybit_ws[testing]``); the client library itself never
-imports this package.
+Needs the ``websockets`` package (``pip install 'bybit-ws-sync[testing]'``); the client library itself
+never imports this package.
 
     from bybit_ws.testing import FakeBybit, sign
 
