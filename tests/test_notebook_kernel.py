@@ -31,12 +31,17 @@ CELLS = [
     '"trade_time_ms": 1700000000000, "timestamp": "2023-11-14T22:13:20.000Z", "tick_direction": "PlusTick", '
     '"trade_id": "t-1", "cross_seq": 1}])\n'
     "sub.get(timeout=10)",
-    "assert Out[3] is client\n"
-    "client.close()\n"
-    "deadline = threading.Event()\n"
-    'for _ in range(500):\n    names = [t.name for t in threading.enumerate() if t.name.startswith("bybit-ws")]\n'
-    "    if not names:\n        break\n    deadline.wait(0.01)\n"
-    "print(names, client.is_closed, not sub.is_active)",
+    """
+assert Out[3] is client
+client.close()
+tick = threading.Event()
+for _ in range(500):
+    names = [t.name for t in threading.enumerate() if t.name.startswith("bybit-ws")]
+    if not names:
+        break
+    tick.wait(0.01)
+print(names, client.is_closed, not sub.is_active)
+""".strip(),
     "fake.close()",
 ]
 
