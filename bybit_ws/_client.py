@@ -6,16 +6,18 @@ import atexit
 import logging
 import os
 import time
+import warnings
 import weakref
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from ._auth import Credentials
 from ._config import Backoff, ConnectionConfig
 from ._contract import ContractDialect, ContractStreams
 from ._engine import Engine
-from ._errors import BybitConnectionError, BybitTimeoutError
+from ._errors import BybitConnectionError
 from ._framepath import FrameRecorder
 from ._inverse import InverseDialect, InverseStreams
 from ._transport import TransportOptions
@@ -61,7 +63,29 @@ def _with_query(url: str, name: str, value: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}{name}={value}"
 
 
+def _with_default_path(url: str, default: str) -> str:
+    """``url``, or with no path (``ws://host:port``) the path of the ``default`` endpoint of its key."""
+    parts = urlsplit(url)
+    if parts.path not in ("", "/"):
+        return url
+    return urlunsplit(parts._replace(path=urlsplit(default).path))
+
+
 _live_clients: weakref.WeakSet[BybitSocketClient] = weakref.WeakSet()
+
+
+def _close_unreferenced(engine: Engine) -> None:
+    """Finalizer of a client nobody references any more: close its engine, and warn if it was left open."""
+    if engine.closed:
+        return
+    connections = engine.connection_count()
+    engine.close()  # first: a warnings filter of "error" must not keep the threads running
+    warnings.warn(
+        f"unclosed BybitSocketClient with {connections} connection(s); call client.close(), "
+        "or use `with BybitSocketClient() as client:`",
+        ResourceWarning,
+        stacklevel=2,
+    )
 
 
 @atexit.register
@@ -89,7 +113,8 @@ class BybitSocketClient:
             websocket Trade API, so order entry fails at once.
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
             ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``, ``"v5.status"``: ``system.status``,
-            ``"v5.trade"``: order entry), e.g. to point at ``FakeBybit``.
+            ``"v5.trade"``: order entry), e.g. to point at ``FakeBybit``. A URL without a path
+            (``"ws://127.0.0.1:8765"``) gets the key's usual path (``/v5/public/linear`` ...).
         workers: size of the callback worker pool.
         ping_interval, pong_timeout: heartbeat; no pong for ``pong_timeout`` s marks the connection dead.
         reconnect: reconnect, re-authenticate and resubscribe after a drop (else give up on the first drop).
@@ -170,7 +195,7 @@ class BybitSocketClient:
                 raise ValueError(f"unknown endpoint key {name!r}; known: {', '.join(sorted(endpoints))}")
             if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
                 raise ValueError(f"endpoint {name!r} must be a ws:// or wss:// URL, not {url!r}")
-            endpoints[name] = url
+            endpoints[name] = _with_default_path(url, endpoints[name])
         if active_time is not None:
             for name in _ACTIVE_TIME_KEYS:
                 endpoints[name] = _with_query(endpoints[name], "max_active_time", active_time)
@@ -199,14 +224,27 @@ class BybitSocketClient:
             recv_window=recv_window,
             referer=referer,
         )
-        self._finalizer = weakref.finalize(self, engine.close)
+        self._finalizer = weakref.finalize(self, _close_unreferenced, engine)
+        self._finalizer.atexit = False  # at exit, _close_live_clients closes what is still open, quietly
         _live_clients.add(self)
-        #: Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``).
-        self.inverse = InverseStreams(engine, _INVERSE)
-        #: Derivatives v3 contract private streams (Bybit.Net ``ContractApi``).
-        self.contract = ContractStreams(engine, _CONTRACT)
-        #: v5 streams: the API live Bybit serves today.
-        self.v5 = V5Streams(engine)
+        self._inverse = InverseStreams(engine, _INVERSE)
+        self._contract = ContractStreams(engine, _CONTRACT)
+        self._v5 = V5Streams(engine)
+
+    @property
+    def v5(self) -> V5Streams:
+        """v5 streams: the API live Bybit serves today (public linear/inverse/spot/option, private)."""
+        return self._v5
+
+    @property
+    def inverse(self) -> InverseStreams:
+        """Inverse Perpetual v2 streams (Bybit.Net ``InversePerpetualStreams``; retired by Bybit in 2023)."""
+        return self._inverse
+
+    @property
+    def contract(self) -> ContractStreams:
+        """Derivatives v3 contract private streams (Bybit.Net ``ContractApi``; retired by Bybit in 2024)."""
+        return self._contract
 
     @property
     def urls(self) -> Mapping[str, str]:
@@ -241,15 +279,16 @@ class BybitSocketClient:
         self._engine.close()
         _live_clients.discard(self)
 
-    def wait(self, timeout: float | None = None) -> None:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the client is closed or one of its connections is given up for good.
 
-        Ctrl-C gets through at once: the client is closed and ``KeyboardInterrupt`` propagates.
+        Like :meth:`threading.Event.wait`: returns ``True`` once the client has stopped, ``False`` when
+        ``timeout`` seconds passed first (the client still runs). Ctrl-C gets through at once: the client
+        is closed and ``KeyboardInterrupt`` propagates.
 
         Raises:
             BybitConnectionError: a connection was given up (retries exhausted, re-auth rejected, or a
                 drop with ``reconnect=False``).
-            BybitTimeoutError: ``timeout`` passed first.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
@@ -257,13 +296,14 @@ class BybitSocketClient:
                 0.25 if deadline is None else min(0.25, max(0.0, deadline - time.monotonic()))
             ):
                 if deadline is not None and time.monotonic() >= deadline:
-                    raise BybitTimeoutError(f"client still running after {timeout} s")
+                    return False
         except KeyboardInterrupt:
             self.close()
             raise
         failure = self._engine.failure
         if failure is not None:
             raise BybitConnectionError(f"a connection was given up: {failure}") from failure
+        return True
 
     def __enter__(self) -> BybitSocketClient:
         return self

@@ -3,7 +3,8 @@
 All of them derive from :class:`BybitWsError`::
 
     BybitWsError
-    ├── BybitConnectionError          the socket could not be opened, or was given up for good
+    ├── BybitConnectionError          the socket could not be opened (refused, or no answer in time),
+    │   │                             or was given up for good
     │   └── OrderOutcomeUnknownError  the connection died after an order request was sent
     ├── BybitTimeoutError             (also TimeoutError) no reply in time, or nothing buffered
     ├── OrderRejectedError            the Trade API answered an order request with a non-zero retCode
@@ -182,3 +183,20 @@ class OrderOutcomeUnknownError(BybitConnectionError):
     The order may or may not exist: check the order stream (``subscribe_to_order_updates``), or query
     the order by its client order id. The library never resends such a request.
     """
+
+
+# Shown (in tracebacks, reprs, help) under the name users import them by: bybit_ws.BybitConnectionError.
+for _error in (
+    AuthenticationError,
+    BybitConnectionError,
+    BybitTimeoutError,
+    BybitWsError,
+    ClientClosedError,
+    FrameError,
+    OrderOutcomeUnknownError,
+    OrderRejectedError,
+    SubscriptionError,
+    TradeRetCode,
+):
+    _error.__module__ = "bybit_ws"
+del _error

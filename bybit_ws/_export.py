@@ -277,7 +277,9 @@ def _pandas() -> Any:
     try:
         import pandas
     except ImportError as exc:
-        raise ImportError("to_dataframe needs pandas: pip install 'bybit_ws[pandas]'", name=exc.name) from exc
+        raise ImportError(
+            "to_dataframe needs pandas: pip install 'bybit-ws-sync[pandas]'", name=exc.name
+        ) from exc
     return pandas
 
 

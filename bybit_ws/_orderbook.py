@@ -25,6 +25,10 @@ from ._errors import BybitTimeoutError, BybitWsError, ClientClosedError
 from ._subscriptions import Subscription
 from .enums import OrderSide
 from .models._common import DataEvent
+from .models._display import table_html
+
+#: Levels per side an order book shows in a notebook.
+_SHOWN_LEVELS = 10
 
 _log = logging.getLogger(__name__)
 
@@ -209,6 +213,19 @@ class OrderBook:
         bid, ask = self.best_bid, self.best_ask
         top = f" {bid.price if bid else '-'}/{ask.price if ask else '-'}" if bid or ask else ""
         return f"<OrderBook {self.symbol} {self._status.value} seq={self._sequence}{top}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: status, sequence and the top levels of both sides."""
+        view = self.snapshot()
+        rows = []
+        for n in range(min(_SHOWN_LEVELS, max(len(view.bids), len(view.asks)))):
+            bid = view.bids[n] if n < len(view.bids) else None
+            ask = view.asks[n] if n < len(view.asks) else None
+            rows.append((bid and bid.quantity, bid and bid.price, ask and ask.price, ask and ask.quantity))
+        caption = f"OrderBook {self.symbol}: {self._status.value}, sequence {self._sequence}"
+        if len(view.bids) > _SHOWN_LEVELS or len(view.asks) > _SHOWN_LEVELS:
+            caption += f" (top {_SHOWN_LEVELS} of {len(view.bids)} bids, {len(view.asks)} asks)"
+        return table_html(("bid size", "bid", "ask", "ask size"), rows, caption)
 
     # ------------------------------------------------------------------------------------ updates
     def _set_status(self, status: OrderBookStatus) -> None:

@@ -20,22 +20,43 @@ Handler = Callable[[DataEvent[T]], object]
 
 
 def symbol_list(symbols: str | Iterable[str], what: str = "symbol") -> list[str]:
-    """One symbol or an iterable of them, checked: non-empty strings without spaces or dots."""
-    items = [symbols] if isinstance(symbols, str) else list(symbols)
+    """One symbol or an iterable of them, checked: non-empty strings without spaces or dots.
+
+    Raises:
+        TypeError: ``symbols`` is neither a string nor an iterable of strings (``123``, ``[5]``).
+        ValueError: no symbol, or one that cannot be a symbol (``""``, ``"BTC USD"``, ``"trade.BTCUSD"``).
+    """
+    if isinstance(symbols, str):
+        items = [symbols]
+    elif isinstance(symbols, Iterable) and not isinstance(symbols, (bytes, bytearray, Mapping)):
+        items = list(symbols)
+    else:
+        raise TypeError(
+            f"{what}s must be a string ({what} 'BTCUSDT') or an iterable of strings, "
+            f"not {type(symbols).__name__}: {symbols!r}"
+        )
     if not items:
         raise ValueError(f"at least one {what} is needed")
     for item in items:
-        if not isinstance(item, str) or not item or any(c.isspace() or c == "." for c in item):
+        if not isinstance(item, str):
+            raise TypeError(f"each {what} must be a string, not {type(item).__name__}: {item!r}")
+        if not item or any(c.isspace() or c == "." for c in item):
             raise ValueError(f"not a valid {what}: {item!r}")
     return list(dict.fromkeys(items))
 
 
-def kline_interval(interval: KlineInterval | str) -> str:
-    """The wire string of a kline interval (``KlineInterval.ONE_DAY`` or ``"D"`` -> ``"D"``)."""
+def kline_interval(interval: KlineInterval | str | int) -> str:
+    """The wire string of an interval: ``KlineInterval.ONE_DAY`` or ``"D"`` -> ``"D"``, ``60`` -> ``"60"``.
+
+    Raises:
+        ValueError: not one of Bybit's intervals; the message lists the valid ones.
+    """
+    wire = str(interval) if isinstance(interval, int) and not isinstance(interval, bool) else interval
     try:
-        return KlineInterval(interval).value
+        return KlineInterval(wire).value
     except ValueError:
-        raise ValueError(f"not a kline interval: {interval!r}") from None
+        valid = ", ".join(f"{i.value!r} ({i.name})" for i in KlineInterval)
+        raise ValueError(f"not a kline interval: {interval!r}; valid intervals: {valid}") from None
 
 
 class StreamEngine(Protocol):

@@ -17,6 +17,7 @@ import attrs
 from ._dispatch import Dispatcher, Mailbox
 from ._errors import BybitTimeoutError, ClientClosedError
 from .models._common import DataEvent
+from .models._display import fields_html
 
 _log = logging.getLogger(__name__)
 
@@ -109,6 +110,22 @@ class _Buffer:
                 self._cond.wait(remaining)
             self.delivered += 1
             return self._items.popleft()
+
+    def take_all(self) -> list[Any]:
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            self.delivered += len(items)
+            return items
+
+    def newest(self, timeout: float | None) -> Any:
+        with self._cond:
+            if self._items:
+                self.delivered += len(self._items)
+                newest = self._items[-1]
+                self._items.clear()
+                return newest
+        return self.get(timeout)
 
     def end(self, *, discard: bool) -> None:
         with self._cond:
@@ -233,8 +250,38 @@ class Subscription(Generic[T]):
             raise RuntimeError("this subscription has a handler; events go to the handler, not to get()")
         return self._buffer.get(timeout)  # type: ignore[no-any-return]
 
+    def drain(self) -> list[DataEvent[T]]:
+        """Take every buffered event now, oldest first, without waiting (only without a handler).
+
+        After an interrupted ``for event in sub`` (Ctrl-C in a notebook cell), the events that arrived
+        meanwhile are still buffered: ``sub.drain()`` hands them over (or just skips them), so the next
+        loop starts with fresh events. Drained events count as delivered in :attr:`stats`.
+        """
+        return self._need_buffer().take_all()
+
+    def latest(self, timeout: float | None = None) -> DataEvent[T]:
+        """The newest event, skipping the older buffered ones (only without a handler).
+
+        With nothing buffered it waits for the next event, like :meth:`get`. Skipped events count as
+        delivered in :attr:`stats`.
+
+        Raises:
+            BybitTimeoutError: nothing arrived within ``timeout`` seconds.
+            ClientClosedError: the subscription has ended and nothing is buffered.
+        """
+        return self._need_buffer().newest(timeout)  # type: ignore[no-any-return]
+
+    def _need_buffer(self) -> _Buffer:
+        if self._buffer is None:
+            raise RuntimeError("this subscription has a handler; events go to the handler, not to the caller")
+        return self._buffer
+
     def __iter__(self) -> Iterator[DataEvent[T]]:
-        """Yield buffered events until the subscription ends."""
+        """Yield buffered events until the subscription ends.
+
+        A loop that was left (``break``, Ctrl-C) can be started again and goes on with the buffered
+        events; call :meth:`drain` or :meth:`latest` first to skip the backlog.
+        """
         if self._buffer is None:
             raise RuntimeError("this subscription has a handler; it cannot be iterated")
         buffer = self._buffer
@@ -275,6 +322,20 @@ class Subscription(Generic[T]):
     def __repr__(self) -> str:
         state = "active" if self.is_active else "closed"
         return f"<Subscription {self.id} {state} topics={list(self.topics)!r}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: state, topics, how events are taken, and the counters."""
+        stats = self.stats
+        mode = "handler" if self._buffer is None else "buffered: iterate, get(), latest(), drain()"
+        return fields_html(
+            {
+                "state": "active" if self.is_active else "closed",
+                "topics": ", ".join(self.topics),
+                "events": mode,
+                **attrs.asdict(stats),
+            },
+            f"Subscription {self.id}",
+        )
 
     # ----------------------------------------------------------------------------- engine side
     def _sink(self, kind: str) -> Sink | None:

@@ -128,8 +128,10 @@ class Supervisor:
 
         Raises:
             ClientClosedError: the connection is closed (or ``closed()`` says it takes nothing more).
-            BybitConnectionError: it was given up, or its first connect failed after ``started_failures``.
-            BybitTimeoutError: not ready before ``deadline``.
+            BybitConnectionError: it was given up, or its first connect failed after ``started_failures``
+                or did not complete before ``deadline`` (a server that never answers gives this error
+                whether ``connect_timeout`` or the request's deadline runs out first).
+            BybitTimeoutError: connected before, but not ready (reconnected and restored) before ``deadline``.
         """
         while True:
             given_up = self._given_up
@@ -143,6 +145,8 @@ class Supervisor:
                 raise BybitConnectionError(f"cannot connect to {self.url}: {self._connect_error}")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
+                if not self._ever_connected:
+                    raise BybitConnectionError(f"cannot connect to {self.url}: no answer in time")
                 raise BybitTimeoutError(f"not connected to {self.url} in time")
             self._cond.wait(remaining)
 

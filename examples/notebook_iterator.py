@@ -7,8 +7,9 @@
 #     python examples/notebook_iterator.py                      # live Bybit, v5 linear BTCUSDT
 #     python examples/notebook_iterator.py --url ws://127.0.0.1:8765/v5/public/linear
 #
-# (or set `BYBIT_WS_URL`). For an offline stream: `python -m bybit_ws replay FILE`, or a
-# `bybit_ws.testing.FakeBybit("v5")` with a `SimulatedMarket` in another cell.
+# (the second with `python -m bybit_ws demo --port 8765` running; or set `BYBIT_WS_URL`). Offline also:
+# `python -m bybit_ws replay FILE`, or a `bybit_ws.testing.FakeBybit("v5")` with a
+# `bybit_ws.testing.SimulatedMarket` in another cell.
 
 # %%
 import argparse
@@ -35,7 +36,12 @@ for count, event in enumerate(sub, 1):
 # %% Or take one event, waiting at most 10 s (raises BybitTimeoutError if none comes).
 event = sub.get(timeout=10)
 print("one more:", [f"{t.quantity} @ {t.price}" for t in event.data])
-print("stats:", sub.stats)
+
+# %% Interrupted a loop (Ctrl-C, or the kernel's stop button)? Events kept arriving meanwhile. Skip that
+# backlog before the next loop: `sub.drain()` returns (and removes) everything buffered without waiting;
+# `sub.latest(timeout)` returns only the newest event (waiting for one if none is buffered).
+stale = sub.drain()
+print("stats:", sub.stats)  # in a notebook, `sub` (or an `event`) as a cell's last line shows a table
 
 # %% Close the subscription (iteration ends), then the client (joins its threads).
 sub.close()

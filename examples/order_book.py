@@ -4,9 +4,9 @@ Live Bybit (public data, no credentials)::
 
     python examples/order_book.py --symbol BTCUSDT --seconds 30
 
-Any v5 linear endpoint, e.g. the bundled fake exchange with its simulated market (``python -m bybit_ws demo``
-runs one)::
+Any v5 linear endpoint, e.g. the bundled fake exchange with its simulated market, which the demo runs::
 
+    python -m bybit_ws demo --port 8765          # in another terminal
     python examples/order_book.py --url ws://127.0.0.1:8765/v5/public/linear --seconds 5
 """
 

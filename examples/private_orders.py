@@ -5,9 +5,13 @@ Credentials come from ``--api-key``/``--api-secret`` or the environment (``BYBIT
 
     BYBIT_API_KEY=... BYBIT_API_SECRET=... python examples/private_orders.py
 
-Offline, against the bundled fake exchange (its key and secret are whatever you started it with)::
+Offline, against the demo's fake exchange, which accepts the key ``demo-key`` with the secret
+``demo-secret`` (its simulated market places no orders of yours: this shows the client authenticating and
+subscribing, then waiting)::
 
-    python examples/private_orders.py --url ws://127.0.0.1:8765/v5/private --seconds 10
+    python -m bybit_ws demo --port 8765          # in another terminal
+    BYBIT_API_KEY=demo-key BYBIT_API_SECRET=demo-secret \
+        python examples/private_orders.py --url ws://127.0.0.1:8765/v5/private --seconds 10
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from bybit_ws import BybitSocketClient, BybitTimeoutError, BybitWsError, DataEvent
+from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.v5 import Order, UserTrade
 
 _lock = threading.Lock()
@@ -53,10 +57,8 @@ def main(
         with BybitSocketClient(api_key, api_secret, urls=urls) as client:
             client.v5.subscribe_to_order_updates(on_orders)
             client.v5.subscribe_to_user_trade_updates(on_executions)
-            try:
-                client.wait(seconds)
-            except BybitTimeoutError:
-                pass
+            out("subscribed to order and execution updates; waiting for events")
+            client.wait(seconds)  # False: the seconds are up
     except KeyboardInterrupt:
         pass
     except (BybitWsError, ValueError) as exc:  # ValueError: only one of key and secret given

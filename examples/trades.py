@@ -3,7 +3,7 @@
 Bybit retired the v2 API in 2023, so point ``--url`` at a server that still speaks it, such as the
 bundled fake exchange (``FakeBybit("inverse").urls["inverse"]``) or a replay::
 
-    python -m bybit_ws replay session.jsonl        # prints the URL to use
+    python -m bybit_ws replay session.jsonl --port 8765    # an inverse recording: stream --record FILE
     python examples/trades.py --url ws://127.0.0.1:8765/realtime --symbol BTCUSD --seconds 30
 """
 
@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from bybit_ws import BybitSocketClient, BybitTimeoutError, BybitWsError, DataEvent
+from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.inverse import TradeUpdate
 
 
@@ -32,10 +32,7 @@ def main(
     try:
         with BybitSocketClient(urls={"inverse": url} if url else None) as client:
             client.inverse.subscribe_to_trade_updates(list(symbols), on_trades)
-            try:
-                client.wait(seconds)  # Ctrl-C gets through at once
-            except BybitTimeoutError:
-                pass  # the seconds are up
+            client.wait(seconds)  # False once the seconds are up; Ctrl-C gets through at once
     except KeyboardInterrupt:
         pass
     except BybitWsError as exc:

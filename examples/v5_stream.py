@@ -5,8 +5,9 @@ Live Bybit (no credentials needed, these are public streams)::
     python examples/v5_stream.py
     python examples/v5_stream.py --symbol ETHUSDT --seconds 30
 
-Any other v5 linear endpoint, e.g. the bundled fake exchange (``FakeBybit("v5").urls["v5.linear"]``)::
+Any other v5 linear endpoint, e.g. the bundled fake exchange with the demo's simulated market::
 
+    python -m bybit_ws demo --port 8765          # in another terminal
     python examples/v5_stream.py --url ws://127.0.0.1:8765/v5/public/linear --seconds 5
 
 Prints one line per event and stops after ``--seconds``, or on Ctrl-C.
@@ -20,7 +21,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 
-from bybit_ws import BybitSocketClient, BybitTimeoutError, BybitWsError, DataEvent
+from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.v5 import OrderBookUpdate, Ticker, Trade
 
 _print_lock = threading.Lock()
@@ -85,10 +86,7 @@ def main(
                 update_handler=lambda e: write(format_book("delta", e)),
             )
             client.v5.subscribe_to_ticker_updates("linear", symbol, lambda e: write(format_ticker(e)))
-            try:
-                client.wait(seconds)  # returns or raises when the client stops; Ctrl-C gets through
-            except BybitTimeoutError:
-                pass  # --seconds are up
+            client.wait(seconds)  # False when --seconds are up; raises if the client fails
     except KeyboardInterrupt:
         return 0
     except BybitWsError as exc:

@@ -23,8 +23,7 @@ import pytest
 from bybit_ws import BybitSocketClient, DataEvent
 from bybit_ws._cli import describe, main
 from bybit_ws.models.v5 import OrderBookUpdate
-from bybit_ws.testing import FakeBybit
-from bybit_ws.testing._market import SimulatedMarket
+from bybit_ws.testing import FakeBybit, SimulatedMarket
 
 from .support import API_KEY, API_SECRET, Collector, frame_text, wait_until
 
@@ -249,6 +248,9 @@ def test_stream_private_v5_topics_with_a_base_url(run: Callable[..., Proc]) -> N
         (["stream", "order"], "BYBIT_API_KEY"),
         (["stream", "--url", "http://example.com", "publicTrade.BTCUSDT"], "ws:// or wss://"),
         (["replay", "no-such-file.jsonl"], "cannot read no-such-file.jsonl"),
+        (["demo", "--seconds", "0"], "--seconds must be positive, not 0"),
+        (["demo", "--seconds", "-2"], "--seconds must be positive, not -2"),
+        (["demo", "--port", "70000"], "--port must be 0 (any free port) to 65535"),
     ],
 )
 def test_usage_errors_exit_2(
@@ -298,6 +300,36 @@ def test_replay_keeps_the_recorded_pace_divided_by_speed(run: Callable[..., Proc
     assert events(proc.stdout) == [f"trade  BTCUSDT Buy 0.001 @ {16578 + n}.50" for n in range(3)]
     stamps = [_seconds(line) for line in proc.stdout if is_event(line)]
     assert all(b - a >= 0.19 for a, b in itertools.pairwise(stamps)), stamps  # 0.4 s / 2, never sooner
+
+
+def test_replay_print_shows_the_recorded_times(run: Callable[..., Proc], tmp_path: Path) -> None:
+    recording = tmp_path / "v5.jsonl"
+    _v5_recording(
+        recording, gaps=[0.4, 61.25]
+    )  # recorded at 1_700_000_000.0 = 22:13:20 UTC, then +0.4, +61.25
+    proc = run("-m", "bybit_ws", "replay", str(recording), "--print", "--as-fast-as-possible")
+    assert proc.finish(timeout=STARTUP) == 0, proc.stderr
+    assert [line[:12] for line in proc.stdout if is_event(line)] == [
+        "22:13:20.000",
+        "22:13:20.400",
+        "22:14:21.650",
+    ]
+    assert any("recorded time" in line for line in proc.stderr), proc.stderr
+
+
+def test_stream_says_when_a_connection_is_lost_and_restored(run: Callable[..., Proc]) -> None:
+    with FakeBybit("inverse") as fake:
+        proc = run("-m", "bybit_ws", "stream", "--api", "inverse", "--url", fake.url, "trade.BTCUSD")
+        fake.wait_for_subscribers("trade.BTCUSD", timeout=STARTUP)
+        fake.drop_connections()
+        lost = proc.next_line(lambda line: line.startswith("connection to "), timeout=10.0, stderr=True)
+        assert lost == f"connection to {fake.urls['inverse']} lost; reconnecting"
+        restored = proc.next_line(lambda line: line.startswith("connection to "), timeout=10.0, stderr=True)
+        assert restored.startswith(f"connection to {fake.urls['inverse']} restored after ")
+        assert restored.endswith(" s; resubscribed")
+        fake.wait_for_subscribers("trade.BTCUSD", timeout=5.0)
+        assert fake.send_raw(frame_text("inverse_trade")) == 1
+        assert events([proc.next_line(is_event, timeout=5.0)]) == ["trade  BTCUSD Sell 328 @ 8098"]
 
 
 def _seconds(line: str) -> float:

@@ -92,7 +92,7 @@ def test_handler_must_be_callable(client: BybitSocketClient) -> None:
         client.inverse.subscribe_to_trade_updates("BTCUSD", "not a function")  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("symbols", [[], [""], ["BTC USD"], ["trade.BTCUSD"], [5]])
+@pytest.mark.parametrize("symbols", [[], [""], ["BTC USD"], ["trade.BTCUSD"]])
 def test_bad_symbols_raise_value_error(fake: FakeBybit, client: BybitSocketClient, symbols: Any) -> None:
     with pytest.raises(ValueError):
         client.inverse.subscribe_to_trade_updates(symbols)
@@ -449,6 +449,19 @@ def test_client_close_joins_every_thread(fake: FakeBybit) -> None:
         client.inverse.subscribe_to_trade_updates("BTCUSD")
 
 
+def test_wait_returns_false_on_timeout_and_true_once_closed(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    client.inverse.subscribe_to_trade_updates("BTCUSD")
+    assert client.wait(0.05) is False  # like threading.Event.wait: no exception, the client still runs
+    assert client.wait(0) is False
+    closer = threading.Thread(target=client.close)
+    closer.start()
+    assert client.wait() is True
+    closer.join(5)
+    assert client.wait(0) is True
+
+
 def test_client_close_ends_iteration_and_fires_closed(fake: FakeBybit) -> None:
     with BybitSocketClient(urls=fake.urls) as client:
         sub = client.inverse.subscribe_to_trade_updates("BTCUSD")
@@ -486,8 +499,9 @@ def test_options_are_checked() -> None:
 
 
 def test_testnet_endpoints() -> None:
-    assert BybitSocketClient(testnet=True).urls["inverse"] == "wss://stream-testnet.bybit.com/realtime"
-    assert BybitSocketClient().urls["v5.spot"] == "wss://stream.bybit.com/v5/public/spot"
+    with BybitSocketClient(testnet=True) as testnet, BybitSocketClient() as mainnet:
+        assert testnet.urls["inverse"] == "wss://stream-testnet.bybit.com/realtime"
+        assert mainnet.urls["v5.spot"] == "wss://stream.bybit.com/v5/public/spot"
 
 
 def test_library_never_configures_logging() -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import runpy
+import shlex
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ EXAMPLES = ROOT / "examples"
 TRADE_LINE = "BTCUSD Sell 328 @ 8098"
 ORDER_LINE = "order     ETH-30DEC22-1400-C Sell 1 @ 72.5 Filled filled 1"
 EXECUTION_LINE = "execution BTCUSDT Sell 0.5 @ 95900.1 fee 26.3725275 USDT"
+SUBSCRIBED_LINE = "subscribed to order and execution updates; waiting for events"
 
 
 def load(name: str) -> ModuleType:
@@ -119,10 +123,12 @@ def test_private_orders_main(v5_fake: FakeBybit) -> None:
     runner = Runner(lambda: example.main(url, API_KEY, API_SECRET, seconds=2.0, out=lines))
     try:
         _publish_order_and_execution(v5_fake, timeout=5.0)
-        got = lines.wait(2, timeout=5.0)
+        got = lines.wait(3, timeout=5.0)
     finally:
         assert runner.join() == 0
-    assert sorted(got) == sorted([ORDER_LINE, EXECUTION_LINE])  # two subscriptions, independent handlers
+    assert sorted(got) == sorted(
+        [SUBSCRIBED_LINE, ORDER_LINE, EXECUTION_LINE]
+    )  # two subscriptions, independent handlers
     assert v5_fake.received_frames("v5.private", op="auth")  # it authenticated
 
 
@@ -133,7 +139,7 @@ def test_private_orders_script_reads_credentials_from_the_environment(
     proc = script("private_orders", "--url", v5_fake.urls["v5.private"], "--seconds", "2", env=env)
     _publish_order_and_execution(v5_fake, timeout=STARTUP)
     assert proc.finish(timeout=15.0) == 0, proc.stderr
-    assert sorted(proc.stdout) == sorted([ORDER_LINE, EXECUTION_LINE])
+    assert sorted(proc.stdout) == sorted([SUBSCRIBED_LINE, ORDER_LINE, EXECUTION_LINE])
     assert not any(API_SECRET in line for line in proc.stdout + proc.stderr)
 
 
@@ -197,7 +203,7 @@ def test_notebook_script_reads_the_url_from_the_environment(script: Callable[...
 
 # ==================================================================================== order_book.py
 def test_order_book_main_follows_the_simulated_market() -> None:
-    from bybit_ws.testing._market import SimulatedMarket
+    from bybit_ws.testing import SimulatedMarket
 
     example = load("order_book")
     lines = Collector()
@@ -225,3 +231,68 @@ def test_order_book_script_reports_an_unreachable_url(script: Callable[..., Proc
     proc = script("order_book", "--url", url, "--seconds", "1")
     assert proc.finish(timeout=15.0) == 1
     assert "error: cannot connect" in "\n".join(proc.stderr)
+
+
+# ==================================================================================== documented commands
+DOCUMENTED_PORT = "8765"
+
+
+def _documented_commands(name: str) -> list[list[str]]:
+    """The ``python ...`` command lines an example's docstring (or header comment) gives, split into words,
+    with ``VAR=value`` prefixes and ``\\`` continuations joined and ``# comments`` dropped."""
+    text = (EXAMPLES / f"{name}.py").read_text()
+    text = re.sub(r"\\\n\s*", " ", text)
+    commands = []
+    for line in text.splitlines():
+        line = line.lstrip("# ").split("  #", 1)[0].strip()
+        if "python " in line and DOCUMENTED_PORT in line:
+            commands.append(shlex.split(line))
+    return commands
+
+
+def test_every_example_documents_its_offline_command_with_the_demo_port() -> None:
+    for name in ("v5_stream", "order_book", "private_orders", "notebook_iterator", "trades"):
+        assert any(f"ws://127.0.0.1:{DOCUMENTED_PORT}/" in " ".join(c) for c in _documented_commands(name)), (
+            name
+        )
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("v5_stream", "trade  BTCUSDT"),
+        ("order_book", "BTCUSDT bid "),
+        ("private_orders", SUBSCRIBED_LINE),
+    ],
+)
+def test_the_documented_offline_commands_work_against_the_demo(
+    name: str, expected: str, script: Callable[..., Proc]
+) -> None:
+    """Run ``python -m bybit_ws demo --port 8765`` and the example exactly as its docstring writes them,
+    on a free port instead of 8765 (other test runs may hold that one)."""
+    port = str(_free_port())
+    commands = [[word.replace(DOCUMENTED_PORT, port) for word in c] for c in _documented_commands(name)]
+    demo_args = next(c for c in commands if c[1:4] == ["-m", "bybit_ws", "demo"])
+    command = next(c for c in commands if f"examples/{name}.py" in c)
+    env = dict(w.split("=", 1) for w in command[: command.index("python")])
+    args = command[command.index("python") + 2 :]
+    demo = Proc(demo_args[1:])
+    try:
+        demo.next_line(lambda line: f"127.0.0.1:{port}" in line, timeout=STARTUP)
+        proc = script(name, *args, env=child_env(**env))
+        proc.next_line(lambda line: expected in line, timeout=STARTUP)
+        assert proc.finish(timeout=30.0) == 0, proc.stderr
+    finally:
+        demo.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_readme_lists_every_example() -> None:
+    readme = (ROOT / "README.md").read_text()
+    for path in sorted(EXAMPLES.glob("*.py")):
+        assert f"`{path.name}`" in readme, path.name

@@ -255,8 +255,9 @@ def _make_and_drop_client(url: str) -> None:
 
 def test_a_collected_client_stops_its_threads(fake: FakeBybit) -> None:
     """Re-running a notebook cell rebinds the name: the old client must not keep its connections."""
-    _make_and_drop_client(fake.urls["inverse"])
-    gc.collect()
+    with pytest.warns(ResourceWarning, match="unclosed BybitSocketClient"):
+        _make_and_drop_client(fake.urls["inverse"])
+        gc.collect()
     wait_until(lambda: _client_threads() == set(), message="the collected client's threads to end")
     fake.wait_for(lambda: fake.connection_count == 0, timeout=3)
 

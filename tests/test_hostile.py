@@ -494,7 +494,11 @@ def test_close_while_the_tcp_connect_hangs_is_prompt(raw_servers: Callable[..., 
     client = BybitSocketClient(urls={"v5.linear": server.url}, connect_timeout=30.0, request_timeout=30.0)
     try:
         call = Background(lambda: client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", Collector()))
-        wait_until(lambda: bool(client._engine.connections) and _connection(client).supervisor._connecting is not None)
+        wait_until(
+            lambda: (
+                bool(client._engine.connections) and _connection(client).supervisor._connecting is not None
+            )
+        )
         _close_promptly(client)
         with pytest.raises(ClientClosedError):
             call.result()
@@ -522,7 +526,9 @@ def test_close_while_a_reconnect_is_in_progress_is_prompt(
         server.drop()
         assert lost.wait(5.0)
         if phase == "connecting":
-            wait_until(lambda: connection.supervisor._connecting is not None, message="the reconnect's connect")
+            wait_until(
+                lambda: connection.supervisor._connecting is not None, message="the reconnect's connect"
+            )
         _close_promptly(client)
     finally:
         client.close()

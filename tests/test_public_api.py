@@ -131,7 +131,8 @@ def test_trade_methods_are_documented_and_typed() -> None:
     ("group", "methods"), [("inverse", INVERSE_METHODS), ("contract", CONTRACT_METHODS), ("v5", V5_METHODS)]
 )
 def test_stream_groups_have_the_api_md_methods(group: str, methods: list[str]) -> None:
-    streams = getattr(BybitSocketClient(), group)
+    with BybitSocketClient() as client:
+        streams = getattr(client, group)
     for name in methods:
         method = getattr(streams, name)
         assert method.__doc__, f"client.{group}.{name} has no docstring"

@@ -330,7 +330,8 @@ def test_bad_arguments_raise_before_sending(fake: FakeBybit, client: BybitSocket
 def test_system_status_on_its_own_endpoint(fake: FakeBybit, make_client: ClientFactory) -> None:
     # FakeBybit does not serve /v5/public/misc/status yet: the v5.status key points at its linear path
     client = make_client(urls={**fake.urls, "v5.status": fake.urls["v5.linear"]})
-    assert BybitSocketClient().urls["v5.status"] == "wss://stream.bybit.com/v5/public/misc/status"
+    with BybitSocketClient() as default:
+        assert default.urls["v5.status"] == "wss://stream.bybit.com/v5/public/misc/status"
     got = Collector()
     client.v5.subscribe_to_system_status_updates(got)
     replay(fake, "v5_system_status", "v5.linear")

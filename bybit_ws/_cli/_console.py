@@ -7,14 +7,14 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from bybit_ws._cli._format import format_event
 from bybit_ws._cli._recording import Recorder
 from bybit_ws._cli._topics import Handler, TopicPlan
 from bybit_ws._client import BybitSocketClient
-from bybit_ws._errors import BybitTimeoutError
 from bybit_ws.models._common import DataEvent
 
 __all__ = ["Printer", "status", "subscribe_all", "usage", "wait_until_done"]
@@ -58,20 +58,35 @@ def subscribe_all(
     plans: Sequence[TopicPlan],
     out: Printer,
     recorder: Recorder | None = None,
+    stamp: Callable[[DataEvent[Any]], datetime | None] | None = None,
 ) -> None:
-    """Subscribe to every planned topic, printing (and recording) each event."""
+    """Subscribe to every planned topic, printing (and recording) each event.
+
+    ``stamp`` gives the time to print for an event (``None``: its receive time). A lost and a restored
+    connection each get one status line on stderr, per endpoint.
+    """
     urls = client.urls
+    watched: set[str] = set()
     for plan in plans:
 
         def handler(kind: str, plan: TopicPlan = plan) -> Handler:
             def on_event(event: DataEvent[Any]) -> None:
                 if recorder is not None:
                     recorder.record(event, plan.key, urls[plan.key])
-                out(format_event(event, kind))
+                out(format_event(event, kind, stamp(event) if stamp is not None else None))
 
             return on_event
 
-        plan.subscribe(client, handler)
+        sub = plan.subscribe(client, handler)
+        if plan.key not in watched:
+            watched.add(plan.key)
+            url = urls[plan.key]
+            sub.on_connection_lost(lambda url=url: status(f"connection to {url} lost; reconnecting"))
+            sub.on_connection_restored(
+                lambda downtime, url=url: status(
+                    f"connection to {url} restored after {downtime.total_seconds():.1f} s; resubscribed"
+                )
+            )
 
 
 def wait_until_done(client: BybitSocketClient, seconds: float | None, out: Printer) -> None:
@@ -81,11 +96,8 @@ def wait_until_done(client: BybitSocketClient, seconds: float | None, out: Print
         step = 0.5 if deadline is None else min(0.5, deadline - time.monotonic())
         if step <= 0:
             return
-        try:
-            client.wait(step)
+        if client.wait(step):
             return
-        except BybitTimeoutError:
-            continue
 
 
 def usage(command: str, error: object) -> int:

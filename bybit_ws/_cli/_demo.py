@@ -10,28 +10,41 @@ from bybit_ws._cli._topics import plan_topic
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
 
-__all__ = ["run_demo"]
+__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "run_demo"]
+
+#: Credentials the demo's fake exchange accepts on ``/v5/private`` (``examples/private_orders.py``).
+DEMO_API_KEY = "demo-key"
+DEMO_API_SECRET = "demo-secret"
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    if args.seconds is not None and not args.seconds > 0:
+        return usage("demo", f"--seconds must be positive, not {args.seconds:g}")
+    if not 0 <= args.port <= 65535:
+        return usage("demo", f"--port must be 0 (any free port) to 65535, not {args.port}")
     try:
-        from bybit_ws.testing import FakeBybit
-        from bybit_ws.testing._market import SimulatedMarket
+        from bybit_ws.testing import FakeBybit, SimulatedMarket
     except ImportError as exc:
         status(f"bybit-ws demo: the fake exchange needs the 'websockets' package ({exc});")
-        status("  pip install 'bybit_ws[testing]'")
+        status("  pip install 'bybit-ws-sync[testing]'")
         return 1
     out = Printer()
     symbol = args.symbol
     with contextlib.ExitStack() as stack:
         try:
-            fake = stack.enter_context(FakeBybit("v5"))
+            fake = stack.enter_context(
+                FakeBybit("v5", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, port=args.port)
+            )
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(urls=fake.urls))
             topics = list(market.topics.values())
             out(f"bybit_ws demo: a simulated {symbol} market, streamed offline (nothing leaves this machine)")
             out(f"  exchange: the bundled fake exchange, bybit_ws.testing.FakeBybit('v5'), at {fake.url}")
             out(f"  client:   BybitSocketClient(urls=fake.urls), subscribed to {', '.join(topics)}")
+            out(
+                f"  connect:  {fake.url}/v5/public/linear (public), {fake.url}/v5/private "
+                f"(api_key {DEMO_API_KEY}, api_secret {DEMO_API_SECRET})"
+            )
             stop = f"after {args.seconds:g} s, or press Ctrl-C" if args.seconds else "press Ctrl-C"
             out(f"  stop:     {stop}    (live data instead: python -m bybit_ws stream publicTrade.BTCUSDT)")
             plans = [plan_topic(topic, "v5", "linear") for topic in topics]

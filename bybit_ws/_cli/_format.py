@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
@@ -14,9 +15,9 @@ from bybit_ws.models._common import DataEvent, DeltaUpdate, OrderBookSnapshot
 __all__ = ["describe", "format_event", "summary"]
 
 
-def format_event(event: DataEvent[Any], kind: str = "data") -> str:
-    """One compact line: receive time (UTC, ms) and :func:`describe` of the payload."""
-    stamp = event.timestamp
+def format_event(event: DataEvent[Any], kind: str = "data", stamp: datetime | None = None) -> str:
+    """One compact line: ``stamp`` (default: the receive time; UTC, ms) and `describe` of the payload."""
+    stamp = stamp or event.timestamp
     return f"{stamp:%H:%M:%S}.{stamp.microsecond // 1000:03d} {describe(event.data, event.topic, kind)}"
 
 

@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
         "No network needed.",
     )
     demo.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")
+    demo.add_argument(
+        "--port", type=int, default=0, help="port of the fake exchange, e.g. 8765 (default: any free one)"
+    )
     demo.add_argument("--symbol", default="BTCUSDT", help="simulated symbol (default: %(default)s)")
     demo.add_argument("--seed", type=int, help="random seed, for the same market every run")
     demo.add_argument(

@@ -9,14 +9,16 @@ import math
 import os
 import threading
 import time
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage
 from bybit_ws._cli._recording import Frame, load_recording
 from bybit_ws._cli._topics import UsageError, plan_topics
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
+from bybit_ws.models._common import DataEvent
 
 if TYPE_CHECKING:
     from bybit_ws.testing import FakeBybit
@@ -40,7 +42,7 @@ def run_replay(args: argparse.Namespace) -> int:
         from bybit_ws.testing import FakeBybit
     except ImportError as exc:
         status(f"bybit-ws replay: the fake exchange needs the 'websockets' package ({exc});")
-        status("  pip install 'bybit_ws[testing]'")
+        status("  pip install 'bybit-ws-sync[testing]'")
         return 1
     speed = math.inf if args.as_fast_as_possible else args.speed
     own = os.environ.get("BYBIT_API_KEY"), os.environ.get("BYBIT_API_SECRET")
@@ -61,8 +63,11 @@ def run_replay(args: argparse.Namespace) -> int:
                 shown = "BYBIT_API_KEY/BYBIT_API_SECRET" if key != _REPLAY_KEY else f"{key!r}/{secret!r}"
                 status(f"  private topics: authenticate with api_key/api_secret {shown}")
             if args.print:
-                client = stack.enter_context(BybitSocketClient(api_key=key, api_secret=secret, urls=urls))
-                subscribe_all(client, plans, out)
+                client = stack.enter_context(
+                    BybitSocketClient(api_key=key, api_secret=secret, urls=urls, keep_original_data=True)
+                )
+                subscribe_all(client, plans, out, stamp=_recorded_times(frames))
+                status("  --print: each event shows its recorded time (UTC)")
             status(
                 f"  waiting for {args.wait_subscribers} subscriber(s) to the recorded topics (Ctrl-C stops)"
             )
@@ -81,6 +86,16 @@ def run_replay(args: argparse.Namespace) -> int:
             status(f"bybit-ws replay: error: {exc}")
             return 1
     return 0
+
+
+def _recorded_times(frames: Sequence[Frame]) -> Callable[[DataEvent[Any]], datetime | None]:
+    """The recorded receive time of an event, found by its frame text (sent byte for byte)."""
+    times = {frame.text: datetime.fromtimestamp(frame.t, timezone.utc) for frame in frames}
+
+    def stamp(event: DataEvent[Any]) -> datetime | None:
+        return times.get(event.original_data or "")
+
+    return stamp
 
 
 def _await_audience(fake: FakeBybit, wanted: Sequence[tuple[str, str]], count: int) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Generic, TypeVar
 
 import attrs
+
+from bybit_ws.models._display import data_html, value_text
 
 __all__ = ["DataEvent", "DeltaUpdate", "OrderBookSnapshot"]
 
@@ -30,6 +33,12 @@ class DataEvent(Generic[T]):
     topic: str
     timestamp: datetime
     original_data: str | None = attrs.field(default=None, repr=False)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the topic and time, then the payload as a table."""
+        received = html.escape(value_text(self.timestamp))
+        head = f"<div><b>{html.escape(self.topic)}</b> received {received}</div>"
+        return head + data_html(self.data)
 
 
 @attrs.frozen(weakref_slot=False)

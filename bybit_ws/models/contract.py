@@ -172,3 +172,9 @@ class ContractUserTradeUpdate:
     liquidity_type: LiquidityType | None = wire("lastLiquidityInd", enum_of(LiquidityType))
     remaining_order_quantity: Decimal | None = wire("leavesQty", decimal)
     closed_size: Decimal | None = wire("closedSize", decimal)
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())

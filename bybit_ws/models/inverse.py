@@ -513,3 +513,9 @@ class BalanceUpdate:
     wallet_balance: Decimal | None = wire("wallet_balance", decimal)
     available_balance: Decimal | None = wire("available_balance", decimal)
     user_id: int | None = wire("user_id", integer)
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())

@@ -429,3 +429,9 @@ class BatchOrderResult:
     def ok(self) -> bool:
         """True when Bybit accepted this order (``code == 0``)."""
         return self.code == 0
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())

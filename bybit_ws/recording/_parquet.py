@@ -56,7 +56,7 @@ def _pyarrow() -> Any:
         import pyarrow.parquet
     except ImportError as exc:
         raise ImportError(
-            "Parquet export needs pyarrow: pip install 'bybit_ws[parquet]'", name=exc.name
+            "Parquet export needs pyarrow: pip install 'bybit-ws-sync[parquet]'", name=exc.name
         ) from exc
     return pyarrow
 

@@ -70,7 +70,7 @@ def _decompressor(head: bytes) -> Any:
             import zstandard
         except ImportError as exc:
             raise ImportError(
-                "reading .zst recordings needs zstandard: pip install 'bybit_ws[zstd]'"
+                "reading .zst recordings needs zstandard: pip install 'bybit-ws-sync[zstd]'"
             ) from exc
         return zstandard.ZstdDecompressor().decompressobj()
     if head.startswith(_GZIP_MAGIC):

@@ -185,3 +185,9 @@ def _number(value: Any) -> Decimal:
     if result is None:
         raise ValueError("order book level without a price or size")
     return result
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())

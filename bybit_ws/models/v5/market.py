@@ -376,3 +376,9 @@ def parse_rpi_order_book(data: Mapping[str, Any], *, ts: Any = None, cts: Any = 
         data.get("ts") if ts is None else ts,
         data.get("cts") if cts is None else cts,
     )
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())

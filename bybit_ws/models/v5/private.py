@@ -307,3 +307,9 @@ class Balance:
     total_maintenance_margin: Decimal | None = wire("totalMaintenanceMargin", decimal)
     total_maintenance_margin_by_mark_price: Decimal | None = wire("totalMaintenanceMarginByMp", decimal)
     assets: tuple[AssetBalance, ...] = wire("coin", _asset_balances, optional=False)
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())

@@ -199,3 +199,9 @@ class AdlAlert:
     """Pool balance above which drawdown ADL applies."""
     stop_ratio: Decimal | None = wire("adl_sr", decimal)
     """The ratio at which ADL stops."""
+
+
+# Notebook display: every model above gets a _repr_html_ (a table of its fields).
+from bybit_ws.models._display import add_html_reprs  # noqa: E402
+
+add_html_reprs(globals())
