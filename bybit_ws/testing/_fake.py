@@ -78,6 +78,15 @@ class FakeBybit(TradeDeskMixin):
             ...
             fake.wait_for_subscribers("publicTrade.BTCUSDT")
             fake.publish("publicTrade.BTCUSDT", [...], path="v5.linear")
+
+    Trading on the paper exchange (``/v5/trade``)::
+
+        with FakeBybit("v5", api_key="key", api_secret="secret") as fake:
+            fake.set_price("BTCUSDT", "30000")
+            client = BybitSocketClient(api_key="key", api_secret="secret", urls=fake.urls)
+            client.v5.subscribe_to_order_updates(on_orders)
+            client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", Decimal("0.01"), price=Decimal(29900))
+            fake.set_price("BTCUSDT", "29890")  # the buy fills; on_orders gets it New, then Filled
     """
 
     def __init__(
