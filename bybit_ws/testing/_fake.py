@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from bybit_ws.testing._controls import ControlsMixin
-from bybit_ws.testing._replies import RepliesMixin
+import ssl
+
+from bybit_ws.testing._paper import PaperExchange
+from bybit_ws.testing._protocol import Dialect
+from bybit_ws.testing._trade_desk import TradeDeskMixin
 
 __all__ = ["FakeBybit"]
 
 
-class FakeBybit(ControlsMixin, RepliesMixin):
+class FakeBybit(TradeDeskMixin):
     """A local Bybit websocket exchange for tests, demos and offline strategy runs.
 
     A real websocket server (``websockets``' threaded server) on ``host:port`` (port 0 picks a free
@@ -17,13 +20,17 @@ class FakeBybit(ControlsMixin, RepliesMixin):
 
     Args:
         dialect: ``"inverse"`` (v2 ``/realtime``), ``"contract"`` (v3 ``/contract/private/v3``) or
-            ``"v5"`` (``/v5/public/{linear,inverse,spot,option}`` and ``/v5/private``).
+            ``"v5"`` (``/v5/public/{linear,inverse,spot,option}``, ``/v5/private`` and the Trade API
+            ``/v5/trade``).
         api_key, api_secret: the one account whose auth requests succeed (HMAC-SHA256 of
             ``"GET/realtime" + expires``, see `sign`). Without them every auth request fails with
             "invalid api_key". Give both or neither.
         host, port: where to listen. Port 0 (the default) picks a free port; read it from `url`.
         close_timeout: how long closing a connection waits for the client's close frame before
             cutting the TCP connection.
+        ssl_context: serve ``wss://`` with this server-side context.
+        paper: the `PaperExchange` behind ``/v5/trade`` (default: a new one, 100,000 USDT, no prices);
+            it is `paper`.
 
     Replies per dialect (``conn_id`` is a UUID per connection; ``req_id`` echoes the request's,
     ``""`` when it had none, unless noted):
@@ -48,6 +55,17 @@ class FakeBybit(ControlsMixin, RepliesMixin):
       succeed; elsewhere the whole request fails). Private: ``{"success", "ret_msg", "op",
       "conn_id"}`` (+ ``req_id`` only if sent), pong ``{"req_id", "op": "pong", "args": ["<ms>"],
       "conn_id"}``, auth as contract.
+    * v5 trade (``/v5/trade``): ``{"reqId"?, "retCode", "retMsg", "op", ..., "connId"}``; ``reqId``
+      (and ``req_id``) echoed only if sent. Auth ``{"retCode": 0, "retMsg": "OK", "op": "auth",
+      "connId"}``; failures ``10001 Params Error`` (malformed, or ``: request expired``), ``10003``
+      (unknown key), ``10004 Invalid sign`` (bad signature, and `reject_next` ``("auth")``), ``20001
+      Repeat auth``. Pong ``{"retCode": 0, "retMsg": "OK", "op": "pong", "data": ["<ms>"], "connId"}``.
+      An order op before auth: ``10003 Please auth first`` (not captured from Bybit; the fake's
+      choice). Order ops (``order.create``/``amend``/``cancel`` and their ``-batch``) are carried out
+      by `paper`, with its replies; their private frames are published on ``/v5/private`` (see
+      `TradeDeskMixin` for the controls: `set_price`, `reject_next_order`, `delay_trade_replies`,
+      `drop_before_next_trade_reply`, `reply_out_of_order`, `omit_req_id_on_next_failure`,
+      `trade_requests`).
     * Everywhere: an unknown op (or auth on a public path) gets ``error:invalid op``; args that are
       not a non-empty list of strings get ``error:invalid args``; text that is not a JSON object gets
       a ``Failed to decode incoming data`` failure (inverse: ``error:failed to decode ...``).
@@ -60,7 +78,33 @@ class FakeBybit(ControlsMixin, RepliesMixin):
             ...
             fake.wait_for_subscribers("publicTrade.BTCUSDT")
             fake.publish("publicTrade.BTCUSDT", [...], path="v5.linear")
+
+    Trading on the paper exchange (``/v5/trade``)::
+
+        with FakeBybit("v5", api_key="key", api_secret="secret") as fake:
+            fake.set_price("BTCUSDT", "30000")
+            client = BybitSocketClient(api_key="key", api_secret="secret", urls=fake.urls)
+            client.v5.subscribe_to_order_updates(on_orders)
+            client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", Decimal("0.01"), price=Decimal(29900))
+            fake.set_price("BTCUSDT", "29890")  # the buy fills; on_orders gets it New, then Filled
     """
+
+    def __init__(
+        self,
+        dialect: Dialect = "inverse",
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        close_timeout: float = 1.0,
+        ssl_context: ssl.SSLContext | None = None,
+        paper: PaperExchange | None = None,
+    ) -> None:
+        super().__init__(
+            dialect, api_key, api_secret, host, port, close_timeout=close_timeout, ssl_context=ssl_context
+        )
+        self._init_desk(paper)
 
     def __repr__(self) -> str:
         where = self.url if self._bound_port else "not bound"

@@ -13,6 +13,10 @@ pairs, size ``"0"`` deletes a level, ``u`` up by exactly 1, ``seq`` increasing),
 ``publicTrade.{symbol}`` now and then, and every other step a ticker delta on ``tickers.{symbol}``.
 The book always holds exactly ``depth`` levels a side and is never crossed.
 
+The market also drives the fake's paper exchange (the Trade API, ``fake.paper``): the start price at
+construction, then the last trade price after every step that traded, go to ``fake.set_price``, so
+market orders fill at the market's last price and resting limits fill as the market crosses them.
+
 A client that subscribes to the book or the ticker gets a fresh snapshot, as on Bybit: the market
 watches the subscribe requests the fake receives and, one step after a new one, publishes a snapshot
 (to every subscriber; a snapshot resets a book). The book does not move during the step in between,
@@ -108,6 +112,7 @@ class SimulatedMarket:
         self._turnover = self._volume * self._best_bid
         self._seen: dict[str, int] = {"book": 0, "ticker": 0}  # subscribe requests counted so far
         self._snapshot_due: dict[str, bool] = {"book": False, "ticker": False}
+        fake.set_price(symbol, self._last_price)  # the paper exchange trades at the market's price
 
     # ------------------------------------------------------------------------------- lifecycle
     def start(self) -> SimulatedMarket:
@@ -178,6 +183,7 @@ class SimulatedMarket:
             trades = self._trades(moved)
             if trades:
                 self._publish("trade", trades)
+                self._fake.set_price(self.symbol, self._last_price)  # resting paper orders may fill
             due = self._snapshot_due
             if due["book"] and not hold:
                 due["book"] = False

@@ -19,9 +19,13 @@ __all__ = [
     "INVALID_ARGS",
     "INVALID_OP",
     "NOT_AUTHORIZED",
+    "TRADE_AUTH_FAILURES",
+    "TRADE_NOT_AUTHED",
     "Dialect",
     "Endpoint",
+    "V5TradeEndpoint",
     "endpoints_for",
+    "req_echo",
     "sign",
 ]
 
@@ -51,6 +55,18 @@ AUTH_MESSAGES: dict[str, dict[AuthFailure, str]] = {
         "signature": "Signature verification failed",
     },
 }
+
+
+#: Auth failures on ``/v5/trade``: (``retCode``, ``retMsg``). 10001/10004 are Bybit's documented codes
+#: (V5_MORE §1); an unknown key gets REST's "API key is invalid" code 10003.
+TRADE_AUTH_FAILURES: dict[AuthFailure, tuple[int, str]] = {
+    "args": (10001, "Params Error"),
+    "expired": (10001, "Params Error: request expired"),
+    "key": (10003, "API key is invalid."),
+    "signature": (10004, "Invalid sign"),
+}
+#: An order op on ``/v5/trade`` before auth. Not captured from Bybit: the fake's choice, in REST's style.
+TRADE_NOT_AUTHED = (10003, "Please auth first")
 
 
 def sign(secret: str, expires_ms: int) -> str:
@@ -90,6 +106,8 @@ class Endpoint:
     """Behaviour of one URL path. Subclasses override the frame builders that differ."""
 
     auth_allowed = False  # does this path accept op "auth"?
+    subscribable = True  # does this path serve subscribe/unsubscribe?
+    trade = False  # is this the Trade API (order entry), answered by the fake's trade desk?
     auth_style = "v3"  # key into AUTH_MESSAGES
 
     def __init__(self, key: str, path: str) -> None:
@@ -303,6 +321,43 @@ class V5OptionEndpoint(V5PublicEndpoint):
         return {"args": [str(now_ms())], "op": "pong"}
 
 
+def req_echo(frame: dict[str, Any]) -> dict[str, Any]:
+    """The request ids a trade-endpoint reply echoes: ``reqId`` and/or ``req_id``, each only if sent."""
+    return {key: frame[key] for key in ("reqId", "req_id") if frame.get(key) is not None}
+
+
+class V5TradeEndpoint(PrivateEndpoint):
+    """``/v5/trade`` (the Trade API): ``{reqId?, retCode, retMsg, op, ..., connId}`` replies.
+
+    Only the frames are built here; `TradeDeskMixin` (``_trade_desk.py``) decides and sends them.
+    """
+
+    subscribable = False
+    trade = True
+
+    def default_reject_message(self, op: str) -> str:
+        return TRADE_AUTH_FAILURES["signature"][1] if op == "auth" else DEFAULT_REJECT_MESSAGE
+
+    def reply(
+        self, conn_id: str, op: str, echo: dict[str, Any], code: int, msg: str, **fields: Any
+    ) -> dict[str, Any]:
+        """``{**echo, "retCode", "retMsg", "op", **fields, "connId"}``."""
+        return {**echo, "retCode": code, "retMsg": msg, "op": op, **fields, "connId": conn_id}
+
+    def command_reply(
+        self, conn_id: str, op: str, req_id: object, args: object, *, success: bool, ret_msg: str
+    ) -> dict[str, Any]:
+        echo = {} if req_id is None else {"req_id": req_id}
+        return self.reply(conn_id, op, echo, 0 if success else 10404, ret_msg or "OK")
+
+    def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
+        echo = {} if req_id is None else {"req_id": req_id}
+        return self.reply(conn_id, "pong", echo, 0, "OK", data=[str(now_ms())])
+
+    def decode_error(self, conn_id: str, detail: str) -> dict[str, Any]:
+        return self.reply(conn_id, "", {}, 10001, f"Failed to decode incoming data: {detail}")
+
+
 def endpoints_for(dialect: Dialect) -> list[Endpoint]:
     """The endpoints a fake exchange of this dialect serves, in `urls` order."""
     if dialect == "inverse":
@@ -316,5 +371,6 @@ def endpoints_for(dialect: Dialect) -> list[Endpoint]:
             V5SpotEndpoint("v5.spot", "/v5/public/spot"),
             V5OptionEndpoint("v5.option", "/v5/public/option"),
             V5PrivateEndpoint("v5.private", "/v5/private"),
+            V5TradeEndpoint("v5.trade", "/v5/trade"),
         ]
     raise ValueError(f"unknown dialect {dialect!r}; expected 'inverse', 'contract' or 'v5'")

@@ -36,7 +36,11 @@ class RepliesMixin(FakeServer):
         op = op if isinstance(op, str) else ""
         req_id = frame.get("req_id")
         args = frame.get("args")
-        handled = op in ("ping", "subscribe", "unsubscribe") or (op == "auth" and ep.auth_allowed)
+        handled = (
+            op == "ping"
+            or (op == "auth" and ep.auth_allowed)
+            or (op in ("subscribe", "unsubscribe") and ep.subscribable)
+        )
         with self._cond:
             self._received.append((ep.path, frame))
             self._bump()
@@ -51,7 +55,9 @@ class RepliesMixin(FakeServer):
         if rejected:
             rejection = rejection or ep.default_reject_message(op)
 
-        if op == "ping":
+        if ep.trade:
+            self._on_trade(conn, op, frame, rejection)
+        elif op == "ping":
             self._reply(conn, ep.pong(conn.conn_id, req_id))
         elif op in ("subscribe", "unsubscribe"):
             self._on_subscription(conn, op, req_id, args, rejection)
@@ -61,6 +67,10 @@ class RepliesMixin(FakeServer):
             self._reply(
                 conn, ep.command_reply(conn.conn_id, op, req_id, args, success=False, ret_msg=INVALID_OP)
             )
+
+    def _on_trade(self, conn: Connection, op: str, frame: dict[str, Any], rejection: str | None) -> None:
+        """Answer a frame on the Trade API endpoint (`TradeDeskMixin`); `rejection` as for auth."""
+        raise NotImplementedError
 
     def _on_subscription(
         self, conn: Connection, op: str, req_id: object, args: object, rejection: str | None
