@@ -167,6 +167,7 @@ class Supervisor:
         with self._cond:
             transport = self._requests.transport
             self._reconnect_asked = True
+            self.ready = False  # no new request goes to the socket being replaced
         self._wake.set()
         if transport is not None:
             transport.abort()

@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, cast
 
-from bybit_ws._client import MAINNET_URLS
 from bybit_ws.testing._controls import ControlsMixin
 from bybit_ws.testing._paper import PaperExchange
 from bybit_ws.testing._paper_frames import categorised_topic
@@ -63,17 +62,6 @@ class TradeDeskMixin(ControlsMixin, RepliesMixin):
         self._delayed: list[tuple[float, int, Connection, str]] = []  # heap of (due, n, conn, text)
         self._delayed_ids = itertools.count()
         self._delay_thread: threading.Thread | None = None
-
-    @property
-    def urls(self) -> dict[str, str]:
-        """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the ``"v5.*"`` keys.
-
-        A v5 fake includes ``"v5.trade"`` (the Trade API) once the client knows that key.
-        """
-        urls = super().urls
-        if _TRADE_KEY not in MAINNET_URLS:  # a client without the Trade API would refuse the key
-            urls.pop(_TRADE_KEY, None)
-        return urls
 
     # ---------------------------------------------------------------------------------------------
     # the paper exchange
