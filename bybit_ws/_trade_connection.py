@@ -25,6 +25,8 @@ from ._auth import Auth, Credentials
 from ._config import ConnectionConfig
 from ._dialect import Reply
 from ._errors import (
+    AuthenticationError,
+    BybitConnectionError,
     BybitTimeoutError,
     ClientClosedError,
     OrderOutcomeUnknownError,
@@ -119,6 +121,7 @@ class TradeConnection:
 
         Raises (nothing was sent):
             BybitTimeoutError / BybitConnectionError: not connected within ``request_timeout``.
+            AuthenticationError: Bybit rejected the credentials.
             ClientClosedError: the client is closed.
             OrderOutcomeUnknownError: the send itself failed half way.
         The future fails with :class:`BybitTimeoutError` (no reply within ``request_timeout``) or
@@ -137,7 +140,12 @@ class TradeConnection:
         while True:
             self._replace_if_idle()
             with self._cond:
-                gen = supervisor.wait_ready(deadline, failures, lambda: self._closed)
+                try:
+                    gen = supervisor.wait_ready(deadline, failures, lambda: self._closed)
+                except BybitConnectionError as exc:
+                    if isinstance(exc.__cause__, AuthenticationError):  # the socket's auth was rejected
+                        raise exc.__cause__ from None
+                    raise
             try:
                 self.requests.send(
                     op,

@@ -290,7 +290,7 @@ def test_an_order_from_a_handler_with_one_worker_does_not_deadlock(
 # ------------------------------------------------------------------------------------ auth, demo, options
 def test_rejected_auth_fails_the_order_and_sends_nothing(fake: FakeBybit, make_client: ClientFactory) -> None:
     client = make_client(api_secret="not-the-secret")
-    with pytest.raises(BybitConnectionError, match="authentication rejected"):
+    with pytest.raises(AuthenticationError, match="authentication rejected"):
         client.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1)
     assert fake.trade_requests() == []
 
