@@ -25,38 +25,22 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bybit_ws._errors import TradeRetCode
-from bybit_ws.testing._paper_frames import (
-    CoinRow,
-    Fill,
-    PaperOrder,
-    PaperPosition,
-    RateLimits,
-    private_frame,
-    wallet_account,
-)
+from bybit_ws.testing._paper_account import PaperAccount, Reject
+from bybit_ws.testing._paper_frames import Fill, PaperOrder, RateLimits, private_frame
 
 __all__ = ["PaperExchange"]
 
-_ZERO = Decimal(0)
 _OPS = ("order.create", "order.amend", "order.cancel")
-_QUOTES = ("USDT", "USDC", "BTC", "ETH", "EUR", "DAI")
 _BASE_STEP = Decimal("0.00000001")
-
-
-class _Reject(Exception):
-    def __init__(self, code: int, msg: str) -> None:
-        super().__init__(msg)
-        self.code = code
-        self.msg = msg
 
 
 def _decimal(value: Any, name: str) -> Decimal:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise _Reject(TradeRetCode.PARAMS_ERROR, f"params error: {name} is not a number") from None
+        raise Reject(TradeRetCode.PARAMS_ERROR, f"params error: {name} is not a number") from None
     if not number.is_finite():
-        raise _Reject(TradeRetCode.PARAMS_ERROR, f"params error: {name} is not a number")
+        raise Reject(TradeRetCode.PARAMS_ERROR, f"params error: {name} is not a number")
     return number
 
 
@@ -89,14 +73,16 @@ class PaperExchange:
     ) -> None:
         self._lock = threading.RLock()
         self._clock = clock
-        self._maker = Decimal(maker_fee_rate)
-        self._taker = Decimal(taker_fee_rate)
-        self._leverage = Decimal(leverage)
-        start = {"USDT": "100000"} if balances is None else balances
-        self._wallet: dict[str, Decimal] = {coin: Decimal(amount) for coin, amount in start.items()}
         self._prices: dict[str, Decimal] = {s: Decimal(p) for s, p in (prices or {}).items()}
         self._orders: dict[str, PaperOrder] = {}
-        self._positions: dict[tuple[str, int], PaperPosition] = {}
+        self._account = PaperAccount(
+            balances=balances,
+            maker_fee_rate=maker_fee_rate,
+            taker_fee_rate=taker_fee_rate,
+            leverage=leverage,
+            orders=self._orders,
+            prices=self._prices,
+        )
         self._req_ids: set[str] = set()
         self._rejects: list[tuple[int, str]] = []
         self._limits = RateLimits(enforce=rate_limits)
@@ -134,13 +120,12 @@ class PaperExchange:
     def balance(self, coin: str) -> Decimal:
         """The wallet balance of ``coin``."""
         with self._lock:
-            return self._wallet.get(coin, _ZERO)
+            return self._account.balance(coin)
 
     def position_size(self, symbol: str, position_idx: int = 0) -> Decimal:
         """The signed size of a linear position (positive: long)."""
         with self._lock:
-            position = self._positions.get((symbol, position_idx))
-            return position.size if position else _ZERO
+            return self._account.position_size(symbol, position_idx)
 
     def open_orders(self, symbol: str | None = None) -> list[dict[str, Any]]:
         """The resting orders (of ``symbol``, or all), as items of an ``order`` frame."""
@@ -166,49 +151,27 @@ class PaperExchange:
             frames: list[dict[str, Any]] = []
             count = 1
             try:
-                self._check_envelope(request, op)
+                _check_envelope(request, op, self._req_ids, self._clock)
                 args = request.get("args")
                 if not isinstance(args, list) or len(args) != 1 or not isinstance(args[0], Mapping):
-                    raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: args must hold one object")
+                    raise Reject(TradeRetCode.PARAMS_ERROR, "params error: args must hold one object")
                 if self._rejects:
-                    raise _Reject(*self._rejects.pop(0))
+                    raise Reject(*self._rejects.pop(0))
                 if op.endswith("-batch"):
                     count = len(args[0].get("request") or ())
                 if not self._limits.take(op, str(args[0].get("category", "")), count, self._clock()):
-                    raise _Reject(TradeRetCode.TOO_MANY_VISITS, "Too many visits!")
+                    raise Reject(TradeRetCode.TOO_MANY_VISITS, "Too many visits!")
                 if op.endswith("-batch"):
                     data, ext = self._batch(op.removesuffix("-batch"), args[0], frames)
                 else:
                     data, ext = self._single(op, args[0], frames), {}
                 code, msg = 0, "OK"
-            except _Reject as reject:
+            except Reject as reject:
                 code, msg, data, ext, frames = reject.code, reject.msg, {}, {}, []
             reply.update(retCode=code, retMsg=msg, op=op, data=data, retExtInfo=ext)
             reply["header"] = self._limits.header(op, args_category(request), self._clock())
             reply["connId"] = conn_id
             return reply, frames
-
-    def _check_envelope(self, request: Mapping[str, Any], op: str) -> None:
-        if op not in _OPS and op.removesuffix("-batch") not in _OPS:
-            raise _Reject(TradeRetCode.UNKNOWN_OP, f"unknown op: {op}")
-        req_id = request.get("reqId")
-        if req_id is not None:
-            if str(req_id) in self._req_ids:
-                raise _Reject(TradeRetCode.DUPLICATE_REQ_ID, f"duplicate reqId: {req_id}")
-            self._req_ids.add(str(req_id))
-        header = request.get("header")
-        header = header if isinstance(header, Mapping) else {}
-        try:
-            timestamp = int(header["X-BAPI-TIMESTAMP"])
-            window = int(header.get("X-BAPI-RECV-WINDOW", 5000))
-        except (KeyError, TypeError, ValueError):
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: X-BAPI-TIMESTAMP is required") from None
-        now = self._clock()
-        if not now - window <= timestamp < now + 1000:
-            raise _Reject(
-                TradeRetCode.INVALID_TIMESTAMP,
-                "invalid request, please check your server timestamp or recv_window param",
-            )
 
     def _single(self, op: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> dict[str, Any]:
         category = _category(args)
@@ -223,9 +186,9 @@ class PaperExchange:
         category = _category(args)
         items = args.get("request")
         if not isinstance(items, list) or not items:
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: request must be a non-empty list")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: request must be a non-empty list")
         if len(items) > (10 if category == "spot" else 20):
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: too many orders in the batch")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: too many orders in the batch")
         results, codes = [], []
         for raw in items:
             item = raw if isinstance(raw, Mapping) else {}
@@ -234,7 +197,7 @@ class PaperExchange:
             try:
                 entry.update(self._single(op, {**item, "category": category}, frames))
                 code, msg = 0, "OK"
-            except _Reject as reject:
+            except Reject as reject:
                 code, msg = reject.code, reject.msg
             if op == "order.create":
                 entry["createAt"] = str(self._clock()) if code == 0 else ""
@@ -246,21 +209,21 @@ class PaperExchange:
     def _create(self, category: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> PaperOrder:
         symbol, side, order_type = (str(args.get(k) or "") for k in ("symbol", "side", "orderType"))
         if not symbol or side not in ("Buy", "Sell") or order_type not in ("Market", "Limit"):
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: symbol, side or orderType invalid")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: symbol, side or orderType invalid")
         qty = _decimal(args.get("qty"), "qty")
         if qty <= 0:
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: qty must be positive")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: qty must be positive")
         market = self._prices.get(symbol)
         price = _decimal(args["price"], "price") if args.get("price") not in (None, "") else None
         if order_type == "Limit" and price is None:
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: a Limit order needs a price")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: a Limit order needs a price")
         if order_type == "Market":
             if market is None:
-                raise _Reject(TradeRetCode.PARAMS_ERROR, f"no market price for {symbol}: set one first")
+                raise Reject(TradeRetCode.PARAMS_ERROR, f"no market price for {symbol}: set one first")
             price = market
         link_id = str(args.get("orderLinkId") or "")
         if link_id and any(o.active and o.link_id == link_id for o in self._orders.values()):
-            raise _Reject(TradeRetCode.DUPLICATE_CLIENT_ORDER_ID, "OrderLinkedID is duplicate")
+            raise Reject(TradeRetCode.DUPLICATE_CLIENT_ORDER_ID, "OrderLinkedID is duplicate")
         tif = "IOC" if order_type == "Market" else str(args.get("timeInForce") or "GTC")
         now = self._clock()
         order = PaperOrder(
@@ -269,7 +232,7 @@ class PaperExchange:
             position_idx=int(args.get("positionIdx") or 0), reduce_only=bool(args.get("reduceOnly")),
             market_unit=str(args.get("marketUnit") or ""), created=now, updated=now, last_price=market,
         )  # fmt: skip
-        self._check_funds(order)
+        self._account.check_funds(order)
         self._orders[order.order_id] = order
         crosses = _crosses(side, market, price)
         if order_type == "Limit" and crosses and tif == "PostOnly":
@@ -280,14 +243,14 @@ class PaperExchange:
             assert market is not None
             frames += self._fill(order, market, maker=False)
         else:
-            self._lock_funds(order)
+            self._account.lock_funds(order)
             frames.append(self._order_frame(order))
         return order
 
     def _find(self, category: str, args: Mapping[str, Any], action: str) -> PaperOrder:
         order_id, link_id = str(args.get("orderId") or ""), str(args.get("orderLinkId") or "")
         if not order_id and not link_id:
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: orderId or orderLinkId is required")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: orderId or orderLinkId is required")
         for order in self._orders.values():
             if (
                 order.active
@@ -296,27 +259,27 @@ class PaperExchange:
                 and (order.order_id == order_id if order_id else order.link_id == link_id)
             ):
                 return order
-        raise _Reject(TradeRetCode.ORDER_NOT_FOUND, f"order not exists or too late to {action}")
+        raise Reject(TradeRetCode.ORDER_NOT_FOUND, f"order not exists or too late to {action}")
 
     def _amend(self, category: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> PaperOrder:
         order = self._find(category, args, "replace")
         qty = _decimal(args["qty"], "qty") if args.get("qty") not in (None, "") else order.qty
         price = _decimal(args["price"], "price") if args.get("price") not in (None, "") else order.price
         if qty <= order.cum_qty or (price is not None and price <= 0):
-            raise _Reject(TradeRetCode.PARAMS_ERROR, "params error: qty or price invalid")
+            raise Reject(TradeRetCode.PARAMS_ERROR, "params error: qty or price invalid")
         if qty == order.qty and price == order.price:
-            raise _Reject(
+            raise Reject(
                 TradeRetCode.PARAMS_ERROR,
                 "The order remains unchanged as the parameters entered match the existing ones.",
             )
-        self._unlock_funds(order)
+        self._account.unlock_funds(order)
         old = order.qty, order.price
         order.qty, order.price = qty, price
         try:
-            self._check_funds(order)
-        except _Reject:
+            self._account.check_funds(order)
+        except Reject:
             order.qty, order.price = old
-            self._lock_funds(order)
+            self._account.lock_funds(order)
             raise
         order.updated = self._clock()
         market = self._prices.get(order.symbol)
@@ -324,7 +287,7 @@ class PaperExchange:
             assert market is not None
             frames += self._fill(order, market, maker=False)
         else:
-            self._lock_funds(order)
+            self._account.lock_funds(order)
             frames.append(self._order_frame(order))
         return order
 
@@ -335,89 +298,23 @@ class PaperExchange:
         return order
 
     def _close(self, order: PaperOrder, status: str, reason: str, frames: list[dict[str, Any]]) -> None:
-        self._unlock_funds(order)
+        self._account.unlock_funds(order)
         order.status, order.reject_reason, order.updated = status, reason, self._clock()
         frames.append(self._order_frame(order))
 
-    # ------------------------------------------------------------------------------------------ money
-    def _coins(self, order: PaperOrder) -> tuple[str, str]:
-        """(base, quote) of a spot symbol; (settle, settle) of a linear one."""
-        if order.category == "linear":
-            settle = "USDT" if order.symbol.endswith("USDT") else "USDC"
-            return settle, settle
-        for quote in _QUOTES:
-            if order.symbol.endswith(quote) and len(order.symbol) > len(quote):
-                return order.symbol[: -len(quote)], quote
-        raise _Reject(TradeRetCode.PARAMS_ERROR, f"params error: unknown spot symbol {order.symbol}")
-
-    def _available(self, coin: str, exclude: PaperOrder | None = None) -> Decimal:
-        held = sum((o.locked[1] for o in self._orders.values() if o.locked and o.locked[0] == coin), _ZERO)
-        margin = _ZERO
-        for position in self._positions.values():
-            if self._settle(position.symbol) == coin:
-                margin += abs(position.size) * position.entry / self._leverage
-        for o in self._orders.values():
-            if o is not exclude and o.active and o.category == "linear" and self._settle(o.symbol) == coin:
-                assert o.price is not None
-                margin += (o.qty - o.cum_qty) * o.price / self._leverage
-        return self._wallet.get(coin, _ZERO) - held - margin
-
-    @staticmethod
-    def _settle(symbol: str) -> str:
-        return "USDT" if symbol.endswith("USDT") else "USDC"
-
-    def _check_funds(self, order: PaperOrder) -> None:
-        base, quote = self._coins(order)
-        assert order.price is not None
-        if order.category == "linear":
-            position = self._positions.get((order.symbol, order.position_idx))
-            size = position.size if position else _ZERO
-            signed = order.qty if order.side == "Buy" else -order.qty
-            if order.reduce_only and (not size or (size > 0) == (signed > 0)):
-                raise _Reject(TradeRetCode.REDUCE_ONLY_REJECTED, "current position is zero or same side")
-            reduces = bool(size) and (size > 0) != (signed > 0)
-            need = _ZERO if reduces else order.qty * order.price * (1 / self._leverage + self._taker)
-            coin = quote
-        elif order.side == "Buy":
-            coin, need = quote, (order.qty if order.quote_qty else order.qty * order.price)
-        else:
-            coin, need = base, order.qty
-        if need > self._available(coin, exclude=order):
-            raise _Reject(TradeRetCode.INSUFFICIENT_BALANCE, "ab not enough for new order")
-
-    def _lock_funds(self, order: PaperOrder) -> None:
-        if order.category == "spot" and order.price is not None:
-            base, quote = self._coins(order)
-            order.locked = (quote, order.qty * order.price) if order.side == "Buy" else (base, order.qty)
-
-    def _unlock_funds(self, order: PaperOrder) -> None:
-        order.locked = None
-
+    # ------------------------------------------------------------------------------------------ fills
     def _fill(self, order: PaperOrder, price: Decimal, *, maker: bool) -> list[dict[str, Any]]:
         """Fill the rest of ``order`` at ``price``: the order, execution, execution.fast, position
         (linear) and wallet frames of the fill."""
-        self._unlock_funds(order)
+        self._account.unlock_funds(order)
         now = self._clock()
-        base, quote = self._coins(order)
         if order.quote_qty:
             qty = (order.qty / price).quantize(_BASE_STEP, rounding="ROUND_DOWN")
         else:
             qty = order.qty - order.cum_qty
         value = qty * price
-        rate = self._maker if maker else self._taker
-        pnl = closed = _ZERO
-        if order.category == "linear":
-            fee, fee_coin = value * rate, quote
-            pnl, closed = self._trade_position(order, qty, price, fee, now)
-            self._wallet[quote] = self._wallet.get(quote, _ZERO) + pnl - fee
-        elif order.side == "Buy":  # spot: a buy pays its fee in the base coin, a sell in the quote coin
-            fee, fee_coin = qty * rate, base
-            self._wallet[base] = self._wallet.get(base, _ZERO) + qty - fee
-            self._wallet[quote] = self._wallet.get(quote, _ZERO) - value
-        else:
-            fee, fee_coin = value * rate, quote
-            self._wallet[base] = self._wallet.get(base, _ZERO) - qty
-            self._wallet[quote] = self._wallet.get(quote, _ZERO) + value - fee
+        rate = self._account.maker if maker else self._account.taker
+        fee, fee_coin, pnl, closed = self._account.settle(order, qty, price, value, rate, now)
         order.cum_qty += qty
         order.cum_value += value
         order.cum_fee += fee
@@ -436,53 +333,36 @@ class PaperExchange:
             private_frame("execution.fast", [fill.fast(order)], now),
         ]
         if order.category == "linear":
-            position = self._positions[(order.symbol, order.position_idx)]
-            wire = position.wire(self._prices.get(order.symbol), self._seq)
-            frames.append(private_frame("position", [wire], now))
-        frames.append(self._wallet_frame(sorted({base, quote}), now))
+            frames.append(self._account.position_frame(order, self._seq, now))
+        frames.append(self._account.wallet_frame(sorted(set(self._account.coins(order))), now))
         return frames
 
-    def _trade_position(
-        self, order: PaperOrder, qty: Decimal, price: Decimal, fee: Decimal, now: int
-    ) -> tuple[Decimal, Decimal]:
-        """Apply a linear fill to its position: (realised pnl before fees, closed size)."""
-        key = (order.symbol, order.position_idx)
-        position = self._positions.get(key)
-        if position is None:
-            position = PaperPosition("linear", order.symbol, order.position_idx, self._leverage, now)
-            self._positions[key] = position
-        signed = qty if order.side == "Buy" else -qty
-        pnl = closed = _ZERO
-        if position.size and (position.size > 0) != (signed > 0):
-            closed = min(qty, abs(position.size))
-            pnl = closed * (price - position.entry) * (1 if position.size > 0 else -1)
-            rest = qty - closed
-            position.size += signed
-            if not position.size:
-                position.entry = _ZERO
-            elif rest:
-                position.entry = price  # the fill went through zero: the new position's entry
-        else:
-            total = abs(position.size) + qty
-            position.entry = (abs(position.size) * position.entry + qty * price) / total
-            position.size += signed
-        position.cur_realised += pnl - fee
-        position.cum_realised += pnl - fee
-        position.updated = now
-        return pnl, closed
-
-    # ------------------------------------------------------------------------------------------ frames
     def _order_frame(self, order: PaperOrder) -> dict[str, Any]:
         return private_frame("order", [order.wire()], self._clock())
 
-    def _wallet_frame(self, coins: list[str], now: int) -> dict[str, Any]:
-        rows = []
-        for coin in coins:
-            balance = self._wallet.get(coin, _ZERO)
-            usd = balance if coin in ("USDT", "USDC") else balance * self._prices.get(f"{coin}USDT", _ZERO)
-            held = (o.locked[1] for o in self._orders.values() if o.locked and o.locked[0] == coin)
-            rows.append(CoinRow(coin, balance, usd, max(self._available(coin), _ZERO), sum(held, _ZERO)))
-        return private_frame("wallet", [wallet_account(rows)], now)
+
+def _check_envelope(request: Mapping[str, Any], op: str, req_ids: set[str], clock: Callable[[], int]) -> None:
+    """Refuse an unknown op, a reused ``reqId`` (remembered in ``req_ids``) or a stale timestamp."""
+    if op not in _OPS and op.removesuffix("-batch") not in _OPS:
+        raise Reject(TradeRetCode.UNKNOWN_OP, f"unknown op: {op}")
+    req_id = request.get("reqId")
+    if req_id is not None:
+        if str(req_id) in req_ids:
+            raise Reject(TradeRetCode.DUPLICATE_REQ_ID, f"duplicate reqId: {req_id}")
+        req_ids.add(str(req_id))
+    header = request.get("header")
+    header = header if isinstance(header, Mapping) else {}
+    try:
+        timestamp = int(header["X-BAPI-TIMESTAMP"])
+        window = int(header.get("X-BAPI-RECV-WINDOW", 5000))
+    except (KeyError, TypeError, ValueError):
+        raise Reject(TradeRetCode.PARAMS_ERROR, "params error: X-BAPI-TIMESTAMP is required") from None
+    now = clock()
+    if not now - window <= timestamp < now + 1000:
+        raise Reject(
+            TradeRetCode.INVALID_TIMESTAMP,
+            "invalid request, please check your server timestamp or recv_window param",
+        )
 
 
 def _crosses(side: str, market: Decimal | None, price: Decimal | None) -> bool:
@@ -497,8 +377,8 @@ def _category(args: Mapping[str, Any]) -> str:
     if category in ("linear", "spot"):
         return str(category)
     if category in ("inverse", "option"):
-        raise _Reject(TradeRetCode.PARAMS_ERROR, f"PaperExchange trades linear and spot, not {category}")
-    raise _Reject(TradeRetCode.UNKNOWN_OP, f"unknown category: {category!r}")
+        raise Reject(TradeRetCode.PARAMS_ERROR, f"PaperExchange trades linear and spot, not {category}")
+    raise Reject(TradeRetCode.UNKNOWN_OP, f"unknown category: {category!r}")
 
 
 def args_category(request: Mapping[str, Any]) -> str:
