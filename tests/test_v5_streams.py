@@ -389,7 +389,6 @@ def test_order_book_keyword_handlers_of_0_1(fake: FakeBybit, client: BybitSocket
     assert [e.data.update_id for e in snapshots.wait(1)] == [5]
 
 
-@pytest.mark.xfail(strict=True, reason="update_type set by the frame path: integrator")
 def test_order_book_events_carry_update_type(fake: FakeBybit, client: BybitSocketClient) -> None:
     got = Collector()
     client.v5.subscribe_to_order_book_updates("linear", "BTCUSDT", 50, got)
@@ -397,7 +396,7 @@ def test_order_book_events_carry_update_type(fake: FakeBybit, client: BybitSocke
     fake.publish("orderbook.50.BTCUSDT", book(6, [["100", "2"]], []), path="v5.linear", type="delta")
     fake.publish("orderbook.50.BTCUSDT", book(1, [["100", "2"]], []), path="v5.linear", type="delta")
     events = got.wait(3)
-    kinds = [getattr(e, "update_type", None) for e in events]
+    kinds = [e.update_type for e in events]
     assert kinds == [UpdateType.SNAPSHOT, UpdateType.DELTA, UpdateType.SNAPSHOT]  # u == 1: a restart
 
 
