@@ -317,6 +317,7 @@ def test_v5_urls(make_fake: MakeFake) -> None:
         "v5.spot": f"{base}/v5/public/spot",
         "v5.option": f"{base}/v5/public/option",
         "v5.private": f"{base}/v5/private",
+        "v5.status": f"{base}/v5/public/misc/status",
     }
 
 

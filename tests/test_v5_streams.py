@@ -327,14 +327,17 @@ def test_bad_arguments_raise_before_sending(fake: FakeBybit, client: BybitSocket
     assert fake.connections_total == 0
 
 
-def test_system_status_on_its_own_endpoint(fake: FakeBybit, make_client: ClientFactory) -> None:
-    # FakeBybit does not serve /v5/public/misc/status yet: the v5.status key points at its linear path
-    client = make_client(urls={**fake.urls, "v5.status": fake.urls["v5.linear"]})
+def test_system_status_on_its_own_endpoint(fake: FakeBybit, client: BybitSocketClient) -> None:
+    assert fake.urls["v5.status"].endswith("/v5/public/misc/status")  # served as Bybit serves it
     assert BybitSocketClient().urls["v5.status"] == "wss://stream.bybit.com/v5/public/misc/status"
     got = Collector()
     client.v5.subscribe_to_system_status_updates(got)
-    replay(fake, "v5_system_status", "v5.linear")
-    assert got.wait(1)[0].data[0].state is MaintenanceState.COMPLETED
+    assert fake.subscriptions("/v5/public/misc/status") == {"system.status": 1}
+    replay(fake, "v5_system_status", "v5.status")
+    event = got.wait(1)[0]
+    assert event.data[0].state is MaintenanceState.COMPLETED
+    assert event.exchange_timestamp == ms(frame("v5_system_status")["ts"])
+    assert event.update_type is None  # the frame has no type
 
 
 def test_dcp_is_resubscribed_after_every_reconnect(fake: FakeBybit, client: BybitSocketClient) -> None:

@@ -17,7 +17,8 @@ class FakeBybit(ControlsMixin, RepliesMixin):
 
     Args:
         dialect: ``"inverse"`` (v2 ``/realtime``), ``"contract"`` (v3 ``/contract/private/v3``) or
-            ``"v5"`` (``/v5/public/{linear,inverse,spot,option}`` and ``/v5/private``).
+            ``"v5"`` (``/v5/public/{linear,inverse,spot,option}``, ``/v5/private`` and
+            ``/v5/public/misc/status``, where ``system.status`` is served).
         api_key, api_secret: the one account whose auth requests succeed (HMAC-SHA256 of
             ``"GET/realtime" + expires``, see `sign`). Without them every auth request fails with
             "invalid api_key". Give both or neither.
