@@ -188,6 +188,30 @@ class Dialect:
     max_args_per_request: int | None = None
     #: Most characters of topic args one connection may carry (None: no limit).
     max_chars_per_connection: int | None = None
+    #: Most topics one connection may carry (None: no limit).
+    max_topics_per_connection: int | None = None
+    #: Most connections to this endpoint Bybit allows one IP (None: no limit the library knows).
+    max_connections: int | None = None
+    #: ``(count, seconds)``: most new connections Bybit allows one IP per domain in any ``seconds``.
+    max_new_connections: tuple[int, float] | None = None
+
+    def connection_limit_error(self, open_now: int, new: int, opened_recently: int) -> str | None:
+        """Why opening ``new`` more connections to this endpoint would break Bybit's per-IP limits, with
+        ``open_now`` open to it and ``opened_recently`` opened to its domain in the window (else None)."""
+        if self.max_connections is not None and open_now + new > self.max_connections:
+            return (
+                f"{self.name}: this subscription needs {new} more connection(s) besides the {open_now} open, "
+                f"over Bybit's limit of {self.max_connections:,} connections per IP to this endpoint"
+            )
+        if self.max_new_connections is not None:
+            count, seconds = self.max_new_connections
+            if opened_recently + new > count:
+                return (
+                    f"{self.name}: this subscription needs {new} new connection(s) and {opened_recently} "
+                    f"were opened in the last {seconds / 60:g} minutes, over Bybit's limit of {count:,} "
+                    f"new connections per IP per {seconds / 60:g} minutes"
+                )
+        return None
 
     def batches(self, topics: Sequence[str]) -> list[list[str]]:
         """Split topics into subscribe/unsubscribe requests (``max_args_per_request`` each)."""
