@@ -63,7 +63,8 @@ def new_event(
     frame_type: str | None,
     time: Callable[[Any], datetime | None],
 ) -> DataEvent[Any]:
-    """The event of one parsed frame (the live reader's and :func:`bybit_ws.recording.read`'s).
+    """The event of one parsed frame, as :meth:`FramePath.on_frame` builds it inline (which
+    tests/test_event_metadata.py holds to this), for :func:`bybit_ws.recording.read`.
 
     ``kind`` and ``payload``: what the topic's parser gave; ``stamp``: the frame's exchange time as sent
     (``None``: none), made a datetime by ``time``; ``frame_type``: the frame's ``type`` string. The
@@ -188,9 +189,21 @@ class FramePath:
             route, parsed, stamp, frame_type = found
         if parsed is None or route is None:  # (a route is always set here; the test is for mypy)
             return
+        # Wrap it in a DataEvent and hand it on: new_event's work, inline, as this runs once a frame.
         kind, payload = parsed
-        original = data.decode("utf-8", "replace") if self.keep_original_data else None
-        event = new_event(kind, payload, route.topic, received, original, stamp, frame_type, route.time)
+        if stamp is not None:
+            try:
+                stamp = route.time(stamp)
+            except Exception:  # a stamp of a shape no frame has: the event goes without it
+                stamp = None
+        event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
+        event.data = payload
+        event.topic = route.topic
+        event.timestamp = received
+        event.original_data = data.decode("utf-8", "replace") if self.keep_original_data else None
+        event.exchange_timestamp = stamp
+        event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
+        event.__class__ = DataEvent
         sinks = route.sinks.get(kind)
         if sinks is None:
             sinks = route.sinks_of(kind)
