@@ -24,6 +24,10 @@ from .models.contract import (
 
 __all__ = ["ContractDialect", "ContractStreams"]
 
+#: the frame key of the exchange's time of a frame: the documented frames have none, real ones may
+#: carry v5's ``creationTime`` (PROTOCOL.md §B)
+_CREATED = "creationTime"
+
 
 class ContractDialect(Dialect):
     """Derivatives v3 contract private wire dialect."""
@@ -32,10 +36,10 @@ class ContractDialect(Dialect):
     uses_req_id = True
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "user.position.contractAccount": list_topic(ContractPositionUpdate, private=True),
-        "user.execution.contractAccount": list_topic(ContractUserTradeUpdate, private=True),
-        "user.order.contractAccount": list_topic(ContractOrderUpdate, private=True),
-        "user.wallet.contractAccount": list_topic(ContractBalanceUpdate, private=True),
+        "user.position.contractAccount": list_topic(ContractPositionUpdate, private=True, stamp=_CREATED),
+        "user.execution.contractAccount": list_topic(ContractUserTradeUpdate, private=True, stamp=_CREATED),
+        "user.order.contractAccount": list_topic(ContractOrderUpdate, private=True, stamp=_CREATED),
+        "user.wallet.contractAccount": list_topic(ContractBalanceUpdate, private=True, stamp=_CREATED),
     }
 
     def topic_spec(self, topic: str) -> TopicSpec | None:

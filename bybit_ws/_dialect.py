@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 import msgspec
 
-from ._convert import structurer, wire_schema
+from ._convert import structurer, time_ms, wire_schema
 
 __all__ = [
     "PONG",
@@ -23,6 +23,7 @@ __all__ = [
     "TopicSpec",
     "TypedParser",
     "classify_op_reply",
+    "envelope",
     "list_topic",
     "sign",
 ]
@@ -62,7 +63,8 @@ class TypedParser:
     ``parse(frame, state)`` builds what the dict parser builds from the same frame.
 
     ``decode(data)`` raises ``ValueError`` when the frame does not fit the schema (the engine then
-    takes the dict path); the result has a ``topic`` attribute.
+    takes the dict path); the result has ``topic``, ``ts`` (the frame's exchange time as sent, or
+    ``None``) and ``type`` (a string or ``None``) attributes: see :func:`envelope`.
     """
 
     decode: Callable[[bytes], Any]
@@ -71,7 +73,35 @@ class TypedParser:
     @classmethod
     def of(cls, envelope: type[Any], parse: Callable[[Any, dict[str, Any]], Parsed | None]) -> TypedParser:
         """A parser for frames shaped as the msgspec struct ``envelope`` (JSON floats as Decimal)."""
+        missing = {"topic", "ts", "type"}.difference(envelope.__struct_fields__)
+        if missing:
+            raise TypeError(f"{envelope.__name__} lacks the envelope fields {sorted(missing)}")
         return cls(msgspec.json.Decoder(envelope, float_hook=Decimal).decode, parse)
+
+
+def envelope(
+    name: str,
+    fields: Sequence[tuple[str, Any] | tuple[str, Any, Any]],
+    *,
+    stamp: str = "ts",
+    kw_only: bool = False,
+) -> type[Any]:
+    """A typed frame struct: ``topic`` and ``fields``, plus the metadata every event carries: ``ts``,
+    read from the wire key ``stamp`` (``"creationTime"`` on private streams, ``"timestamp_e6"`` on
+    inverse v2), and ``type``, unless ``fields`` declares them itself."""
+    names = {field[0] for field in fields}
+    extra: list[tuple[str, Any, Any]] = [(key, kind, None) for key, kind in _META if key not in names]
+    return msgspec.defstruct(
+        name,
+        [("topic", str), *fields, *extra],
+        rename=None if stamp == "ts" else {"ts": stamp},
+        gc=False,
+        kw_only=kw_only,
+    )
+
+
+#: the envelope fields of the event metadata, and their types
+_META: tuple[tuple[str, Any], ...] = (("ts", Any), ("type", str | None))
 
 
 @attrs.frozen
@@ -84,26 +114,39 @@ class TopicSpec:
         private: needs an authenticated connection.
         typed: an optional faster path for the same frames (see :class:`TypedParser`); the engine
             falls back to ``parse`` for any frame it cannot take.
+        stamp: the frame key of the exchange's time of a frame (an event's ``exchange_timestamp``).
+        time: makes a datetime of that key's value (e.g. ``time_ms``, ``time_us``).
     """
 
     parse: Parser
     continuous: bool = False
     private: bool = False
     typed: TypedParser | None = None
+    stamp: str = "ts"
+    time: Callable[[Any], Any] = time_ms
 
 
-def list_topic(model: type[Any], *, private: bool = False, order: Sequence[str] = ()) -> TopicSpec:
+def list_topic(
+    model: type[Any],
+    *,
+    private: bool = False,
+    order: Sequence[str] = (),
+    stamp: str = "ts",
+    time: Callable[[Any], Any] = time_ms,
+) -> TopicSpec:
     """The spec of a topic whose frames carry ``data``: a list of ``model``, with its typed path
-    (``order``: the wire keys of an item as the exchange sends them, see :func:`wire_schema`)."""
+    (``order``: the wire keys of an item as the exchange sends them, see :func:`wire_schema`;
+    ``stamp`` and ``time``: the frame's exchange time, see :class:`TopicSpec`)."""
     schema = wire_schema(model, order=order)
     build_all = schema.build_all
     items: Any = list.__class_getitem__(schema.struct)  # list[struct], built at run time
-    envelope = msgspec.defstruct(f"{model.__name__}Frame", [("topic", str), ("data", items)], gc=False)
+    frame_struct = envelope(f"{model.__name__}Frame", [("data", items)], stamp=stamp)
 
     def parse(frame: Any, state: dict[str, Any]) -> Parsed:
         return "data", build_all(frame.data)
 
-    return TopicSpec(_list_parser(structurer(model)), private=private, typed=TypedParser.of(envelope, parse))
+    typed = TypedParser.of(frame_struct, parse)
+    return TopicSpec(_list_parser(structurer(model)), private=private, typed=typed, stamp=stamp, time=time)
 
 
 def _list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Parser:
@@ -147,6 +190,30 @@ class Dialect:
     max_args_per_request: int | None = None
     #: Most characters of topic args one connection may carry (None: no limit).
     max_chars_per_connection: int | None = None
+    #: Most topics one connection may carry (None: no limit).
+    max_topics_per_connection: int | None = None
+    #: Most connections to this endpoint Bybit allows one IP (None: no limit the library knows).
+    max_connections: int | None = None
+    #: ``(count, seconds)``: most new connections Bybit allows one IP per domain in any ``seconds``.
+    max_new_connections: tuple[int, float] | None = None
+
+    def connection_limit_error(self, open_now: int, new: int, opened_recently: int) -> str | None:
+        """Why opening ``new`` more connections to this endpoint would break Bybit's per-IP limits, with
+        ``open_now`` open to it and ``opened_recently`` opened to its domain in the window (else None)."""
+        if self.max_connections is not None and open_now + new > self.max_connections:
+            return (
+                f"{self.name}: this subscription needs {new} more connection(s) besides the {open_now} open, "
+                f"over Bybit's limit of {self.max_connections:,} connections per IP to this endpoint"
+            )
+        if self.max_new_connections is not None:
+            count, seconds = self.max_new_connections
+            if opened_recently + new > count:
+                return (
+                    f"{self.name}: this subscription needs {new} new connection(s) and {opened_recently} "
+                    f"were opened in the last {seconds / 60:g} minutes, over Bybit's limit of {count:,} "
+                    f"new connections per IP per {seconds / 60:g} minutes"
+                )
+        return None
 
     def batches(self, topics: Sequence[str]) -> list[list[str]]:
         """Split topics into subscribe/unsubscribe requests (``max_args_per_request`` each)."""

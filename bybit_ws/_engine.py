@@ -7,9 +7,11 @@ nobody references is freed at once, and its finalizer closes the engine.
 
 from __future__ import annotations
 
+import collections
 import logging
 import threading
 import time
+import urllib.parse
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
@@ -59,6 +61,8 @@ class Engine:
         self.done = threading.Event()
         self.failure: BaseException | None = None
         self._recorders: list[FrameRecorder] = []
+        #: when this engine opened connections for subscriptions, by URL host (per-IP limits)
+        self._opened: dict[str, collections.deque[float]] = {}
 
     # -------------------------------------------------------------------------------- subscribing
     def subscribe(
@@ -88,6 +92,9 @@ class Engine:
                     parts = self._place(endpoint, url, dialect, topics, sub)
                 except Retired:
                     continue
+                except ValueError:  # over a per-IP connection limit: nothing was registered
+                    sub.close()
+                    raise
             break
         try:
             for connection, part in parts:
@@ -117,21 +124,22 @@ class Engine:
         """Choose connections for ``topics`` (respecting per-connection limits) and register ``sub``."""
         group = self.connections.setdefault(endpoint, [])
         group[:] = [c for c in group if not c.is_retired]
-        limit = dialect.max_chars_per_connection
+        limit, most = dialect.max_chars_per_connection, dialect.max_topics_per_connection
         remaining = list(topics)
         plan: list[tuple[StreamConnection | None, list[str]]] = []
         for existing in group:
             if not remaining:
                 break
             room = None if limit is None else limit - existing.char_count
-            taken = _take(remaining, room)
+            taken = _take(remaining, room, None if most is None else most - len(existing.registry.subs))
             if taken:
                 plan.append((existing, taken))
                 remaining = remaining[len(taken) :]
         while remaining:
-            taken = _take(remaining, limit) or remaining[:1]
+            taken = _take(remaining, limit, most) or remaining[:1]
             plan.append((None, taken))
             remaining = remaining[len(taken) :]
+        self._check_new_connections(url, dialect, len(group), sum(1 for c, _ in plan if c is None))
         parts: list[tuple[StreamConnection, tuple[str, ...]]] = []
         try:
             for planned, part in plan:
@@ -145,6 +153,21 @@ class Engine:
             sub._parts.clear()
             raise
         return parts
+
+    def _check_new_connections(self, url: str, dialect: Dialect, open_now: int, new: int) -> None:
+        """Raise ``ValueError`` before connecting if ``new`` connections would break Bybit's per-IP limits
+        (counting the connections this client opened for subscriptions; reconnects reuse them)."""
+        if not new:
+            return
+        now = time.monotonic()
+        opened = self._opened.setdefault(urllib.parse.urlsplit(url).netloc, collections.deque())
+        window = dialect.max_new_connections[1] if dialect.max_new_connections else 0.0
+        while opened and opened[0] <= now - window:
+            opened.popleft()
+        problem = dialect.connection_limit_error(open_now, new, len(opened))
+        if problem is not None:
+            raise ValueError(problem)
+        opened.extend([now] * new)
 
     def _new_connection(
         self, group: list[StreamConnection], endpoint: str, url: str, dialect: Dialect
@@ -250,7 +273,10 @@ class Engine:
         self.done.set()
 
 
-def _take(topics: list[str], room: int | None) -> list[str]:
+def _take(topics: list[str], room: int | None, slots: int | None = None) -> list[str]:
+    """The first of ``topics`` that fit in ``room`` characters and ``slots`` topics (None: no limit)."""
+    if slots is not None:
+        topics = topics[: max(slots, 0)]
     if room is None:
         return list(topics)
     taken: list[str] = []

@@ -21,11 +21,12 @@ from ._dialect import PONG, Dialect, Parsed, Reply
 from ._dispatch import collect_if_quiet
 from ._errors import FrameError
 from ._registry import Registry, Route
+from .enums import UpdateType
 from .models._common import DataEvent
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["FramePath", "FrameRecorder", "FrameTap", "decode_frame"]
+__all__ = ["FramePath", "FrameRecorder", "FrameTap", "decode_frame", "frame_meta", "new_event"]
 
 # msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
 _decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
@@ -48,6 +49,48 @@ _GC_BYTES = 64 * 1024
 
 _new = object.__new__
 _event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
+#: an event's update type by its parsed kind ("snapshot", "delta"), or for kind "data" by the frame's type
+_UPDATE_TYPES: dict[Any, UpdateType] = {"snapshot": UpdateType.SNAPSHOT, "delta": UpdateType.DELTA}
+
+
+def new_event(
+    kind: str,
+    payload: Any,
+    topic: str,
+    received: datetime,
+    original: str | None,
+    stamp: Any,
+    frame_type: str | None,
+    time: Callable[[Any], datetime | None],
+) -> DataEvent[Any]:
+    """The event of one parsed frame, as :meth:`FramePath.on_frame` builds it inline (which
+    tests/test_event_metadata.py holds to this), for :func:`bybit_ws.recording.read`.
+
+    ``kind`` and ``payload``: what the topic's parser gave; ``stamp``: the frame's exchange time as sent
+    (``None``: none), made a datetime by ``time``; ``frame_type``: the frame's ``type`` string. The
+    update type is the parsed kind where the parser told snapshots from deltas (a v5 book delta with
+    ``u == 1`` is a snapshot), else the frame's own type.
+    """
+    if stamp is not None:
+        try:
+            stamp = time(stamp)
+        except Exception:  # a stamp of a shape no frame has: the event goes without it
+            stamp = None
+    event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
+    event.data = payload
+    event.topic = topic
+    event.timestamp = received
+    event.original_data = original
+    event.exchange_timestamp = stamp
+    event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
+    event.__class__ = DataEvent
+    return event  # type: ignore[no-any-return]
+
+
+def frame_meta(frame: dict[str, Any], stamp_key: str) -> tuple[Any, str | None]:
+    """A decoded frame's exchange time as sent (at ``stamp_key``) and its ``type`` (a string or None)."""
+    frame_type = frame.get("type")
+    return frame.get(stamp_key), frame_type if type(frame_type) is str else None
 
 
 class FrameRecorder(Protocol):
@@ -137,20 +180,29 @@ class FramePath:
                     pass
                 else:
                     typed_done = self.fed = True
+                    stamp = envelope.ts
+                    frame_type = envelope.type
         if not typed_done:
             found = self._parse_dict(data, route)
             if found is None:
                 return
-            route, parsed = found
+            route, parsed, stamp, frame_type = found
         if parsed is None or route is None:  # (a route is always set here; the test is for mypy)
             return
-        # Wrap it in a DataEvent and hand it on: inline, as this runs once a frame.
+        # Wrap it in a DataEvent and hand it on: new_event's work, inline, as this runs once a frame.
         kind, payload = parsed
-        event: Any = _new(_event_twin)  # DataEvent(payload, topic, received, original), no attrs __init__
+        if stamp is not None:
+            try:
+                stamp = route.time(stamp)
+            except Exception:  # a stamp of a shape no frame has: the event goes without it
+                stamp = None
+        event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
         event.data = payload
         event.topic = route.topic
         event.timestamp = received
         event.original_data = data.decode("utf-8", "replace") if self.keep_original_data else None
+        event.exchange_timestamp = stamp
+        event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
         event.__class__ = DataEvent
         sinks = route.sinks.get(kind)
         if sinks is None:
@@ -165,9 +217,12 @@ class FramePath:
             except Exception:
                 _log.exception("%s: recording a frame failed", self.name)
 
-    def _parse_dict(self, data: bytes, missed: Route | None) -> tuple[Route, Parsed | None] | None:
+    def _parse_dict(
+        self, data: bytes, missed: Route | None
+    ) -> tuple[Route, Parsed | None, Any, str | None] | None:
         """The dict path: decode, route and parse a frame the typed path did not take (``missed``: the
-        typed route that tried). ``None``: nothing to deliver (a control frame, a bad or unrouted one)."""
+        typed route that tried), with the frame's metadata (see :func:`frame_meta`). ``None``: nothing
+        to deliver (a control frame, a bad or unrouted one)."""
         try:
             frame = _decode(data)
         except Exception as exc:  # not JSON, bad UTF-8, nested deeper than the decoder goes
@@ -199,7 +254,7 @@ class FramePath:
                 "%s: %s frames do not fit their typed schema; the dict path takes them", self.name, topic
             )
             route.typed = None
-        return route, parsed
+        return (route, parsed, *frame_meta(frame, route.stamp))
 
     def _on_control(self, frame: dict[str, Any], data: bytes) -> None:
         try:

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from ._convert import integer, merger, required_twin, structurer, time_us, wire_schema
-from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec, TypedParser, list_topic
+from ._dialect import PONG, Dialect, Parsed, Reply, TopicSpec, TypedParser, envelope, list_topic
 from ._orderbook import OrderBook
 from ._streams import Handler, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
@@ -96,6 +96,9 @@ def _parse_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> 
     )
 
 
+#: the frame key of the exchange's time of a frame (µs; trade and private frames have none)
+_STAMP = "timestamp_e6"
+
 # The wire keys in the order Bybit sends them (the order the wire structs declare them in: msgspec
 # matches keys fastest in it; see wire_schema), from the captured and documented frames in
 # shared/fixtures/frames: inverse_trade_observed, inverse_orderbook25_delta*, inverse_instrument_info_*.
@@ -123,16 +126,15 @@ _BookData = msgspec.defstruct(
     + [("order_book", _entries_type | None, msgspec.UNSET)],
     gc=False,
 )
-_BookFrame = msgspec.defstruct(
+_BookFrame = envelope(
     "OrderBookFrame",
     [
-        ("topic", str),
         ("data", _entries_type | _BookData),
-        ("type", Any, None),
+        ("type", str | None, None),
         ("cross_seq", Any, None),
-        ("timestamp_e6", Any, None),
+        ("ts", Any, None),
     ],
-    gc=False,
+    stamp=_STAMP,
 )
 
 
@@ -140,17 +142,19 @@ def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
     build_all = _entry_schema.build_all
     if frame.type == "delta" or (type(data) is not list and data.order_book is msgspec.UNSET):
-        return "delta", _delta(
-            build_all, data.delete, data.update, data.insert, frame.cross_seq, frame.timestamp_e6
-        )
+        return "delta", _delta(build_all, data.delete, data.update, data.insert, frame.cross_seq, frame.ts)
     if type(data) is not list:
         data = data.order_book
-    return "snapshot", OrderBookSnapshot(
-        build_all(data), integer(frame.cross_seq), time_us(frame.timestamp_e6)
-    )
+    return "snapshot", OrderBookSnapshot(build_all(data), integer(frame.cross_seq), time_us(frame.ts))
 
 
-_BOOK = TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed))
+_BOOK = TopicSpec(
+    _parse_book,
+    continuous=True,
+    typed=TypedParser.of(_BookFrame, _parse_book_typed),
+    stamp=_STAMP,
+    time=time_us,
+)
 
 
 def _parse_ticker(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed | None:
@@ -182,10 +186,10 @@ _TickerData: Any = msgspec.defstruct(
     gc=False,
     kw_only=True,
 )
-_TickerFrame = msgspec.defstruct(
+_TickerFrame = envelope(
     "TickerFrame",
-    [("topic", str), ("data", list.__class_getitem__(_TickerData) | _TickerData), ("type", Any, None)],
-    gc=False,
+    [("data", list.__class_getitem__(_TickerData) | _TickerData), ("type", str | None, None)],
+    stamp=_STAMP,
 )
 
 
@@ -219,20 +223,24 @@ class InverseDialect(Dialect):
     uses_req_id = False
 
     _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "trade": list_topic(TradeUpdate, order=_TRADE_ORDER),
+        "trade": list_topic(TradeUpdate, order=_TRADE_ORDER, stamp=_STAMP, time=time_us),
         "instrument_info": TopicSpec(
-            _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
+            _parse_ticker,
+            continuous=True,
+            typed=TypedParser.of(_TickerFrame, _parse_ticker_typed),
+            stamp=_STAMP,
+            time=time_us,
         ),
         "orderBookL2_25": _BOOK,
         "orderBook_200": _BOOK,
-        "insurance": list_topic(InsuranceUpdate),
-        "klineV2": TopicSpec(_parse_kline),
-        "liquidation": TopicSpec(_one(structurer(LiquidationUpdate))),
-        "position": list_topic(PositionUpdate, private=True),
-        "execution": list_topic(UserTradeUpdate, private=True),
-        "order": list_topic(OrderUpdate, private=True),
-        "stop_order": list_topic(StopOrderUpdate, private=True),
-        "wallet": list_topic(BalanceUpdate, private=True),
+        "insurance": list_topic(InsuranceUpdate, stamp=_STAMP, time=time_us),
+        "klineV2": TopicSpec(_parse_kline, stamp=_STAMP, time=time_us),
+        "liquidation": TopicSpec(_one(structurer(LiquidationUpdate)), stamp=_STAMP, time=time_us),
+        "position": list_topic(PositionUpdate, private=True, stamp=_STAMP, time=time_us),
+        "execution": list_topic(UserTradeUpdate, private=True, stamp=_STAMP, time=time_us),
+        "order": list_topic(OrderUpdate, private=True, stamp=_STAMP, time=time_us),
+        "stop_order": list_topic(StopOrderUpdate, private=True, stamp=_STAMP, time=time_us),
+        "wallet": list_topic(BalanceUpdate, private=True, stamp=_STAMP, time=time_us),
     }
 
     def topic_spec(self, topic: str) -> TopicSpec | None:

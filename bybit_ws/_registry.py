@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ._convert import time_ms
 from ._dialect import Dialect, Parser, TopicSpec, TypedParser
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ LEAVING = "leaving"
 class Route:
     """What the reader needs for one frame topic, looked up once per topic and registry version."""
 
-    __slots__ = ("parse", "sinks", "state", "subs", "topic", "typed")
+    __slots__ = ("parse", "sinks", "stamp", "state", "subs", "time", "topic", "typed")
 
     def __init__(
         self,
@@ -40,6 +41,9 @@ class Route:
         # no spec (nobody listens, or no parser for the topic): the frame is skipped
         self.parse: Parser | None = spec.parse if spec is not None else None
         self.typed: TypedParser | None = spec.typed if spec is not None else None
+        # the frame key of the exchange's time, and what makes a datetime of it (see TopicSpec)
+        self.stamp = spec.stamp if spec is not None else "ts"
+        self.time = spec.time if spec is not None else time_ms
         self.state = state
         self.sinks: dict[str, tuple[Sink, ...]] = {}  # per event kind, filled as kinds arrive
 

@@ -4,7 +4,9 @@ Wire reference: PROTOCOL.md §C. One dialect instance per endpoint, because the 
 reply shapes and limits: linear/inverse reply like v3; spot says ``ret_msg: "subscribe"`` and takes at
 most 10 args a request; option answers ``COMMAND_RESP`` with ``successTopics``/``failTopics`` and pongs
 with ``op: "pong"``; private replies carry no ``req_id``. A public connection carries at most 21,000
-characters of args: the client spreads larger subscriptions over more connections.
+characters of args (option: and 2,000 topics): the client spreads larger subscriptions over more
+connections, and refuses one that would need more connections than Bybit allows an IP (1,000 per
+category, 500 new ones in 5 minutes) with a ``ValueError`` before connecting.
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ class V5Dialect(Dialect):
         self._specs = {"private": PRIVATE_SPECS, "status": STATUS_SPECS}.get(endpoint, PUBLIC_SPECS)
         self.max_args_per_request = 10 if endpoint == "spot" else None
         self.max_chars_per_connection = None if endpoint == "private" else 21_000
+        # V5_MORE.md §1: option takes 2,000 args a connection; 1,000 market-data connections per IP per
+        # category; 500 new connections per IP per 5 minutes on a domain
+        self.max_topics_per_connection = 2_000 if endpoint == "option" else None
+        self.max_connections = None if endpoint == "private" else 1_000
+        self.max_new_connections = (500, 300.0)
 
     def topic_spec(self, topic: str) -> TopicSpec | None:
         """The spec of a topic's family: the longest dot-separated prefix of ``topic`` that names one

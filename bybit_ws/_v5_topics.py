@@ -14,7 +14,7 @@ from typing import Any
 import msgspec
 
 from ._convert import merger, structurer, wire_schema
-from ._dialect import Parsed, TopicSpec, TypedParser, list_topic
+from ._dialect import Parsed, TopicSpec, TypedParser, envelope, list_topic
 from .models.v5 import (
     AdlAlert,
     Balance,
@@ -73,10 +73,8 @@ _TICKER_ORDER = (
 # The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
 # _parse_ticker merges it from the dict, reading attributes instead of testing every key.
 _ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
-_TickerFrame = msgspec.defstruct(
-    "V5TickerFrame",
-    [("topic", str), ("data", _ticker_schema.struct), ("type", Any, None), ("cs", Any, None)],
-    gc=False,
+_TickerFrame = envelope(
+    "V5TickerFrame", [("data", _ticker_schema.struct), ("type", str | None, None), ("cs", Any, None)]
 )
 _merge_ticker_typed: Any = _ticker_schema.merge
 _CS = _ticker_schema.attributes["cs"]
@@ -110,10 +108,9 @@ _book_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", Any), ("u", 
 _book_fields += [("b", _Levels | None, None), ("a", _Levels | None, None)]
 _book_fields += [(key, Any, None) for key in ("seq", "ts", "cts")]
 _BookData = msgspec.defstruct("V5OrderBookDataWire", _book_fields, gc=False)
-_BookFrame = msgspec.defstruct(
+_BookFrame = envelope(
     "V5OrderBookFrame",
-    [("topic", str), ("data", _BookData), ("type", Any, None), ("ts", Any, None), ("cts", Any, None)],
-    gc=False,
+    [("data", _BookData), ("type", str | None, None), ("ts", Any, None), ("cts", Any, None)],
 )
 
 
@@ -143,10 +140,9 @@ _rpi_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", Any)]
 _rpi_fields += [("b", _RpiLevels | None, None), ("a", _RpiLevels | None, None), ("u", Any)]
 _rpi_fields += [(key, Any, None) for key in ("seq", "ts", "cts")]
 _RpiData = msgspec.defstruct("V5RpiOrderBookDataWire", _rpi_fields, gc=False, kw_only=True)
-_RpiFrame = msgspec.defstruct(
+_RpiFrame = envelope(
     "V5RpiOrderBookFrame",
-    [("topic", str), ("ts", Any, None), ("type", Any, None), ("data", _RpiData), ("cts", Any, None)],
-    gc=False,
+    [("ts", Any, None), ("type", str | None, None), ("data", _RpiData), ("cts", Any, None)],
     kw_only=True,
 )
 
@@ -201,13 +197,15 @@ PUBLIC_SPECS = {
     "priceLimit": TopicSpec(_parse_price_limit),
     "adlAlert": list_topic(AdlAlert),
 }
+# Private frames carry the exchange's time as creationTime (PROTOCOL.md §C), public ones as ts.
+_CREATED = "creationTime"
 PRIVATE_SPECS = {
-    "order": list_topic(Order, private=True),
-    "position": list_topic(Position, private=True),
-    "execution": list_topic(UserTrade, private=True),
-    "wallet": list_topic(Balance, private=True),
-    "execution.fast": list_topic(MinimalUserTrade, private=True, order=_FAST_ORDER),
-    "greeks": list_topic(Greeks, private=True),
-    "dcp": TopicSpec(_no_data, private=True),
+    "order": list_topic(Order, private=True, stamp=_CREATED),
+    "position": list_topic(Position, private=True, stamp=_CREATED),
+    "execution": list_topic(UserTrade, private=True, stamp=_CREATED),
+    "wallet": list_topic(Balance, private=True, stamp=_CREATED),
+    "execution.fast": list_topic(MinimalUserTrade, private=True, order=_FAST_ORDER, stamp=_CREATED),
+    "greeks": list_topic(Greeks, private=True, stamp=_CREATED),
+    "dcp": TopicSpec(_no_data, private=True, stamp=_CREATED),
 }
 STATUS_SPECS = {"system.status": list_topic(SystemStatus)}

@@ -318,6 +318,7 @@ def test_v5_urls(make_fake: MakeFake) -> None:
         "v5.option": f"{base}/v5/public/option",
         "v5.private": f"{base}/v5/private",
         "v5.trade": f"{base}/v5/trade",
+        "v5.status": f"{base}/v5/public/misc/status",
     }
 
 

@@ -327,15 +327,18 @@ def test_bad_arguments_raise_before_sending(fake: FakeBybit, client: BybitSocket
     assert fake.connections_total == 0
 
 
-def test_system_status_on_its_own_endpoint(fake: FakeBybit, make_client: ClientFactory) -> None:
-    # FakeBybit does not serve /v5/public/misc/status yet: the v5.status key points at its linear path
-    client = make_client(urls={**fake.urls, "v5.status": fake.urls["v5.linear"]})
+def test_system_status_on_its_own_endpoint(fake: FakeBybit, client: BybitSocketClient) -> None:
+    assert fake.urls["v5.status"].endswith("/v5/public/misc/status")  # served as Bybit serves it
     with BybitSocketClient() as default:
         assert default.urls["v5.status"] == "wss://stream.bybit.com/v5/public/misc/status"
     got = Collector()
     client.v5.subscribe_to_system_status_updates(got)
-    replay(fake, "v5_system_status", "v5.linear")
-    assert got.wait(1)[0].data[0].state is MaintenanceState.COMPLETED
+    assert fake.subscriptions("/v5/public/misc/status") == {"system.status": 1}
+    replay(fake, "v5_system_status", "v5.status")
+    event = got.wait(1)[0]
+    assert event.data[0].state is MaintenanceState.COMPLETED
+    assert event.exchange_timestamp == ms(frame("v5_system_status")["ts"])
+    assert event.update_type is None  # the frame has no type
 
 
 def test_dcp_is_resubscribed_after_every_reconnect(fake: FakeBybit, client: BybitSocketClient) -> None:
@@ -390,7 +393,6 @@ def test_order_book_keyword_handlers_of_0_1(fake: FakeBybit, client: BybitSocket
     assert [e.data.update_id for e in snapshots.wait(1)] == [5]
 
 
-@pytest.mark.xfail(strict=True, reason="update_type set by the frame path: integrator")
 def test_order_book_events_carry_update_type(fake: FakeBybit, client: BybitSocketClient) -> None:
     got = Collector()
     client.v5.subscribe_to_order_book_updates("linear", "BTCUSDT", 50, got)
@@ -398,7 +400,7 @@ def test_order_book_events_carry_update_type(fake: FakeBybit, client: BybitSocke
     fake.publish("orderbook.50.BTCUSDT", book(6, [["100", "2"]], []), path="v5.linear", type="delta")
     fake.publish("orderbook.50.BTCUSDT", book(1, [["100", "2"]], []), path="v5.linear", type="delta")
     events = got.wait(3)
-    kinds = [getattr(e, "update_type", None) for e in events]
+    kinds = [e.update_type for e in events]
     assert kinds == [UpdateType.SNAPSHOT, UpdateType.DELTA, UpdateType.SNAPSHOT]  # u == 1: a restart
 
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import time
+from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
+from bybit_ws._cli._format import format_event
 from bybit_ws._cli._topics import plan_topic
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
@@ -49,6 +52,7 @@ def run_demo(args: argparse.Namespace) -> int:
             out(f"  stop:     {stop}    (live data instead: python -m bybit_ws stream publicTrade.BTCUSDT)")
             plans = [plan_topic(topic, "v5", "linear") for topic in topics]
             subscribe_all(client, plans, out)
+            _v5_extras(fake, market, client, out)
             wait_until_done(client, args.seconds, out)
         except KeyboardInterrupt:
             pass
@@ -58,3 +62,37 @@ def run_demo(args: argparse.Namespace) -> int:
             status(f"bybit-ws demo: error: {exc}")
             return 1
     return 0
+
+
+def _v5_extras(fake: Any, market: Any, client: BybitSocketClient, out: Printer) -> None:
+    """A few of the newer v5 streams, served by the fake: a maintenance notice on ``system.status`` (its
+    own endpoint) and the symbol's order price limits (``priceLimit``), each published once."""
+    symbol = market.symbol
+
+    def on_status(event: Any) -> None:
+        for notice in event.data:
+            state = notice.state.value if notice.state else "?"
+            out(f"{format_event(event)}: {notice.title} {state} from {notice.begin_time:%H:%M} UTC")
+
+    def on_limits(event: Any) -> None:
+        out(f"{format_event(event)}: buy <= {event.data.buy_limit}, sell >= {event.data.sell_limit}")
+
+    client.v5.subscribe_to_system_status_updates(on_status)
+    client.v5.subscribe_to_price_limit_updates("linear", symbol, on_limits)
+    begin = int(time.time() * 1000) + 3_600_000
+    notice: dict[str, Any] = {
+        "id": "demo-1",
+        "title": "demo maintenance",
+        "state": "scheduled",
+        "begin": str(begin),
+    }
+    notice |= {"end": str(begin + 1_800_000), "href": "", "serviceTypes": [5], "product": [1, 2]}
+    notice |= {"uidSuffix": [], "maintainType": 1, "env": 1}
+    fake.publish("system.status", [notice], path="v5.status", type=None)
+    bid, ask = market.best_bid, market.best_ask
+    limits = {
+        "symbol": symbol,
+        "buyLmt": str(round(ask * 105 / 100, 1)),
+        "sellLmt": str(round(bid * 95 / 100, 1)),
+    }
+    fake.publish(f"priceLimit.{symbol}", limits, path=market.path, type=None)

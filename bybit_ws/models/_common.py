@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 import attrs
 
+from bybit_ws.enums import UpdateType
 from bybit_ws.models._display import data_html, value_text
 
 __all__ = ["DataEvent", "DeltaUpdate", "OrderBookSnapshot"]
@@ -27,12 +28,19 @@ class DataEvent(Generic[T]):
         timestamp: when the frame was received (UTC): the time of the socket read that completed it, not
             the exchange's time.
         original_data: the raw frame text when the client was made with ``keep_original_data=True``.
+        exchange_timestamp: the exchange's time of the frame (UTC): v5's ``ts`` (public) or
+            ``creationTime`` (private), inverse v2's ``timestamp_e6``; ``None`` for a frame without one.
+        update_type: the frame's own ``type``, :attr:`UpdateType.SNAPSHOT` or :attr:`UpdateType.DELTA`
+            (a merged ticker built from a delta frame is ``DELTA``; a v5 order-book delta with
+            ``update_id == 1`` is a ``SNAPSHOT``); ``None`` for a frame without a type.
     """
 
     data: T
     topic: str
     timestamp: datetime
     original_data: str | None = attrs.field(default=None, repr=False)
+    exchange_timestamp: datetime | None = None
+    update_type: UpdateType | None = None
 
     def _repr_html_(self) -> str:
         """A notebook's view: the topic and time, then the payload as a table."""

@@ -19,6 +19,7 @@ import msgspec
 
 from bybit_ws._contract import ContractDialect
 from bybit_ws._dialect import Dialect, TopicSpec
+from bybit_ws._framepath import frame_meta, new_event
 from bybit_ws._inverse import InverseDialect
 from bybit_ws._v5 import V5Dialect
 from bybit_ws.models._common import DataEvent
@@ -226,6 +227,24 @@ class FrameParser:
     def parse(self, endpoint: str, topic: str, data: bytes) -> tuple[str, Any] | None:
         """``(kind, payload)`` as the topic's parser gives it (kind: "data", "snapshot" or "delta"), or
         ``None`` when there is nothing to deliver."""
+        found = self._parse(endpoint, topic, data)
+        return None if found is None else found[0]
+
+    def event(
+        self, endpoint: str, topic: str, data: bytes, received: datetime, original_data: str | None = None
+    ) -> DataEvent[Any] | None:
+        """The event the live client would deliver for a frame received at ``received`` (its exchange
+        time and update type included), or ``None`` when there is nothing to deliver."""
+        found = self._parse(endpoint, topic, data)
+        if found is None:
+            return None
+        (kind, payload), spec, stamp, frame_type = found
+        return new_event(kind, payload, topic, received, original_data, stamp, frame_type, spec.time)
+
+    def _parse(
+        self, endpoint: str, topic: str, data: bytes
+    ) -> tuple[tuple[str, Any], TopicSpec, Any, str | None] | None:
+        """The parsed frame, its topic's spec, and the frame's exchange time as sent and type."""
         route = self._routes.get((endpoint, topic))
         if route is None:
             route = self._route(endpoint, topic)
@@ -239,14 +258,16 @@ class FrameParser:
                 envelope = typed.decode(data)
                 if envelope.topic != topic:
                     raise ValueError("another topic")
-                return typed.parse(envelope, state)
+                parsed = typed.parse(envelope, state)
+                return None if parsed is None else (parsed, spec, envelope.ts, envelope.type)
             except Exception:  # the dict path takes what the typed one cannot, as in the engine
                 pass
         try:
             frame = _decode_frame(data)
             if type(frame) is not dict:
                 raise ValueError("not a JSON object")
-            return spec.parse(frame, topic, state)
+            parsed = spec.parse(frame, topic, state)
+            return None if parsed is None else (parsed, spec, *frame_meta(frame, spec.stamp))
         except Exception as exc:
             self.errors += 1
             _log.warning("recording: cannot parse a frame of %s (%s): %s", topic, endpoint, exc)
@@ -266,8 +287,9 @@ def read(path: str | os.PathLike[str], *, keep_original_data: bool = False) -> I
 
     Each frame goes through its dialect's parser exactly as the live client's would (state per
     endpoint and topic included, so tickers are merged and order-book deltas typed), offline: no
-    socket, no fake exchange. ``event.timestamp`` is the recorded receive time; ``original_data`` the
-    frame text when ``keep_original_data``. Frames that cannot be parsed are logged and skipped.
+    socket, no fake exchange. ``event.timestamp`` is the recorded receive time, ``exchange_timestamp``
+    and ``update_type`` the frame's as live; ``original_data`` the frame text when
+    ``keep_original_data``. Frames that cannot be parsed are logged and skipped.
 
     >>> for event in bybit_ws.recording.read("recordings/"):        # doctest: +SKIP
     ...     print(event.topic, event.data)
@@ -277,15 +299,10 @@ def read(path: str | os.PathLike[str], *, keep_original_data: bool = False) -> I
         FileNotFoundError: ``path`` does not exist.
         ImportError: a ``.zst`` file without the ``zstandard`` package (extra ``[zstd]``).
     """
-    parser = FrameParser()
-    parse = parser.parse
+    event_of = FrameParser().event
     for t, endpoint, topic, text in frames(path):
-        parsed = parse(endpoint, topic, text.encode())
-        if parsed is None:
-            continue
-        yield DataEvent(
-            data=parsed[1],
-            topic=topic,
-            timestamp=_fromtimestamp(t, _utc),
-            original_data=text if keep_original_data else None,
+        event = event_of(
+            endpoint, topic, text.encode(), _fromtimestamp(t, _utc), text if keep_original_data else None
         )
+        if event is not None:
+            yield event

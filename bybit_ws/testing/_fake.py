@@ -20,8 +20,8 @@ class FakeBybit(TradeDeskMixin):
 
     Args:
         dialect: ``"inverse"`` (v2 ``/realtime``), ``"contract"`` (v3 ``/contract/private/v3``) or
-            ``"v5"`` (``/v5/public/{linear,inverse,spot,option}``, ``/v5/private`` and the Trade API
-            ``/v5/trade``).
+            ``"v5"`` (``/v5/public/{linear,inverse,spot,option}``, ``/v5/private``, the Trade API
+            ``/v5/trade``, and ``/v5/public/misc/status``, where ``system.status`` is served).
         api_key, api_secret: the one account whose auth requests succeed (HMAC-SHA256 of
             ``"GET/realtime" + expires``, see `sign`). Without them every auth request fails with
             "invalid api_key". Give both or neither.

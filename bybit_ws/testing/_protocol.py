@@ -372,5 +372,6 @@ def endpoints_for(dialect: Dialect) -> list[Endpoint]:
             V5OptionEndpoint("v5.option", "/v5/public/option"),
             V5PrivateEndpoint("v5.private", "/v5/private"),
             V5TradeEndpoint("v5.trade", "/v5/trade"),
+            V5PublicEndpoint("v5.status", "/v5/public/misc/status"),  # system.status
         ]
     raise ValueError(f"unknown dialect {dialect!r}; expected 'inverse', 'contract' or 'v5'")

@@ -280,7 +280,7 @@ class FakeServer:
 
     @property
     def urls(self) -> dict[str, str]:
-        """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the five ``"v5.*"`` keys."""
+        """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the ``"v5.*"`` keys."""
         base = self.url
         return {ep.key: base + ep.path for ep in self._endpoints.values()}
 
