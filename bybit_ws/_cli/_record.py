@@ -174,10 +174,10 @@ class _Report:
         topics = self._topics + sorted(set(counts) - set(self._topics))  # wildcards: each symbol's topic
         rates = "  ".join(f"{t} {(counts.get(t, 0) - before.get(t, 0)) / span:.1f}/s" for t in topics)
         health = self._health
-        return (
-            f"{time.strftime('%H:%M:%S')} recording {now - self.started:.0f} s | {rates} | "
+        return (  # the per-topic rates last: a narrow terminal cuts the line
+            f"{time.strftime('%H:%M:%S')} recording {now - self.started:.0f} s | "
             f"{sum(counts.values())} frames, {_size(self._tally.recorder.bytes_written)} written | "
-            f"{health.reconnects} reconnects, {health.gaps} gaps ({health.downtime():.1f} s down)"
+            f"{health.reconnects} reconnects, {health.gaps} gaps ({health.downtime():.1f} s down) | {rates}"
         )
 
     def summary(self) -> str:
