@@ -145,6 +145,7 @@ def test_rotation_by_size(tmp_path: Path) -> None:
         for i in range(10):
             rec.write(TRADE, at(i), "v5.linear")
     assert len(rec.files) >= 3
+    assert rec.bytes_written == sum(p.stat().st_size for p in rec.files)
     assert all(p.stat().st_size < 6 * len(TRADE) for p in rec.files)
     assert [f.t for f in frames(tmp_path)] == [at(i).timestamp() for i in range(10)]
 

@@ -7,10 +7,10 @@ import logging
 from collections.abc import Callable
 
 from bybit_ws._cli._demo import run_demo
+from bybit_ws._cli._record import add_record_parser
 from bybit_ws._cli._replay import run_replay
 from bybit_ws._cli._stream import run_stream
-from bybit_ws._cli._topics import APIS
-from bybit_ws._v5 import CATEGORIES
+from bybit_ws._cli._topics import add_topic_options
 
 __all__ = ["main"]
 
@@ -22,7 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser = argparse.ArgumentParser(
         prog="bybit-ws",
-        description="Stream Bybit websocket topics, watch an offline demo, or replay a recording.",
+        description="Stream or record Bybit websocket topics, watch an offline demo, or replay a recording.",
         epilog="Start here: python -m bybit_ws demo",
         parents=[common],
     )
@@ -35,14 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Subscribe to raw wire topics and print one line per event (times are UTC). "
         "Private topics read BYBIT_API_KEY and BYBIT_API_SECRET.",
     )
-    stream.add_argument("topics", nargs="+", metavar="TOPIC", help="e.g. publicTrade.BTCUSDT trade.BTCUSD")
-    stream.add_argument("--api", choices=APIS, help="API family (default: guessed from the topics, v5 first)")
-    stream.add_argument("--category", default="linear", choices=list(CATEGORIES), help="v5 public category")
-    stream.add_argument("--testnet", action="store_true", help="use Bybit's testnet endpoints")
-    stream.add_argument("--url", help="endpoint to use instead of Bybit's (or a base ws://host:port)")
+    add_topic_options(stream)
     stream.add_argument("--record", metavar="FILE", help="also write every data frame to FILE (JSON lines)")
-    stream.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")
     stream.set_defaults(run=run_stream)
+    add_record_parser(commands, common)
 
     demo = commands.add_parser(
         "demo",
@@ -65,11 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     replay = commands.add_parser(
         "replay",
         parents=[common],
-        help="serve a --record file through the fake exchange",
+        help="serve a recording (record --out DIR, stream --record FILE) through the fake exchange",
         description="Serve a recording through the bundled fake exchange at its recorded pace, so your "
         "own code can rerun a live session offline. Prints the URLs to connect to on stderr.",
     )
-    replay.add_argument("file", metavar="FILE", help="a file written by: stream --record FILE")
+    replay.add_argument(
+        "file", metavar="PATH", help="a record --out DIR (or one of its files), or a stream --record FILE"
+    )
     pace = replay.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=float, default=1.0, help="replay this many times faster (default: 1)")
     pace.add_argument("--as-fast-as-possible", action="store_true", help="no pauses between frames")

@@ -1,8 +1,10 @@
-"""``stream --record`` files: the `Recorder` that writes them and `load_recording` that reads them back."""
+"""``stream --record`` files (format 1): the `Recorder` that writes them; `load_recording` reads them back,
+and the ``record`` command's (format 2, :mod:`bybit_ws.recording`: compressed, one file or a directory)."""
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import IO, Any, NamedTuple
 from urllib.parse import urlsplit
@@ -10,10 +12,14 @@ from urllib.parse import urlsplit
 from bybit_ws._cli._topics import APIS, UsageError
 from bybit_ws._client import MAINNET_URLS
 from bybit_ws.models._common import DataEvent
+from bybit_ws.recording import frames as recorded_frames
+from bybit_ws.recording import recording_files
+from bybit_ws.recording._reader import _lines
 
 __all__ = ["RECORDING_FORMAT", "Frame", "Recorder", "load_recording"]
 
 RECORDING_FORMAT = 1
+_COMPRESSED = (b"\x28\xb5\x2f\xfd", b"\x1f\x8b")  # zstd, gzip
 
 
 class Recorder:
@@ -59,11 +65,14 @@ class Frame(NamedTuple):
 
 
 def load_recording(path: str) -> tuple[dict[str, Any], list[Frame]]:
-    """The header and the frames (sorted by receive time) of a ``stream --record`` file.
+    """The header and the frames (sorted by receive time) of a ``stream --record`` file, or of a
+    ``record`` file or directory (:mod:`bybit_ws.recording`'s format, any compression).
 
     Raises:
         UsageError: the file cannot be read or is not a recording.
     """
+    if os.path.isdir(path) or not _is_format_1(path):
+        return _load_recorded(path)
     try:
         with open(path, encoding="utf-8") as file:
             lines = [(n, line) for n, line in enumerate(file, 1) if line.strip()]
@@ -99,3 +108,46 @@ def _frame_key(item: dict[str, Any]) -> str:
         if urlsplit(url).path == path:
             return name
     raise ValueError("the frame names no known endpoint")
+
+
+def _is_format_1(path: str) -> bool:
+    """Whether ``path`` is a ``stream --record`` file: plain text with a format-1 header (or neither
+    such a file nor a compressed one: the format-1 reader reports what is wrong with it)."""
+    try:
+        with open(path, "rb") as file:
+            head = file.readline(4096)
+        if head.startswith(_COMPRESSED):
+            return False
+        return not head.startswith(b'{"bybit_ws_recording"') or json.loads(head)["bybit_ws_recording"] == 1
+    except (OSError, ValueError, KeyError, TypeError):
+        return True
+
+
+def _load_recorded(path: str) -> tuple[dict[str, Any], list[Frame]]:
+    """A :mod:`bybit_ws.recording` file or directory: the first file's header, with the API, category
+    and topics inferred from the frames when the header does not name them (a library `Recorder`)."""
+    try:
+        files = recording_files(path)
+        if not files:
+            raise ValueError("no recording files (*.jsonl.zst, *.jsonl.gz, *.jsonl) in it")
+        first = next(_lines(files[0]), b"")
+        header = json.loads(first) if first else {}
+        if not isinstance(header, dict):
+            raise ValueError("not a bybit_ws recording")
+        frames = [Frame(f.t, f.endpoint, f.topic, f.text) for f in recorded_frames(path)]
+    except (OSError, ValueError, ImportError) as exc:
+        raise UsageError(f"cannot read {path}: {exc}") from None
+    unknown = sorted({f.key for f in frames} - set(MAINNET_URLS))
+    if unknown:
+        raise UsageError(f"{path}: frames of unknown endpoints {', '.join(map(repr, unknown))}")
+    keys = sorted({f.key for f in frames})
+    if header.get("api") not in APIS:
+        families = {"v5" if key.startswith("v5.") else key for key in keys}
+        if len(families) != 1:
+            raise UsageError(f"{path}: frames of {len(families)} APIs ({', '.join(sorted(families))})")
+        header["api"] = families.pop()
+    if header["api"] == "v5" and "category" not in header:
+        categories = [k[3:] for k in keys if k[3:] in ("linear", "inverse", "spot", "option")]
+        header["category"] = categories[0] if categories else "linear"
+    frames.sort(key=lambda f: f.t)
+    return header, frames

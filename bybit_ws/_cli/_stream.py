@@ -5,14 +5,31 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Sequence
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
 from bybit_ws._cli._recording import Recorder
-from bybit_ws._cli._topics import UsageError, endpoint_urls, plan_topics
+from bybit_ws._cli._topics import TopicPlan, UsageError, endpoint_urls, plan_topics
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
 
-__all__ = ["run_stream"]
+__all__ = ["check_plans", "run_stream"]
+
+
+def check_plans(plans: Sequence[TopicPlan], url: str | None) -> str | None:
+    """What stops ``plans`` from working (private topics without credentials), or ``None``; notes on
+    stderr that a retired API's live endpoints no longer answer (without ``--url``)."""
+    if any(p.private for p in plans) and not (
+        os.environ.get("BYBIT_API_KEY") and os.environ.get("BYBIT_API_SECRET")
+    ):
+        return "private topics need credentials: set BYBIT_API_KEY and BYBIT_API_SECRET"
+    api = plans[0].api
+    if api != "v5" and url is None:
+        status(
+            f"note: Bybit retired the {api} API ({'v2, 2023' if api == 'inverse' else 'v3, 2024'}); "
+            "its live endpoints no longer answer. Use --url for a compatible server, or v5 topics."
+        )
+    return None
 
 
 def run_stream(args: argparse.Namespace) -> int:
@@ -22,15 +39,9 @@ def run_stream(args: argparse.Namespace) -> int:
     except UsageError as exc:
         return usage("stream", exc)
     api = plans[0].api
-    if any(p.private for p in plans) and not (
-        os.environ.get("BYBIT_API_KEY") and os.environ.get("BYBIT_API_SECRET")
-    ):
-        return usage("stream", "private topics need credentials: set BYBIT_API_KEY and BYBIT_API_SECRET")
-    if api != "v5" and args.url is None:
-        status(
-            f"note: Bybit retired the {api} API ({'v2, 2023' if api == 'inverse' else 'v3, 2024'}); "
-            "its live endpoints no longer answer. Use --url for a compatible server, or v5 topics."
-        )
+    problem = check_plans(plans, args.url)
+    if problem is not None:
+        return usage("stream", problem)
     out = Printer()
     recorder: Recorder | None = None
     client: BybitSocketClient | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ __all__ = [
     "HandlerFactory",
     "TopicPlan",
     "UsageError",
+    "add_topic_options",
     "endpoint_urls",
     "plan_topic",
     "plan_topics",
@@ -232,3 +234,13 @@ def endpoint_urls(url: str | None, keys: Iterable[str]) -> dict[str, str] | None
         f"--url {url} is one endpoint but the topics use {len(keys)} ({', '.join(keys)}); "
         "give a base URL (ws://host:port) to use every endpoint's usual path under it"
     )
+
+
+def add_topic_options(parser: argparse.ArgumentParser) -> None:
+    """The topics and connection options ``stream`` and ``record`` share."""
+    parser.add_argument("topics", nargs="+", metavar="TOPIC", help="e.g. publicTrade.BTCUSDT trade.BTCUSD")
+    parser.add_argument("--api", choices=APIS, help="API family (default: guessed from the topics, v5 first)")
+    parser.add_argument("--category", default="linear", choices=list(CATEGORIES), help="v5 public category")
+    parser.add_argument("--testnet", action="store_true", help="use Bybit's testnet endpoints")
+    parser.add_argument("--url", help="endpoint to use instead of Bybit's (or a base ws://host:port)")
+    parser.add_argument("--seconds", type=float, help="stop after this many seconds (default: Ctrl-C)")

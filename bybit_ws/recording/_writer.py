@@ -224,6 +224,7 @@ class Recorder:
         #: frames written, and frames skipped (no topic: control frames or not JSON)
         self.frames = 0
         self.skipped = 0
+        self._closed_bytes = 0  # on disk in the files already finished
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
         if flush_interval is not None:
@@ -237,6 +238,13 @@ class Recorder:
         """The files written so far, oldest first."""
         with self._lock:
             return list(self._files)
+
+    @property
+    def bytes_written(self) -> int:
+        """Compressed bytes written to disk so far, over every file (the compressor holds back up to a
+        block until the next flush)."""
+        with self._lock:
+            return self._closed_bytes + (self._file.size if self._file is not None else 0)
 
     def write(self, data: bytes, received: datetime, endpoint: str) -> None:
         """Record one frame: its exact bytes, the time it was received, and the client's ``urls`` key
@@ -324,6 +332,7 @@ class Recorder:
         file, self._file = self._file, None
         if file is not None:
             file.close(self._fsync)
+            self._closed_bytes += file.size
 
     def _flush_loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
