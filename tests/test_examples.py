@@ -160,9 +160,11 @@ def trading_fake() -> Iterator[FakeBybit]:
     """A v5 fake whose simulated market gives the ticker's last price and the paper exchange's price."""
     from bybit_ws.testing import SimulatedMarket
 
-    with FakeBybit("v5", api_key=API_KEY, api_secret=API_SECRET) as server:
-        with SimulatedMarket(server, "BTCUSDT", seed=4, rate=20.0):
-            yield server
+    with (
+        FakeBybit("v5", api_key=API_KEY, api_secret=API_SECRET) as server,
+        SimulatedMarket(server, "BTCUSDT", seed=4, rate=20.0),
+    ):
+        yield server
 
 
 def _trade_ws(fake: FakeBybit) -> tuple[int, list[str]]:
@@ -180,7 +182,9 @@ def test_trade_ws_places_amends_and_cancels_one_order(trading_fake: FakeBybit) -
     assert [create["op"], amend["op"], cancel["op"]] == ["order.create", "order.amend", "order.cancel"]
     last = Decimal(lines[0].split("last price ")[1].split(";")[0])
     placed, amended = Decimal(create["args"][0]["price"]), Decimal(amend["args"][0]["price"])
-    assert placed == example_rounded(last * Decimal("0.95")) and amended == example_rounded(last * Decimal("0.94"))
+    assert placed == example_rounded(last * Decimal("0.95")) and amended == example_rounded(
+        last * Decimal("0.94")
+    )
     assert create["args"][0]["timeInForce"] == "PostOnly" and create["args"][0]["qty"] == "0.001"
     assert lines[0] == f"BTCUSDT last price {last}; placing a post-only limit buy 0.001 @ {placed}"
     order_id = cancel["args"][0]["orderId"]
@@ -321,7 +325,9 @@ def _documented_commands(name: str) -> list[list[str]]:
 
 def test_every_example_documents_its_offline_command_with_the_demo_port() -> None:
     for name in ("v5_stream", "order_book", "private_orders", "notebook_iterator", "trades", "trade_ws"):
-        assert any(f"ws://127.0.0.1:{DOCUMENTED_PORT}" in " ".join(c) for c in _documented_commands(name)), name
+        assert any(f"ws://127.0.0.1:{DOCUMENTED_PORT}" in " ".join(c) for c in _documented_commands(name)), (
+            name
+        )
 
 
 @pytest.mark.parametrize(
