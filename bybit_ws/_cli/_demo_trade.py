@@ -220,6 +220,8 @@ def _await_fill(
         if filled or time.monotonic() >= until:
             break
         price = under_the_market()
+        if desk.wait_for("demo-1", lambda o: o.price == price, 0):
+            continue  # still just under the market
         try:
             ack = v5.amend_order(_CATEGORY, symbol, client_order_id="demo-1", price=price)
         except OrderRejectedError as exc:  # e.g. it filled meanwhile: "too late to replace"
