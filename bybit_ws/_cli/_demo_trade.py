@@ -220,7 +220,7 @@ def _await_fill(
         if filled or time.monotonic() >= until:
             break
         price = under_the_market()
-        if desk.wait_for("demo-1", lambda o: o.price == price, 0):
+        if desk.wait_for("demo-1", lambda o, p=price: o.price == p, 0):
             continue  # still just under the market
         try:
             ack = v5.amend_order(_CATEGORY, symbol, client_order_id="demo-1", price=price)
