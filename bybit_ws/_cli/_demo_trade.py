@@ -133,6 +133,11 @@ class _Desk:
         with self._cond:
             return self._cond.wait_for(seen, max(0.0, timeout))
 
+    def price_of(self, key: str) -> Decimal | None:
+        with self._cond:
+            order = self._orders.get(key)
+            return order.price if order is not None else None
+
     def status_of(self, key: str) -> OrderStatus | None:
         with self._cond:
             order = self._orders.get(key)
@@ -220,7 +225,7 @@ def _await_fill(
         if filled or time.monotonic() >= until:
             break
         price = under_the_market()
-        if desk.wait_for("demo-1", lambda o, p=price: o.price == p, 0):
+        if desk.price_of("demo-1") == price:
             continue  # still just under the market
         try:
             ack = v5.amend_order(_CATEGORY, symbol, client_order_id="demo-1", price=price)
