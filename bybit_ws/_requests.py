@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -27,11 +28,14 @@ __all__ = ["ConnectionLost", "NotSent", "Pending", "Requests", "encode", "next_r
 #: compact JSON text of a request frame
 encode: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":")).encode
 _req_ids = itertools.count(1)
+#: Random per process: Bybit's Trade API refuses a ``reqId`` it has already seen (``20006``), also one
+#: another process (a second bot, or this one before a restart) sent on the same account.
+_REQ_ID_PREFIX = os.urandom(4).hex()
 
 
 def next_req_id() -> str:
-    """A request id unique in this process."""
-    return str(next(_req_ids))
+    """A request id unique in this process and, by a random prefix, across processes (``"9f3a01c2-17"``)."""
+    return f"{_REQ_ID_PREFIX}-{next(_req_ids)}"
 
 
 class ConnectionLost(BybitConnectionError):

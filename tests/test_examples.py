@@ -11,6 +11,7 @@ import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from types import ModuleType
 from typing import Any
 
@@ -153,6 +154,78 @@ def test_private_orders_without_credentials(
     assert v5_fake.connections_total == 0  # refused before connecting
 
 
+# ==================================================================================== trade_ws.py
+@pytest.fixture
+def trading_fake() -> Iterator[FakeBybit]:
+    """A v5 fake whose simulated market gives the ticker's last price and the paper exchange's price."""
+    from bybit_ws.testing import SimulatedMarket
+
+    with (
+        FakeBybit("v5", api_key=API_KEY, api_secret=API_SECRET) as server,
+        SimulatedMarket(server, "BTCUSDT", seed=4, rate=20.0),
+    ):
+        yield server
+
+
+def _trade_ws(fake: FakeBybit) -> tuple[int, list[str]]:
+    lines = Collector()
+    example = load("trade_ws")
+    runner = Runner(lambda: example.main(fake.url, API_KEY, API_SECRET, out=lines))
+    code = runner.join(20)
+    return code, [re.sub(r"trade-ws-\d+", "LINK", line) for line in lines.events]
+
+
+def test_trade_ws_places_amends_and_cancels_one_order(trading_fake: FakeBybit) -> None:
+    code, lines = _trade_ws(trading_fake)
+    assert code == 0, lines
+    create, amend, cancel = trading_fake.trade_requests()
+    assert [create["op"], amend["op"], cancel["op"]] == ["order.create", "order.amend", "order.cancel"]
+    last = Decimal(lines[0].split("last price ")[1].split(";")[0])
+    placed, amended = Decimal(create["args"][0]["price"]), Decimal(amend["args"][0]["price"])
+    assert placed == example_rounded(last * Decimal("0.95")) and amended == example_rounded(
+        last * Decimal("0.94")
+    )
+    assert create["args"][0]["timeInForce"] == "PostOnly" and create["args"][0]["qty"] == "0.001"
+    assert lines[0] == f"BTCUSDT last price {last}; placing a post-only limit buy 0.001 @ {placed}"
+    order_id = cancel["args"][0]["orderId"]
+    assert sorted(lines[1:-1]) == sorted(
+        [
+            f"placed    LINK order {order_id}",
+            f"order     BTCUSDT LINK Buy 0.001 @ {placed} New",
+            f"amended   LINK price {amended}",
+            f"order     BTCUSDT LINK Buy 0.001 @ {amended} New",
+            f"cancelled LINK order {order_id}",
+            f"order     BTCUSDT LINK Buy 0.001 @ {amended} Cancelled",
+        ]
+    ), lines  # an ack and its order update may come in either order
+    assert lines[-1] == "done: LINK is Cancelled"
+    assert trading_fake.paper.open_orders() == []
+
+
+def example_rounded(price: Decimal) -> Decimal:
+    return Decimal(str(load("trade_ws").five_digits(price)))
+
+
+def test_trade_ws_reports_a_rejection(trading_fake: FakeBybit, capsys: pytest.CaptureFixture[str]) -> None:
+    trading_fake.reject_next_order(110007, "ab not enough for new order")
+    code, lines = _trade_ws(trading_fake)
+    assert code == 1 and not any(line.startswith("placed") for line in lines), lines
+    assert "rejected: ab not enough for new order (retCode 110007)" in capsys.readouterr().err
+    assert trading_fake.paper.open_orders() == []
+
+
+def test_trade_ws_never_resends_a_lost_order_and_finds_it_on_the_stream(trading_fake: FakeBybit) -> None:
+    trading_fake.drop_before_next_trade_reply(executed=True)  # the order exists; its reply is lost
+    code, lines = _trade_ws(trading_fake)
+    assert code == 1
+    (unknown,) = [line for line in lines if line.startswith("outcome unknown (")]
+    assert "may or may not exist" in unknown and unknown.endswith("looking for LINK on the order stream")
+    assert "cancelled LINK: it did exist" in lines
+    assert any(line.startswith("order     BTCUSDT LINK Buy 0.001 @ ") for line in lines), lines
+    assert [f["op"] for f in trading_fake.trade_requests()] == ["order.create", "order.cancel"]  # sent once
+    assert trading_fake.paper.open_orders() == []
+
+
 # ==================================================================================== notebook_iterator.py
 NOTEBOOK = EXAMPLES / "notebook_iterator.py"
 
@@ -251,8 +324,8 @@ def _documented_commands(name: str) -> list[list[str]]:
 
 
 def test_every_example_documents_its_offline_command_with_the_demo_port() -> None:
-    for name in ("v5_stream", "order_book", "private_orders", "notebook_iterator", "trades"):
-        assert any(f"ws://127.0.0.1:{DOCUMENTED_PORT}/" in " ".join(c) for c in _documented_commands(name)), (
+    for name in ("v5_stream", "order_book", "private_orders", "notebook_iterator", "trades", "trade_ws"):
+        assert any(f"ws://127.0.0.1:{DOCUMENTED_PORT}" in " ".join(c) for c in _documented_commands(name)), (
             name
         )
 
@@ -263,6 +336,7 @@ def test_every_example_documents_its_offline_command_with_the_demo_port() -> Non
         ("v5_stream", "trade  BTCUSDT"),
         ("order_book", "BTCUSDT bid "),
         ("private_orders", SUBSCRIBED_LINE),
+        ("trade_ws", "done: trade-ws-"),  # against demo --trade, whose own orders trade alongside
     ],
 )
 def test_the_documented_offline_commands_work_against_the_demo(

@@ -4,6 +4,7 @@
   live Bybit, its testnet or any ``--url``, and print one compact line per event; ``--record FILE``
   also writes every data frame with its receive time as JSON lines.
 * ``demo``: the bundled fake exchange with a simulated market, streamed to the terminal. Offline.
+  ``demo --trade``: paper trading on it instead, every ack and private update printed.
 * ``replay FILE``: serve a ``--record`` file through the fake exchange, so a live session can be
   rerun offline against your own code.
 

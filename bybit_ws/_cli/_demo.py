@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
+from bybit_ws._cli._demo_trade import run_trade_demo
 from bybit_ws._cli._format import format_event
 from bybit_ws._cli._topics import plan_topic
 from bybit_ws._client import BybitSocketClient
@@ -32,6 +33,8 @@ def run_demo(args: argparse.Namespace) -> int:
         status("  pip install 'bybit-ws-sync[testing]'")
         return 1
     out = Printer()
+    if getattr(args, "trade", False):
+        return run_trade_demo(args, out)
     symbol = args.symbol
     with contextlib.ExitStack() as stack:
         try:

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--rate", type=float, default=4.0, help="market steps per second (default: %(default)s)"
     )
+    demo.add_argument(
+        "--trade",
+        action="store_true",
+        help="paper trading: place, amend, fill and cancel orders, print updates",
+    )
     demo.set_defaults(run=run_demo)
 
     replay = commands.add_parser(
