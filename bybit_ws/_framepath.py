@@ -71,17 +71,13 @@ def new_event(
     update type is the parsed kind where the parser told snapshots from deltas (a v5 book delta with
     ``u == 1`` is a snapshot), else the frame's own type.
     """
-    if stamp is not None:
-        try:
-            stamp = time(stamp)
-        except Exception:  # a stamp of a shape no frame has: the event goes without it
-            stamp = None
     event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
     event.data = payload
     event.topic = topic
     event.timestamp = received
     event.original_data = original
-    event.exchange_timestamp = stamp
+    # made a datetime when first read (see models._common._ExchangeTime)
+    event.exchange_timestamp = None if stamp is None else (stamp, time)
     event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
     event.__class__ = DataEvent
     return event  # type: ignore[no-any-return]
@@ -191,17 +187,12 @@ class FramePath:
             return
         # Wrap it in a DataEvent and hand it on: new_event's work, inline, as this runs once a frame.
         kind, payload = parsed
-        if stamp is not None:
-            try:
-                stamp = route.time(stamp)
-            except Exception:  # a stamp of a shape no frame has: the event goes without it
-                stamp = None
         event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
         event.data = payload
         event.topic = route.topic
         event.timestamp = received
         event.original_data = data.decode("utf-8", "replace") if self.keep_original_data else None
-        event.exchange_timestamp = stamp
+        event.exchange_timestamp = None if stamp is None else (stamp, route.time)  # converted when read
         event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
         event.__class__ = DataEvent
         sinks = route.sinks.get(kind)

@@ -188,3 +188,36 @@ def test_to_dataframe_has_the_metadata_columns() -> None:
     frame = to_dataframe([event])
     assert frame["update_type"].tolist() == ["snapshot"]
     assert str(frame["exchange_timestamp"].iloc[0]) == "2022-12-29 09:01:26.868000+00:00"
+
+
+def test_the_exchange_time_is_made_when_first_read_and_behaves_as_a_field() -> None:
+    """The reader stores the raw stamp with its converter; reading, comparing, repr, asdict, pickling
+    and to_builtins all see the datetime, made once."""
+    import pickle
+
+    import attrs
+
+    from bybit_ws import to_builtins
+    from bybit_ws._convert import time_ms
+    from bybit_ws._framepath import new_event
+
+    calls: list[Any] = []
+
+    def counting(raw: Any) -> datetime | None:
+        calls.append(raw)
+        return time_ms(raw)
+
+    received = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    event = new_event("data", [1], "t", received, None, 1704067200123, "delta", counting)
+    expected = datetime(2024, 1, 1, 0, 0, 0, 123000, tzinfo=timezone.utc)
+    assert type(event) is DataEvent
+    assert event.exchange_timestamp == expected and event.exchange_timestamp == expected
+    assert calls == [1704067200123]  # converted once, then kept
+    assert event == DataEvent([1], "t", received, None, expected, UpdateType.DELTA)
+    assert "exchange_timestamp=datetime.datetime(2024, 1, 1, 0, 0, 0, 123000" in repr(event)
+    assert attrs.asdict(event)["exchange_timestamp"] == expected
+    assert pickle.loads(pickle.dumps(event)) == event
+    unread = new_event("data", [1], "t", received, None, 1704067200123, None, time_ms)
+    assert to_builtins(unread)["exchange_timestamp"] == "2024-01-01T00:00:00.123000+00:00"
+    assert new_event("data", [1], "t", received, None, "not a time", None, time_ms).exchange_timestamp is None
+    assert new_event("data", [1], "t", received, None, None, None, time_ms).exchange_timestamp is None
