@@ -29,6 +29,8 @@ _log = logging.getLogger(__name__)
 __all__ = ["Connecting", "Transport", "TransportOptions", "abort_socket"]
 
 _READ_SIZE = 256 * 1024
+#: the largest fragmented message reassembled; a server sending more is cut off (a protocol error)
+MAX_MESSAGE = 64 * 1024 * 1024
 _CLOSE_GRACE = 1.0
 #: connect_ex results of a non-blocking connect under way (Windows: WSAEWOULDBLOCK)
 _IN_PROGRESS = frozenset({0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, 10035})
@@ -216,6 +218,10 @@ class Transport:
                     if parts is None:
                         raise websocket.WebSocketProtocolException("a continuation frame without a message")
                     parts.append(frame.data)  # type: ignore[arg-type]
+                    if sum(map(len, parts)) > MAX_MESSAGE:
+                        raise websocket.WebSocketProtocolException(
+                            f"a fragmented message over {MAX_MESSAGE} bytes"
+                        )
                     if frame.fin:
                         data = b"".join(parts)
                         parts = None

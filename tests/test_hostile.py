@@ -40,6 +40,7 @@ from bybit_ws import (
     ClientClosedError,
     FrameError,
     SubscriptionError,
+    _transport,
 )
 from bybit_ws.testing import FakeBybit
 
@@ -408,6 +409,28 @@ def test_fragmented_binary_and_text_messages_split_across_reads_reassemble(
             server.send(stream[start : start + 5])
         assert len(got.wait(2)) == 2
         assert server.accepted == 1
+
+
+def test_a_fragmented_message_without_end_is_cut_off(
+    raw_servers: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fragments past MAX_MESSAGE end the connection (a protocol error) instead of growing memory; the
+    client reconnects and reads on."""
+    monkeypatch.setattr(_transport, "MAX_MESSAGE", 4096)
+    server = raw_servers("inverse", "/realtime")
+    good = compact("inverse_trade")
+    got = Collector()
+    with BybitSocketClient(urls={"inverse": server.url}, backoff=Backoff(initial=0.05, jitter=0.0)) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", got)
+        endless = server_frame(b"x" * 1000, fin=0)
+        more = server_frame(b"x" * 1000, ABNF.OPCODE_CONT, fin=0)
+        server.send(endless + more * 5)
+        server.wait(
+            lambda: len([r for r in server.requests if r.get("op") == "subscribe"]) == 2, "resubscribe"
+        )
+        assert server.accepted == 2
+        server.send(server_frame(good.encode()))
+        assert len(got.wait(1)) == 1
 
 
 # ------------------------------------------------------------------ 3, 4. replies with unknown ids
