@@ -9,6 +9,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +22,10 @@ import websocket
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PYBITS = {"2": (HERE / ".venv-pybit", "2.4.1", "_pybit_client.py"), "5": (HERE / ".venv-pybit5", "5.17.*", "_pybit5_client.py")}
+PYBITS = {
+    "2": (HERE / ".venv-pybit", "2.4.1", "_pybit_client.py"),
+    "5": (HERE / ".venv-pybit5", "5.17.*", "_pybit5_client.py"),
+}
 """pybit major -> (its venv, the pip version spec, the client script): 2.4.1 speaks inverse v2, 5.17 v5."""
 SYMBOL = _frames.SYMBOL
 
@@ -196,13 +200,24 @@ def close_client(client: Any, timeout: float = 15.0) -> None:
         print(f"  warning: bybit_ws client.close() still running after {timeout:.0f} s")
 
 
-def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, workers: int = 4) -> RunResult:
-    """Typed events to a counting handler on the worker pool, one event per frame."""
+def run_bybit_ws(
+    url: str, workload: str, frames: int, max_seconds: float, workers: int = 4, record: bool = False
+) -> RunResult:
+    """Typed events to a counting handler on the worker pool, one event per frame; ``record``: every
+    frame also written by a ``bybit_ws.recording.Recorder`` (its defaults: zstd, 1 s flushes) to a
+    temporary directory, through ``client.record``."""
     client_cls, reason = load_bybit_ws()
     if client_cls is None:
         raise RuntimeError(reason)
     counter = Counter(frames)
     client = client_cls(urls={"v5.linear" if _frames.is_v5(workload) else "inverse": url}, workers=workers)
+    recorder = None
+    scratch = tempfile.TemporaryDirectory(prefix="bench-rec-") if record else None
+    if scratch is not None:
+        from bybit_ws.recording import Recorder
+
+        recorder = Recorder(scratch.name)
+        client.record(recorder)
     try:
         subs = subscribe_workload(client, workload, counter.hit)
         result = counter.wait(max_seconds, timeout=30)
@@ -210,6 +225,9 @@ def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, worke
         return result
     finally:
         close_client(client)
+        if recorder is not None and scratch is not None:
+            recorder.close()
+            scratch.cleanup()
 
 
 def bybit_ws_latencies(url: str, frames: int, workers: int = 4) -> list[int]:

@@ -4,8 +4,9 @@
 
 A replay server in its own process streams N prebuilt inverse v2 frames (``all``: the four inverse
 workloads; pybit 2.4.1, the last release speaking v2) or v5 linear frames (``v5``: the same four on
-v5; pybit 5.17's ``unified_trading.WebSocket``) as fast as the socket takes them; each client counts N frames (first to last) per
-run, runs interleave, and the table shows the median frames/s and its ratio to the raw
+v5; pybit 5.17's ``unified_trading.WebSocket``) as fast as the socket takes them; each client counts
+N frames (first to last) per run, runs interleave, and the table shows the median
+frames/s and its ratio to the raw
 websocket-client loop (a). A run also stops ``--max-seconds`` after its first frame, so slow clients
 stay bounded; the rate is then over the frames it got.
 """
@@ -24,15 +25,22 @@ from _clients import RunResult
 from _frames import INVERSE_WORKLOADS, V5_WORKLOADS, WORKLOADS, is_v5
 from _replay_server import ReplayServer
 
-CLIENTS = ("socket", "raw", "bybit_ws", "pybit", "pybit+flag")
+CLIENTS = ("socket", "raw", "bybit_ws", "bybit_ws+rec", "pybit", "pybit+flag")
+DEFAULT_CLIENTS = ("socket", "raw", "bybit_ws", "pybit", "pybit+flag")
 LABELS = {
     "socket": "(s) server ceiling: 1 MiB socket reads, no framing",
     "raw": "(a) websocket-client recv, skip_utf8_validation=True",
     "bybit_ws": "(b) bybit_ws typed events, counting handler on the pool",
+    "bybit_ws+rec": "(b') the same, client.record(Recorder(tmpdir))",
     "pybit": "(c) pybit {version} as shipped",
     "pybit+flag": "(c') pybit {version}, skip_utf8_validation forced on",
 }
-TARGETS = (("bybit_ws", "raw", 1.0), ("bybit_ws", "pybit", 5.0), ("bybit_ws", "pybit+flag", 1.5))
+TARGETS = (
+    ("bybit_ws", "raw", 1.0),
+    ("bybit_ws+rec", "bybit_ws", 0.0),  # the recorder's cost: printed, no target
+    ("bybit_ws", "pybit", 5.0),
+    ("bybit_ws", "pybit+flag", 1.5),
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=100_000, help="frames per run (default 100000)")
     parser.add_argument("--runs", type=int, default=5, help="runs per client (default 5)")
     parser.add_argument("--max-seconds", type=float, default=1.5, help="cap on one run (default 1.5)")
-    parser.add_argument("--clients", default=",".join(CLIENTS), help=f"subset of {','.join(CLIENTS)}")
+    parser.add_argument("--clients", default=",".join(DEFAULT_CLIENTS), help=f"subset of {','.join(CLIENTS)}")
     parser.add_argument("--workers", type=int, default=4, help="bybit_ws worker pool size (default 4)")
     return parser.parse_args()
 
@@ -73,6 +81,10 @@ def main() -> None:
             runners["bybit_ws"] = lambda url, w: _clients.run_bybit_ws(
                 url, w, args.frames, args.max_seconds, args.workers
             )
+    if "bybit_ws+rec" in wanted and "bybit_ws" not in skipped:
+        runners["bybit_ws+rec"] = lambda url, w: _clients.run_bybit_ws(
+            url, w, args.frames, args.max_seconds, args.workers, record=True
+        )
     pybit_runners: dict[str, dict[str, Callable[[str, str], RunResult]]] = {"2": {}, "5": {}}
     pybit_skipped: dict[str, dict[str, str]] = {"2": {}, "5": {}}
     majors = sorted({"5" if is_v5(w) else "2" for w in workloads})
@@ -156,6 +168,9 @@ def report(
             continue
         if ours in medians:
             ratio = medians[ours] / medians[theirs]
+            if not goal:  # a cost, no target
+                print(f"{ours}/{theirs}: {ratio:.2f} (recording costs {1 - ratio:.0%} of the throughput)")
+                continue
             verdict = "ok" if ratio >= goal else "MISSED"
             print(f"target {ours}/{theirs} >= {goal}: {ratio:.2f} {verdict}")
         else:
