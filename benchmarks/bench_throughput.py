@@ -173,7 +173,7 @@ def report(
                 continue
             verdict = "ok" if ratio >= goal else "MISSED"
             print(f"target {ours}/{theirs} >= {goal}: {ratio:.2f} {verdict}")
-        else:
+        elif goal:
             print(f"target {ours}/{theirs} >= {goal}: pending ({ours} not measured)")
 
 
