@@ -9,6 +9,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -21,8 +22,11 @@ import websocket
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PYBIT_VENV = HERE / ".venv-pybit"
-PYBIT_VERSION = "2.4.1"
+PYBITS = {
+    "2": (HERE / ".venv-pybit", "2.4.1", "_pybit_client.py"),
+    "5": (HERE / ".venv-pybit5", "5.17.*", "_pybit5_client.py"),
+}
+"""pybit major -> (its venv, the pip version spec, the client script): 2.4.1 speaks inverse v2, 5.17 v5."""
 SYMBOL = _frames.SYMBOL
 
 
@@ -196,13 +200,24 @@ def close_client(client: Any, timeout: float = 15.0) -> None:
         print(f"  warning: bybit_ws client.close() still running after {timeout:.0f} s")
 
 
-def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, workers: int = 4) -> RunResult:
-    """Typed events to a counting handler on the worker pool, one event per frame."""
+def run_bybit_ws(
+    url: str, workload: str, frames: int, max_seconds: float, workers: int = 4, record: bool = False
+) -> RunResult:
+    """Typed events to a counting handler on the worker pool, one event per frame; ``record``: every
+    frame also written by a ``bybit_ws.recording.Recorder`` (its defaults: zstd, 1 s flushes) to a
+    temporary directory, through ``client.record``."""
     client_cls, reason = load_bybit_ws()
     if client_cls is None:
         raise RuntimeError(reason)
     counter = Counter(frames)
     client = client_cls(urls={"v5.linear" if _frames.is_v5(workload) else "inverse": url}, workers=workers)
+    recorder = None
+    scratch = tempfile.TemporaryDirectory(prefix="bench-rec-") if record else None
+    if scratch is not None:
+        from bybit_ws.recording import Recorder
+
+        recorder = Recorder(scratch.name)
+        client.record(recorder)
     try:
         subs = subscribe_workload(client, workload, counter.hit)
         result = counter.wait(max_seconds, timeout=30)
@@ -210,6 +225,9 @@ def run_bybit_ws(url: str, workload: str, frames: int, max_seconds: float, worke
         return result
     finally:
         close_client(client)
+        if recorder is not None and scratch is not None:
+            recorder.close()
+            scratch.cleanup()
 
 
 def bybit_ws_latencies(url: str, frames: int, workers: int = 4) -> list[int]:
@@ -236,11 +254,12 @@ def bybit_ws_latencies(url: str, frames: int, workers: int = 4) -> list[int]:
         close_client(client)
 
 
-# -- (c) pybit 2.4.1 ------------------------------------------------------------------------------
-def ensure_pybit() -> tuple[Path | None, str]:
-    """Python of ``benchmarks/.venv-pybit`` (pybit 2.4.1, our websocket-client), made on first use."""
-    python = PYBIT_VENV / "bin" / "python"
-    wanted = f"{PYBIT_VERSION} {websocket.__version__}"
+# -- (c) pybit 2.4.1 (inverse v2) and 5.17 (v5) ----------------------------------------------------
+def ensure_pybit(major: str = "2") -> tuple[Path | None, str]:
+    """Python of ``benchmarks/.venv-pybit`` (pybit 2.4.1) or ``.venv-pybit5`` (pybit 5.17), each with
+    our websocket-client, made on first use."""
+    venv, spec, _ = PYBITS[major]
+    python = venv / "bin" / "python"
     probe = "import importlib.metadata as m, websocket; print(m.version('pybit'), websocket.__version__)"
 
     def installed() -> str:
@@ -249,12 +268,18 @@ def ensure_pybit() -> tuple[Path | None, str]:
         done = subprocess.run([str(python), "-c", probe], capture_output=True, text=True, check=False)
         return done.stdout.strip()
 
-    if installed() == wanted:
+    def matches(found: str) -> bool:
+        version, _, ws_version = found.partition(" ")
+        return ws_version == websocket.__version__ and (
+            version == spec or (spec.endswith(".*") and version.startswith(spec[:-1]))
+        )
+
+    if matches(installed()):
         return python, ""
-    pins = f"pybit=={PYBIT_VERSION} websocket-client=={websocket.__version__}"
-    print(f"  setting up {PYBIT_VENV.relative_to(ROOT)}: {pins}")
+    pins = f"pybit=={spec} websocket-client=={websocket.__version__}"
+    print(f"  setting up {venv.relative_to(ROOT)}: {pins}")
     steps = [
-        [sys.executable, "-m", "venv", str(PYBIT_VENV)],
+        [sys.executable, "-m", "venv", str(venv)],
         [
             str(python),
             "-m",
@@ -262,7 +287,7 @@ def ensure_pybit() -> tuple[Path | None, str]:
             "install",
             "--quiet",
             "--disable-pip-version-check",
-            f"pybit=={PYBIT_VERSION}",
+            f"pybit=={spec}",
             f"websocket-client=={websocket.__version__}",
         ],
     ]
@@ -272,16 +297,18 @@ def ensure_pybit() -> tuple[Path | None, str]:
             lines = (done.stderr or done.stdout).strip().splitlines()
             return None, f"{' '.join(step[:4])} failed: {lines[-1] if lines else done.returncode}"
     found = installed()
-    if found != wanted:
-        return None, f"venv has {found or 'nothing'}, wanted {wanted}"
+    if not matches(found):
+        return None, f"venv has {found or 'nothing'}, wanted {pins}"
     return python, ""
 
 
 def run_pybit(
     python: Path, url: str, workload: str, frames: int, max_seconds: float, skip_utf8: bool
 ) -> RunResult:
-    """pybit in a subprocess of its venv (``_pybit_client.py``), which prints its result as JSON."""
-    command = [str(python), str(HERE / "_pybit_client.py"), url, workload, str(frames), str(max_seconds)]
+    """pybit in a subprocess of its venv (``_pybit_client.py``, or ``_pybit5_client.py`` on v5 frames),
+    which prints its result as JSON."""
+    script = PYBITS["5" if _frames.is_v5(workload) else "2"][2]
+    command = [str(python), str(HERE / script), url, workload, str(frames), str(max_seconds)]
     if skip_utf8:
         command.append("--skip-utf8-validation")
     done = subprocess.run(command, capture_output=True, text=True, timeout=max_seconds + 60, check=False)

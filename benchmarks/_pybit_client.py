@@ -20,21 +20,10 @@ import threading
 import time
 from typing import Any
 
-import websocket
+from _utf8_flag import force_skip_utf8_validation
 from pybit import inverse_perpetual
 
 SYMBOL = "BTCUSD"
-
-
-def force_skip_utf8_validation() -> None:
-    """Make ``WebSocketApp.run_forever`` (which pybit calls without it) skip UTF-8 validation."""
-    original = websocket.WebSocketApp.run_forever
-
-    def run_forever(self: websocket.WebSocketApp, *args: Any, **kwargs: Any) -> bool:
-        kwargs["skip_utf8_validation"] = True
-        return bool(original(self, *args, **kwargs))
-
-    websocket.WebSocketApp.run_forever = run_forever  # type: ignore[method-assign]
 
 
 def main(argv: list[str]) -> dict[str, object]:

@@ -10,6 +10,8 @@ A client picks what it gets with the query string of its URL (any path is accept
         &rate=5000          # paced, each frame stamped with its send time (trades only; 0 = flat out)
         &drop_every=10000   # close the TCP connection after this many frames while frames remain;
         &session=abc        #   the next connection of the same session goes on where the last stopped
+    ws://127.0.0.1:PORT/v5/public/linear?workload=market&symbols=500&rate=20000&seconds=5&session=s
+                            # the whole linear market over several connections: see _market.py
 
 The server answers the control requests (subscribe, unsubscribe, ping, auth; with v2 replies, or v5
 replies that echo ``req_id`` on a ``/v5/`` path) and starts streaming once every topic of the workload
@@ -36,6 +38,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import _frames
+import _market
 
 _GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 _CHUNK = 1 << 20
@@ -106,6 +109,8 @@ class _Session:
         self.sent = 0
         self.connections = 0
         self.drops = 0
+        self.topics = 0  # market: topics subscribed over all the session's connections
+        self.lag = 0  # market, paced: the most frames ever due at once on one connection
 
 
 class _Server:
@@ -116,9 +121,13 @@ class _Server:
         self.lock = threading.Lock()
         self.framesets: dict[tuple[str, int], FrameSet] = {}
         self.templates: list[tuple[bytes, bytes]] | None = None
+        self.market: _market.Templates | None = None
         self.sessions: dict[str, _Session] = {}
         for workload, frames in prebuild:
-            self.frameset(workload, frames)
+            if workload == "market":
+                self.market_templates()
+            else:
+                self.frameset(workload, frames)
 
     def frameset(self, workload: str, frames: int) -> FrameSet:
         size = frames if frames <= MAX_EXACT or workload in _frames.STATEFUL_WORKLOADS else POOL
@@ -133,6 +142,12 @@ class _Server:
             if self.templates is None:
                 self.templates = _frames.build_stamp_templates(10_000)
             return self.templates
+
+    def market_templates(self) -> _market.Templates:
+        with self.lock:
+            if self.market is None:
+                self.market = _market.Templates()
+            return self.market
 
     def session(self, name: str) -> _Session:
         with self.lock:
@@ -302,6 +317,14 @@ class _ClientConnection:
                 return
             self.subscribed |= topics
             workload = self.params.get("workload", "trades")
+            if workload == "market":
+                session = self.server.session(self.params.get("session", ""))
+                with self.server.lock:
+                    session.topics += len(topics)
+                if not self.streaming:
+                    self.streaming = True
+                    threading.Thread(target=self.stream_market, daemon=True).start()
+                return
             if not self.streaming and set(_frames.WORKLOADS[workload]) <= self.subscribed:
                 self.streaming = True
                 threading.Thread(target=self.stream, daemon=True).start()
@@ -335,6 +358,40 @@ class _ClientConnection:
                 self.sock.shutdown(socket.SHUT_WR)  # a drop without a close frame; the reader sees EOF
         except OSError:
             pass
+
+    def stream_market(self) -> None:
+        """The whole market (``workload=market``): see ``_market.py``."""
+        p = self.params
+        n_symbols = int(p.get("symbols", "500"))
+        session = self.server.session(p.get("session", ""))
+        templates = self.server.market_templates()
+        deadline = time.monotonic() + 60
+        while session.topics < len(_market.KINDS) * n_symbols:  # every connection of the session
+            if time.monotonic() > deadline or self.closed.is_set():
+                return
+            time.sleep(0.01)
+        time.sleep(_START_DELAY)
+        with self.server.lock:
+            session.connections += 1
+
+        def report(sent: int, lag: int) -> None:
+            with self.server.lock:
+                session.sent += sent
+                session.lag = max(session.lag, lag)
+
+        with contextlib.suppress(OSError):
+            _market.stream(
+                sorted(self.subscribed),
+                n_symbols,
+                float(p.get("rate", "0")),
+                float(p.get("seconds", "5")),
+                int(p.get("frames", "300000")),
+                templates,
+                self.send,
+                self.closed,
+                report,
+                frame_header,
+            )
 
     def stream_paced(self, frames: int, rate: float) -> None:
         """Send ``frames`` trade frames at ``rate``/s, each stamped with ``time.monotonic_ns()``.

@@ -1,11 +1,12 @@
-"""Frames per second over loopback: raw websocket-client, bybit_ws and pybit 2.4.1 on the same frames.
+"""Frames per second over loopback: raw websocket-client, bybit_ws and pybit on the same frames.
 
     python benchmarks/bench_throughput.py [--workload trades|book|ticker|mix|all|v5|v5-...] [--frames N]
 
 A replay server in its own process streams N prebuilt inverse v2 frames (``all``: the four inverse
-workloads) or v5 linear frames (``v5``: the same four on v5; pybit 2.4.1 has no v5 streams, so its
-rows are left out) as fast as the socket takes them; each client counts N frames (first to last) per
-run, runs interleave, and the table shows the median frames/s and its ratio to the raw
+workloads; pybit 2.4.1, the last release speaking v2) or v5 linear frames (``v5``: the same four on
+v5; pybit 5.17's ``unified_trading.WebSocket``) as fast as the socket takes them; each client counts
+N frames (first to last) per run, runs interleave, and the table shows the median
+frames/s and its ratio to the raw
 websocket-client loop (a). A run also stops ``--max-seconds`` after its first frame, so slow clients
 stay bounded; the rate is then over the frames it got.
 """
@@ -24,15 +25,22 @@ from _clients import RunResult
 from _frames import INVERSE_WORKLOADS, V5_WORKLOADS, WORKLOADS, is_v5
 from _replay_server import ReplayServer
 
-CLIENTS = ("socket", "raw", "bybit_ws", "pybit", "pybit+flag")
+CLIENTS = ("socket", "raw", "bybit_ws", "bybit_ws+rec", "pybit", "pybit+flag")
+DEFAULT_CLIENTS = ("socket", "raw", "bybit_ws", "pybit", "pybit+flag")
 LABELS = {
     "socket": "(s) server ceiling: 1 MiB socket reads, no framing",
     "raw": "(a) websocket-client recv, skip_utf8_validation=True",
     "bybit_ws": "(b) bybit_ws typed events, counting handler on the pool",
-    "pybit": "(c) pybit 2.4.1 as shipped",
-    "pybit+flag": "(c') pybit 2.4.1, skip_utf8_validation forced on",
+    "bybit_ws+rec": "(b') the same, client.record(Recorder(tmpdir))",
+    "pybit": "(c) pybit {version} as shipped",
+    "pybit+flag": "(c') pybit {version}, skip_utf8_validation forced on",
 }
-TARGETS = (("bybit_ws", "raw", 1.0), ("bybit_ws", "pybit", 5.0), ("bybit_ws", "pybit+flag", 1.5))
+TARGETS = (
+    ("bybit_ws", "raw", 1.0),
+    ("bybit_ws+rec", "bybit_ws", 0.0),  # the recorder's cost: printed, no target
+    ("bybit_ws", "pybit", 5.0),
+    ("bybit_ws", "pybit+flag", 1.5),
+)
 
 
 def parse_args() -> argparse.Namespace:
@@ -43,7 +51,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--frames", type=int, default=100_000, help="frames per run (default 100000)")
     parser.add_argument("--runs", type=int, default=5, help="runs per client (default 5)")
     parser.add_argument("--max-seconds", type=float, default=1.5, help="cap on one run (default 1.5)")
-    parser.add_argument("--clients", default=",".join(CLIENTS), help=f"subset of {','.join(CLIENTS)}")
+    parser.add_argument("--clients", default=",".join(DEFAULT_CLIENTS), help=f"subset of {','.join(CLIENTS)}")
     parser.add_argument("--workers", type=int, default=4, help="bybit_ws worker pool size (default 4)")
     return parser.parse_args()
 
@@ -73,8 +81,15 @@ def main() -> None:
             runners["bybit_ws"] = lambda url, w: _clients.run_bybit_ws(
                 url, w, args.frames, args.max_seconds, args.workers
             )
-    if {"pybit", "pybit+flag"} & set(wanted):
-        python, reason = _clients.ensure_pybit()
+    if "bybit_ws+rec" in wanted and "bybit_ws" not in skipped:
+        runners["bybit_ws+rec"] = lambda url, w: _clients.run_bybit_ws(
+            url, w, args.frames, args.max_seconds, args.workers, record=True
+        )
+    pybit_runners: dict[str, dict[str, Callable[[str, str], RunResult]]] = {"2": {}, "5": {}}
+    pybit_skipped: dict[str, dict[str, str]] = {"2": {}, "5": {}}
+    majors = sorted({"5" if is_v5(w) else "2" for w in workloads})
+    for major in majors if {"pybit", "pybit+flag"} & set(wanted) else ():
+        python, reason = _clients.ensure_pybit(major)
 
         def pybit_run(python: Path, url: str, workload: str, *, skip_utf8: bool) -> RunResult:
             return _clients.run_pybit(python, url, workload, args.frames, args.max_seconds, skip_utf8)
@@ -83,9 +98,10 @@ def main() -> None:
             if name not in wanted:
                 continue
             if python is None:
-                skipped[name] = f"not available ({reason})"
+                pybit_skipped[major][name] = f"not available ({reason})"
+                print(f"{name} {_clients.PYBITS[major][1]}: not available ({reason})")
                 continue
-            runners[name] = functools.partial(pybit_run, python, skip_utf8=flag)
+            pybit_runners[major][name] = functools.partial(pybit_run, python, skip_utf8=flag)
     for name, reason in skipped.items():
         print(f"{name}: {reason}")
 
@@ -105,7 +121,8 @@ def main() -> None:
             topics = ", ".join(WORKLOADS[workload])
             print(f"\n== workload {workload} ({topics}), {args.frames} frames, {size:.0f} B/frame")
             url = server.url(workload, args.frames)
-            here = {n: r for n, r in runners.items() if not (is_v5(workload) and n.startswith("pybit"))}
+            major = "5" if is_v5(workload) else "2"
+            here = {**runners, **pybit_runners[major]}
             results: dict[str, list[RunResult]] = {name: [] for name in here}
             failures: dict[str, str] = {}
             for _ in range(args.runs):
@@ -116,7 +133,7 @@ def main() -> None:
                         results[name].append(runner(url, workload))
                     except Exception as exc:
                         failures[name] = f"failed ({type(exc).__name__}: {exc})"
-            report(results, failures, skipped)
+            report(results, failures, {**skipped, **pybit_skipped[major]}, _clients.PYBITS[major][1])
     print(f"total {time.monotonic() - started:.0f} s")
     print(_clients.load())
 
@@ -125,13 +142,15 @@ def report(
     results: dict[str, list[RunResult]],
     failures: dict[str, str],
     skipped: dict[str, str],
+    pybit_version: str,
 ) -> None:
     medians = {name: _clients.median([r.rate for r in runs]) for name, runs in results.items() if runs}
     base = medians.get("raw")
     print(f"{'client':58} {'median f/s':>11} {'min':>9} {'max':>9} {'vs (a)':>7} {'frames/run':>10}")
+    labels = {name: label.format(version=pybit_version.removesuffix(".*")) for name, label in LABELS.items()}
     for name in CLIENTS:
         if name in skipped or name in failures:
-            print(f"{LABELS[name]:58} {skipped.get(name) or failures[name]}")
+            print(f"{labels[name]:58} {skipped.get(name) or failures[name]}")
             continue
         runs = results.get(name)
         if not runs:
@@ -140,7 +159,7 @@ def report(
         versus = f"{medians[name] / base:.2f}" if base else "-"
         counted = int(_clients.median([r.frames for r in runs]))
         spread = f"{min(rates):9,.0f} {max(rates):9,.0f}"
-        print(f"{LABELS[name]:58} {medians[name]:11,.0f} {spread} {versus:>7} {counted:>10}")
+        print(f"{labels[name]:58} {medians[name]:11,.0f} {spread} {versus:>7} {counted:>10}")
         dropped = sum(r.dropped for r in runs)
         if dropped:
             print(f"  note: {name} dropped {dropped} events in {len(runs)} runs (backlog full)")
@@ -149,9 +168,12 @@ def report(
             continue
         if ours in medians:
             ratio = medians[ours] / medians[theirs]
+            if not goal:  # a cost, no target
+                print(f"{ours}/{theirs}: {ratio:.2f} (recording costs {1 - ratio:.0%} of the throughput)")
+                continue
             verdict = "ok" if ratio >= goal else "MISSED"
             print(f"target {ours}/{theirs} >= {goal}: {ratio:.2f} {verdict}")
-        else:
+        elif goal:
             print(f"target {ours}/{theirs} >= {goal}: pending ({ours} not measured)")
 
 
