@@ -294,3 +294,29 @@ def test_recordings_copy_and_read_anywhere(tmp_path: Path) -> None:
         rec.write(TRADE, at(0), "v5.linear")
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     assert [e.data for e in read(tmp_path / "b")] == [e.data for e in read(tmp_path / "a")]
+
+
+def test_batches_compressed_off_the_writers_keep_every_frame_in_order(tmp_path: Path) -> None:
+    """Lines are compressed in batches by the flusher thread (or by a writer that got too far ahead):
+    two writers, many batches and size rotation later, every frame reads back, each writer's in order."""
+    import threading
+
+    per_writer = 3000
+    with Recorder(tmp_path, compression="zstd", rotate_bytes=200_000, flush_interval=0.05) as rec:
+
+        def writer(offset: int) -> None:
+            for i in range(per_writer):
+                rec.write(TRADE, at(offset + i * 0.001), "v5.linear")
+
+        threads = [threading.Thread(target=writer, args=(k * 10,), name=f"test-writer-{k}") for k in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    assert rec.frames == 2 * per_writer and len(rec.files) > 1
+    times = [f.t for path in rec.files for f in frames(path)]  # file by file, each in written order
+    assert len(times) == 2 * per_writer
+    for offset in (0, 10):
+        mine = [t for t in times if at(offset).timestamp() <= t < at(offset + 9).timestamp()]
+        assert mine == sorted(mine) and len(mine) == per_writer
+    assert rec.bytes_written == sum(p.stat().st_size for p in rec.files)
