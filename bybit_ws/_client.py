@@ -27,7 +27,7 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["MAINNET_URLS", "TESTNET_URLS", "BybitSocketClient"]
 
-_V5_PUBLIC = ("linear", "inverse", "spot", "option")
+_V5_PUBLIC = ("linear", "inverse", "spot", "option", "spread")
 
 
 def _endpoints(host: str) -> dict[str, str]:
@@ -112,7 +112,8 @@ class BybitSocketClient:
         demo: Bybit's demo trading: ``v5.private`` on the demo host, public data on mainnet; demo has no
             websocket Trade API, so order entry fails at once.
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
-            ``"v5.spot"``, ``"v5.option"``, ``"v5.private"``, ``"v5.status"``: ``system.status``,
+            ``"v5.spot"``, ``"v5.option"``, ``"v5.spread"``: spread trading, ``"v5.private"``,
+            ``"v5.status"``: ``system.status``,
             ``"v5.trade"``: order entry), e.g. to point at ``FakeBybit``. A URL without a path
             (``"ws://127.0.0.1:8765"``) gets the key's usual path (``/v5/public/linear`` ...).
         workers: size of the callback worker pool.

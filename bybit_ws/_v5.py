@@ -3,7 +3,7 @@
 Wire reference: PROTOCOL.md §C. One dialect instance per endpoint, because the endpoints differ in
 reply shapes and limits: linear/inverse reply like v3; spot says ``ret_msg: "subscribe"`` and takes at
 most 10 args a request; option answers ``COMMAND_RESP`` with ``successTopics``/``failTopics`` and pongs
-with ``op: "pong"``; private replies carry no ``req_id``. A public connection carries at most 21,000
+with ``op: "pong"``, and so does spread (``/v5/public/spread``); private replies carry no ``req_id``. A public connection carries at most 21,000
 characters of args (option: and 2,000 topics): the client spreads larger subscriptions over more
 connections, and refuses one that would need more connections than Bybit allows an IP (1,000 per
 category, 500 new ones in 5 minutes) with a ``ValueError`` before connecting.
@@ -20,7 +20,7 @@ from ._orderbook import OrderBook
 from ._streams import Handler, StreamEngine, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
 from ._trade_methods import TradeMethods
-from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, STATUS_SPECS
+from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, SPREAD_SPECS, STATUS_SPECS
 from ._v5_topics import _ticker_schema as _topics_ticker_schema
 from .enums import KlineInterval
 from .models.v5 import (
@@ -36,6 +36,8 @@ from .models.v5 import (
     Position,
     PriceLimit,
     RpiOrderBookUpdate,
+    SpreadOrder,
+    SpreadUserTrade,
     SystemStatus,
     Ticker,
     Trade,
@@ -59,6 +61,8 @@ _PRIVATE_CATEGORIES = {
 }
 #: The insurance and ADL-alert pools, and the endpoint each is on.
 _POOLS = {"USDT": "linear", "USDC": "linear", "inverse": "inverse"}
+#: The one order-book depth of spread combinations.
+_SPREAD_DEPTHS = (25,)
 #: DCP products: ``dcp.future`` (derivatives), ``dcp.spot``, ``dcp.option``.
 _DCP_PRODUCTS = ("future", "spot", "option")
 
@@ -73,14 +77,15 @@ def _categorised(topic: str) -> bool:
 
 
 class V5Dialect(Dialect):
-    """v5 wire dialect for one endpoint: a public category or ``"private"``."""
+    """v5 wire dialect for one endpoint: a public category, ``"spread"``, ``"status"`` or ``"private"``."""
 
     uses_req_id = True
 
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
         self.name = f"v5.{endpoint}"
-        self._specs = {"private": PRIVATE_SPECS, "status": STATUS_SPECS}.get(endpoint, PUBLIC_SPECS)
+        specs = {"private": PRIVATE_SPECS, "status": STATUS_SPECS, "spread": SPREAD_SPECS}
+        self._specs = specs.get(endpoint, PUBLIC_SPECS)
         self.max_args_per_request = 10 if endpoint == "spot" else None
         self.max_chars_per_connection = None if endpoint == "private" else 21_000
         # V5_MORE.md §1: option takes 2,000 args a connection; 1,000 market-data connections per IP per
@@ -110,7 +115,7 @@ class V5Dialect(Dialect):
         return [group for group in (plain, categorised) if group]
 
     def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
-        """Every v5 reply and pong shape, option's ``COMMAND_RESP`` included."""
+        """Every v5 reply and pong shape, option's and spread's ``COMMAND_RESP`` included."""
         if frame.get("type") == "COMMAND_RESP":
             data = frame.get("data") or {}
             succeeded = tuple(str(t) for t in data.get("successTopics") or ())
@@ -140,7 +145,8 @@ class V5Streams(TradeMethods, Streams):
     """``client.v5``: the v5 streams, the API live Bybit serves today.
 
     Public calls take a ``category`` (``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``) and one
-    symbol or many; v5 has no all-symbols wildcard. Private calls need API credentials.
+    symbol or many; v5 has no all-symbols wildcard. Spread calls (``subscribe_to_spread_*``) take
+    combination symbols and no category. Private calls need API credentials.
     """
 
     def __init__(self, engine: StreamEngine) -> None:
@@ -305,6 +311,52 @@ class V5Streams(TradeMethods, Streams):
     ) -> Subscription[list[Balance]]:
         """Your wallet (``wallet``)."""
         return self._private("wallet", handler, None)
+
+    def _spread(
+        self, prefix: str, symbols: str | Iterable[str], handlers: Mapping[str, Handler[Any] | None]
+    ) -> Subscription[Any]:
+        topics = [f"{prefix}.{s}" for s in symbol_list(symbols)]
+        return self._subscribe("v5.spread", topics, handlers, dialect=_dialect("spread"))
+
+    def subscribe_to_spread_order_book_updates(
+        self,
+        symbols: str | Iterable[str],
+        handler: Handler[OrderBookUpdate] | None = None,
+        *,
+        depth: int = 25,
+    ) -> Subscription[OrderBookUpdate]:
+        """Spread order book (``orderbook.25.{combination}``, on ``/v5/public/spread``, ``urls`` key
+        ``v5.spread``), for combination symbols such as ``"SOLUSDT_SOL/USDT"``: snapshots and deltas to
+        the one ``handler``, told apart by ``event.update_type``. Bybit serves depth 25 only; any other
+        ``depth`` raises ``ValueError`` before anything is sent."""
+        if depth not in _SPREAD_DEPTHS or isinstance(depth, bool):
+            raise ValueError(f"spread order-book depth must be one of {_SPREAD_DEPTHS}, not {depth!r}")
+        return self._spread(f"orderbook.{depth}", symbols, {"snapshot": handler, "delta": handler})
+
+    def subscribe_to_spread_trade_updates(
+        self, symbols: str | Iterable[str], handler: Handler[list[Trade]] | None = None
+    ) -> Subscription[list[Trade]]:
+        """Public trades of spread combinations (``publicTrade.{combination}``, on ``v5.spread``)."""
+        return self._spread("publicTrade", symbols, {"data": handler})
+
+    def subscribe_to_spread_ticker_updates(
+        self, symbols: str | Iterable[str], handler: Handler[Ticker] | None = None
+    ) -> Subscription[Ticker]:
+        """Tickers of spread combinations (``tickers.{combination}``, on ``v5.spread``; snapshots): best
+        bid and ask, last price, 24 h high, low, previous price and volume; other fields stay ``None``."""
+        return self._spread("tickers", symbols, {"data": handler})
+
+    def subscribe_to_spread_order_updates(
+        self, handler: Handler[list[SpreadOrder]] | None = None
+    ) -> Subscription[list[SpreadOrder]]:
+        """Your spread orders and their legs (``spread.order``, on the private endpoint)."""
+        return self._private("spread.order", handler, None)
+
+    def subscribe_to_spread_user_trade_updates(
+        self, handler: Handler[list[SpreadUserTrade]] | None = None
+    ) -> Subscription[list[SpreadUserTrade]]:
+        """Your spread fills, combinations and legs (``spread.execution``, on the private endpoint)."""
+        return self._private("spread.execution", handler, None)
 
     def subscribe_to_system_status_updates(
         self, handler: Handler[list[SystemStatus]] | None = None

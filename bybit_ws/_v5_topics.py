@@ -28,6 +28,8 @@ from .models.v5 import (
     Position,
     PriceLimit,
     RpiOrderBookUpdate,
+    SpreadOrder,
+    SpreadUserTrade,
     SystemStatus,
     Ticker,
     Trade,
@@ -207,5 +209,9 @@ PRIVATE_SPECS = {
     "execution.fast": list_topic(MinimalUserTrade, private=True, order=_FAST_ORDER, stamp=_CREATED),
     "greeks": list_topic(Greeks, private=True, stamp=_CREATED),
     "dcp": TopicSpec(_no_data, private=True, stamp=_CREATED),
+    "spread.order": list_topic(SpreadOrder, private=True, stamp=_CREATED),
+    "spread.execution": list_topic(SpreadUserTrade, private=True, stamp=_CREATED),
 }
 STATUS_SPECS = {"system.status": list_topic(SystemStatus)}
+# /v5/public/spread serves these three families, in the shapes of the other categories (V5_MORE.md §5.11).
+SPREAD_SPECS = {family: PUBLIC_SPECS[family] for family in ("orderbook", "publicTrade", "tickers")}

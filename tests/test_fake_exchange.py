@@ -316,6 +316,7 @@ def test_v5_urls(make_fake: MakeFake) -> None:
         "v5.inverse": f"{base}/v5/public/inverse",
         "v5.spot": f"{base}/v5/public/spot",
         "v5.option": f"{base}/v5/public/option",
+        "v5.spread": f"{base}/v5/public/spread",
         "v5.private": f"{base}/v5/private",
         "v5.trade": f"{base}/v5/trade",
         "v5.status": f"{base}/v5/public/misc/status",
@@ -337,9 +338,10 @@ def test_v5_pong_shapes(make_fake: MakeFake, connect: Connect) -> None:
         "ret_msg": "pong",
         "op": "ping",
     }
-    option = ask(connect(fake, "v5.option"), ping)
-    assert option == {"args": [option["args"][0]], "op": "pong"}
-    assert option["args"][0].isdigit()
+    for key in ("v5.option", "v5.spread"):  # spread pongs as option does (V5_MORE.md §5.11)
+        option = ask(connect(fake, key), ping)
+        assert option == {"args": [option["args"][0]], "op": "pong"}
+        assert option["args"][0].isdigit()
     private = without_conn_id(ask(connect(fake, "v5.private"), ping))
     assert private == {"req_id": "100001", "op": "pong", "args": [private["args"][0]]}
     assert abs(int(private["args"][0]) - time.time() * 1000) < 60_000
@@ -372,6 +374,14 @@ def test_v5_subscribe_shapes(make_fake: MakeFake, connect: Connect) -> None:
         "type": "COMMAND_RESP",
     }
     assert ask(option, {"req_id": "o1", "op": "unsubscribe", "args": [topic]})["req_id"] == "o1"
+    spread = connect(fake, "v5.spread")  # replies as option does: the shape of v5_subscribe_ok_public_spread
+    combo = "orderbook.25.SOLUSDT_SOL/USDT"
+    assert without_conn_id(ask(spread, {"req_id": "2", "op": "subscribe", "args": [combo]})) == {
+        "success": True,
+        "req_id": "2",
+        "data": {"failTopics": [], "successTopics": [combo]},
+        "type": "COMMAND_RESP",
+    }
 
     private = connect(fake, "v5.private")
     assert without_conn_id(ask(private, {"op": "subscribe", "args": ["order"]})) == {

@@ -288,7 +288,8 @@ class V5SpotEndpoint(V5PublicEndpoint):
 
 
 class V5OptionEndpoint(V5PublicEndpoint):
-    """``/v5/public/option``: ``COMMAND_RESP`` with success/fail topic lists; pong ``{args, op: "pong"}``."""
+    """``/v5/public/option`` (and ``/v5/public/spread``): ``COMMAND_RESP`` with success/fail topic lists;
+    pong ``{args, op: "pong"}``."""
 
     partial_subscribe = True
 
@@ -370,6 +371,7 @@ def endpoints_for(dialect: Dialect) -> list[Endpoint]:
             V5PublicEndpoint("v5.inverse", "/v5/public/inverse"),
             V5SpotEndpoint("v5.spot", "/v5/public/spot"),
             V5OptionEndpoint("v5.option", "/v5/public/option"),
+            V5OptionEndpoint("v5.spread", "/v5/public/spread"),  # replies and pongs as option's
             V5PrivateEndpoint("v5.private", "/v5/private"),
             V5TradeEndpoint("v5.trade", "/v5/trade"),
             V5PublicEndpoint("v5.status", "/v5/public/misc/status"),  # system.status

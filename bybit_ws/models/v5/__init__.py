@@ -1,4 +1,4 @@
-"""Models of the v5 streams (public linear/inverse/spot/option, and private).
+"""Models of the v5 streams (public linear/inverse/spot/option/spread, and private).
 
 Field names are Bybit.Net's V5 property names in snake_case (``BybitTrade``, ``BybitLinearTickerUpdate``,
 ``BybitOrderbook``, ``BybitKlineUpdate``, ``BybitLiquidationUpdate``, ``BybitOrderUpdate``,
@@ -45,6 +45,7 @@ from .market import (
     build_order_book as build_order_book,
 )
 from .private import AssetBalance, Balance, ExtraFee, Order, Position, UserTrade
+from .spread import SpreadCategory, SpreadOrder, SpreadUserTrade
 from .streams import (
     AdlAlert,
     Greeks,
@@ -90,6 +91,9 @@ __all__ = [
     "RpiOrderBookUpdate",
     "SelfMatchPreventionType",
     "SlippageToleranceType",
+    "SpreadCategory",
+    "SpreadOrder",
+    "SpreadUserTrade",
     "SystemStatus",
     "Ticker",
     "Trade",
