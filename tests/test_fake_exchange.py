@@ -489,7 +489,7 @@ def test_v5_publish_envelope_and_path(make_fake: MakeFake, connect: Connect) -> 
     assert fake.publish_frame(recorded, path="v5.linear") == 1
     assert recv(linear) == recorded
     with pytest.raises(ValueError, match="unknown path"):
-        fake.publish("x", [], path="v5.spread")
+        fake.publish("x", [], path="v5.rfq")
 
 
 # -------------------------------------------------------------------------------------------------
