@@ -74,7 +74,7 @@ class Ticker:
 
     Linear/inverse tickers come as a snapshot then deltas: the client merges them and delivers the full
     ticker. Spot and option tickers are snapshots only; fields of other categories stay ``None``.
-    Option tickers' ``bidPrice``/``bidSize``/``askPrice``/``askSize`` fill the ``best_*`` fields.
+    Option and spread tickers' ``bidPrice``/``bidSize``/``askPrice``/``askSize`` fill the ``best_*`` fields.
     """
 
     symbol: str | None = wire("symbol", text)
