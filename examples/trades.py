@@ -3,7 +3,7 @@
 Bybit retired the v2 API in 2023, so point ``--url`` at a server that still speaks it, such as the
 bundled fake exchange (``FakeBybit("inverse").urls["inverse"]``) or a replay::
 
-    python -m bybit_ws replay session.jsonl --port 8765    # an inverse recording: stream --record FILE
+    python -m bybit_ws replay session/ --port 8765    # an inverse recording: stream --record DIR
     python examples/trades.py --url ws://127.0.0.1:8765/realtime --symbol BTCUSD --seconds 30
 """
 

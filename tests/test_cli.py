@@ -22,7 +22,9 @@ import pytest
 
 from bybit_ws import BybitSocketClient, DataEvent
 from bybit_ws._cli import describe, main
+from bybit_ws._cli._recording import load_recording
 from bybit_ws.models.v5 import OrderBookUpdate
+from bybit_ws.recording import read
 from bybit_ws.testing import FakeBybit, SimulatedMarket
 
 from .support import API_KEY, API_SECRET, Collector, frame_text, wait_until
@@ -156,8 +158,8 @@ def test_demo_streams_a_simulated_market(run: Callable[..., Proc]) -> None:
     assert any(line.startswith("book   BTCUSDT delta ") for line in got), got
     assert any(line.startswith("trade  BTCUSDT ") and " @ " in line for line in got), got
     assert any(line.startswith("ticker BTCUSDT last ") for line in got), got
-    assert any(line.startswith("system SystemStatus: demo maintenance scheduled from ") for line in got), got
-    assert any(line.startswith("priceLimit BTCUSDT: buy <= ") for line in got), got  # newer v5 streams
+    assert any(line.startswith("system demo maintenance scheduled 20") for line in got), got
+    assert any(line.startswith("limits BTCUSDT buy <= ") for line in got), got  # newer v5 streams
     assert not any("Traceback" in line for line in proc.stderr), proc.stderr
 
 
@@ -179,7 +181,7 @@ STREAMED = {
 
 
 def test_stream_prints_records_and_replays(run: Callable[..., Proc], tmp_path: Path) -> None:
-    recording = tmp_path / "session.jsonl"
+    recording = tmp_path / "session"
     topics = ["trade.BTCUSD", "orderBookL2_25.BTCUSD"]
     with FakeBybit("inverse") as fake:
         proc = run(
@@ -194,20 +196,45 @@ def test_stream_prints_records_and_replays(run: Callable[..., Proc], tmp_path: P
     assert sorted(events(proc.stdout)) == sorted(STREAMED.values()), proc.stdout
     assert all(is_event(line) for line in proc.stdout), proc.stdout  # stdout carries events only
 
-    header, *lines = [json.loads(line) for line in recording.read_text().splitlines()]
-    assert header["bybit_ws_recording"] == 1
+    # --record writes what `record --out DIR` writes: bybit_ws.recording files, the command's metadata
+    header, frames = load_recording(str(recording))
+    assert header["bybit_ws_recording"] == 2
     assert header["api"] == "inverse" and header["topics"] == topics
     assert header["urls"] == {"inverse": fake.urls["inverse"]}
-    assert sorted(line["frame"] for line in lines) == sorted(frame_text(name) for name in STREAMED)
-    for line in lines:
-        assert line["key"] == "inverse" and line["url"] == fake.urls["inverse"]
-        assert line["topic"] == json.loads(line["frame"])["topic"]
-        assert abs(line["t"] - time.time()) < 60
+    assert [f.text for f in frames] == [frame_text(name) for name in STREAMED]  # in order, byte for byte
+    assert {f.key for f in frames} == {"inverse"}
+    assert [f.topic for f in frames] == [json.loads(f.text)["topic"] for f in frames]
+    assert all(abs(f.t - time.time()) < 60 for f in frames)
+    assert [e.topic for e in read(recording)] == [f.topic for f in frames]  # typed events read back
 
     replay = run("-m", "bybit_ws", "replay", str(recording), "--print", "--as-fast-as-possible")
     assert replay.finish(timeout=STARTUP) == 0, replay.stderr
     assert sorted(events(replay.stdout)) == sorted(STREAMED.values()), (replay.stdout, replay.stderr)
     assert any("3 of 3 frames" in line for line in replay.stderr), replay.stderr
+
+
+def test_replay_reads_an_old_stream_record_file(run: Callable[..., Proc], tmp_path: Path) -> None:
+    """The single-file JSON lines (format 1) that ``stream --record FILE`` wrote before it wrote a
+    directory: a header, then ``{"t", "key", "url", "topic", "frame"}`` lines."""
+    recording = tmp_path / "session.jsonl"
+    header = {"bybit_ws_recording": 1, "api": "inverse", "topics": ["trade.BTCUSD", "orderBookL2_25.BTCUSD"]}
+    lines = [json.dumps({**header, "urls": {"inverse": "ws://127.0.0.1:1/realtime"}, "t": 1.0})]
+    for n, name in enumerate(STREAMED):
+        topic = json.loads(frame_text(name))["topic"]
+        line = {"t": 1_700_000_000.0 + n / 10, "key": "inverse", "url": "ws://127.0.0.1:1/realtime"}
+        lines.append(json.dumps({**line, "topic": topic, "frame": frame_text(name)}))
+    recording.write_text("\n".join(lines) + "\n")
+    replay = run("-m", "bybit_ws", "replay", str(recording), "--print", "--as-fast-as-possible")
+    assert replay.finish(timeout=STARTUP) == 0, replay.stderr
+    assert events(replay.stdout) == list(STREAMED.values()), (replay.stdout, replay.stderr)
+    assert any("3 of 3 frames" in line for line in replay.stderr), replay.stderr
+
+
+def test_stream_record_refuses_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "session.jsonl"
+    old.write_text("")
+    assert main(["stream", "publicTrade.BTCUSDT", "--record", str(old), "--url", "ws://127.0.0.1:1"]) == 2
+    assert "--record takes a directory" in capsys.readouterr().err
 
 
 def test_stream_private_v5_topics_with_a_base_url(run: Callable[..., Proc]) -> None:

@@ -12,7 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from bybit_ws._cli._format import format_event
-from bybit_ws._cli._recording import Recorder
 from bybit_ws._cli._topics import Handler, TopicPlan
 from bybit_ws._client import BybitSocketClient
 from bybit_ws.models._common import DataEvent
@@ -57,10 +56,9 @@ def subscribe_all(
     client: BybitSocketClient,
     plans: Sequence[TopicPlan],
     out: Printer,
-    recorder: Recorder | None = None,
     stamp: Callable[[DataEvent[Any]], datetime | None] | None = None,
 ) -> None:
-    """Subscribe to every planned topic, printing (and recording) each event.
+    """Subscribe to every planned topic, printing each event.
 
     ``stamp`` gives the time to print for an event (``None``: its receive time). A lost and a restored
     connection each get one status line on stderr, per endpoint.
@@ -69,10 +67,8 @@ def subscribe_all(
     watched: set[str] = set()
     for plan in plans:
 
-        def handler(kind: str, plan: TopicPlan = plan) -> Handler:
+        def handler(kind: str) -> Handler:
             def on_event(event: DataEvent[Any]) -> None:
-                if recorder is not None:
-                    recorder.record(event, plan.key, urls[plan.key])
                 out(format_event(event, kind, stamp(event) if stamp is not None else None))
 
             return on_event

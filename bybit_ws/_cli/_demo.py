@@ -9,7 +9,6 @@ from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
 from bybit_ws._cli._demo_trade import run_trade_demo
-from bybit_ws._cli._format import format_event
 from bybit_ws._cli._topics import plan_topic
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
@@ -53,9 +52,10 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             stop = f"after {args.seconds:g} s, or press Ctrl-C" if args.seconds else "press Ctrl-C"
             out(f"  stop:     {stop}    (live data instead: python -m bybit_ws stream publicTrade.BTCUSDT)")
-            plans = [plan_topic(topic, "v5", "linear") for topic in topics]
+            extras = ["system.status", f"priceLimit.{symbol}"]  # newer v5 streams, published once
+            plans = [plan_topic(topic, "v5", "linear") for topic in [*topics, *extras]]
             subscribe_all(client, plans, out)
-            _v5_extras(fake, market, client, out)
+            _v5_extras(fake, market)
             wait_until_done(client, args.seconds, out)
         except KeyboardInterrupt:
             pass
@@ -67,21 +67,10 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _v5_extras(fake: Any, market: Any, client: BybitSocketClient, out: Printer) -> None:
-    """A few of the newer v5 streams, served by the fake: a maintenance notice on ``system.status`` (its
-    own endpoint) and the symbol's order price limits (``priceLimit``), each published once."""
+def _v5_extras(fake: Any, market: Any) -> None:
+    """Publish a few of the newer v5 streams once: a maintenance notice on ``system.status`` (its own
+    endpoint) and the symbol's order price limits (``priceLimit``)."""
     symbol = market.symbol
-
-    def on_status(event: Any) -> None:
-        for notice in event.data:
-            state = notice.state.value if notice.state else "?"
-            out(f"{format_event(event)}: {notice.title} {state} from {notice.begin_time:%H:%M} UTC")
-
-    def on_limits(event: Any) -> None:
-        out(f"{format_event(event)}: buy <= {event.data.buy_limit}, sell >= {event.data.sell_limit}")
-
-    client.v5.subscribe_to_system_status_updates(on_status)
-    client.v5.subscribe_to_price_limit_updates("linear", symbol, on_limits)
     begin = int(time.time() * 1000) + 3_600_000
     notice: dict[str, Any] = {
         "id": "demo-1",

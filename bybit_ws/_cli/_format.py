@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -18,6 +19,8 @@ __all__ = ["describe", "format_event", "summary"]
 def format_event(event: DataEvent[Any], kind: str = "data", stamp: datetime | None = None) -> str:
     """One compact line: ``stamp`` (default: the receive time; UTC, ms) and `describe` of the payload."""
     stamp = stamp or event.timestamp
+    if kind == "data" and isinstance(event.data, _BOOKS) and event.update_type is not None:
+        kind = event.update_type.value  # one handler for both kinds (the RPI book): the frame's own type
     return f"{stamp:%H:%M:%S}.{stamp.microsecond // 1000:03d} {describe(event.data, event.topic, kind)}"
 
 
@@ -27,8 +30,9 @@ def describe(data: Any, topic: str, kind: str = "data") -> str:
     ``kind`` is the handler kind the event went to: ``"data"``, ``"snapshot"`` or ``"delta"``.
     """
     label = _label(topic)
-    if isinstance(data, v5.OrderBookUpdate):
-        line = f"book   {data.symbol} {kind} {len(data.bids)} bids {len(data.asks)} asks"
+    if isinstance(data, _BOOKS):
+        rpi = " rpi" if isinstance(data, v5.RpiOrderBookUpdate) else ""
+        line = f"book   {data.symbol}{rpi} {kind} {len(data.bids)} bids {len(data.asks)} asks"
         if kind == "snapshot" and data.bids and data.asks:
             line += f", best {data.bids[0].price}/{data.asks[0].price}"
         return f"{line} u={data.update_id}"
@@ -63,6 +67,7 @@ def describe(data: Any, topic: str, kind: str = "data") -> str:
     return f"{label:<6} {summary(data)}"
 
 
+_BOOKS = (v5.OrderBookUpdate, v5.RpiOrderBookUpdate)
 _LABELS = {
     "trade": "trade",
     "publicTrade": "trade",
@@ -75,11 +80,16 @@ _LABELS = {
     "klineV2": "kline",
     "allLiquidation": "liq",
     "liquidation": "liq",
+    "priceLimit": "limits",
+    "insurance": "pool",
+    "adlAlert": "adl",
 }
 
 
 def _label(topic: str) -> str:
     head = topic.split(".")
+    if head[:2] == ["execution", "fast"]:
+        return "fill"
     if len(head) == 3 and head[0] == "user" and head[2] == "contractAccount":
         return head[1]
     return _LABELS.get(head[0], head[0])
@@ -92,6 +102,8 @@ def _symbol_of(topic: str) -> str:
 def _v(value: Any) -> str:
     if value is None:
         return "-"
+    if isinstance(value, Decimal):
+        return f"{value:f}"  # as sent: 0.00000001, not 1E-8
     return str(getattr(value, "value", value))
 
 
@@ -146,7 +158,11 @@ _SUMMARY_FIELDS = (
 
 
 def summary(item: Any) -> str:
-    """A compact, generic description of a model: its symbol, side, quantity, price, status, ..."""
+    """A compact description of a model: its own line for the v5 stream models (fills, system status,
+    pools, price limits, ADL alerts, greeks), else a generic one (symbol, side, quantity, price, status)."""
+    own = _SUMMARIES.get(type(item))
+    if own is not None:
+        return own(item)
     if not attrs.has(type(item)):
         text = repr(item)
         return text if len(text) <= 100 else text[:97] + "..."
@@ -160,3 +176,74 @@ def summary(item: Any) -> str:
     if assets:
         parts.append(", ".join(f"{a.asset} {_v(a.wallet_balance)}" for a in assets[:3]) + _more(assets, 3))
     return " ".join(parts) or type(item).__name__
+
+
+def _window(begin: datetime | None, end: datetime | None) -> str:
+    """``2025-07-04 02:41-02:43 UTC`` (the end's date too when it is another day)."""
+    if begin is None:
+        return "-" if end is None else f"until {end:%Y-%m-%d %H:%M} UTC"
+    if end is None:
+        return f"from {begin:%Y-%m-%d %H:%M} UTC"
+    until = f"{end:%H:%M}" if end.date() == begin.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{begin:%Y-%m-%d %H:%M}-{until} UTC"
+
+
+def _fill(t: v5.MinimalUserTrade) -> str:
+    role = "" if t.is_maker is None else (" maker" if t.is_maker else " taker")
+    category = f" ({_v(t.category)})" if t.category is not None else ""
+    return f"{t.symbol} {_v(t.side)} {_v(t.quantity)} @ {_v(t.price)}{role}{category}"
+
+
+def _system_status(s: v5.SystemStatus) -> str:
+    kind = f", {_name(s.maintenance_type)}" if s.maintenance_type is not None else ""
+    products = "/".join(_name(p) for p in s.products) or "-"
+    services = "/".join(_name(x) for x in s.services) or "-"
+    return (
+        f"{s.title or s.id} {_v(s.state)} {_window(s.begin_time, s.end_time)}{kind}, {products}: {services}"
+    )
+
+
+def _name(value: Any) -> str:
+    """An int enum member's name in lower case (``MARKET_DATA`` -> ``market_data``), else its value."""
+    name = getattr(value, "name", None)
+    return name.lower() if isinstance(name, str) else _v(value)
+
+
+def _insurance(p: v5.InsurancePool) -> str:
+    symbols = f" ({p.symbols})" if p.symbols else ""
+    return f"{p.asset} balance {_v(p.balance)}{symbols}"
+
+
+def _price_limit(p: v5.PriceLimit) -> str:
+    return f"{p.symbol} buy <= {_v(p.buy_limit)} sell >= {_v(p.sell_limit)}"
+
+
+def _adl_alert(a: v5.AdlAlert) -> str:
+    return (
+        f"{a.symbol} {a.asset} balance {_v(a.balance)} (max {_v(a.max_balance)}, "
+        f"threshold {_v(a.balance_threshold)}) pnl ratio {_v(a.pnl_ratio)} "
+        f"(trigger {_v(a.trigger_pnl_ratio)}, stop {_v(a.stop_ratio)})"
+    )
+
+
+def _greeks(g: v5.Greeks) -> str:
+    return (
+        f"{g.base_asset} delta {_v(g.total_delta)} gamma {_v(g.total_gamma)} "
+        f"vega {_v(g.total_vega)} theta {_v(g.total_theta)}"
+    )
+
+
+def _rpi_book(b: v5.RpiOrderBookUpdate) -> str:
+    best = f", best {b.bids[0].price}/{b.asks[0].price}" if b.bids and b.asks else ""
+    return f"{b.symbol} rpi {len(b.bids)} bids {len(b.asks)} asks{best} u={b.update_id}"
+
+
+_SUMMARIES: dict[type, Callable[[Any], str]] = {
+    v5.MinimalUserTrade: _fill,
+    v5.SystemStatus: _system_status,
+    v5.InsurancePool: _insurance,
+    v5.PriceLimit: _price_limit,
+    v5.AdlAlert: _adl_alert,
+    v5.Greeks: _greeks,
+    v5.RpiOrderBookUpdate: _rpi_book,
+}

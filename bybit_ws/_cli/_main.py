@@ -36,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         "Private topics read BYBIT_API_KEY and BYBIT_API_SECRET.",
     )
     add_topic_options(stream)
-    stream.add_argument("--record", metavar="FILE", help="also write every data frame to FILE (JSON lines)")
+    stream.add_argument(
+        "--record",
+        metavar="DIR",
+        help="also record every frame to compressed files in DIR (created), as the record command does",
+    )
     stream.set_defaults(run=run_stream)
     add_record_parser(commands, common)
 
@@ -66,12 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     replay = commands.add_parser(
         "replay",
         parents=[common],
-        help="serve a recording (record --out DIR, stream --record FILE) through the fake exchange",
+        help="serve a recording (record --out DIR, stream --record DIR) through the fake exchange",
         description="Serve a recording through the bundled fake exchange at its recorded pace, so your "
         "own code can rerun a live session offline. Prints the URLs to connect to on stderr.",
     )
     replay.add_argument(
-        "file", metavar="PATH", help="a record --out DIR (or one of its files), or a stream --record FILE"
+        "file",
+        metavar="PATH",
+        help="a record --out or stream --record DIR (or one of its files), or an older stream --record FILE",
     )
     pace = replay.add_mutually_exclusive_group()
     pace.add_argument("--speed", type=float, default=1.0, help="replay this many times faster (default: 1)")

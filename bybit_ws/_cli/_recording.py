@@ -1,60 +1,24 @@
-"""``stream --record`` files (format 1): the `Recorder` that writes them; `load_recording` reads them back,
-and the ``record`` command's (format 2, :mod:`bybit_ws.recording`: compressed, one file or a directory)."""
+"""`load_recording`: what ``replay`` serves. The ``record`` command's and ``stream --record``'s recordings
+(format 2, :mod:`bybit_ws.recording`: compressed, one file or a directory), and the single-file JSON-lines
+recordings older ``stream --record`` wrote (format 1: a header, then ``{"t", "key", "url", "topic",
+"frame"}`` lines)."""
 
 from __future__ import annotations
 
 import json
 import os
-import threading
-from typing import IO, Any, NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bybit_ws._cli._topics import APIS, UsageError
 from bybit_ws._client import MAINNET_URLS
-from bybit_ws.models._common import DataEvent
 from bybit_ws.recording import frames as recorded_frames
 from bybit_ws.recording import recording_files
 from bybit_ws.recording._reader import _lines
 
-__all__ = ["RECORDING_FORMAT", "Frame", "Recorder", "load_recording"]
+__all__ = ["Frame", "load_recording"]
 
-RECORDING_FORMAT = 1
 _COMPRESSED = (b"\x28\xb5\x2f\xfd", b"\x1f\x8b")  # zstd, gzip
-
-
-class Recorder:
-    """``--record``: a header line, then one JSON line per data frame, written from handler threads."""
-
-    def __init__(self, path: str, header: dict[str, Any]) -> None:
-        self._file: IO[str] | None = open(path, "w", encoding="utf-8")  # noqa: SIM115
-        self._lock = threading.Lock()
-        self._write({"bybit_ws_recording": RECORDING_FORMAT, **header})
-
-    def record(self, event: DataEvent[Any], key: str, url: str) -> None:
-        if event.original_data is None:
-            return
-        self._write(
-            {
-                "t": event.timestamp.timestamp(),
-                "key": key,
-                "url": url,
-                "topic": event.topic,
-                "frame": event.original_data,
-            }
-        )
-
-    def _write(self, line: dict[str, Any]) -> None:
-        text = json.dumps(line, separators=(",", ":")) + "\n"
-        with self._lock:
-            if self._file is not None:
-                self._file.write(text)
-                self._file.flush()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
 
 
 class Frame(NamedTuple):
@@ -65,8 +29,9 @@ class Frame(NamedTuple):
 
 
 def load_recording(path: str) -> tuple[dict[str, Any], list[Frame]]:
-    """The header and the frames (sorted by receive time) of a ``stream --record`` file, or of a
-    ``record`` file or directory (:mod:`bybit_ws.recording`'s format, any compression).
+    """The header and the frames (sorted by receive time) of a ``record`` or ``stream --record`` file or
+    directory (:mod:`bybit_ws.recording`'s format, any compression), or of an older ``stream --record``
+    file (format 1).
 
     Raises:
         UsageError: the file cannot be read or is not a recording.
@@ -87,7 +52,7 @@ def load_recording(path: str) -> tuple[dict[str, Any], list[Frame]]:
                 raise ValueError("not a JSON object")
             if header is None:
                 if "bybit_ws_recording" not in item or item.get("api") not in APIS:
-                    raise ValueError("no bybit_ws recording header (write one with: stream --record FILE)")
+                    raise ValueError("no bybit_ws recording header (write one with: record --out DIR)")
                 header = item
                 continue
             frames.append(Frame(float(item["t"]), _frame_key(item), str(item["topic"]), item["frame"]))
@@ -111,7 +76,7 @@ def _frame_key(item: dict[str, Any]) -> str:
 
 
 def _is_format_1(path: str) -> bool:
-    """Whether ``path`` is a ``stream --record`` file: plain text with a format-1 header (or neither
+    """Whether ``path`` is an older ``stream --record`` file: plain text with a format-1 header (or neither
     such a file nor a compressed one: the format-1 reader reports what is wrong with it)."""
     try:
         with open(path, "rb") as file:

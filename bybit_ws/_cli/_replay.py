@@ -1,4 +1,5 @@
-"""The ``replay`` command: serve a ``stream --record`` file through the fake exchange at its pace."""
+"""The ``replay`` command: serve a recording (``record``, ``stream --record``) through the fake exchange
+at its pace."""
 
 from __future__ import annotations
 

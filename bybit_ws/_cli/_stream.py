@@ -1,17 +1,18 @@
-"""The ``stream`` command: print (and ``--record``) live events of raw topics."""
+"""The ``stream`` command: print live events of raw topics (and ``--record DIR`` their frames, as the
+``record`` command writes them: :class:`bybit_ws.recording.Recorder` files)."""
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections.abc import Sequence
+from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
-from bybit_ws._cli._recording import Recorder
 from bybit_ws._cli._topics import TopicPlan, UsageError, endpoint_urls, plan_topics
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
+from bybit_ws.recording import Recorder
 
 __all__ = ["check_plans", "run_stream"]
 
@@ -42,21 +43,24 @@ def run_stream(args: argparse.Namespace) -> int:
     problem = check_plans(plans, args.url)
     if problem is not None:
         return usage("stream", problem)
+    if args.record and os.path.isfile(args.record):
+        return usage("stream", f"--record takes a directory, not a file: {args.record}")
     out = Printer()
     recorder: Recorder | None = None
     client: BybitSocketClient | None = None
     try:
-        client = BybitSocketClient(testnet=args.testnet, urls=urls, keep_original_data=bool(args.record))
+        client = BybitSocketClient(testnet=args.testnet, urls=urls)
         used = {p.key: client.urls[p.key] for p in plans}
         if args.record:
-            header = {"api": api, "topics": list(args.topics), "urls": used}
+            metadata: dict[str, Any] = {"api": api, "topics": list(args.topics), "urls": used}
             if api == "v5":
-                header["category"] = args.category
-            recorder = Recorder(args.record, {**header, "t": time.time()})
+                metadata["category"] = args.category
+            recorder = Recorder(args.record, metadata=metadata)
+            client.record(recorder)  # before subscribing: the first frames (order-book snapshots) count
         status(
             f"streaming {', '.join(args.topics)} from {', '.join(sorted(set(used.values())))}; Ctrl-C stops"
         )
-        subscribe_all(client, plans, out, recorder)
+        subscribe_all(client, plans, out)
         wait_until_done(client, args.seconds, out)
     except KeyboardInterrupt:
         pass

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from bybit_ws._client import MAINNET_URLS, BybitSocketClient
 from bybit_ws._subscriptions import Subscription
-from bybit_ws._v5 import CATEGORIES
+from bybit_ws._v5 import _DCP_PRODUCTS, _POOLS, _PRIVATE_CATEGORIES, CATEGORIES
 from bybit_ws.enums import KlineInterval
 from bybit_ws.models._common import DataEvent
 
@@ -106,8 +106,10 @@ _KNOWN = {
     "inverse": "trade.SYMBOL, instrument_info.100ms.SYMBOL, orderBookL2_25.SYMBOL, "
     "orderBook_200.100ms.SYMBOL, insurance.COIN, klineV2.INTERVAL.SYMBOL, liquidation.SYMBOL "
     "(SYMBOL may be * for all), position, execution, order, stop_order, wallet",
-    "v5": "publicTrade.SYMBOL, tickers.SYMBOL, orderbook.DEPTH.SYMBOL, kline.INTERVAL.SYMBOL, "
-    "allLiquidation.SYMBOL, order[.CATEGORY], position[.CATEGORY], execution[.CATEGORY], wallet",
+    "v5": "publicTrade.SYMBOL, tickers.SYMBOL, orderbook.DEPTH.SYMBOL, orderbook.rpi.SYMBOL, "
+    "kline.INTERVAL.SYMBOL, allLiquidation.SYMBOL, priceLimit.SYMBOL, insurance.{USDT,USDC,inverse}, "
+    "adlAlert.{USDT,USDC,inverse}, system.status, order[.CATEGORY], position[.CATEGORY], "
+    "execution[.CATEGORY], execution.fast[.CATEGORY], wallet, greeks, dcp.{future,spot,option}",
     "contract": ", ".join(_PRIVATE["contract"]),
 }
 
@@ -154,9 +156,16 @@ def plan_topic(topic: str, api: str, category: str = "linear") -> TopicPlan:
         raise UsageError(f"unknown v5 category {category!r}; known: {', '.join(CATEGORIES)}")
     name, _, rest = topic.partition(".")
     private = _PRIVATE[api]
+    if api == "v5":
+        plan = _plan_v5_more(topic, category)
+        if plan is not None:
+            return plan
     if api == "contract":
         name, rest = topic, ""
-    elif api == "v5" and name in private and name != "wallet" and rest in CATEGORIES:  # order.linear
+    elif api == "v5" and name in _PRIVATE_CATEGORIES and rest:  # order.linear
+        allowed = _PRIVATE_CATEGORIES[name]
+        if rest not in allowed:
+            raise UsageError(f"{name} category must be one of {', '.join(allowed)}, not {rest!r}")
         return TopicPlan(topic, api, "v5.private", True, _call(api, private[name], category=rest))
     if name in private and not rest:
         key = "v5.private" if api == "v5" else api
@@ -178,6 +187,43 @@ def plan_topic(topic: str, api: str, category: str = "linear") -> TopicPlan:
         call = _call(api, method, category, symbol, *extra, kinds=kinds)
         return TopicPlan(topic, api, f"v5.{category}", False, call)
     raise UsageError(f"unknown {api} topic {topic!r}; known: {_KNOWN[api]}")
+
+
+def _plan_v5_more(topic: str, category: str) -> TopicPlan | None:
+    """The v5 topics beyond the classic ones: ``system.status`` (its own endpoint), the insurance and
+    ADL-alert pools (their coin picks the endpoint), price limits and the RPI book (``--category``, not
+    option), and the private ``execution.fast[.CATEGORY]``, ``greeks`` and ``dcp.PRODUCT``."""
+    name, _, rest = topic.partition(".")
+    if topic == "system.status":
+        return TopicPlan(topic, "v5", "v5.status", False, _call("v5", "system_status_updates"))
+    if topic == "greeks":
+        return TopicPlan(topic, "v5", "v5.private", True, _call("v5", "greek_updates"))
+    if topic == "execution.fast" or topic.startswith("execution.fast."):
+        fast = topic[len("execution.fast.") :]
+        allowed = _PRIVATE_CATEGORIES["execution.fast"]
+        if fast and fast not in allowed:
+            raise UsageError(f"execution.fast category must be one of {', '.join(allowed)}, not {fast!r}")
+        call = _call("v5", "minimal_user_trade_updates", category=fast or None)
+        return TopicPlan(topic, "v5", "v5.private", True, call)
+    if name == "dcp":
+        if rest not in _DCP_PRODUCTS:
+            raise UsageError(f"dcp product must be one of {', '.join(_DCP_PRODUCTS)}, not {rest!r}")
+        keep_alive = _call("v5", "disconnect_cancel_all", rest, kinds=())  # no data, no handler
+        return TopicPlan(topic, "v5", "v5.private", True, keep_alive)
+    if name in ("insurance", "adlAlert"):
+        endpoint = _POOLS.get(rest)
+        if endpoint is None:
+            raise UsageError(f"{name} coin must be one of {', '.join(_POOLS)}, not {rest!r}")
+        method = "insurance_pool_updates" if name == "insurance" else "adl_alert_updates"
+        return TopicPlan(topic, "v5", f"v5.{endpoint}", False, _call("v5", method, rest))
+    rpi = name == "orderbook" and rest.startswith("rpi.")
+    if name == "priceLimit" or rpi:
+        if category == "option":
+            raise UsageError(f"{topic!r} is served for spot, linear and inverse, not option (--category)")
+        symbol = _symbol(rest[len("rpi.") :] if rpi else rest, topic)
+        method = "rpi_order_book_updates" if rpi else "price_limit_updates"
+        return TopicPlan(topic, "v5", f"v5.{category}", False, _call("v5", method, category, symbol))
+    return None
 
 
 def plan_topics(topics: Sequence[str], api: str | None, category: str = "linear") -> list[TopicPlan]:
