@@ -146,7 +146,6 @@ class OrderBookEntry:
     quantity: Decimal = wire("1", decimal, optional=False)
 
 
-_new = object.__new__
 _entry_twin = required_twin(OrderBookEntry)
 
 
@@ -161,7 +160,7 @@ def book_levels(pairs: Iterable[tuple[Any, Decimal]]) -> tuple[OrderBookEntry, .
     levels: list[OrderBookEntry] = []
     append = levels.append
     for p, q in pairs:
-        entry: Any = _new(_entry_twin)
+        entry: Any = _entry_twin()
         entry.price = (type(p) is str and cached(p)) or _level_price(p)
         entry.quantity = q
         entry.__class__ = OrderBookEntry
@@ -231,7 +230,7 @@ def build_order_book(
     cts: Any,
 ) -> OrderBookUpdate:
     """An :class:`OrderBookUpdate` from its wire values, levels already built (see :func:`book_levels`)."""
-    book: Any = _new(_book_twin)  # built as the generated builders build models (see layout_twin)
+    book: Any = _book_twin()  # built as the generated builders build models (see layout_twin)
     book.symbol = symbol if type(symbol) is str else str(symbol)
     book.bids = bids
     book.asks = asks
@@ -305,7 +304,7 @@ def rpi_book_levels(levels: Iterable[Any]) -> tuple[RpiOrderBookEntry, ...]:
     result: list[RpiOrderBookEntry] = []
     append = result.append
     for p, q, r in levels:
-        entry: Any = _new(_rpi_entry_twin)
+        entry: Any = _rpi_entry_twin()
         entry.price = (type(p) is str and cached(p)) or _level_price(p)
         entry.quantity = q if type(q) is Decimal else _number(q)
         entry.rpi_quantity = r if type(r) is Decimal else _number(r)
@@ -348,7 +347,7 @@ def build_rpi_order_book(
     cts: Any,
 ) -> RpiOrderBookUpdate:
     """An :class:`RpiOrderBookUpdate` from its wire values, levels already built."""
-    book: Any = _new(_rpi_book_twin)
+    book: Any = _rpi_book_twin()
     book.symbol = symbol if type(symbol) is str else str(symbol)
     book.bids = bids
     book.asks = asks
