@@ -47,7 +47,6 @@ _TOPIC_AT = len(_TOPIC_FIRST)
 #: are worth a young collection; a quiet feed never reaches it between CPython's own collections
 _GC_BYTES = 64 * 1024
 
-_new = object.__new__
 _event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
 #: an event's update type by its parsed kind ("snapshot", "delta"), or for kind "data" by the frame's type
 _UPDATE_TYPES: dict[Any, UpdateType] = {"snapshot": UpdateType.SNAPSHOT, "delta": UpdateType.DELTA}
@@ -71,7 +70,7 @@ def new_event(
     update type is the parsed kind where the parser told snapshots from deltas (a v5 book delta with
     ``u == 1`` is a snapshot), else the frame's own type.
     """
-    event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
+    event: Any = _event_twin()  # DataEvent(...) without attrs' __init__ and its frozen slot stores
     event.data = payload
     event.topic = topic
     event.timestamp = received
@@ -187,7 +186,7 @@ class FramePath:
             return
         # Wrap it in a DataEvent and hand it on: new_event's work, inline, as this runs once a frame.
         kind, payload = parsed
-        event: Any = _new(_event_twin)  # DataEvent(...) without attrs' __init__ and its frozen slot stores
+        event: Any = _event_twin()  # DataEvent(...) without attrs' __init__ and its frozen slot stores
         event.data = payload
         event.topic = route.topic
         event.timestamp = received

@@ -59,7 +59,6 @@ _merge_ticker = merger(TickerUpdate)
 _kline = structurer(KlineUpdate)
 
 
-_new = object.__new__
 _delta_twin = required_twin(DeltaUpdate)
 
 
@@ -73,7 +72,7 @@ def _delta(
 ) -> DeltaUpdate[OrderBookEntry]:
     """DeltaUpdate(delete, update, insert, sequence, timestamp), built as the generated builders do;
     ``entries(items)`` builds a list of entries."""
-    delta: Any = _new(_delta_twin)
+    delta: Any = _delta_twin()
     delta.delete = tuple(entries(delete)) if delete else ()
     delta.update = tuple(entries(update)) if update else ()
     delta.insert = tuple(entries(insert)) if insert else ()

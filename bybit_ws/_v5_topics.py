@@ -37,7 +37,7 @@ from .models.v5 import (
     parse_order_book,
     parse_rpi_order_book,
 )
-from .models.v5.market import book_levels, build_order_book, build_rpi_order_book, rpi_book_levels
+from .models.v5.market import build_rpi_order_book, order_book_from_pairs, rpi_book_levels
 
 __all__ = ["PRIVATE_SPECS", "PUBLIC_SPECS", "STATUS_SPECS"]
 
@@ -118,12 +118,11 @@ _BookFrame = envelope(
 
 def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
-    bids = book_levels(data.b) if data.b else ()
-    asks = book_levels(data.a) if data.a else ()
     ts = data.ts if frame.ts is None else frame.ts
     cts = data.cts if frame.cts is None else frame.cts
-    book = build_order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
-    return _book_kind(frame.type, book), book
+    book = order_book_from_pairs(data.s, data.b, data.a, data.u, data.seq, ts, cts)
+    # _book_kind, inline (once a frame)
+    return ("snapshot" if frame.type == "snapshot" or book.update_id == 1 else "delta"), book
 
 
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:

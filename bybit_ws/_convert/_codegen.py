@@ -101,7 +101,7 @@ def generate(cls: type[T], *, struct: bool, unset: bool = False, many: bool = Fa
                 lines += [f"    if v is None and {key} not in o:", f"        raise KeyError({key})"]
         lines += _fast_path(index, hook, namespace)
         if index == 0:
-            lines.append(f"    inst = _new({'_twin' if twin else '_cls'})")
+            lines.append("    inst = _twin()" if twin else "    inst = _new(_cls)")
         lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
     if twin:
         lines.append("    inst.__class__ = _cls")
@@ -142,7 +142,7 @@ def generate_merger(cls: type[T], *, struct: bool) -> Any:
     twin = layout_twin(cls)
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin, "Decimal": Decimal}
     namespace["UNSET"] = msgspec.UNSET
-    lines = ["def merge(base, o):", f"    inst = _new({'_twin' if twin else '_cls'})"]
+    lines = ["def merge(base, o):", "    inst = _twin()" if twin else "    inst = _new(_cls)"]
     for index, a in enumerate(fields):
         md = a.metadata
         hook = md[HOOK]

@@ -37,6 +37,7 @@ __all__ = [
     "Trade",
     "book_levels",
     "build_order_book",
+    "order_book_from_pairs",
     "build_rpi_order_book",
     "parse_order_book",
     "parse_rpi_order_book",
@@ -146,7 +147,6 @@ class OrderBookEntry:
     quantity: Decimal = wire("1", decimal, optional=False)
 
 
-_new = object.__new__
 _entry_twin = required_twin(OrderBookEntry)
 
 
@@ -159,13 +159,12 @@ def book_levels(pairs: Iterable[tuple[Any, Decimal]]) -> tuple[OrderBookEntry, .
     """
     cached = _PRICES.get
     levels: list[OrderBookEntry] = []
-    append = levels.append
     for p, q in pairs:
-        entry: Any = _new(_entry_twin)
+        entry: Any = _entry_twin()
         entry.price = (type(p) is str and cached(p)) or _level_price(p)
         entry.quantity = q
         entry.__class__ = OrderBookEntry
-        append(entry)
+        levels.append(entry)  # (3.11 specializes list.append: faster than a bound method for ~5 levels)
     return tuple(levels)
 
 
@@ -231,10 +230,54 @@ def build_order_book(
     cts: Any,
 ) -> OrderBookUpdate:
     """An :class:`OrderBookUpdate` from its wire values, levels already built (see :func:`book_levels`)."""
-    book: Any = _new(_book_twin)  # built as the generated builders build models (see layout_twin)
+    book: Any = _book_twin()  # built as the generated builders build models (see layout_twin)
     book.symbol = symbol if type(symbol) is str else str(symbol)
     book.bids = bids
     book.asks = asks
+    book.update_id = update_id if type(update_id) is int else int(update_id)
+    book.sequence = seq if seq is None or type(seq) is int else integer(seq)
+    book.timestamp = time_ms(ts)
+    book.matching_engine_timestamp = time_ms(cts)
+    book.__class__ = OrderBookUpdate
+    return book  # type: ignore[no-any-return]
+
+
+def order_book_from_pairs(
+    symbol: Any,
+    bid_pairs: Iterable[tuple[Any, Decimal]] | None,
+    ask_pairs: Iterable[tuple[Any, Decimal]] | None,
+    update_id: Any,
+    seq: Any,
+    ts: Any,
+    cts: Any,
+) -> OrderBookUpdate:
+    """:func:`build_order_book` of :func:`book_levels`, both sides, in one call (the typed path: a v5
+    book delta carries ~5 levels, so the calls per side were a tenth of its cost)."""
+    cached = _PRICES.get
+    book: Any = _book_twin()
+    book.symbol = symbol if type(symbol) is str else str(symbol)
+    levels: list[OrderBookEntry] = []
+    if bid_pairs:
+        for p, q in bid_pairs:  # book_levels' loop, inline
+            entry: Any = _entry_twin()
+            entry.price = (type(p) is str and cached(p)) or _level_price(p)
+            entry.quantity = q
+            entry.__class__ = OrderBookEntry
+            levels.append(entry)
+        book.bids = tuple(levels)
+        levels.clear()
+    else:
+        book.bids = ()
+    if ask_pairs:
+        for p, q in ask_pairs:
+            entry = _entry_twin()
+            entry.price = (type(p) is str and cached(p)) or _level_price(p)
+            entry.quantity = q
+            entry.__class__ = OrderBookEntry
+            levels.append(entry)
+        book.asks = tuple(levels)
+    else:
+        book.asks = ()
     book.update_id = update_id if type(update_id) is int else int(update_id)
     book.sequence = seq if seq is None or type(seq) is int else integer(seq)
     book.timestamp = time_ms(ts)
@@ -305,7 +348,7 @@ def rpi_book_levels(levels: Iterable[Any]) -> tuple[RpiOrderBookEntry, ...]:
     result: list[RpiOrderBookEntry] = []
     append = result.append
     for p, q, r in levels:
-        entry: Any = _new(_rpi_entry_twin)
+        entry: Any = _rpi_entry_twin()
         entry.price = (type(p) is str and cached(p)) or _level_price(p)
         entry.quantity = q if type(q) is Decimal else _number(q)
         entry.rpi_quantity = r if type(r) is Decimal else _number(r)
@@ -348,7 +391,7 @@ def build_rpi_order_book(
     cts: Any,
 ) -> RpiOrderBookUpdate:
     """An :class:`RpiOrderBookUpdate` from its wire values, levels already built."""
-    book: Any = _new(_rpi_book_twin)
+    book: Any = _rpi_book_twin()
     book.symbol = symbol if type(symbol) is str else str(symbol)
     book.bids = bids
     book.asks = asks
