@@ -173,7 +173,8 @@ class Supervisor:
             transport.abort()
 
     def close(self) -> None:
-        """Stop the thread, close the socket, join (never the calling thread). Idempotent."""
+        """Stop the thread, close the socket, join it (never from the thread itself or from the reader
+        thread). Idempotent."""
         with self._cond:
             self.stop.set()
             transport = self._requests.transport
@@ -187,10 +188,15 @@ class Supervisor:
             abort_socket(connecting)
         if transport is not None:
             transport.abort()
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-        elif thread is None:
+        if thread is None:
             self._finish(None)
+        elif thread is not threading.current_thread() and not (
+            transport is not None and transport.on_reader_thread()
+        ):
+            # (from the reader thread itself, e.g. a trade future's callback: the supervisor joins the
+            # reader, so joining the supervisor here would wait out the reader's close grace; it ends
+            # on its own once the callback returns)
+            thread.join()
 
     # ================================================================= reader thread
     def _on_closed(self, gen: int, error: BaseException | None) -> None:

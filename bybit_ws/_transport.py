@@ -264,8 +264,15 @@ class Transport:
         """True until the reader has ended or ``close()`` was called."""
         return not self._closing.is_set()
 
-    def close(self, timeout: float = _CLOSE_GRACE) -> None:
-        """Close the websocket and join the reader (unless called from it). Idempotent."""
+    def on_reader_thread(self) -> bool:
+        """True when called from this transport's reader thread (e.g. from a callback it runs)."""
+        return self._thread is threading.current_thread()
+
+    def close(self, timeout: float | None = None) -> None:
+        """Close the websocket and join the reader (unless called from it; ``timeout``: the close
+        grace, ``_CLOSE_GRACE`` by default). Idempotent."""
+        if timeout is None:
+            timeout = _CLOSE_GRACE
         already = self._closing.is_set()
         self._closing.set()
         thread = self._thread

@@ -368,3 +368,23 @@ def test_private_frames_match_the_acks(fake: FakeBybit, client: BybitSocketClien
     assert {t.order_id for t in trades} == {resting.order_id, market.order_id}
     assert sum(t.quantity or 0 for t in trades if t.order_id == market.order_id) == Decimal("0.2")
     assert fake.paper.position_size("BTCUSDT") == Decimal("0.7")
+
+
+def test_close_from_a_futures_callback_is_prompt_and_leaves_no_thread(
+    fake: FakeBybit, client: BybitSocketClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A future's callbacks run on the trade connection's reader thread; closing the client there must
+    not wait for that reader (with a 30 s close grace it would wait it out)."""
+    from bybit_ws import _transport
+
+    monkeypatch.setattr(_transport, "_CLOSE_GRACE", 30.0)
+    closed = threading.Event()
+
+    def close_client(future: concurrent.futures.Future[Any]) -> None:
+        client.close()
+        closed.set()
+
+    future = client.v5.submit_order("linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("1")))
+    future.add_done_callback(close_client)
+    assert closed.wait(10), "close() from the callback waited for the reader"
+    assert future.result().order_id and client.is_closed
