@@ -199,6 +199,7 @@ class Transport:
         read_frame = frames.recv_frame  # websocket-client's frame parser, on our buffered reads
         data_ops = (ABNF.OPCODE_TEXT, ABNF.OPCODE_BINARY)
         parts: list[bytes] | None = None  # the fragments of a message being reassembled (RFC 6455 5.4)
+        size = 0  # their bytes
         try:
             while True:
                 frame = read_frame()
@@ -214,11 +215,13 @@ class Transport:
                     if parts is not None:
                         raise websocket.WebSocketProtocolException("a message began inside another one")
                     parts = [frame.data]  # type: ignore[list-item]
+                    size = len(frame.data)
                 elif opcode == ABNF.OPCODE_CONT:
                     if parts is None:
                         raise websocket.WebSocketProtocolException("a continuation frame without a message")
                     parts.append(frame.data)  # type: ignore[arg-type]
-                    if sum(map(len, parts)) > MAX_MESSAGE:
+                    size += len(frame.data)
+                    if size > MAX_MESSAGE:
                         raise websocket.WebSocketProtocolException(
                             f"a fragmented message over {MAX_MESSAGE} bytes"
                         )
