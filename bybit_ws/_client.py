@@ -275,7 +275,9 @@ class BybitSocketClient:
         """Close every subscription and connection and join every thread the client started.
 
         Idempotent; safe from any thread, a handler included (a worker cannot join itself: the pool's
-        other threads are joined and the calling worker ends when its handler returns).
+        other threads are joined and the calling worker ends when its handler returns). Handlers still
+        running get a grace of 5 s in all; then close() returns without them, and each such worker (a
+        daemon thread, named in a WARNING) exits when its handler returns, running no other callback.
         """
         self._engine.close()
         _live_clients.discard(self)

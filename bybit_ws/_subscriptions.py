@@ -14,7 +14,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._dispatch import Dispatcher, Mailbox
+from ._dispatch import Dispatcher, FailureLog, Mailbox
 from ._errors import BybitTimeoutError, ClientClosedError
 from .models._common import DataEvent
 from .models._display import fields_html
@@ -170,6 +170,7 @@ class Subscription(Generic[T]):
         self._closed_callbacks: list[Callable[[], object]] = []
         self._exception: list[Callable[[BaseException], object]] = []
         self._recorders: list[Any] = []
+        self._failures = FailureLog()
 
     # ----------------------------------------------------------------------------- public
     @property
@@ -356,7 +357,7 @@ class Subscription(Generic[T]):
         self._mailbox.put(self._call_exception_callbacks, exc, counted=False)
 
     def _handler_failed(self, exc: BaseException) -> None:
-        _log.error("handler of subscription %d %s raised", self.id, list(self.topics), exc_info=exc)
+        self._failures.failed(exc, f"handler of subscription {self.id} {list(self.topics)}")
         self._call_exception_callbacks(exc)
 
     def _call_exception_callbacks(self, exc: BaseException) -> None:

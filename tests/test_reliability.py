@@ -4,22 +4,26 @@ never-returning handlers, and an order book whose first snapshot cannot be used.
 from __future__ import annotations
 
 import json
+import logging
 import pickle
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
 import bybit_ws
-from bybit_ws import _errors
+from bybit_ws import BybitSocketClient, _dispatch, _errors
+from bybit_ws._dispatch import FailureLog
 from bybit_ws._framepath import FramePath
 from bybit_ws._registry import MAX_UNROUTED, Registry
 from bybit_ws._requests import ConnectionLost, NotSent
 from bybit_ws._stream_connection import Retired
 from bybit_ws._v5 import V5Dialect
 from bybit_ws.models.trade import RateLimitStatus
+from bybit_ws.testing import FakeBybit
 
-from .support import API_KEY, API_SECRET
+from .support import API_KEY, API_SECRET, Collector
 
 # ------------------------------------------------------------------------------- 6: pickled errors
 _NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -28,10 +32,14 @@ _ERRORS: list[Exception] = [
     _errors.BybitWsError("the client is closed"),
     _errors.BybitConnectionError("could not connect to wss://stream.bybit.com/v5/public/linear"),
     _errors.BybitTimeoutError("no reply to subscribe within 10.0 s"),
-    _errors.SubscriptionError("subscribe rejected: bad topic", op="subscribe", ret_msg="bad topic", req_id="7"),
+    _errors.SubscriptionError(
+        "subscribe rejected: bad topic", op="subscribe", ret_msg="bad topic", req_id="7"
+    ),
     _errors.AuthenticationError("authentication rejected: invalid sign", op="auth", ret_msg="invalid sign"),
     _errors.ClientClosedError("the client is closed"),
-    _errors.FrameError("cannot parse frame of tickers.X: bad", topic="tickers.X", text='{"topic":"tickers.X"}'),
+    _errors.FrameError(
+        "cannot parse frame of tickers.X: bad", topic="tickers.X", text='{"topic":"tickers.X"}'
+    ),
     _errors.OrderRejectedError(
         _errors.TradeRetCode.INSUFFICIENT_BALANCE,
         "ab not enough for new order",
@@ -64,8 +72,6 @@ def test_every_library_exception_round_trips_through_pickle() -> None:
 
 
 def test_a_rejected_login_pickles_without_the_secret() -> None:
-    from bybit_ws.testing import FakeBybit
-
     with (
         FakeBybit("v5", api_key=API_KEY, api_secret="another-secret") as fake,
         bybit_ws.BybitSocketClient(urls=fake.urls, api_key=API_KEY, api_secret=API_SECRET) as client,
@@ -91,3 +97,70 @@ def test_frames_of_ever_new_unsubscribed_topics_keep_the_routes_bounded() -> Non
     sizes = (len(routes.cache), len(routes.raw), len(registry._topic_state), len(registry._specs))
     print("cache, raw, topic state, specs after 150,000 topics:", sizes)
     assert sizes == (MAX_UNROUTED, 0, 0, 0)
+
+
+# ------------------------------------------------------------------- 11: a handler that always raises
+def _publish_trades(fake: FakeBybit, count: int) -> None:
+    for n in range(count):
+        trade = {"T": 1, "s": "BTCUSDT", "S": "Buy", "v": "1", "p": str(100 + n), "i": f"t{n}", "BT": False}
+        fake.publish("publicTrade.BTCUSDT", [trade], path="v5.linear")
+
+
+def test_a_raising_handler_logs_its_first_traceback_then_a_summary_per_interval(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    calls: list[int] = []
+
+    def handler(event: Any) -> None:
+        now[0] = len(calls) * 0.25  # the injected clock: event n is handled at n/4 s
+        calls.append(1)
+        raise KeyError(f"handler bug {len(calls)}")
+
+    seen = Collector()
+    caplog.set_level(logging.ERROR, logger="bybit_ws")
+    with FakeBybit("v5") as fake, BybitSocketClient(urls=fake.urls, request_timeout=2) as client:
+        sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", handler)
+        sub._failures = FailureLog(clock=lambda: now[0])
+        sub.on_exception(seen)
+        _publish_trades(fake, 100)
+        seen.wait(100)
+    lines = [r for r in caplog.records if "handler of subscription" in r.getMessage()]
+    for record in lines:
+        print(record.getMessage())
+    assert len(seen.events) == 100  # on_exception got every one
+    assert len(lines) == 5  # at 0, 5, 10, 15 and 20 s of the injected clock
+    assert lines[0].exc_info is not None and all(r.exc_info is None for r in lines[1:])
+    assert "raised 20 more time(s) (21 in all)" in lines[1].getMessage()
+    assert "handler bug 81" in lines[4].getMessage()
+
+
+# ------------------------------------------------------------- 12: close() and a handler that hangs
+def test_close_waits_a_bounded_grace_for_a_hung_handler_which_then_runs_nothing_more(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(_dispatch, "CLOSE_GRACE", 0.5, raising=False)
+    entered, release = threading.Event(), threading.Event()
+    calls: list[Any] = []
+
+    def hangs(event: Any) -> None:
+        calls.append(event)
+        entered.set()
+        release.wait(30)
+
+    with FakeBybit("v5") as fake:
+        client = BybitSocketClient(urls=fake.urls, request_timeout=2, workers=1)
+        client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", hangs)
+        _publish_trades(fake, 2)  # the second waits in the mailbox behind the hung first
+        assert entered.wait(5)
+        client.close()
+        assert not release.is_set() and len(calls) == 1  # close() returned while the handler hangs
+        worker = [t for t in threading.enumerate() if t.name.startswith("bybit-ws-worker")]
+        assert [t.daemon for t in worker] == [True]
+        release.set()
+        worker[0].join(5)
+        assert not worker[0].is_alive()
+    assert len(calls) == 1  # the queued event never ran after close() returned
+    warnings = [r.getMessage() for r in caplog.records if "grace" in r.getMessage()]
+    print(warnings)
+    assert len(warnings) == 1 and worker[0].name in warnings[0]
