@@ -8,6 +8,7 @@ import logging
 import pickle
 import threading
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -66,7 +67,7 @@ def test_every_library_exception_round_trips_through_pickle() -> None:
         assert type(copy) is type(error)
         assert str(copy) == str(error) and copy.args == error.args
         assert vars(copy) == vars(error)
-        if isinstance(error, _errors.OrderRejectedError):
+        if isinstance(error, _errors.OrderRejectedError) and isinstance(copy, _errors.OrderRejectedError):
             assert copy.is_rate_limited == error.is_rate_limited and copy.ret_msg == error.ret_msg
     print(f"{len(_ERRORS)} exceptions of {len(classes)} classes round-trip")
 
@@ -164,3 +165,31 @@ def test_close_waits_a_bounded_grace_for_a_hung_handler_which_then_runs_nothing_
     warnings = [r.getMessage() for r in caplog.records if "grace" in r.getMessage()]
     print(warnings)
     assert len(warnings) == 1 and worker[0].name in warnings[0]
+
+
+# ------------------------------------------------------- 3: an order book whose first snapshot is bad
+_BOOK_TOPIC = "orderbook.50.BTCUSDT"
+
+
+def _book_frame(fake: FakeBybit, kind: str, u: int, bids: list[list[str]]) -> None:
+    data = {"s": "BTCUSDT", "b": bids, "a": [["10.5", "1"]], "u": u, "seq": 1000 + u}
+    fake.publish(_BOOK_TOPIC, data, path="v5.linear", type=kind, cts=1)
+
+
+def _subscribes(fake: FakeBybit) -> int:
+    return sum(f.get("op") == "subscribe" and _BOOK_TOPIC in f.get("args", ()) for f in fake.received)
+
+
+@pytest.mark.parametrize("price", ["abc", "NaN", "Infinity", "-1"])
+def test_a_bad_first_snapshot_asks_for_a_new_one(price: str) -> None:
+    with FakeBybit("v5") as fake, BybitSocketClient(urls=fake.urls, request_timeout=2) as client:
+        book = client.v5.order_book("linear", "BTCUSDT", depth=50)
+        _book_frame(fake, "snapshot", 1, [[price, "1"], ["9.5", "2"]])
+        fake.wait_for(lambda: _subscribes(fake) == 2, timeout=5, message="a new subscribe")
+        assert any(f.get("op") == "unsubscribe" for f in fake.received)
+        _book_frame(fake, "delta", 2, [["9.6", "1"]])  # deltas before the new snapshot mean nothing
+        _book_frame(fake, "snapshot", 7, [["10.0", "1"], ["9.5", "2"]])
+        book.wait_synced(5)
+        print(price, book.status, book.resyncs, book.best_bid)
+        assert book.sequence == 7 and book.best_bid is not None and book.best_bid.price == Decimal("10.0")
+        assert _subscribes(fake) == 2
