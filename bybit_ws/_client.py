@@ -88,6 +88,14 @@ def _close_unreferenced(engine: Engine) -> None:
     )
 
 
+def _forget_live_clients() -> None:
+    """In a forked child: the clients are the parent's, so the exit hook must not close them."""
+    _live_clients.clear()
+
+
+os.register_at_fork(after_in_child=_forget_live_clients)
+
+
 @atexit.register
 def _close_live_clients() -> None:
     for client in list(_live_clients):

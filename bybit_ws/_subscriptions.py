@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -171,6 +172,7 @@ class Subscription(Generic[T]):
         self._exception: list[Callable[[BaseException], object]] = []
         self._recorders: list[Any] = []
         self._failures = FailureLog()
+        self._pid = os.getpid()  # a forked child must not touch the parent's connections
 
     # ----------------------------------------------------------------------------- public
     @property
@@ -193,6 +195,7 @@ class Subscription(Generic[T]):
         The unsubscribe request goes out when this was the last subscription on its topics; the
         connection closes when its last subscription goes. No handler call starts after this returns.
         """
+        check_process(self._pid)
         with self._lock:
             if self._closed:
                 return
@@ -232,6 +235,7 @@ class Subscription(Generic[T]):
 
     def reconnect(self) -> None:
         """Force the connection(s) of this subscription to reconnect (and resubscribe)."""
+        check_process(self._pid)
         for connection, _topics in list(self._parts):
             connection.reconnect()
 
@@ -396,6 +400,16 @@ class Subscription(Generic[T]):
         for fn in list(self._closed_callbacks):
             self._mailbox.put(_call0, fn, counted=False)
         self._mailbox.put(_close_mailbox, self._mailbox, counted=False)
+
+
+def check_process(pid: int) -> None:
+    """Raise :class:`ClientClosedError` unless this is process ``pid``, which made the client: a forked
+    child has copies of the parent's sockets and none of its threads, and must not use them."""
+    if os.getpid() != pid:
+        raise ClientClosedError(
+            f"this client belongs to process {pid}; a forked child (process {os.getpid()}) cannot use "
+            "it, as its connections and threads are the parent's: create a new client in the child"
+        )
 
 
 #: ``(put, callback)``: the reader delivers an event with ``put(callback, event)``

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import pickle
+import subprocess
+import sys
 import threading
 from datetime import datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -193,3 +197,69 @@ def test_a_bad_first_snapshot_asks_for_a_new_one(price: str) -> None:
         print(price, book.status, book.resyncs, book.best_bid)
         assert book.sequence == 7 and book.best_bid is not None and book.best_bid.price == Decimal("10.0")
         assert _subscribes(fake) == 2
+
+
+# ------------------------------------------------------------------------------ 5: a forked child
+_FORKING_SCRIPT = """
+import json, os, sys, threading
+from bybit_ws import BybitSocketClient, ClientClosedError
+
+client = BybitSocketClient(urls=json.loads(sys.argv[1]), request_timeout=5)
+got, cond, lost = [], threading.Condition(), threading.Event()
+
+def handler(event):
+    with cond:
+        got.append(event)
+        cond.notify_all()
+
+sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", handler)
+sub.on_connection_lost(lost.set)
+pid = os.fork()
+if pid == 0:  # the child: every use is a clear error at once; then a normal exit (atexit hooks run)
+    for use in (lambda: client.v5.subscribe_to_ticker_updates("linear", "BTCUSDT"), sub.close):
+        try:
+            use()
+        except ClientClosedError as exc:
+            print("child:", exc, flush=True)
+    sys.exit(0)
+print("child exit status", os.waitpid(pid, 0)[1], flush=True)
+print("ready", flush=True)
+with cond:
+    cond.wait_for(lambda: len(got) >= 3, 10)
+print("parent received", len(got), "lost", lost.is_set(), flush=True)
+client.close()
+"""
+
+
+def test_a_forked_child_that_exits_leaves_the_parents_connection_alone(tmp_path: Path) -> None:
+    script = tmp_path / "forking.py"
+    script.write_text(_FORKING_SCRIPT)
+    root = Path(__file__).resolve().parent.parent
+    with FakeBybit("v5") as fake:
+        process = subprocess.Popen(
+            [sys.executable, "-W", "ignore::DeprecationWarning", str(script), json.dumps(fake.urls)],
+            env={**os.environ, "PYTHONPATH": str(root)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            lines = []
+            for line in process.stdout:
+                lines.append(line.rstrip())
+                if line.startswith("ready"):
+                    break
+            _publish_trades(fake, 3)
+            out, _ = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        lines += out.splitlines()
+        print("\n".join(lines))
+        assert process.returncode == 0
+        assert fake.connections_total == 1  # never reconnected
+    children = [line for line in lines if line.startswith("child:")]
+    assert len(children) == 2 and all("forked child" in line for line in children)
+    assert "child exit status 0" in lines
+    assert "parent received 3 lost False" in lines
