@@ -171,8 +171,8 @@ def test_a_gzip_file_without_flushes_reads_back_in_bounded_memory(
     held: list[int] = []
     feed = _reader._Vouched.feed
 
-    def watched(self: _reader._Vouched, decompressor: Any, data: bytes) -> Iterator[bytes]:
-        yield from feed(self, decompressor, data)
+    def watched(self: _reader._Vouched, decompressor: Any, data: bytes, offset: int) -> Iterator[bytes]:
+        yield from feed(self, decompressor, data, offset)
         held.append(self.pending)
 
     monkeypatch.setattr(_reader._Vouched, "feed", watched)

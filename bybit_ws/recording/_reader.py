@@ -105,7 +105,7 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
     vouched = _Vouched()
     while data:
         try:
-            yield from vouched.feed(decompressor, data)
+            yield from vouched.feed(decompressor, data, offset)
         except zlib.error as exc:  # corrupt data (not a mere truncation): keep what came before
             _corrupt(name, offset, exc)
             return
@@ -124,9 +124,11 @@ def _chunks(file: IO[bytes]) -> Iterator[bytes]:
         data = file.read(_CHUNK)
     if vouched.pending:
         _log.warning(
-            "%s: ends in %d decompressed bytes after its last flush, dropped (cut short at byte %d)",
+            "%s: ends in %d decompressed bytes after its last flush (at byte %d of %d), dropped: "
+            "cut short by a crash or a power loss",
             name,
             vouched.pending,
+            vouched.at,
             offset,
         )
 
@@ -211,8 +213,10 @@ class _Vouched:
         self._held: list[bytes] = []
         self.pending = 0  # bytes held
         self._tail = b""  # the last bytes fed, for a marker split across two reads
+        self.at = 0  # the file offset vouched for last
 
-    def feed(self, decompressor: Any, data: bytes) -> Iterator[bytes]:
+    def feed(self, decompressor: Any, data: bytes, offset: int) -> Iterator[bytes]:
+        """Decompress ``data`` (at ``offset`` in the file); give what a flush vouches for."""
         seen = self._tail + data
         start = 0
         at = seen.find(_SYNC)
@@ -221,6 +225,7 @@ class _Vouched:
             if end > start:
                 self._hold(decompressor.decompress(data[start:end]))
                 start = end
+                self.at = offset + end
                 yield from self.confirm()
             at = seen.find(_SYNC, at + 1)
         if start < len(data):
