@@ -368,19 +368,10 @@ class OrderBook:
             self._set_status(OrderBookStatus.DISCONNECTED)
 
     def _on_exception(self, exc: BaseException) -> None:
-        """A frame that did not parse (a FrameError), or one this book's handlers could not apply.
-
-        Synced: any of them means the book may be wrong. Waiting for a snapshot: the snapshot itself
-        (deltas are ignored then), which the server sends only once, so it is asked for again."""
         with self._cond:
-            status = self._status
-            if status is OrderBookStatus.SYNCING and isinstance(exc, FrameError):
-                if not _SNAPSHOT_TYPE.search(exc.text):
-                    return  # a delta before the snapshot: ignored like any other
-            elif status is not OrderBookStatus.SYNCED and status is not OrderBookStatus.SYNCING:
-                return
-            _log.warning("order book %s: a frame could not be used (%s); resyncing", self.symbol, exc)
-            self._resync("unusable frame")
+            if _resyncs(self._status, exc):
+                _log.warning("order book %s: a frame could not be used (%s); resyncing", self.symbol, exc)
+                self._resync("unusable frame")
 
 
 def _levels(side: dict[Decimal, Any], levels: Iterable[Any]) -> None:
@@ -391,6 +382,15 @@ def _levels(side: dict[Decimal, Any], levels: Iterable[Any]) -> None:
                 side[level.price] = (level.quantity, rpi)
         elif level.quantity:
             side[level.price] = level.quantity
+
+
+def _resyncs(status: OrderBookStatus, exc: BaseException) -> bool:
+    """Whether a frame that did not parse (a FrameError), or that the book's handlers could not apply,
+    calls for a fresh snapshot. Synced: any, as the book may be wrong now. Waiting for a snapshot: the
+    snapshot itself (deltas are ignored then), which the server sends only once."""
+    if status is OrderBookStatus.SYNCING and isinstance(exc, FrameError):
+        return _SNAPSHOT_TYPE.search(exc.text) is not None
+    return status is OrderBookStatus.SYNCED or status is OrderBookStatus.SYNCING
 
 
 def _bad_price(side: dict[Decimal, Any]) -> str | None:
