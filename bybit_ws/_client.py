@@ -88,6 +88,14 @@ def _close_unreferenced(engine: Engine) -> None:
     )
 
 
+def _forget_live_clients() -> None:
+    """In a forked child: the clients are the parent's, so the exit hook must not close them."""
+    _live_clients.clear()
+
+
+os.register_at_fork(after_in_child=_forget_live_clients)
+
+
 @atexit.register
 def _close_live_clients() -> None:
     for client in list(_live_clients):
@@ -275,7 +283,9 @@ class BybitSocketClient:
         """Close every subscription and connection and join every thread the client started.
 
         Idempotent; safe from any thread, a handler included (a worker cannot join itself: the pool's
-        other threads are joined and the calling worker ends when its handler returns).
+        other threads are joined and the calling worker ends when its handler returns). Handlers still
+        running get a grace of 5 s in all; then close() returns without them, and each such worker (a
+        daemon thread, named in a WARNING) exits when its handler returns, running no other callback.
         """
         self._engine.close()
         _live_clients.discard(self)

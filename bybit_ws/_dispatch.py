@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import math
 import queue
 import threading
 import time
@@ -20,10 +21,21 @@ from typing import Any
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Dispatcher", "Mailbox", "collect_if_quiet"]
+__all__ = [
+    "CLOSE_GRACE",
+    "HANDLER_ERROR_LOG_INTERVAL",
+    "Dispatcher",
+    "FailureLog",
+    "Mailbox",
+    "collect_if_quiet",
+]
 
 _BATCH = 64
 _DROP_LOG_INTERVAL = 5.0
+#: seconds ``close()`` waits for handlers still running before it returns without them
+CLOSE_GRACE = 5.0
+#: seconds between two log lines about one subscription's raising handler (the first has its traceback)
+HANDLER_ERROR_LOG_INTERVAL = 5.0
 
 #: A queued callback: ``(callback, argument, counted)``. An item that is not a tuple is a data event for
 #: the mailbox's primary callback, queued alone (see :class:`Mailbox`).
@@ -38,9 +50,12 @@ class Dispatcher:
             raise ValueError("workers must be at least 1")
         self._ready: queue.SimpleQueue[Mailbox | None] = queue.SimpleQueue()
         self._threads = [
-            threading.Thread(target=self._work, name=f"{name}_{i}", daemon=True) for i in range(workers)
+            threading.Thread(target=self._work, args=(i,), name=f"{name}_{i}", daemon=True)
+            for i in range(workers)
         ]
+        self._busy: list[Mailbox | None] = [None] * workers  # the mailbox each worker drains now
         self._closed = False
+        self._abandoned = False  # close() gave up waiting: workers still alive run nothing more
         self._lock = threading.Lock()
         for thread in self._threads:
             thread.start()
@@ -49,20 +64,31 @@ class Dispatcher:
         """Queue a mailbox that has work (called by the mailbox itself)."""
         self._ready.put(mailbox)
 
-    def _work(self) -> None:
+    def _work(self, index: int) -> None:
         get = self._ready.get
+        busy = self._busy
         while True:
             mailbox = get()
             if mailbox is None:
                 return
+            if self._abandoned:
+                mailbox.close()
+                continue
+            busy[index] = mailbox
             mailbox.drain()
+            busy[index] = None
 
     def is_worker(self) -> bool:
         """True when called from one of this pool's threads."""
         return threading.current_thread() in self._threads
 
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the workers after the mailboxes already queued; join them (never the calling thread)."""
+    def close(self, grace: float | None = None) -> None:
+        """Stop the workers after the mailboxes already queued; join them (never the calling thread).
+
+        Waits at most ``grace`` seconds (:data:`CLOSE_GRACE`) in all. A worker still in a handler then is
+        left to finish that one call (a daemon thread: it exits when the handler returns, and runs no
+        other callback); a WARNING names it and its subscription.
+        """
         with self._lock:
             if self._closed:
                 return
@@ -70,12 +96,28 @@ class Dispatcher:
         for _ in self._threads:
             self._ready.put(None)
         current = threading.current_thread()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (CLOSE_GRACE if grace is None else grace)
         for thread in self._threads:
             if thread is not current:
                 thread.join(max(0.0, deadline - time.monotonic()))
-                if thread.is_alive():
-                    _log.warning("worker %s is still running a handler after %.1f s", thread.name, timeout)
+        stuck = [
+            (t, box)
+            for t, box in zip(self._threads, self._busy, strict=True)
+            if t.is_alive() and t is not current
+        ]
+        if not stuck:
+            return
+        self._abandoned = True
+        for thread, box in stuck:
+            if box is not None:
+                box.close()  # nothing more of it runs after the handler returns
+            _log.warning(
+                "close(): a handler of subscription %s is still running after the %.1f s grace; "
+                "its worker %s (a daemon thread) exits when it returns and runs nothing else",
+                box._name if box is not None else "?",
+                CLOSE_GRACE if grace is None else grace,
+                thread.name,
+            )
 
 
 class Mailbox:
@@ -241,6 +283,49 @@ class Mailbox:
             self._closed = True
             self._items.clear()
             self._spent = []
+
+
+class FailureLog:
+    """Logs a handler's exceptions without flooding: the first with its traceback at ERROR, then at most
+    one summary line (how many, and the latest) every ``interval`` seconds. ``clock``: injectable."""
+
+    __slots__ = ("_clock", "_interval", "_next", "_since", "total")
+
+    def __init__(
+        self, interval: float = HANDLER_ERROR_LOG_INTERVAL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._interval = interval
+        self._clock = clock
+        self._next = -math.inf  # when the next line may be logged
+        self._since = 0  # raised since the last line
+        #: every exception counted, logged or not
+        self.total = 0
+
+    def failed(self, exc: BaseException, what: str) -> None:
+        """One more exception of ``what`` (on the worker running that handler, one at a time)."""
+        self.total += 1
+        now = self._clock()
+        if self.total == 1:
+            _log.error(
+                "%s raised (further ones are counted, summarised every %g s)",
+                what,
+                self._interval,
+                exc_info=exc,
+            )
+            self._next = now + self._interval
+            return
+        self._since += 1
+        if now >= self._next:
+            _log.error(
+                "%s raised %d more time(s) (%d in all); the latest: %s: %s",
+                what,
+                self._since,
+                self.total,
+                type(exc).__name__,
+                exc,
+            )
+            self._since = 0
+            self._next = now + self._interval
 
 
 #: the most queued events :func:`collect_if_quiet` lets a young collection promote

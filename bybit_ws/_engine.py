@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import threading
 import time
 import urllib.parse
@@ -23,7 +24,7 @@ from ._dispatch import Dispatcher
 from ._errors import AuthenticationError, BybitWsError, ClientClosedError
 from ._framepath import FrameRecorder
 from ._stream_connection import Retired, StreamConnection
-from ._subscriptions import Subscription
+from ._subscriptions import Subscription, check_process
 from ._trade_connection import TradeConnection
 
 _log = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class Engine:
         self._recorders: list[FrameRecorder] = []
         #: when this engine opened connections for subscriptions, by URL host (per-IP limits)
         self._opened: dict[str, collections.deque[float]] = {}
+        #: the process that owns the sockets and threads (a forked child must not touch them)
+        self.pid = os.getpid()
 
     # -------------------------------------------------------------------------------- subscribing
     def subscribe(
@@ -81,6 +84,7 @@ class Engine:
                 "or set BYBIT_API_KEY and BYBIT_API_SECRET",
                 op="auth",
             )
+        check_process(self.pid)
         url = self.urls[endpoint]
         deadline = time.monotonic() + self.config.request_timeout
         sub: Subscription[Any] = Subscription(topics, handlers, self.dispatcher(), self.config.max_backlog)
@@ -106,6 +110,7 @@ class Engine:
 
     def dispatcher(self) -> Dispatcher:
         """The worker pool (started on first use)."""
+        check_process(self.pid)
         with self.lock:
             if self.closed:
                 raise ClientClosedError("the client is closed")
@@ -189,6 +194,7 @@ class Engine:
     def trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
         """Send one Trade API request on the trade connection (opened on first use); the future gives
         the raw reply frame. See :meth:`TradeConnection.submit`."""
+        check_process(self.pid)
         if self._demo:
             raise BybitWsError(
                 "Bybit's demo trading has no websocket Trade API: place demo orders over the REST API "
@@ -218,6 +224,7 @@ class Engine:
     # -------------------------------------------------------------------------------- recording
     def record(self, recorder: FrameRecorder) -> None:
         """Hand every frame of every connection, now and later, to ``recorder``."""
+        check_process(self.pid)
         with self.lock:
             if recorder in self._recorders:
                 return
@@ -252,7 +259,14 @@ class Engine:
             return sum(len(group) for group in self.connections.values()) + trade
 
     def close(self) -> None:
-        """End every subscription, close every connection, join every thread (never the caller)."""
+        """End every subscription, close every connection, join every thread (never the caller).
+
+        In a forked child it only marks the engine closed: the sockets are the parent's (closing them
+        would cut the parent off), its threads do not exist here, and a lock may have been held by one
+        of them at the fork."""
+        if os.getpid() != self.pid:
+            self.closed = True
+            return
         with self.lock:
             if self.closed:
                 return

@@ -36,7 +36,23 @@ __all__ = [
 
 
 class BybitWsError(Exception):
-    """Base class of every exception this library raises."""
+    """Base class of every exception this library raises.
+
+    Every one pickles (across a ``ProcessPoolExecutor`` or ``multiprocessing`` boundary) whatever its
+    constructor's arguments: it is rebuilt from its ``args`` and attributes, not by calling ``__init__``.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild, (type(self), self.args, self.__dict__ or None)
+
+
+def _rebuild(cls: type[BybitWsError], args: tuple[Any, ...], state: dict[str, Any] | None) -> BybitWsError:
+    """Unpickle an exception without calling its ``__init__`` (keyword-only or computed arguments)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    if state:
+        error.__dict__.update(state)
+    return error
 
 
 class BybitConnectionError(BybitWsError):

@@ -1,8 +1,9 @@
 """A local order book kept in sync from snapshot + delta streams, for inverse v2 and v5.
 
 It never serves a book it knows is wrong. It resyncs (asks the server for a fresh snapshot) after a
-sequence gap, a crossed book, a delete or update of a level it does not hold, or a reconnect; from
-the moment it detects a problem until the fresh snapshot arrives it is empty and not ``SYNCED``.
+sequence gap, a crossed book, a delete or update of a level it does not hold, a frame it cannot use (a
+first snapshot included, or a snapshot price that is not a positive number), or a reconnect; from the
+moment it detects a problem until the fresh snapshot arrives it is empty and not ``SYNCED``.
 Updates are applied on the worker pool, one at a time; readers take a lock, so they see the book
 before or after an update, never half way through one.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -21,11 +23,14 @@ from typing import Any
 
 import attrs
 
-from ._errors import BybitTimeoutError, BybitWsError, ClientClosedError
+from ._errors import BybitTimeoutError, BybitWsError, ClientClosedError, FrameError
 from ._subscriptions import Subscription
 from .enums import OrderSide
 from .models._common import DataEvent
 from .models._display import table_html
+
+#: a snapshot frame's type, in the text of a frame that did not parse
+_SNAPSHOT_TYPE = re.compile(r'"type"\s*:\s*"snapshot"')
 
 #: Levels per side an order book shows in a notebook.
 _SHOWN_LEVELS = 10
@@ -264,7 +269,7 @@ class OrderBook:
             self._bids, self._asks = bids, asks
             self._sequence = sequence
             self._timestamp = timestamp or event.timestamp
-            problem = self._crossed()
+            problem = _bad_price(bids) or _bad_price(asks) or self._crossed()
             if problem:
                 return self._resync(problem)
             self._set_status(OrderBookStatus.SYNCED)
@@ -363,9 +368,9 @@ class OrderBook:
             self._set_status(OrderBookStatus.DISCONNECTED)
 
     def _on_exception(self, exc: BaseException) -> None:
-        _log.warning("order book %s: a frame could not be used (%s); resyncing", self.symbol, exc)
         with self._cond:
-            if self._status is OrderBookStatus.SYNCED:
+            if _resyncs(self._status, exc):
+                _log.warning("order book %s: a frame could not be used (%s); resyncing", self.symbol, exc)
                 self._resync("unusable frame")
 
 
@@ -377,6 +382,22 @@ def _levels(side: dict[Decimal, Any], levels: Iterable[Any]) -> None:
                 side[level.price] = (level.quantity, rpi)
         elif level.quantity:
             side[level.price] = level.quantity
+
+
+def _resyncs(status: OrderBookStatus, exc: BaseException) -> bool:
+    """Whether a frame that did not parse (a FrameError), or that the book's handlers could not apply,
+    calls for a fresh snapshot. Synced: any, as the book may be wrong now. Waiting for a snapshot: the
+    snapshot itself (deltas are ignored then), which the server sends only once."""
+    if status is OrderBookStatus.SYNCING and isinstance(exc, FrameError):
+        return _SNAPSHOT_TYPE.search(exc.text) is not None
+    return status is OrderBookStatus.SYNCED or status is OrderBookStatus.SYNCING
+
+
+def _bad_price(side: dict[Decimal, Any]) -> str | None:
+    for price in side:
+        if not (price.is_finite() and price > 0):
+            return f"a snapshot price that is not a positive number ({price})"
+    return None
 
 
 def _level(price: Decimal, value: Any) -> OrderBookLevel:

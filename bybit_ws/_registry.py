@@ -16,12 +16,15 @@ from ._dialect import Dialect, Parser, TopicSpec, TypedParser
 if TYPE_CHECKING:
     from ._subscriptions import Sink, Subscription
 
-__all__ = ["LEAVING", "OK", "PENDING", "Registry", "Route", "Routes"]
+__all__ = ["LEAVING", "MAX_UNROUTED", "OK", "PENDING", "Registry", "Route", "Routes"]
 
 #: subscribe status of a topic (else absent: never sent, or a SubscriptionError: rejected)
 OK = "ok"
 PENDING = "pending"
 LEAVING = "leaving"
+#: topics nobody listens to whose (empty) routes a snapshot caches: a server that sends frames of ever
+#: new topics nobody subscribed to costs a lookup per frame past this many, never memory
+MAX_UNROUTED = 256
 
 
 class Route:
@@ -57,7 +60,7 @@ class Route:
 class Routes:
     """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
 
-    __slots__ = ("by_topic", "cache", "mailboxes", "raw")
+    __slots__ = ("by_topic", "cache", "mailboxes", "raw", "unrouted")
 
     def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
         self.by_topic = by_topic
@@ -65,6 +68,7 @@ class Routes:
         self.mailboxes = tuple({sub._mailbox: None for subs in by_topic.values() for sub in subs})
         self.cache: dict[str, Route] = {}
         self.raw: dict[bytes, Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
+        self.unrouted = 0  # cached routes of topics nobody listens to (at most MAX_UNROUTED)
 
     def subscriptions(self) -> tuple[Subscription[Any], ...]:
         """Every subscription in this snapshot, once each."""
@@ -173,6 +177,12 @@ class Registry:
         """Resolve and cache what the reader needs for a frame topic (reader thread)."""
         routes = self.routes
         subs = routes.resolve(topic)
+        if not subs:  # nobody listens: no state, and cached only up to a bound
+            route = Route(topic, subs, None, {})
+            if routes.unrouted < MAX_UNROUTED:
+                routes.unrouted += 1
+                routes.cache[topic] = route
+            return route
         state = self._topic_state.get(topic)
         if state is None:
             state = self._topic_state[topic] = {}

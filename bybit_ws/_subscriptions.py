@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import deque
@@ -14,7 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._dispatch import Dispatcher, Mailbox
+from ._dispatch import Dispatcher, FailureLog, Mailbox
 from ._errors import BybitTimeoutError, ClientClosedError
 from .models._common import DataEvent
 from .models._display import fields_html
@@ -170,6 +171,8 @@ class Subscription(Generic[T]):
         self._closed_callbacks: list[Callable[[], object]] = []
         self._exception: list[Callable[[BaseException], object]] = []
         self._recorders: list[Any] = []
+        self._failures = FailureLog()
+        self._pid = os.getpid()  # a forked child must not touch the parent's connections
 
     # ----------------------------------------------------------------------------- public
     @property
@@ -192,6 +195,7 @@ class Subscription(Generic[T]):
         The unsubscribe request goes out when this was the last subscription on its topics; the
         connection closes when its last subscription goes. No handler call starts after this returns.
         """
+        check_process(self._pid)
         with self._lock:
             if self._closed:
                 return
@@ -231,6 +235,7 @@ class Subscription(Generic[T]):
 
     def reconnect(self) -> None:
         """Force the connection(s) of this subscription to reconnect (and resubscribe)."""
+        check_process(self._pid)
         for connection, _topics in list(self._parts):
             connection.reconnect()
 
@@ -356,7 +361,7 @@ class Subscription(Generic[T]):
         self._mailbox.put(self._call_exception_callbacks, exc, counted=False)
 
     def _handler_failed(self, exc: BaseException) -> None:
-        _log.error("handler of subscription %d %s raised", self.id, list(self.topics), exc_info=exc)
+        self._failures.failed(exc, f"handler of subscription {self.id} {list(self.topics)}")
         self._call_exception_callbacks(exc)
 
     def _call_exception_callbacks(self, exc: BaseException) -> None:
@@ -395,6 +400,16 @@ class Subscription(Generic[T]):
         for fn in list(self._closed_callbacks):
             self._mailbox.put(_call0, fn, counted=False)
         self._mailbox.put(_close_mailbox, self._mailbox, counted=False)
+
+
+def check_process(pid: int) -> None:
+    """Raise :class:`ClientClosedError` unless this is process ``pid``, which made the client: a forked
+    child has copies of the parent's sockets and none of its threads, and must not use them."""
+    if os.getpid() != pid:
+        raise ClientClosedError(
+            f"this client belongs to process {pid}; a forked child (process {os.getpid()}) cannot use "
+            "it, as its connections and threads are the parent's: create a new client in the child"
+        )
 
 
 #: ``(put, callback)``: the reader delivers an event with ``put(callback, event)``

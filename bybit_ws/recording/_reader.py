@@ -81,32 +81,171 @@ def _decompressor(head: bytes) -> Any:
 
 def _chunks(file: IO[bytes]) -> Iterator[bytes]:
     """The decompressed bytes of a file (zstd, gzip or plain, told by its first bytes). Several
-    compressed frames or members follow each other; a truncated last block ends the data quietly."""
+    compressed frames or members follow each other; a truncated last block ends the data quietly.
+
+    Only what the writer vouched for comes out. gzip: up to a flush (Z_SYNC_FLUSH ends with the bytes
+    ``00 00 ff ff``) or a member's end (its CRC checked); zstd: whole blocks, each decoded on its own.
+    What a crash or a power loss leaves after the last flush (a block cut short, then zeros or stale
+    bytes) would otherwise decode into made-up text, e.g. copies of earlier lines through gzip's
+    back-references, or take the good blocks before it down with it; it is dropped instead, with a
+    warning naming the file and the byte offset.
+    """
+    name = getattr(file, "name", "?")
     data = file.read(_CHUNK)
+    if data.startswith(_ZSTD_MAGIC):
+        yield from _zstd_chunks(file, data, name)
+        return
     decompressor = _decompressor(data)
     if decompressor is None:
         while data:
             yield data
             data = file.read(_CHUNK)
         return
+    offset = 0  # of ``data`` in the file
+    vouched = _Vouched()
     while data:
         try:
-            out = decompressor.decompress(data)
-        except Exception as exc:  # corrupt data (not a mere truncation): keep what came before
-            _log.warning("%s: stops at corrupt compressed data: %s", getattr(file, "name", "?"), exc)
+            yield from vouched.feed(decompressor, data, offset)
+        except zlib.error as exc:  # corrupt data (not a mere truncation): keep what came before
+            _corrupt(name, offset, exc)
             return
-        if out:
-            yield out
-        if decompressor.eof:  # the next frame or member, if any
+        if decompressor.eof:  # the next member, if any
+            yield from vouched.confirm()
+            offset += len(data) - len(decompressor.unused_data)
             data = decompressor.unused_data or file.read(_CHUNK)
             if not data:
                 return
-            decompressor = _decompressor(data)
-            if decompressor is None:
-                _log.warning("%s: ignores data after the compressed stream", getattr(file, "name", "?"))
+            if not data.startswith(_GZIP_MAGIC):
+                _log.warning("%s: ignores data after the compressed stream, at byte %d", name, offset)
                 return
+            decompressor = _decompressor(data)
             continue
+        offset += len(data)
         data = file.read(_CHUNK)
+    if vouched.pending:
+        _log.warning(
+            "%s: ends in %d decompressed bytes after its last flush (at byte %d of %d), dropped: "
+            "cut short by a crash or a power loss",
+            name,
+            vouched.pending,
+            vouched.at,
+            offset,
+        )
+
+
+def _corrupt(name: str, offset: int, exc: BaseException) -> None:
+    _log.warning("%s: stops at corrupt compressed data at byte %d: %s", name, offset, exc)
+
+
+def _zstd_chunks(file: IO[bytes], data: bytes, name: str) -> Iterator[bytes]:
+    """zstd: feed the decompressor one whole unit (frame header, block, checksum) at a time, so a
+    damaged block loses only itself and what follows, never the good blocks before it."""
+    decompressor: Any = None
+    state = _FRAME
+    checksum = False
+    pos = 0  # in ``data``
+    offset = 0  # of ``data`` in the file
+    while True:
+        size, after, checksum_next = _zstd_unit(data, pos, state, checksum)
+        if size is None or pos + size > len(data):  # an incomplete unit: read on
+            more = file.read(_CHUNK)
+            if not more:
+                if pos < len(data):
+                    _log.debug("%s: ends in a block cut short at byte %d, dropped", name, offset + pos)
+                return
+            data, offset, pos = data[pos:] + more, offset + pos, 0
+            continue
+        if size < 0:
+            _log.warning("%s: ignores data after the compressed stream, at byte %d", name, offset + pos)
+            return
+        if state == _FRAME:
+            decompressor = _decompressor(_ZSTD_MAGIC)
+        try:
+            out = decompressor.decompress(data[pos : pos + size])
+        except Exception as exc:  # zstandard.ZstdError: a damaged block
+            _corrupt(name, offset + pos, exc)
+            return
+        if out:
+            yield out
+        pos += size
+        state, checksum = after, checksum_next
+
+
+_FRAME, _BLOCK, _CHECKSUM = 0, 1, 2  # what a zstd stream holds next
+_DICT_ID_BYTES = (0, 1, 2, 4)
+
+
+def _zstd_unit(data: bytes, pos: int, state: int, checksum: bool) -> tuple[int | None, int, bool]:
+    """The zstd unit (RFC 8878) at ``data[pos:]`` given what comes next (``state``): its size (maybe
+    past the data's end; ``None``: too few bytes to tell; -1: not a zstd frame), what follows it, and
+    whether its frame ends with a checksum."""
+    if state == _CHECKSUM:
+        return 4, _FRAME, False
+    if state == _FRAME:
+        if len(data) - pos < 5:
+            return None, state, checksum
+        if data[pos : pos + 4] != _ZSTD_MAGIC:
+            return -1, state, checksum
+        descriptor = data[pos + 4]
+        single = bool(descriptor & 0x20)
+        fcs = (1 if single else 0, 2, 4, 8)[descriptor >> 6]
+        return 5 + (not single) + _DICT_ID_BYTES[descriptor & 3] + fcs, _BLOCK, bool(descriptor & 4)
+    if len(data) - pos < 3:
+        return None, state, checksum
+    header = int.from_bytes(data[pos : pos + 3], "little")
+    after = (_CHECKSUM if checksum else _FRAME) if header & 1 else _BLOCK  # bit 0: the frame's last
+    kind, size = (header >> 1) & 3, header >> 3
+    return 3 + (1 if kind == 1 else size), after, checksum
+
+
+_SYNC = b"\x00\x00\xff\xff"  # the end of a deflate sync flush (an empty stored block)
+#: decompressed bytes held back at most: a file written without flushes is read in bounded memory,
+#: vouching for all but its last 64 MiB (garbage decodes to at most ~1,000 times its size: a power
+#: loss would have to leave over 64 KiB of it to reach past this)
+_HOLD = 64 << 20
+
+
+class _Vouched:
+    """gzip output held back until the compressed input reaches a sync flush or the member's end
+    (or more than ``_HOLD`` bytes of it are held: the oldest then go)."""
+
+    def __init__(self) -> None:
+        self._held: list[bytes] = []
+        self.pending = 0  # bytes held
+        self._tail = b""  # the last bytes fed, for a marker split across two reads
+        self.at = 0  # the file offset vouched for last
+
+    def feed(self, decompressor: Any, data: bytes, offset: int) -> Iterator[bytes]:
+        """Decompress ``data`` (at ``offset`` in the file); give what a flush vouches for."""
+        seen = self._tail + data
+        start = 0
+        at = seen.find(_SYNC)
+        while at >= 0:
+            end = at + len(_SYNC) - len(self._tail)  # just past the marker, in ``data``
+            if end > start:
+                self._hold(decompressor.decompress(data[start:end]))
+                start = end
+                self.at = offset + end
+                yield from self.confirm()
+            at = seen.find(_SYNC, at + 1)
+        if start < len(data):
+            self._hold(decompressor.decompress(data[start:]))
+            while self.pending > _HOLD and len(self._held) > 1:
+                oldest = self._held.pop(0)
+                self.pending -= len(oldest)
+                yield oldest
+        self._tail = seen[-(len(_SYNC) - 1) :]
+
+    def _hold(self, out: bytes) -> None:
+        if out:
+            self._held.append(out)
+            self.pending += len(out)
+
+    def confirm(self) -> Iterator[bytes]:
+        if self._held:
+            yield b"".join(self._held)
+            self._held = []
+            self.pending = 0
 
 
 def _lines(path: Path) -> Iterator[bytes]:

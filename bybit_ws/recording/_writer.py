@@ -6,10 +6,15 @@ line per data frame ``{"t": <receive time, epoch seconds>, "key": <endpoint key>
 "frame": <the frame's text, exact>}``. The file is compressed as one stream (zstd or gzip) that is flushed
 to a block boundary on every :meth:`Recorder.flush`, so a crash loses at most what came after the last
 flush, and the reader stops cleanly at a truncated final block.
+
+A write error (a full disk) stops the recording, never the live stream: it is logged once, kept in
+:attr:`Recorder.error`, later frames are counted in :attr:`Recorder.dropped`, and :meth:`Recorder.flush`
+and :meth:`Recorder.close` raise it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -206,7 +211,9 @@ class Recorder:
             times given to :meth:`write`, so it needs no clock of its own.
         flush_interval: seconds between background flushes (``None``: flush only on rotation, on
             :meth:`flush` and :meth:`close`).
-        fsync: also ``os.fsync`` on each flush (survives power loss, not only a crash of the process).
+        fsync: also ``os.fsync`` on each flush (survives power loss, not only a crash of the process:
+            what was flushed reads back whole, and the reader stops before whatever a power loss
+            left after it).
         prefix: the file names' first part.
         metadata: extra fields for each file's header line (e.g. ``{"api": "v5", "topics": [...]}``).
     """
@@ -254,6 +261,11 @@ class Recorder:
         #: frames written, and frames skipped (no topic: control frames or not JSON)
         self.frames = 0
         self.skipped = 0
+        #: the first error writing to disk (e.g. ``OSError(ENOSPC)``, a full disk): it stopped the
+        #: recording; logged once, raised by :meth:`flush` and :meth:`close`
+        self.error: OSError | None = None
+        #: frames not recorded because of :attr:`error`
+        self.dropped = 0
         self._closed_bytes = 0  # on disk in the files already finished
         self._stop = threading.Event()
         self._wake = threading.Event()  # a batch is ready (or a file rotated): the flusher compresses
@@ -283,7 +295,7 @@ class Recorder:
         of its endpoint (``"v5.linear"``, ``"v5.private"``, ``"inverse"``, ``"contract"``, ...).
 
         After :meth:`close`, frames are dropped (and counted in ``skipped``): a reader thread that
-        outlives the recorder never raises here.
+        outlives the recorder never raises here. Nor does a write error: see :attr:`error`.
         """
         topic = topic_of(data)
         if topic is None:
@@ -293,8 +305,11 @@ class Recorder:
         t = received.timestamp()
         line = _encode({"t": t, "key": endpoint, "topic": topic, "frame": data.decode("utf-8", "replace")})
         with self._lock:
-            if self._closed:
-                self.skipped += 1
+            if self._closed or self.error is not None:
+                if self._closed:
+                    self.skipped += 1
+                else:
+                    self.dropped += 1
                 return
             file = self._file
             if self._rotate_seconds is not None:
@@ -305,7 +320,12 @@ class Recorder:
                         self._retire()
                         file = None
             if file is None:
-                file = self._open(received)
+                try:
+                    file = self._open(received)
+                except OSError as exc:
+                    self._failed(exc, self.directory)
+                    self.dropped += 1
+                    return
             file.add(line + b"\n")
             self.frames += 1
             if self._rotate_bytes is not None and file.size + file.batched >= self._rotate_bytes:
@@ -321,23 +341,39 @@ class Recorder:
 
     def flush(self) -> None:
         """Compress what is queued and flush the compressor to a block boundary and the file to the OS:
-        a crash from now on loses nothing written before this call."""
+        a crash from now on loses nothing written before this call.
+
+        Raises:
+            OSError: :attr:`error`, the write error that stopped the recording (now or before).
+        """
         with self._io:
             self._drain(flush=True)
+        if self.error is not None:
+            raise self.error
 
     def close(self) -> None:
-        """Finish the current file and stop the flusher thread. Idempotent."""
+        """Finish the current file and stop the flusher thread, always. Idempotent: a second call does
+        nothing.
+
+        Raises:
+            OSError: :attr:`error`, the write error that stopped the recording (the first call only; the
+                thread is stopped and the files closed all the same).
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             self._retire()
-        with self._io:
-            self._drain(flush=False)
-        self._stop.set()
-        self._wake.set()
-        if self._flusher is not None and self._flusher is not threading.current_thread():
-            self._flusher.join()
+        try:
+            with self._io:
+                self._drain(flush=False)
+        finally:
+            self._stop.set()
+            self._wake.set()
+            if self._flusher is not None and self._flusher is not threading.current_thread():
+                self._flusher.join()
+        if self.error is not None:
+            raise self.error
 
     def __enter__(self) -> Recorder:
         return self
@@ -377,15 +413,52 @@ class Recorder:
 
     def _drain(self, *, flush: bool) -> None:
         """Compress every queued line, in order, and finish rotated files; ``flush``: flush the current
-        file too. Runs with ``_io`` held (one drain at a time keeps the lines in order)."""
+        file too. Runs with ``_io`` held (one drain at a time keeps the lines in order). A write error
+        stops the recording (see :meth:`_failed`); it is not raised here."""
+        try:
+            self._drain_files(flush)
+        except OSError as exc:
+            with self._lock:
+                self._failed(exc, self._file.path if self._file is not None else self.directory)
+        if self.error is not None:
+            self._abandon()
+
+    def _failed(self, exc: OSError, where: Path) -> None:
+        """Lock held: a write error stops the recording; the first is kept and logged, once."""
+        if self.error is None:
+            self.error = exc
+            _log.error(
+                "recorder: writing %s failed (%s); recording stopped, later frames are dropped "
+                "(Recorder.error, Recorder.dropped); the live stream goes on",
+                where,
+                exc,
+            )
+
+    def _abandon(self) -> None:
+        """``_io`` held, after a write error: close every open file as it is (what was flushed stays
+        readable) and forget the queued lines."""
+        with self._lock:
+            files = [*self._retiring, *([self._file] if self._file is not None else [])]
+            self._retiring, self._file = [], None
+            self._closed_bytes += sum(f.size for f in files)
+        for file in files:
+            with contextlib.suppress(OSError):  # its buffer cannot be written either; the fd is closed
+                file.file.close()
+
+    def _drain_files(self, flush: bool) -> None:
         with self._lock:
             retiring, self._retiring = self._retiring, []
             finishing = [(f, f.take()) for f in retiring]
             current = self._file
             queued = current.take() if current is not None else b""
-        for file, data in finishing:
-            file.compress(data)
-            file.finish(self._fsync)
+        try:
+            for file, data in finishing:
+                file.compress(data)
+                file.finish(self._fsync)
+        except OSError:
+            with self._lock:  # _abandon closes them
+                self._retiring[:0] = [f for f, _data in finishing if not f.file.closed]
+            raise
         if finishing:
             with self._lock:
                 self._closed_bytes += sum(f.size for f, _data in finishing)
@@ -404,7 +477,7 @@ class Recorder:
             try:
                 with self._io:
                     self._drain(flush=due)
-            except Exception:  # a full disk: keep trying, the writers will raise too
+            except Exception:  # not a write error (those stop the recording in _drain): a bug
                 _log.exception("recorder: compressing or flushing failed")
             if due:
                 next_flush = time.monotonic() + interval
