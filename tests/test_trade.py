@@ -155,14 +155,46 @@ def test_a_rejection_raises_with_bybits_code_and_message(fake: FakeBybit, client
     assert client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1")).order_id
 
 
-def test_a_failure_reply_without_req_id_fails_its_request_by_op(
-    fake: FakeBybit, client: BybitSocketClient
+def test_a_failure_reply_without_req_id_is_not_a_rejection(
+    fake: FakeBybit, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A failure without reqId cannot say which order it concerns: it is logged, and the order ends in
+    a timeout (outcome unknown), never in OrderRejectedError ("nothing happened"), and is not resent."""
+    client = make_client(request_timeout=0.5)
     client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"))  # connected
     fake.omit_req_id_on_next_failure()
     fake.reject_next_order(TradeRetCode.PARAMS_ERROR, "Params Error")
-    with pytest.raises(OrderRejectedError, match="Params Error"):
-        client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"))
+    with caplog.at_level(logging.WARNING, logger="bybit_ws"):
+        with pytest.raises(BybitTimeoutError, match="may or may not exist"):
+            client.v5.place_order(
+                "linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"), client_order_id="x"
+            )
+    assert any("without an id" in r.getMessage() and "Params Error" in r.getMessage() for r in caplog.records)
+    assert [f["args"][0].get("orderLinkId") for f in fake.trade_requests()].count("x") == 1
+
+
+def test_an_anonymous_failure_before_an_accepted_orders_success_leaves_it_its_ack(
+    fake: FakeBybit, make_client: ClientFactory
+) -> None:
+    """Order A is accepted, order B is refused with a failure reply that lacks reqId, and B's failure
+    arrives first: A still gets its own ack (on the old code, B's failure rejected A, the oldest
+    pending order.create, and A's success was dropped as stray), and B times out."""
+    client = make_client(request_timeout=1.0)
+    client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"))  # connected
+    fake.reply_out_of_order(2)  # hold A's and B's replies, send B's then A's
+    a = client.v5.submit_order(
+        "linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"), client_order_id="a")
+    )
+    fake.wait_for(lambda: any(o["orderLinkId"] == "a" for o in fake.paper.open_orders("BTCUSDT")))
+    fake.omit_req_id_on_next_failure()
+    fake.reject_next_order(TradeRetCode.PARAMS_ERROR, "Params Error")
+    b = client.v5.submit_order(
+        "linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("3"), client_order_id="b")
+    )
+    assert a.result(5).client_order_id == "a"
+    with pytest.raises(BybitTimeoutError):
+        b.result(5)
+    assert len(fake.trade_requests()) == 3  # nothing resent
 
 
 def test_the_service_restarting_code_replaces_the_socket_once_idle(
