@@ -164,11 +164,11 @@ def test_a_failure_reply_without_req_id_is_not_a_rejection(
     client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"))  # connected
     fake.omit_req_id_on_next_failure()
     fake.reject_next_order(TradeRetCode.PARAMS_ERROR, "Params Error")
-    with caplog.at_level(logging.WARNING, logger="bybit_ws"):
-        with pytest.raises(BybitTimeoutError, match="may or may not exist"):
-            client.v5.place_order(
-                "linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"), client_order_id="x"
-            )
+    with (
+        caplog.at_level(logging.WARNING, logger="bybit_ws"),
+        pytest.raises(BybitTimeoutError, match="may or may not exist"),
+    ):
+        client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"), client_order_id="x")
     assert any("without an id" in r.getMessage() and "Params Error" in r.getMessage() for r in caplog.records)
     assert [f["args"][0].get("orderLinkId") for f in fake.trade_requests()].count("x") == 1
 

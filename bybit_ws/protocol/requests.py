@@ -138,10 +138,7 @@ class RequestBook(Generic[R]):
 
     def fail(self, gen: int | None) -> list[R]:
         """Remove and return the requests sent on generation ``gen`` (all of them if None)."""
-        if gen is None:
-            ended = list(self._pending)
-        else:
-            ended = [p for p in self._pending if p.gen == gen]
+        ended = list(self._pending) if gen is None else [p for p in self._pending if p.gen == gen]
         for pending in ended:
             self._remove(pending)
         return ended
