@@ -5,6 +5,7 @@ The reader thread never runs user code: it puts callbacks with their argument in
 one worker at a time, so the callbacks of one subscription run one at a time, in arrival order, while
 different subscriptions run in parallel. Each mailbox is bounded: when it is full the *oldest* item is
 dropped and counted, so a slow handler never grows memory without bound and never delays the reader.
+A :class:`PoolFuture` (a trade request's future) runs its done callbacks on the pool the same way.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Dispatcher", "Mailbox", "collect_if_quiet"]
+__all__ = ["Dispatcher", "Mailbox", "PoolFuture", "collect_if_quiet"]
 
 _BATCH = 64
 _DROP_LOG_INTERVAL = 5.0
@@ -36,7 +38,7 @@ class Dispatcher:
     def __init__(self, workers: int, name: str = "bybit-ws-worker") -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self._ready: queue.SimpleQueue[Mailbox | None] = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[Mailbox | _Task | None] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._work, name=f"{name}_{i}", daemon=True) for i in range(workers)
         ]
@@ -48,6 +50,14 @@ class Dispatcher:
     def schedule(self, mailbox: Mailbox) -> None:
         """Queue a mailbox that has work (called by the mailbox itself)."""
         self._ready.put(mailbox)
+
+    def run(self, fn: Callable[[], object]) -> None:
+        """Run ``fn()`` once on a worker (an exception is logged); on the calling thread if closed."""
+        with self._lock:
+            if not self._closed:
+                self._ready.put(_Task(fn))
+                return
+        _Task(fn).drain()
 
     def _work(self) -> None:
         get = self._ready.get
@@ -76,6 +86,62 @@ class Dispatcher:
                 thread.join(max(0.0, deadline - time.monotonic()))
                 if thread.is_alive():
                     _log.warning("worker %s is still running a handler after %.1f s", thread.name, timeout)
+
+
+class _Task:
+    """One call queued by :meth:`Dispatcher.run`."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self.fn = fn
+
+    def drain(self) -> None:
+        try:
+            self.fn()
+        except Exception:
+            _log.exception("a task on the worker pool raised")
+
+
+T = TypeVar("T")
+
+
+class PoolFuture(Future[T]):
+    """A ``concurrent.futures.Future`` whose done callbacks run on a worker pool.
+
+    Whoever completes it (a reader thread) only sets the result: blocking callers (``result()``,
+    ``concurrent.futures.wait``) wake at once, and the callbacks added with :meth:`add_done_callback`
+    run later on a worker, in the order added, never on the completing thread. A callback added once
+    the future is done runs at once on the calling thread, as with any ``Future``.
+    """
+
+    def __init__(self, run: Callable[[Callable[[], object]], None]) -> None:
+        super().__init__()
+        self._run = run
+        self._callbacks: list[Callable[[Future[T]], object]] = []
+        self._callbacks_lock = threading.Lock()
+        super().add_done_callback(self._completed)
+
+    def add_done_callback(self, fn: Callable[[Future[T]], object], /) -> None:
+        """Call ``fn(future)`` on a worker once the future is done (at once here if it is)."""
+        with self._callbacks_lock:
+            if not self.done():
+                self._callbacks.append(fn)
+                return
+        self._call((fn,))
+
+    def _completed(self, _: Future[T]) -> None:
+        with self._callbacks_lock:
+            callbacks, self._callbacks = self._callbacks, []
+        if callbacks:
+            self._run(lambda: self._call(callbacks))
+
+    def _call(self, callbacks: Iterable[Callable[[Future[T]], object]]) -> None:
+        for fn in callbacks:
+            try:
+                fn(self)
+            except Exception:
+                _log.exception("exception calling callback for %r", self)
 
 
 class Mailbox:
