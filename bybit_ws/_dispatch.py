@@ -104,6 +104,9 @@ class _Task:
 
 
 T = TypeVar("T")
+#: guards every PoolFuture's callback list (held for a few instructions; most futures get no callback,
+#: so none pays for a lock of its own)
+_callbacks_lock = threading.Lock()
 
 
 class PoolFuture(Future[T]):
@@ -118,21 +121,31 @@ class PoolFuture(Future[T]):
     def __init__(self, run: Callable[[Callable[[], object]], None]) -> None:
         super().__init__()
         self._run = run
-        self._callbacks: list[Callable[[Future[T]], object]] = []
-        self._callbacks_lock = threading.Lock()
-        super().add_done_callback(self._completed)
+        self._callbacks: list[Callable[[Future[T]], object]] | None = None  # made by the first add
 
     def add_done_callback(self, fn: Callable[[Future[T]], object], /) -> None:
         """Call ``fn(future)`` on a worker once the future is done (at once here if it is)."""
-        with self._callbacks_lock:
+        with _callbacks_lock:
             if not self.done():
+                if self._callbacks is None:
+                    self._callbacks = []
                 self._callbacks.append(fn)
                 return
         self._call((fn,))
 
-    def _completed(self, _: Future[T]) -> None:
-        with self._callbacks_lock:
-            callbacks, self._callbacks = self._callbacks, []
+    def set_result(self, result: T) -> None:
+        """Set the result (waking blocking callers), then hand the callbacks to the pool."""
+        super().set_result(result)
+        self._completed()
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        """Set the exception (waking blocking callers), then hand the callbacks to the pool."""
+        super().set_exception(exception)
+        self._completed()
+
+    def _completed(self) -> None:
+        with _callbacks_lock:
+            callbacks, self._callbacks = self._callbacks, None
         if callbacks:
             self._run(lambda: self._call(callbacks))
 
