@@ -5,6 +5,7 @@ The reader thread never runs user code: it puts callbacks with their argument in
 one worker at a time, so the callbacks of one subscription run one at a time, in arrival order, while
 different subscriptions run in parallel. Each mailbox is bounded: when it is full the *oldest* item is
 dropped and counted, so a slow handler never grows memory without bound and never delays the reader.
+A :class:`PoolFuture` (a trade request's future) runs its done callbacks on the pool the same way.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 _log = logging.getLogger(__name__)
 
@@ -27,6 +29,7 @@ __all__ = [
     "Dispatcher",
     "FailureLog",
     "Mailbox",
+    "PoolFuture",
     "collect_if_quiet",
 ]
 
@@ -48,7 +51,7 @@ class Dispatcher:
     def __init__(self, workers: int, name: str = "bybit-ws-worker") -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self._ready: queue.SimpleQueue[Mailbox | None] = queue.SimpleQueue()
+        self._ready: queue.SimpleQueue[Mailbox | _Task | None] = queue.SimpleQueue()
         self._threads = [
             threading.Thread(target=self._work, args=(i,), name=f"{name}_{i}", daemon=True)
             for i in range(workers)
@@ -64,6 +67,14 @@ class Dispatcher:
         """Queue a mailbox that has work (called by the mailbox itself)."""
         self._ready.put(mailbox)
 
+    def run(self, fn: Callable[[], object]) -> None:
+        """Run ``fn()`` once on a worker (an exception is logged); on the calling thread if closed."""
+        with self._lock:
+            if not self._closed:
+                self._ready.put(_Task(fn))
+                return
+        _Task(fn).drain()
+
     def _work(self, index: int) -> None:
         get = self._ready.get
         busy = self._busy
@@ -71,6 +82,10 @@ class Dispatcher:
             mailbox = get()
             if mailbox is None:
                 return
+            if isinstance(mailbox, _Task):  # a future's done callbacks (see run)
+                if not self._abandoned:
+                    mailbox.drain()
+                continue
             if self._abandoned:
                 mailbox.close()
                 continue
@@ -118,6 +133,75 @@ class Dispatcher:
                 CLOSE_GRACE if grace is None else grace,
                 thread.name,
             )
+
+
+class _Task:
+    """One call queued by :meth:`Dispatcher.run`."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[[], object]) -> None:
+        self.fn = fn
+
+    def drain(self) -> None:
+        try:
+            self.fn()
+        except Exception:
+            _log.exception("a task on the worker pool raised")
+
+
+T = TypeVar("T")
+#: guards every PoolFuture's callback list (held for a few instructions; most futures get no callback,
+#: so none pays for a lock of its own)
+_callbacks_lock = threading.Lock()
+
+
+class PoolFuture(Future[T]):
+    """A ``concurrent.futures.Future`` whose done callbacks run on a worker pool.
+
+    Whoever completes it (a reader thread) only sets the result: blocking callers (``result()``,
+    ``concurrent.futures.wait``) wake at once, and the callbacks added with :meth:`add_done_callback`
+    run later on a worker, in the order added, never on the completing thread. A callback added once
+    the future is done runs at once on the calling thread, as with any ``Future``.
+    """
+
+    def __init__(self, run: Callable[[Callable[[], object]], None]) -> None:
+        super().__init__()
+        self._run = run
+        self._callbacks: list[Callable[[Future[T]], object]] | None = None  # made by the first add
+
+    def add_done_callback(self, fn: Callable[[Future[T]], object], /) -> None:
+        """Call ``fn(future)`` on a worker once the future is done (at once here if it is)."""
+        with _callbacks_lock:
+            if not self.done():
+                if self._callbacks is None:
+                    self._callbacks = []
+                self._callbacks.append(fn)
+                return
+        self._call((fn,))
+
+    def set_result(self, result: T) -> None:
+        """Set the result (waking blocking callers), then hand the callbacks to the pool."""
+        super().set_result(result)
+        self._completed()
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        """Set the exception (waking blocking callers), then hand the callbacks to the pool."""
+        super().set_exception(exception)
+        self._completed()
+
+    def _completed(self) -> None:
+        with _callbacks_lock:
+            callbacks, self._callbacks = self._callbacks, None
+        if callbacks:
+            self._run(lambda: self._call(callbacks))
+
+    def _call(self, callbacks: Iterable[Callable[[Future[T]], object]]) -> None:
+        for fn in callbacks:
+            try:
+                fn(self)
+            except Exception:
+                _log.exception("exception calling callback for %r", self)
 
 
 class Mailbox:

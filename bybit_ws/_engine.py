@@ -20,7 +20,7 @@ from typing import Any
 from ._auth import Credentials
 from ._config import ConnectionConfig
 from ._dialect import Dialect
-from ._dispatch import Dispatcher
+from ._dispatch import Dispatcher, PoolFuture
 from ._errors import AuthenticationError, BybitWsError, ClientClosedError
 from ._framepath import FrameRecorder
 from ._stream_connection import Retired, StreamConnection
@@ -220,6 +220,15 @@ class Engine:
                     referer=self._referer,
                 )
         return trade.submit(op, args)
+
+    def trade_future(self) -> Future[Any]:
+        """A future for a converted trade reply: the reader sets its result, its done callbacks run on
+        the worker pool (never on the reader).
+
+        Raises:
+            ClientClosedError: the client is closed.
+        """
+        return PoolFuture(self.dispatcher().run)
 
     # -------------------------------------------------------------------------------- recording
     def record(self, recorder: FrameRecorder) -> None:

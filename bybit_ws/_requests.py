@@ -1,9 +1,9 @@
 """Requests and replies on one connection: pending requests, reply matching, timeouts.
 
 A request is sent on one socket *generation* (the supervisor bumps it on every new socket); when that
-socket dies, its pending requests fail at once with :class:`ConnectionLost`. A reply that carries an
-id completes only the request with that id; replies without one (dialects that send no id, or failure
-replies that lack it) complete the oldest pending request of their op, in send order.
+socket dies, its pending requests fail at once with :class:`ConnectionLost`. Which reply completes which
+request is decided by the pure :class:`~bybit_ws.protocol.requests.RequestBook`; this module adds the
+socket, the lock and the waiting.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 
 from ._dialect import Reply
 from ._errors import BybitConnectionError, BybitTimeoutError
 from ._transport import Transport
+from .protocol.requests import Request, RequestBook
 
 _log = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ class NotSent(ConnectionLost):
 Build = Callable[[str, Sequence[Any], "str | None"], Mapping[str, Any]]
 
 
-class Pending:
+class Pending(Request):
     """One request waiting for its reply (or for the error that ends it)."""
 
-    __slots__ = ("args", "callback", "deadline", "done", "error", "gen", "op", "reply", "req_id")
+    __slots__ = ("callback", "done", "error", "reply")
 
     def __init__(
         self,
@@ -64,24 +65,21 @@ class Pending:
         callback: Callable[[Pending], None] | None = None,
         deadline: float | None = None,
     ) -> None:
-        self.op = op
-        self.args = args
-        self.req_id = req_id
-        self.gen = gen
-        self.done = threading.Event()
+        super().__init__(op, args, req_id, gen, deadline)
+        #: set when it ends (only for a request without a callback: its caller waits on it)
+        self.done = threading.Event() if callback is None else None
         self.reply: Reply | None = None
         self.error: BaseException | None = None
         #: called once when the request ends (on the reader thread, or on the thread that failed it,
         #: never with the connection's lock held)
         self.callback = callback
-        #: when :meth:`Requests.expire` times the request out (None: its caller waits and times out)
-        self.deadline = deadline
 
     def finish(self, reply: Reply | None, error: BaseException | None, *, call: bool = True) -> None:
         """End the request with its reply or an error (and call its callback, unless ``call`` is false)."""
         self.reply = reply
         self.error = error
-        self.done.set()
+        if self.done is not None:
+            self.done.set()
         if call and self.callback is not None:
             self.callback(self)
 
@@ -93,13 +91,23 @@ class Requests:
     (lock held) for every new socket.
     """
 
-    def __init__(self, url: str, cond: threading.Condition, build: Build, *, uses_req_id: bool) -> None:
+    def __init__(
+        self,
+        url: str,
+        cond: threading.Condition,
+        build: Build,
+        *,
+        uses_req_id: bool,
+        name: str = "",
+        anonymous_ops: Container[str] | None = None,
+    ) -> None:
         self.url = url
         self.cond = cond
         self._build = build
         self._uses_req_id = uses_req_id
         self._send_lock = threading.Lock()
-        self._pending: list[Pending] = []
+        #: which reply completes which request (``anonymous_ops``: see RequestBook)
+        self._book: RequestBook[Pending] = RequestBook(name or url, anonymous_ops)
         self._deferred: list[Pending] = []  # failed with the lock held: callbacks still to call
         #: the open socket and its generation (lock held to change)
         self.transport: Transport | None = None
@@ -137,7 +145,7 @@ class Requests:
                 transport = self.transport
                 if transport is None or gen != self.gen or not transport.is_open:
                     raise NotSent("the connection was lost")
-                self._pending.append(pending)
+                self._book.add(pending)
             try:
                 transport.send(text)
             except Exception as exc:
@@ -153,6 +161,7 @@ class Requests:
             BybitTimeoutError: no reply in time (a late reply is then dropped).
         """
         pending = self.send(op, args, gen)
+        assert pending.done is not None
         if not pending.done.wait(max(0.0, deadline - time.monotonic())):
             self.drop(pending)
             what = "auth" if op == "auth" else f"{op} {list(pending.args)}"
@@ -165,23 +174,15 @@ class Requests:
     def drop(self, pending: Pending) -> bool:
         """Stop waiting for ``pending`` (its reply, if it comes, is dropped); False if it had ended."""
         with self.cond:
-            if pending in self._pending:
-                self._pending.remove(pending)
-                return True
-            return False
+            return self._book.drop(pending)
 
     def fail(self, gen: int | None, error: BaseException) -> None:
         """Fail the requests waiting on ``gen`` (all if None) at once (lock held; their callbacks run
         at the next :meth:`run_callbacks`, once the lock is released)."""
-        keep = []
-        for pending in self._pending:
-            if gen is None or pending.gen == gen:
-                pending.finish(None, error, call=False)
-                if pending.callback is not None:
-                    self._deferred.append(pending)
-            else:
-                keep.append(pending)
-        self._pending = keep
+        for pending in self._book.fail(gen):
+            pending.finish(None, error, call=False)
+            if pending.callback is not None:
+                self._deferred.append(pending)
 
     def run_callbacks(self) -> None:
         """Call the callbacks of requests failed with the lock held (call without the lock)."""
@@ -194,16 +195,12 @@ class Requests:
     def next_deadline(self) -> float | None:
         """The earliest deadline of a pending request that has one."""
         with self.cond:
-            deadlines = [p.deadline for p in self._pending if p.deadline is not None]
-        return min(deadlines) if deadlines else None
+            return self._book.next_deadline()
 
     def expire(self, now: float, error: Callable[[Pending], BaseException]) -> None:
         """Time out the pending requests whose deadline has passed; a late reply is then dropped."""
         with self.cond:
-            expired = [p for p in self._pending if p.deadline is not None and p.deadline <= now]
-            if not expired:
-                return
-            self._pending = [p for p in self._pending if p not in expired]
+            expired = self._book.expire(now)
         for pending in expired:
             pending.finish(None, error(pending))
 
@@ -211,32 +208,12 @@ class Requests:
         """Hand a reply to the request it answers (reader thread); False if it answers none.
 
         A reply with an id matches only the request with that id: a late reply to a request that timed
-        out, or a stray one, is dropped, never taken for the next request of its op.
+        out, or a stray one, is dropped, never taken for the next request of its op. See
+        :class:`~bybit_ws.protocol.requests.RequestBook` for replies without an id.
         """
         with self.cond:
-            found = None
-            if reply.req_id:
-                for pending in self._pending:
-                    if pending.req_id == reply.req_id:
-                        found = pending
-                        break
-            else:
-                for pending in self._pending:
-                    if reply.op is not None and pending.op != reply.op:
-                        continue
-                    if (
-                        reply.args is not None
-                        and pending.op in ("subscribe", "unsubscribe")
-                        and set(pending.args) != set(reply.args)
-                    ):
-                        continue
-                    found = pending
-                    break
-            if found is None:
-                _log.debug(
-                    "reply from %s matches no pending request (late or stray), dropped: %s", self.url, reply
-                )
-                return False
-            self._pending.remove(found)
+            found = self._book.match(reply)
+        if found is None:
+            return False
         found.finish(reply, None)
         return True

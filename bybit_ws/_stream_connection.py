@@ -62,7 +62,9 @@ class StreamConnection:
         self._cond = threading.Condition(threading.RLock())
         self._retired = False
         self.registry = Registry(dialect)
-        self.requests = Requests(url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id)
+        self.requests = Requests(
+            url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id, name=self.name
+        )
         self.auth = Auth(self.name, credentials, self.requests)
         self.frames = self._reader()
         self.supervisor = Supervisor(

@@ -78,6 +78,10 @@ class StreamEngine(Protocol):
         """Send one v5 Trade API request; the future gives the raw reply frame."""
         ...
 
+    def trade_future(self) -> Future[Any]:
+        """A future for a trade reply whose done callbacks run on the worker pool."""
+        ...
+
 
 class Streams:
     """Base of a stream group: one dialect, bound to the engine of a client."""

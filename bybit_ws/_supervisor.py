@@ -3,7 +3,9 @@
 It connects (with backoff), lets the connection restore its state on the new socket (authenticate,
 resubscribe), then pings every ``ping_interval`` and watches for a missing pong or a stale feed; when
 the socket dies it reconnects, or gives up. What a kind of connection does at each step, it supplies
-through :class:`Supervised`.
+through :class:`Supervised`. Where the connection is in that cycle is one
+:class:`~bybit_ws.protocol.state.State`; its timers are one :class:`~bybit_ws.protocol.heartbeat.Heartbeat`
+(the thread sleeps until its next deadline and acts on it).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from ._errors import (
 )
 from ._requests import ConnectionLost, Pending, Requests, encode, next_req_id
 from ._transport import Transport, abort_socket
+from .protocol.heartbeat import Due, Heartbeat
+from .protocol.state import ConnectionState, State
 
 _log = logging.getLogger(__name__)
 
@@ -73,7 +77,9 @@ class Supervised(Protocol):
 class Supervisor:
     """Runs the ``bybit-ws-supervisor-NAME`` thread of one connection.
 
-    Shares the connection's lock (``requests.cond``). ``ready`` is true while a socket is up and restored.
+    Shares the connection's lock (``requests.cond``), under which its :class:`State` changes (the
+    thread makes every change but two: the reader's drop and :meth:`reconnect` move an up socket to
+    CLOSING). ``ready`` is true while a socket is up and restored (OPEN).
     """
 
     def __init__(
@@ -86,6 +92,7 @@ class Supervisor:
         owner: Supervised,
         *,
         uses_req_id: bool,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.name = name
         self.url = url
@@ -95,17 +102,17 @@ class Supervisor:
         self._owner = owner
         self._uses_req_id = uses_req_id
         self._cond = requests.cond
-        self.ready = False
-        self._ever_connected = False
+        self._state = ConnectionState()  # lock held to change
+        self._ever_connected = False  # history, not state: a first connect that fails is an error
         self.connect_failures = 0
         self._connect_error: BaseException | None = None
         self._given_up: BaseException | None = None
-        self._finished = False
         self.stop = threading.Event()
         self._wake = threading.Event()
-        self._reconnect_asked = False
-        self._pong_deadline: float | None = None
-        self._last_data = time.monotonic()  # see _heartbeat
+        self._clock = clock
+        #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
+        self._timers: Heartbeat | None = None
+        self._timers_lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
 
@@ -119,9 +126,19 @@ class Supervisor:
             self._thread.start()
 
     @property
+    def state(self) -> State:
+        """Where the connection is: connecting, authenticating, open, closing, backing off, closed."""
+        return self._state.value
+
+    @property
+    def ready(self) -> bool:
+        """A socket is up and restored: requests may go out."""
+        return self._state.value is State.OPEN
+
+    @property
     def finished(self) -> bool:
         """Whether the thread has ended (closed or given up)."""
-        return self._finished
+        return self._state.value is State.CLOSED
 
     def wait_ready(self, deadline: float, started_failures: int, closed: Callable[[], bool]) -> int:
         """Block until a socket is up and restored; return its generation (lock held).
@@ -156,18 +173,23 @@ class Supervisor:
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
-        self._last_data = time.monotonic()
+        with self._timers_lock:
+            if self._timers is not None:
+                self._timers.data_seen(self._clock())
 
     def pong(self) -> None:
-        """A heartbeat reply arrived (reader thread)."""
-        self._pong_deadline = None
+        """A heartbeat reply arrived (reader thread): it answers the ping outstanding, if any."""
+        with self._timers_lock:
+            if self._timers is not None:
+                self._timers.pong()
 
     def reconnect(self) -> None:
         """Drop the socket; the thread reconnects and restores."""
         with self._cond:
             transport = self._requests.transport
-            self._reconnect_asked = True
-            self.ready = False  # no new request goes to the socket being replaced
+            if self._state.value in (State.AUTHENTICATING, State.OPEN):
+                _log.info("%s: reconnect requested", self.name)
+                self._state.to(State.CLOSING)  # no new request goes to the socket being replaced
         self._wake.set()
         if transport is not None:
             transport.abort()
@@ -202,7 +224,8 @@ class Supervisor:
     def _on_closed(self, gen: int, error: BaseException | None) -> None:
         with self._cond:
             if gen == self._requests.gen:
-                self.ready = False
+                if self._state.value in (State.AUTHENTICATING, State.OPEN):
+                    self._state.to(State.CLOSING)
                 self._requests.fail(gen, ConnectionLost(f"connection lost: {error or 'closed'}"))
                 self._cond.notify_all()
         self._requests.run_callbacks()
@@ -234,6 +257,19 @@ class Supervisor:
             return None
         return transport
 
+    def _to(self, state: State) -> None:
+        """Move to ``state`` (lock held); CLOSING may already have been reached from another thread."""
+        if state is not State.CLOSING or self._state.value is not State.CLOSING:
+            self._state.to(state)
+
+    def _socket_gone(self, gen: int) -> None:
+        """The socket of ``gen`` is closed: its requests fail (outcome unknown if sent)."""
+        with self._cond:
+            self._to(State.CLOSING)
+            self._requests.fail(gen, ConnectionLost("connection lost"))
+            self._cond.notify_all()
+        self._requests.run_callbacks()
+
     def _supervise(self) -> None:
         attempt = 0
         lost_at: float | None = None
@@ -243,7 +279,7 @@ class Supervisor:
         reader = self._reader
         try:
             while not self.stop.is_set():
-                if attempt:
+                if attempt:  # BACKING_OFF
                     if config.max_retries is not None and attempt > config.max_retries:
                         give_up = BybitConnectionError(f"{self.url}: gave up after {attempt - 1} retries")
                         break
@@ -251,6 +287,8 @@ class Supervisor:
                     _log.info("%s: reconnecting in %.2f s (attempt %d)", self.name, delay, attempt)
                     if self.stop.wait(delay):
                         break
+                    with self._cond:
+                        self._to(State.CONNECTING)
                 attempt += 1
                 transport = self._connect()
                 if transport is None:
@@ -259,6 +297,8 @@ class Supervisor:
                     if not config.reconnect:
                         give_up = BybitConnectionError(f"cannot connect to {self.url}: {self._connect_error}")
                         break
+                    with self._cond:
+                        self._to(State.BACKING_OFF)
                     continue
                 with self._cond:
                     self._connecting = None
@@ -266,7 +306,7 @@ class Supervisor:
                         transport.close(0.2)
                         break
                     gen = requests.attach(transport)
-                    self._reconnect_asked = False
+                    self._to(State.AUTHENTICATING)
                     restore = self._owner.on_attached(gen)
                 transport.start(reader.on_frame, functools.partial(self._on_closed, gen), reader.on_read)
                 _log.info("%s: connected to %s", self.name, self.url)
@@ -280,14 +320,15 @@ class Supervisor:
                 except BybitWsError as exc:
                     _log.warning("%s: restoring the connection failed: %s", self.name, exc)
                     transport.close()
+                    self._socket_gone(gen)
                     with self._cond:
-                        self.ready = False
-                        requests.fail(gen, ConnectionLost("connection lost"))
-                    requests.run_callbacks()
+                        self._to(State.BACKING_OFF)
                     continue
                 attempt = 0
                 with self._cond:
-                    self.ready = transport.is_open
+                    # (not OPEN if the socket died or a reconnect was asked meanwhile: CLOSING already)
+                    if self._state.value is State.AUTHENTICATING and transport.is_open:
+                        self._to(State.OPEN)
                     self._ever_connected = True
                     self._cond.notify_all()
                 if lost_at is not None:
@@ -297,11 +338,7 @@ class Supervisor:
                     lost_at = None
                 self._heartbeat(transport)
                 transport.close()
-                with self._cond:
-                    self.ready = False
-                    requests.fail(gen, ConnectionLost("connection lost"))
-                    self._cond.notify_all()
-                requests.run_callbacks()
+                self._socket_gone(gen)
                 if self.stop.is_set():
                     break
                 lost_at = time.monotonic()
@@ -310,6 +347,8 @@ class Supervisor:
                     give_up = BybitConnectionError(f"connection to {self.url} lost and reconnect is off")
                     break
                 attempt = 1
+                with self._cond:
+                    self._to(State.BACKING_OFF)
         except Exception as exc:  # a bug: never die silently
             _log.exception("%s: supervisor failed", self.name)
             give_up = exc
@@ -321,74 +360,68 @@ class Supervisor:
             self._finish(give_up)
 
     def _heartbeat(self, transport: Transport) -> None:
-        """Ping, watch pongs and the data feed; return when the socket must be replaced."""
+        """Ping, watch pongs, the data feed and request deadlines; return when the socket must be replaced.
+
+        One computation (:meth:`Heartbeat.next_deadline`) says how long to sleep; each wake asks the
+        timers what is due. The stale-feed watchdog: the reader does not read the clock for each frame
+        (a store costs a fraction of that): it sets ``fed``, and each check here that finds it set
+        counts the data as of that check.
+        """
         config = self.config
         owner = self._owner
         reader = self._reader
         requests = self._requests
-        now = time.monotonic()
-        next_ping = now + config.ping_interval
-        self._pong_deadline = None
-        # The stale-feed watchdog. The reader does not read the clock for each frame (a store costs a
-        # fraction of that): it sets ``fed``, and each check here that finds it set counts the data as
-        # of that check. Checks come at least every stale / 4, so a feed that falls silent is caught
-        # between stale and 1.25 x stale after its last frame, and never before stale.
-        self._last_data = now
+        clock = self._clock
+        lock = self._timers_lock
+        timers = Heartbeat(config.ping_interval, config.pong_timeout, config.stale_timeout, clock())
+        with lock:
+            self._timers = timers
         reader.fed = False
         wake = self._wake
         while True:
-            wait = next_ping - now
-            pong_deadline: float | None = self._pong_deadline
-            if pong_deadline is not None:
-                wait = min(wait, pong_deadline - now)
-            stale = config.stale_timeout
-            continuous = owner.continuous
-            if stale and continuous:
-                wait = min(wait, self._last_data + stale - now, stale / 4)
-            request_deadline = requests.next_deadline()
-            if request_deadline is not None:
-                wait = min(wait, request_deadline - now)
-            wake.wait(max(0.0, wait))
+            now = clock()
+            request_due = requests.next_deadline()
+            with lock:
+                deadline = timers.next_deadline(now, continuous=owner.continuous, request_due=request_due)
+            wake.wait(max(0.0, deadline - now))
             wake.clear()
-            if self.stop.is_set() or not transport.is_open or self._reconnect_asked:
-                if self._reconnect_asked:
-                    _log.info("%s: reconnect requested", self.name)
+            if self.stop.is_set() or not transport.is_open or self._state.value is not State.OPEN:
                 return
-            now = time.monotonic()
-            if request_deadline is not None:
+            now = clock()
+            if request_due is not None:
                 requests.expire(now, owner.timeout_error)
-            if reader.fed:
-                reader.fed = False
-                self._last_data = now
-            pong_deadline = self._pong_deadline
-            if pong_deadline is not None and now >= pong_deadline:
+            with lock:
+                if reader.fed:
+                    reader.fed = False
+                    timers.data_seen(now)
+                due = timers.due(now, continuous=owner.continuous)
+                if due is Due.PING:
+                    timers.ping(now)  # the pong deadline is armed before the ping goes out
+                silent = now - timers.last_data
+            if due is Due.PONG_TIMEOUT:
                 _log.warning("%s: no pong within %.1f s; reconnecting", self.name, config.pong_timeout)
                 return
-            continuous = owner.continuous
-            if stale and continuous and now - self._last_data >= stale:
-                silent = now - self._last_data
+            if due is Due.STALE:
                 _log.warning("%s: no market data for over %.1f s; reconnecting", self.name, silent)
                 return
-            if now >= next_ping:
+            if due is Due.PING:
                 req_id = next_req_id() if self._uses_req_id else None
                 try:
                     transport.send(encode(owner.ping(req_id)))
                 except Exception as exc:
                     _log.warning("%s: ping failed: %s", self.name, exc)
                     return
-                if self._pong_deadline is None:
-                    self._pong_deadline = now + config.pong_timeout
-                next_ping = now + config.ping_interval
 
     def _finish(self, error: BaseException | None) -> None:
         with self._cond:
-            if self._finished:
+            if self._state.value is State.CLOSED:
                 return
-            self._finished = True
+            self._to(State.CLOSED)
             self._given_up = error if error is not None else ClientClosedError("closed")
-            self.ready = False
             self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
             self._cond.notify_all()
+        with self._timers_lock:
+            self._timers = None
         self._requests.run_callbacks()
         closed = self.stop.is_set()
         if error is not None and not closed:

@@ -41,6 +41,7 @@ __all__ = ["TradeConnection"]
 
 _names = itertools.count(1)
 _decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
+_ANONYMOUS_OPS = frozenset({"auth"})
 _UNKNOWN = "the order may or may not exist: check the order stream; it was not sent again"
 
 
@@ -95,7 +96,11 @@ class TradeConnection:
         self._cond = threading.Condition(threading.RLock())
         self._closed = False
         self._replace = False  # the service said it is restarting: replace the socket when idle
-        self.requests = Requests(url, self._cond, self._build, uses_req_id=True)
+        # A reply without reqId completes no order (it cannot say which one it concerns): each order ends
+        # with its own reply or times out. Auth is one request per socket, so its reply matches by op.
+        self.requests = Requests(
+            url, self._cond, self._build, uses_req_id=True, name=self.name, anonymous_ops=_ANONYMOUS_OPS
+        )
         self.auth = Auth(self.name, credentials, self.requests)
         self.supervisor = Supervisor(
             self.name,

@@ -42,10 +42,14 @@ T = TypeVar("T")
 Number = Decimal | int | str | float
 
 
-def _then(reply: Future[Mapping[str, Any]], convert: Callable[[Mapping[str, Any]], T]) -> Future[T]:
-    """A future of ``convert(reply frame)`` that fails as ``reply`` fails. It is already running: a
-    request on the wire cannot be called back, so ``cancel()`` returns False."""
-    result: Future[T] = Future()
+def _then(
+    reply: Future[Mapping[str, Any]], convert: Callable[[Mapping[str, Any]], T], result: Future[T]
+) -> Future[T]:
+    """``result``, completed with ``convert(reply frame)`` or failing as ``reply`` fails. It is already
+    running: a request on the wire cannot be called back, so ``cancel()`` returns False.
+
+    The conversion runs where ``reply`` completes (the reader thread: blocking callers wake at once);
+    ``result``'s own done callbacks run where it puts them (the engine's: on the worker pool)."""
     result.set_running_or_notify_cancel()
 
     def done(raw: Future[Mapping[str, Any]]) -> None:
@@ -80,6 +84,10 @@ class TradeMethods:
     def _trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
         """Send one trade request; the future resolves to the raw reply frame (provided by the client)."""
         raise NotImplementedError
+
+    def _trade_future(self) -> Future[Any]:
+        """A new future for a converted reply (the client's runs its done callbacks on the worker pool)."""
+        return Future()
 
     # ----------------------------------------------------------------------------------------- futures
     def submit_order(self, category: str, request: OrderRequest) -> Future[OrderAck]:
@@ -117,7 +125,8 @@ class TradeMethods:
         if not isinstance(request, kind):
             raise TypeError(f"expected a {kind.__name__}, not {request!r}")
         args = _trade.single_args(category, request)
-        return _then(self._trade_submit(_trade.op_of(request), args), _trade.order_ack)
+        result: Future[OrderAck] = self._trade_future()  # before sending: it may raise
+        return _then(self._trade_submit(_trade.op_of(request), args), _trade.order_ack, result)
 
     def _submit_batch(
         self, category: str, requests: Sequence[Any], kind: type[Any]
@@ -127,7 +136,10 @@ class TradeMethods:
             if not isinstance(request, kind):
                 raise TypeError(f"expected {kind.__name__} items, not {request!r}")
         op, args = _trade.batch_args(category, requests)
-        return _then(self._trade_submit(op, args), lambda frame: _trade.batch_results(frame, requests))
+        result: Future[list[BatchOrderResult]] = self._trade_future()  # before sending: it may raise
+        return _then(
+            self._trade_submit(op, args), lambda frame: _trade.batch_results(frame, requests), result
+        )
 
     # ----------------------------------------------------------------------------------------- blocking
     def place_order(

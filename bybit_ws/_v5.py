@@ -156,6 +156,9 @@ class V5Streams(TradeMethods, Streams):
     def _trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
         return self._engine.trade_submit(op, args)
 
+    def _trade_future(self) -> Future[Any]:
+        return self._engine.trade_future()
+
     def _public(
         self,
         category: str,

@@ -23,7 +23,7 @@ from bybit_ws import (
     FrameError,
     SubscriptionError,
 )
-from bybit_ws._dispatch import QUIET_BACKLOG, Dispatcher, Mailbox, collect_if_quiet
+from bybit_ws._dispatch import QUIET_BACKLOG, Dispatcher, Mailbox, PoolFuture, collect_if_quiet
 from bybit_ws.testing import FakeBybit
 
 from .support import ClientFactory, Collector, frame_text, wait_until
@@ -676,3 +676,41 @@ def test_readers_collect_the_young_generations_between_reads_unless_gc_is_disabl
                 break
         events.wait(seq + 1, timeout=20)
         assert seen.ours and set(seen.ours) == {1}, "no reader collected the young generations"
+
+
+@pytest.mark.parametrize("complete", ["result", "exception"])
+def test_a_pool_futures_callbacks_run_on_a_worker_in_order_and_a_raising_one_is_logged(
+    complete: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    dispatcher = Dispatcher(2)
+    seen: list[tuple[str, str]] = []
+    done = threading.Event()
+
+    def record(step: str) -> None:
+        seen.append((step, threading.current_thread().name))
+        if step == "last":
+            done.set()
+
+    def boom(future: Any) -> None:
+        raise RuntimeError("callback failed")
+
+    try:
+        future: PoolFuture[int] = PoolFuture(dispatcher.run)
+        future.add_done_callback(lambda f: record("first"))
+        future.add_done_callback(boom)
+        future.add_done_callback(lambda f: record("last"))
+        if complete == "result":
+            future.set_result(1)
+        else:
+            future.set_exception(ValueError("no"))
+        assert done.wait(5)
+        assert [step for step, _ in seen] == ["first", "last"]
+        assert all(name.startswith("bybit-ws-worker") for _, name in seen)
+        assert any(r.exc_info and "callback failed" in str(r.exc_info[1]) for r in caplog.records)
+    finally:
+        dispatcher.close()
+    # a closed pool: the completing thread runs the callbacks rather than losing them
+    late: PoolFuture[int] = PoolFuture(dispatcher.run)
+    late.add_done_callback(lambda f: record("late"))
+    late.set_result(2)
+    assert seen[-1] == ("late", threading.current_thread().name)

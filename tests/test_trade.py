@@ -155,14 +155,46 @@ def test_a_rejection_raises_with_bybits_code_and_message(fake: FakeBybit, client
     assert client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1")).order_id
 
 
-def test_a_failure_reply_without_req_id_fails_its_request_by_op(
-    fake: FakeBybit, client: BybitSocketClient
+def test_a_failure_reply_without_req_id_is_not_a_rejection(
+    fake: FakeBybit, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """A failure without reqId cannot say which order it concerns: it is logged, and the order ends in
+    a timeout (outcome unknown), never in OrderRejectedError ("nothing happened"), and is not resent."""
+    client = make_client(request_timeout=0.5)
     client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"))  # connected
     fake.omit_req_id_on_next_failure()
     fake.reject_next_order(TradeRetCode.PARAMS_ERROR, "Params Error")
-    with pytest.raises(OrderRejectedError, match="Params Error"):
-        client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"))
+    with (
+        caplog.at_level(logging.WARNING, logger="bybit_ws"),
+        pytest.raises(BybitTimeoutError, match="may or may not exist"),
+    ):
+        client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"), client_order_id="x")
+    assert any("without an id" in r.getMessage() and "Params Error" in r.getMessage() for r in caplog.records)
+    assert [f["args"][0].get("orderLinkId") for f in fake.trade_requests()].count("x") == 1
+
+
+def test_an_anonymous_failure_before_an_accepted_orders_success_leaves_it_its_ack(
+    fake: FakeBybit, make_client: ClientFactory
+) -> None:
+    """Order A is accepted, order B is refused with a failure reply that lacks reqId, and B's failure
+    arrives first: A still gets its own ack (on the old code, B's failure rejected A, the oldest
+    pending order.create, and A's success was dropped as stray), and B times out."""
+    client = make_client(request_timeout=1.0)
+    client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"))  # connected
+    fake.reply_out_of_order(2)  # hold A's and B's replies, send B's then A's
+    a = client.v5.submit_order(
+        "linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("2"), client_order_id="a")
+    )
+    fake.wait_for(lambda: any(o["orderLinkId"] == "a" for o in fake.paper.open_orders("BTCUSDT")))
+    fake.omit_req_id_on_next_failure()
+    fake.reject_next_order(TradeRetCode.PARAMS_ERROR, "Params Error")
+    b = client.v5.submit_order(
+        "linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("3"), client_order_id="b")
+    )
+    assert a.result(5).client_order_id == "a"
+    with pytest.raises(BybitTimeoutError):
+        b.result(5)
+    assert len(fake.trade_requests()) == 3  # nothing resent
 
 
 def test_the_service_restarting_code_replaces_the_socket_once_idle(
@@ -373,8 +405,8 @@ def test_private_frames_match_the_acks(fake: FakeBybit, client: BybitSocketClien
 def test_close_from_a_futures_callback_is_prompt_and_leaves_no_thread(
     fake: FakeBybit, client: BybitSocketClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A future's callbacks run on the trade connection's reader thread; closing the client there must
-    not wait for that reader (with a 30 s close grace it would wait it out)."""
+    """Closing the client from a future's callback is prompt (on 81ccaf0 the callback ran on the trade
+    connection's reader, which close() must not wait for; with a 30 s close grace it would wait it out)."""
     from bybit_ws import _transport
 
     monkeypatch.setattr(_transport, "_CLOSE_GRACE", 30.0)
@@ -388,3 +420,53 @@ def test_close_from_a_futures_callback_is_prompt_and_leaves_no_thread(
     future.add_done_callback(close_client)
     assert closed.wait(10), "close() from the callback waited for the reader"
     assert future.result().order_id and client.is_closed
+
+
+# ------------------------------------------------------------------------------------ futures' callbacks
+def test_a_futures_done_callback_runs_on_a_worker_not_the_reader(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    """Failed on 81ccaf0: the callback ran on ``bybit-ws-reader-trade-N``."""
+    names: list[str] = []
+    ran = threading.Event()
+
+    def record(future: concurrent.futures.Future[Any]) -> None:
+        names.append(threading.current_thread().name)
+        ran.set()
+
+    future = client.v5.submit_order("linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("1")))
+    future.add_done_callback(record)
+    assert future.result(5).order_id
+    assert ran.wait(5)
+    assert names[0].startswith("bybit-ws-worker") and "reader" not in names[0]
+    # added once done: at once, on the calling thread (as any Future)
+    future.add_done_callback(record)
+    assert names[1] == threading.current_thread().name
+
+
+def test_a_slow_done_callback_delays_neither_another_orders_ack_nor_the_pongs(
+    fake: FakeBybit, make_client: ClientFactory
+) -> None:
+    """Failed on 81ccaf0: the slow callback held the reader, so the next ack was never read (timeout)."""
+    client = make_client(ping_interval=0.2, pong_timeout=1.0)
+    release = threading.Event()
+    started = threading.Event()
+
+    def slow(future: concurrent.futures.Future[Any]) -> None:
+        started.set()
+        release.wait(10)
+
+    try:
+        first = client.v5.submit_order(
+            "linear", OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"))
+        )
+        first.add_done_callback(slow)
+        assert first.result(5).order_id
+        assert started.wait(5)
+        # the callback is still running: another order's ack comes back, and pings keep being answered
+        assert client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2")).order_id
+        pings = len(fake.received_frames("v5.trade", op="ping"))
+        fake.wait_for(lambda: len(fake.received_frames("v5.trade", op="ping")) >= pings + 3, timeout=10)
+        assert fake.connections_total == 1 and not release.is_set()
+    finally:
+        release.set()
