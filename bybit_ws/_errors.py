@@ -103,6 +103,9 @@ class TradeRetCode(enum.IntEnum):
     PARAMS_ERROR = 10001
     #: The request's ``X-BAPI-TIMESTAMP`` is outside ``X-BAPI-RECV-WINDOW`` of the server's clock.
     INVALID_TIMESTAMP = 10002
+    #: Too many trade sessions (connections) under the same UID (the number is undocumented); on
+    #: ``/v5/trade`` only: REST's ``10003`` means an invalid API key.
+    TOO_MANY_SESSIONS = 10003
     #: Invalid signature (auth).
     INVALID_SIGN = 10004
     #: Too many requests for this UID (the account's rate limit): slow down.
@@ -119,6 +122,8 @@ class TradeRetCode(enum.IntEnum):
     SYSTEM_RATE_LIMITED = 10429
     #: The connection is already authenticated.
     REPEAT_AUTH = 20001
+    #: Too frequent requests under the same session (connection): slow down.
+    SESSION_RATE_LIMITED = 20003
     #: A ``reqId`` that was already used.
     DUPLICATE_REQ_ID = 20006
     #: The order does not exist (or is already filled or cancelled).

@@ -21,7 +21,7 @@ from ._orderbook import OrderBook
 from ._streams import Handler, StreamEngine, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
 from ._trade_methods import TradeMethods
-from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, SPREAD_SPECS, STATUS_SPECS
+from ._v5_topics import FP_SPECS, PRIVATE_SPECS, PUBLIC_SPECS, RFQ_SPECS, SPREAD_SPECS, STATUS_SPECS
 from ._v5_topics import _ticker_schema as _topics_ticker_schema
 from .enums import KlineInterval
 from .models.v5 import (
@@ -86,6 +86,7 @@ class V5Dialect(Dialect):
         self.endpoint = endpoint
         self.name = f"v5.{endpoint}"
         specs = {"private": PRIVATE_SPECS, "status": STATUS_SPECS, "spread": SPREAD_SPECS}
+        specs.update(rfq=RFQ_SPECS, fp=FP_SPECS)
         self._specs = specs.get(endpoint, PUBLIC_SPECS)
         self.max_args_per_request = 10 if endpoint == "spot" else None
         self.max_chars_per_connection = None if endpoint == "private" else 21_000
