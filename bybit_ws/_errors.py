@@ -137,7 +137,12 @@ class TradeRetCode(enum.IntEnum):
 
 
 _RATE_LIMITED = frozenset(
-    {TradeRetCode.TOO_MANY_VISITS, TradeRetCode.IP_RATE_LIMITED, TradeRetCode.SYSTEM_RATE_LIMITED}
+    {
+        TradeRetCode.TOO_MANY_VISITS,
+        TradeRetCode.IP_RATE_LIMITED,
+        TradeRetCode.SYSTEM_RATE_LIMITED,
+        TradeRetCode.SESSION_RATE_LIMITED,
+    }
 )
 
 
@@ -173,7 +178,8 @@ class OrderRejectedError(BybitWsError):
 
     @property
     def is_rate_limited(self) -> bool:
-        """True for the rate-limit codes (10006, 10403, 10429): retry later, more slowly."""
+        """True for the rate-limit codes (10006, 10403, 10429, 20003): retry later, more slowly. (10003,
+        too many sessions for the UID, is not: fewer connections help, not a slower pace.)"""
         return self.ret_code in _RATE_LIMITED
 
     @property
