@@ -243,10 +243,8 @@ def test_strategy_frame() -> None:
         None,
         Decimal("0.01"),
     )
-    assert (
-        structurer(Strategy)({"strategyId": "x", "symbol": "B", "strategyType": "vwap"}).strategy_type.value
-        == "vwap"
-    )  # type: ignore[union-attr]
+    new_kind = structurer(Strategy)({"strategyId": "x", "symbol": "B", "strategyType": "vwap"}).strategy_type
+    assert new_kind is not None and new_kind.value == "vwap"  # a new algo kind is kept
 
 
 # ------------------------------------------------------------------------------ end to end
