@@ -150,7 +150,7 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
     Public calls take a ``category`` (``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``) and one
     symbol or many; v5 has no all-symbols wildcard. Spread calls (``subscribe_to_spread_*``) take
     combination symbols and no category. Private calls need API credentials. The streams of 2026 (the
-    full-depth book, RFQ, Earn offers, algo orders) are :class:`~bybit_ws._v5_more.V5MoreStreams`'.
+    full-depth book, RFQ, Earn offers, algo orders) come from :class:`~bybit_ws._v5_more.V5MoreStreams`.
     """
 
     def __init__(self, engine: StreamEngine) -> None:

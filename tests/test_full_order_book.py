@@ -5,13 +5,14 @@ a failing provider retried on the next delta. And ``snapshot_update``, the shape
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from bybit_ws import BybitSocketClient, BybitWsError, OrderBookStatus
+from bybit_ws import BybitSocketClient, BybitWsError, ClientClosedError, OrderBookStatus
 from bybit_ws._full_book import FETCH_ATTEMPTS, FullOrderBook, snapshot_update
 from bybit_ws.testing import FakeBybit, FullBookFeed
 
@@ -225,6 +226,29 @@ def test_close_while_syncing(fake: FakeBybit, client: BybitSocketClient, feed: F
     assert book.status is OrderBookStatus.CLOSED
     fake.wait_for(lambda: fake.subscriptions("v5.spot") == {}, timeout=5)
     assert feed.update() == 0
+
+
+def test_close_while_the_provider_runs_and_readers_are_not_blocked(
+    fake: FakeBybit, client: BybitSocketClient, feed: FullBookFeed
+) -> None:
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_snapshot() -> Any:
+        entered.set()
+        assert release.wait(10), "never released"
+        return feed.snapshot()
+
+    book = client.v5.full_order_book("spot", SYMBOL, slow_snapshot)
+    fake.wait_for_subscribers(feed.topic, timeout=5.0, path="v5.spot")
+    feed.update()
+    assert entered.wait(5)
+    assert book.snapshot().bids == () and book.status is OrderBookStatus.SYNCING  # the lock is free
+    book.close()
+    release.set()
+    wait_until(lambda: feed.snapshots == 1, message="the provider returned")
+    with pytest.raises(ClientClosedError):
+        book.wait_synced(1)
+    assert book.status is OrderBookStatus.CLOSED and book.snapshot().bids == ()
 
 
 # ------------------------------------------------------------------------------ the snapshot's shape
