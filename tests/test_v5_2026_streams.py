@@ -6,6 +6,7 @@ test_full_order_book.py's."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from decimal import Decimal
@@ -49,7 +50,10 @@ from bybit_ws.models.v5 import (
 )
 from bybit_ws.testing import FakeBybit
 
+from . import test_cli
 from .support import API_KEY, API_SECRET, clients_for, frame, frame_text
+from .test_cli import STARTUP, Proc, events, is_event
+from .test_cli_v5_topics import _stop
 
 UTC = timezone.utc
 
@@ -344,6 +348,44 @@ def test_cli_plans_the_new_topics_and_subscribes_them(fake: FakeBybit, client: B
         sub.close()
 
 
+run = test_cli.run  # the fixture: python subprocesses, killed at teardown
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the stream stops on SIGINT (POSIX)")
+def test_cli_streams_the_new_public_topics(run: Callable[..., Proc]) -> None:
+    """``python -m bybit_ws stream`` over three endpoints of a FakeBybit (``v5.rfq``, ``v5.fp``, spot)."""
+    topics = {  # topic -> (fixture, urls key, the line it prints)
+        "rfq.open.public.trades": (
+            "v5_rfq_public_trades",
+            "v5.rfq",
+            "rfq    1757579281847749169219132657134900: BTCUSDT Sell 1 @ 91600",
+        ),
+        "earn.dualassets.offers": (
+            "v5_earn_dualassets_offers",
+            "v5.fp",
+            "dual asset 36352 price 74168.46 1 buy-low 1 sell-high, best apy 9.79209000 (+1 more)",
+        ),
+        "orderbook.full.MNTUSDT": (
+            "v5_orderbook_full_delta",
+            "v5.spot",
+            "book   MNTUSDT delta 5 bids 0 asks",
+        ),
+    }
+    with FakeBybit("v5") as fake:
+        proc = run("-m", "bybit_ws", "stream", "--url", fake.url, "--category", "spot", *topics, sigint=True)
+        for topic, (_, key, _) in topics.items():
+            fake.wait_for_subscribers(topic, timeout=STARTUP, path=key)
+        for name, key, _ in topics.values():
+            assert fake.send_raw(frame_text(name), path=key) == 1
+        for _ in topics:
+            proc.next_line(is_event, timeout=10.0)
+        _stop(proc)
+    printed = events(proc.stdout)
+    assert len(printed) == 3, proc.stdout
+    for _, _, line in topics.values():
+        assert any(line in event for event in printed), (line, printed)
+
+
 def test_cli_refuses_the_full_book_for_option_and_a_bad_symbol() -> None:
     with pytest.raises(UsageError, match="not option"):
         plan_topic("orderbook.full.BTCUSDT", "v5", "option")
@@ -353,7 +395,7 @@ def test_cli_refuses_the_full_book_for_option_and_a_bad_symbol() -> None:
 
 def test_cli_summaries_of_the_new_models() -> None:
     _, (rfq,) = both_paths("rfq", "v5_rfq_public_trades")
-    assert summary(rfq) == "rfq 1757579281847749169219132657134900: BTCUSDT Sell 1 @ 91600"
+    assert summary(rfq) == "1757579281847749169219132657134900: BTCUSDT Sell 1 @ 91600"
     _, (quote,) = both_paths("private", "v5_rfq_open_quotes")
     assert summary(quote) == (
         "quote 1757578449553042047579782748460520 Active bid BTCUSDT 1 @ 95800 ask BTCUSDT 1 @ 95000"

@@ -249,7 +249,7 @@ def _legs(legs: Sequence[v5.RfqLeg]) -> str:
 
 def _rfq(r: v5.RfqPublicTrade | v5.RfqInquiry | v5.RfqTrade) -> str:
     status = f" {_v(r.status)}" if not isinstance(r, v5.RfqPublicTrade) and r.status is not None else ""
-    return f"rfq {r.rfq_id}{status}: {_legs(r.legs)}"
+    return f"{r.rfq_id}{status}: {_legs(r.legs)}"
 
 
 def _rfq_quote(q: v5.RfqQuote) -> str:
