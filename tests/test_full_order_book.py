@@ -16,7 +16,7 @@ from bybit_ws import BybitSocketClient, BybitWsError, ClientClosedError, OrderBo
 from bybit_ws._full_book import FETCH_ATTEMPTS, FullOrderBook, snapshot_update
 from bybit_ws.testing import FakeBybit, FullBookFeed
 
-from .support import clients_for, wait_until
+from .support import clients_for, frame, wait_until
 
 SYMBOL = "MNTUSDT"
 
@@ -252,21 +252,13 @@ def test_close_while_the_provider_runs_and_readers_are_not_blocked(
 
 
 # ------------------------------------------------------------------------------ the snapshot's shape
-RESULT: dict[str, Any] = {
-    "s": "BTCUSDT",
-    "a": [["62998.2", "0.198738"]],
-    "b": [["62998.1", "0.396837"]],
-    "ts": 1784103578352,
-    "u": 439925,
-    "seq": 2164890076,
-    "cts": 1784103578350,
-}
+REPLY: dict[str, Any] = frame("v5_rest_full_orderbook")
+RESULT: dict[str, Any] = REPLY["result"]
 
 
 def test_snapshot_update_takes_the_result_or_the_whole_reply() -> None:
     """V5_2026.md §4.1's REST example (its levels elided by Bybit, two kept)."""
-    reply = {"retCode": 0, "retMsg": "OK", "result": RESULT, "retExtInfo": {}, "time": 1784103579732}
-    for given in (reply, RESULT, {**RESULT, "u": "439925", "seq": "2164890076", "ts": "1784103578352"}):
+    for given in (REPLY, RESULT, {**RESULT, "u": "439925", "seq": "2164890076", "ts": "1784103578352"}):
         book = snapshot_update(given, "BTCUSDT")
         assert (book.update_id, book.sequence) == (439925, 2164890076)
         assert (book.bids[0].price, book.bids[0].quantity) == (Decimal("62998.1"), Decimal("0.396837"))
