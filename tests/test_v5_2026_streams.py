@@ -471,8 +471,13 @@ LIMIT: dict[str, Any] = {**MARKET, "order_type": "Limit"}
             "conditional",
         ),
         (
-            {**MARKET, "slippage_tolerance_type": "TickSize", "slippage_tolerance": 5, "stop_loss": 9},
-            "stop-loss",
+            {
+                **MARKET,
+                "slippage_tolerance_type": "TickSize",
+                "slippage_tolerance": 5,
+                "order_filter": "tpslOrder",
+            },
+            "take-profit/stop-loss",
         ),
     ],
 )
@@ -482,6 +487,8 @@ def test_bad_bbo_and_slippage_requests_raise_value_error(kwargs: dict[str, Any],
 
 
 def test_good_bbo_and_slippage_requests_are_sent_as_bybit_takes_them() -> None:
+    attached = OrderRequest(**MARKET, slippage_tolerance_type="Percent", slippage_tolerance=1, stop_loss=9)
+    assert attached.stop_loss == 9  # a market order's attached stop-loss is not a stop-loss order
     bbo = OrderRequest(**LIMIT, bbo_side_type="Queue", bbo_level=5)
     assert trade.single_args("inverse", bbo)[0]["bboLevel"] == "5"
     edges = [

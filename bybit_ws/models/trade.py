@@ -320,9 +320,12 @@ def _check_slippage(request: OrderRequest) -> None:
         return
     if request.order_type is not OrderType.MARKET:
         raise ValueError(f"slippage tolerance is for Market orders, not {request.order_type.value}")
-    if request.trigger_price is not None or request.take_profit is not None or request.stop_loss is not None:
+    # Bybit: "take profit, stoploss, conditional orders are not supported" - orders that are themselves
+    # TP/SL or conditional; a market order's attached TP/SL is not said to be refused, so it is let through
+    conditional = request.order_filter not in (None, OrderFilter.ORDER)
+    if request.trigger_price is not None or conditional:
         raise ValueError(
-            "slippage tolerance is not supported with conditional, take-profit or stop-loss orders"
+            "slippage tolerance is not supported with conditional or take-profit/stop-loss orders"
         )
     bounds = _SLIPPAGE_RANGES.get(kind)
     if bounds is None:
