@@ -37,6 +37,8 @@ def _endpoints(host: str) -> dict[str, str]:
         "v5.private": f"wss://{host}/v5/private",
         "v5.status": f"wss://{host}/v5/public/misc/status",
         "v5.trade": f"wss://{host}/v5/trade",
+        "v5.rfq": f"wss://{host}/v5/public/rfq",  # RFQ block trades (mainnet host: UNVERIFIED, V5_2026 §3)
+        "v5.fp": f"wss://{host}/v5/public/fp",  # Advanced-Earn offers
     }
     urls.update({f"v5.{category}": f"wss://{host}/v5/public/{category}" for category in _V5_PUBLIC})
     return urls
@@ -122,6 +124,7 @@ class BybitSocketClient:
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
             ``"v5.spot"``, ``"v5.option"``, ``"v5.spread"``: spread trading, ``"v5.private"``,
             ``"v5.status"``: ``system.status``,
+            ``"v5.rfq"``: RFQ block trades, ``"v5.fp"``: Advanced-Earn offers,
             ``"v5.trade"``: order entry), e.g. to point at ``FakeBybit``. A URL without a path
             (``"ws://127.0.0.1:8765"``) gets the key's usual path (``/v5/public/linear`` ...).
         workers: size of the callback worker pool.

@@ -119,6 +119,9 @@ class TradeRetCode(enum.IntEnum):
     PARAMS_ERROR = 10001
     #: The request's ``X-BAPI-TIMESTAMP`` is outside ``X-BAPI-RECV-WINDOW`` of the server's clock.
     INVALID_TIMESTAMP = 10002
+    #: Too many trade sessions (connections) under the same UID (the number is undocumented); on
+    #: ``/v5/trade`` only: REST's ``10003`` means an invalid API key.
+    TOO_MANY_SESSIONS = 10003
     #: Invalid signature (auth).
     INVALID_SIGN = 10004
     #: Too many requests for this UID (the account's rate limit): slow down.
@@ -135,6 +138,8 @@ class TradeRetCode(enum.IntEnum):
     SYSTEM_RATE_LIMITED = 10429
     #: The connection is already authenticated.
     REPEAT_AUTH = 20001
+    #: Too frequent requests under the same session (connection): slow down.
+    SESSION_RATE_LIMITED = 20003
     #: A ``reqId`` that was already used.
     DUPLICATE_REQ_ID = 20006
     #: The order does not exist (or is already filled or cancelled).
@@ -148,7 +153,12 @@ class TradeRetCode(enum.IntEnum):
 
 
 _RATE_LIMITED = frozenset(
-    {TradeRetCode.TOO_MANY_VISITS, TradeRetCode.IP_RATE_LIMITED, TradeRetCode.SYSTEM_RATE_LIMITED}
+    {
+        TradeRetCode.TOO_MANY_VISITS,
+        TradeRetCode.IP_RATE_LIMITED,
+        TradeRetCode.SYSTEM_RATE_LIMITED,
+        TradeRetCode.SESSION_RATE_LIMITED,
+    }
 )
 
 
@@ -184,7 +194,8 @@ class OrderRejectedError(BybitWsError):
 
     @property
     def is_rate_limited(self) -> bool:
-        """True for the rate-limit codes (10006, 10403, 10429): retry later, more slowly."""
+        """True for the rate-limit codes (10006, 10403, 10429, 20003): retry later, more slowly. (10003,
+        too many sessions for the UID, is not: fewer connections help, not a slower pace.)"""
         return self.ret_code in _RATE_LIMITED
 
     @property

@@ -83,7 +83,7 @@ class OrderBook:
     """
 
     def __init__(self, symbol: str, kind: str, subscribe: Subscriber) -> None:
-        if kind not in ("inverse", "v5", "v5.rpi"):
+        if kind not in ("inverse", "v5", "v5.rpi", "v5.full"):
             raise ValueError(kind)
         self.symbol = symbol
         self._kind = kind

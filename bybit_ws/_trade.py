@@ -118,10 +118,24 @@ def op_of(request: AnyRequest, *, batch: bool = False) -> str:
     return ops[batch]
 
 
+#: Categories that take BBO orders (``bboSideType``/``bboLevel``; V5_2026.md §6).
+BBO_CATEGORIES = ("linear", "inverse")
+
+
+def _check_bbo_category(category: str, request: AnyRequest) -> None:
+    if (
+        isinstance(request, OrderRequest)
+        and request.bbo_side_type is not None
+        and category not in BBO_CATEGORIES
+    ):
+        raise ValueError(f"BBO orders are for {' and '.join(BBO_CATEGORIES)}, not {category}")
+
+
 def single_args(category: str, request: AnyRequest) -> list[dict[str, Any]]:
     """The ``args`` of a single op: ``[{"category", ...fields}]``."""
     op_of(request)
-    return [{"category": check_category(category), **wire_fields(request)}]
+    _check_bbo_category(check_category(category), request)
+    return [{"category": category, **wire_fields(request)}]
 
 
 def batch_args(category: str, requests: Sequence[AnyRequest]) -> tuple[str, list[dict[str, Any]]]:
@@ -142,6 +156,7 @@ def batch_args(category: str, requests: Sequence[AnyRequest]) -> tuple[str, list
     for request in requests:
         if type(request) is not kind:
             raise TypeError(f"a batch holds requests of one kind ({kind.__name__}), not {request!r}")
+        _check_bbo_category(category, request)
     return op, [{"category": category, "request": [wire_fields(r) for r in requests]}]
 
 

@@ -21,7 +21,8 @@ from ._orderbook import OrderBook
 from ._streams import Handler, StreamEngine, Streams, kline_interval, symbol_list
 from ._subscriptions import Subscription
 from ._trade_methods import TradeMethods
-from ._v5_topics import PRIVATE_SPECS, PUBLIC_SPECS, SPREAD_SPECS, STATUS_SPECS
+from ._v5_more import V5MoreStreams
+from ._v5_topics import FP_SPECS, PRIVATE_SPECS, PUBLIC_SPECS, RFQ_SPECS, SPREAD_SPECS, STATUS_SPECS
 from ._v5_topics import _ticker_schema as _topics_ticker_schema
 from .enums import KlineInterval
 from .models.v5 import (
@@ -86,6 +87,7 @@ class V5Dialect(Dialect):
         self.endpoint = endpoint
         self.name = f"v5.{endpoint}"
         specs = {"private": PRIVATE_SPECS, "status": STATUS_SPECS, "spread": SPREAD_SPECS}
+        specs.update(rfq=RFQ_SPECS, fp=FP_SPECS)
         self._specs = specs.get(endpoint, PUBLIC_SPECS)
         self.max_args_per_request = 10 if endpoint == "spot" else None
         self.max_chars_per_connection = None if endpoint == "private" else 21_000
@@ -142,12 +144,13 @@ def _category(category: str) -> str:
     return category
 
 
-class V5Streams(TradeMethods, Streams):
+class V5Streams(V5MoreStreams, TradeMethods, Streams):
     """``client.v5``: the v5 streams, the API live Bybit serves today.
 
     Public calls take a ``category`` (``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``) and one
     symbol or many; v5 has no all-symbols wildcard. Spread calls (``subscribe_to_spread_*``) take
-    combination symbols and no category. Private calls need API credentials.
+    combination symbols and no category. Private calls need API credentials. The streams of 2026 (the
+    full-depth book, RFQ, Earn offers, algo orders) come from :class:`~bybit_ws._v5_more.V5MoreStreams`.
     """
 
     def __init__(self, engine: StreamEngine) -> None:
@@ -366,7 +369,13 @@ class V5Streams(TradeMethods, Streams):
         self, handler: Handler[list[SystemStatus]] | None = None
     ) -> Subscription[list[SystemStatus]]:
         """Bybit's maintenance windows (``system.status``, on its endpoint, ``urls`` key ``v5.status``)."""
-        return self._subscribe("v5.status", ["system.status"], {"data": handler}, dialect=_dialect("status"))
+        return self._endpoint("status", ["system.status"], {"data": handler})
+
+    def _endpoint(
+        self, endpoint: str, topics: list[str], handlers: Mapping[str, Handler[Any] | None]
+    ) -> Subscription[Any]:
+        """Topics on an endpoint of their own (``status``, ``rfq``, ``fp``: ``urls`` key ``v5.<name>``)."""
+        return self._subscribe(f"v5.{endpoint}", topics, handlers, dialect=_dialect(endpoint))
 
     def subscribe_to_insurance_pool_updates(
         self, coins: str | Iterable[str], handler: Handler[list[InsurancePool]] | None = None

@@ -18,6 +18,7 @@ from ._dialect import Parsed, TopicSpec, TypedParser, envelope, list_topic
 from .models.v5 import (
     AdlAlert,
     Balance,
+    DualAssetOffer,
     Greeks,
     InsurancePool,
     Kline,
@@ -27,9 +28,14 @@ from .models.v5 import (
     OrderBookUpdate,
     Position,
     PriceLimit,
+    RfqInquiry,
+    RfqPublicTrade,
+    RfqQuote,
+    RfqTrade,
     RpiOrderBookUpdate,
     SpreadOrder,
     SpreadUserTrade,
+    Strategy,
     SystemStatus,
     Ticker,
     Trade,
@@ -39,7 +45,7 @@ from .models.v5 import (
 )
 from .models.v5.market import build_rpi_order_book, order_book_from_pairs, rpi_book_levels
 
-__all__ = ["PRIVATE_SPECS", "PUBLIC_SPECS", "STATUS_SPECS"]
+__all__ = ["FP_SPECS", "PRIVATE_SPECS", "PUBLIC_SPECS", "RFQ_SPECS", "STATUS_SPECS"]
 
 _ticker = structurer(Ticker)
 _merge_ticker = merger(Ticker)
@@ -125,6 +131,15 @@ def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     return ("snapshot" if frame.type == "snapshot" or book.update_id == 1 else "delta"), book
 
 
+def _parse_full_book(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
+    """``orderbook.full``: deltas only, even ``u == 1`` (a restart: re-sync from REST, see FullOrderBook)."""
+    return "delta", parse_order_book(frame["data"], ts=frame.get("ts"), cts=frame.get("cts"))
+
+
+def _parse_full_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
+    return "delta", _parse_book_typed(frame, state)[1]
+
+
 def _parse_kline(frame: Mapping[str, Any], topic: str, state: dict[str, Any]) -> Parsed:
     symbol = topic.rsplit(".", 1)[-1]
     return "data", [_kline({"symbol": symbol, **item}) for item in frame["data"]]
@@ -197,6 +212,9 @@ PUBLIC_SPECS = {
     "insurance": list_topic(InsurancePool),
     "priceLimit": TopicSpec(_parse_price_limit),
     "adlAlert": list_topic(AdlAlert),
+    "orderbook.full": TopicSpec(
+        _parse_full_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_full_book_typed)
+    ),
 }
 # Private frames carry the exchange's time as creationTime (PROTOCOL.md §C), public ones as ts.
 _CREATED = "creationTime"
@@ -210,7 +228,15 @@ PRIVATE_SPECS = {
     "dcp": TopicSpec(_no_data, private=True, stamp=_CREATED),
     "spread.order": list_topic(SpreadOrder, private=True, stamp=_CREATED),
     "spread.execution": list_topic(SpreadUserTrade, private=True, stamp=_CREATED),
+    # issue 25 (V5_2026.md §4.2, §4.4); the RFQ topics' endpoint is inferred (UNVERIFIED)
+    "rfq.open.rfqs": list_topic(RfqInquiry, private=True, stamp=_CREATED),
+    "rfq.open.quotes": list_topic(RfqQuote, private=True, stamp=_CREATED),
+    "rfq.open.trades": list_topic(RfqTrade, private=True, stamp=_CREATED),
+    "strategy": list_topic(Strategy, private=True, stamp=_CREATED),
 }
 STATUS_SPECS = {"system.status": list_topic(SystemStatus)}
+# /v5/public/rfq (public frames stamped as private ones: creationTime) and /v5/public/fp (no time at all)
+RFQ_SPECS = {"rfq.open.public.trades": list_topic(RfqPublicTrade, stamp=_CREATED)}
+FP_SPECS = {"earn.dualassets.offers": list_topic(DualAssetOffer)}
 # /v5/public/spread serves these three families, in the shapes of the other categories (V5_MORE.md §5.11).
 SPREAD_SPECS = {family: PUBLIC_SPECS[family] for family in ("orderbook", "publicTrade", "tickers")}

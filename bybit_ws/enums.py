@@ -194,6 +194,8 @@ class TradeType(OpenEnum):
     BLOCK_TRADE = "BlockTrade"
     MOVE_POSITION = "MovePosition"
     FUTURE_SPREAD = "FutureSpread"
+    CORPORATE_ACTION = "CorporateAction"
+    """A stock split or reverse split adjusting the position."""
     UNKNOWN = "UNKNOWN"
 
 

@@ -320,6 +320,8 @@ def test_v5_urls(make_fake: MakeFake) -> None:
         "v5.private": f"{base}/v5/private",
         "v5.trade": f"{base}/v5/trade",
         "v5.status": f"{base}/v5/public/misc/status",
+        "v5.rfq": f"{base}/v5/public/rfq",  # issue 25
+        "v5.fp": f"{base}/v5/public/fp",
     }
 
 
@@ -489,7 +491,7 @@ def test_v5_publish_envelope_and_path(make_fake: MakeFake, connect: Connect) -> 
     assert fake.publish_frame(recorded, path="v5.linear") == 1
     assert recv(linear) == recorded
     with pytest.raises(ValueError, match="unknown path"):
-        fake.publish("x", [], path="v5.rfq")
+        fake.publish("x", [], path="v5.nowhere")  # v5.rfq is served since issue 25
 
 
 # -------------------------------------------------------------------------------------------------

@@ -238,7 +238,46 @@ def _rpi_book(b: v5.RpiOrderBookUpdate) -> str:
     return f"{b.symbol} rpi {len(b.bids)} bids {len(b.asks)} asks{best} u={b.update_id}"
 
 
+def _legs(legs: Sequence[v5.RfqLeg]) -> str:
+    shown = []
+    for leg in legs[:3]:
+        parts = [leg.symbol, _v(leg.side) if leg.side is not None else "", _v(leg.quantity)]
+        price = f" @ {_v(leg.price)}" if leg.price is not None else ""
+        shown.append(" ".join(p for p in parts if p) + price)
+    return "; ".join(shown) + _more(legs, 3)
+
+
+def _rfq(r: v5.RfqPublicTrade | v5.RfqInquiry | v5.RfqTrade) -> str:
+    status = f" {_v(r.status)}" if not isinstance(r, v5.RfqPublicTrade) and r.status is not None else ""
+    return f"{r.rfq_id}{status}: {_legs(r.legs)}"
+
+
+def _rfq_quote(q: v5.RfqQuote) -> str:
+    return f"quote {q.quote_id} {_v(q.status)} bid {_legs(q.buy_legs) or '-'} ask {_legs(q.sell_legs) or '-'}"
+
+
+def _dual_asset(o: v5.DualAssetOffer) -> str:
+    best = max((q.apy for q in (*o.buy_low, *o.sell_high) if q.apy is not None), default=None)
+    return (
+        f"dual asset {o.product_id} price {_v(o.current_price)} {len(o.buy_low)} buy-low "
+        f"{len(o.sell_high)} sell-high, best apy {_v(best)}"
+    )
+
+
+def _strategy(x: v5.Strategy) -> str:
+    return (
+        f"{_v(x.strategy_type)} {x.symbol} {_v(x.side)} {_v(x.executed_quantity)}/{_v(x.quantity)} "
+        f"@ {_v(x.executed_average_price)} {_name(x.status)}"
+    )
+
+
 _SUMMARIES: dict[type, Callable[[Any], str]] = {
+    v5.RfqPublicTrade: _rfq,
+    v5.RfqInquiry: _rfq,
+    v5.RfqTrade: _rfq,
+    v5.RfqQuote: _rfq_quote,
+    v5.DualAssetOffer: _dual_asset,
+    v5.Strategy: _strategy,
     v5.MinimalUserTrade: _fill,
     v5.SystemStatus: _system_status,
     v5.InsurancePool: _insurance,

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from bybit_ws._client import MAINNET_URLS, BybitSocketClient
 from bybit_ws._subscriptions import Subscription
 from bybit_ws._v5 import _DCP_PRODUCTS, _POOLS, _PRIVATE_CATEGORIES, CATEGORIES
+from bybit_ws._v5_more import FULL_BOOK_CATEGORIES
 from bybit_ws.enums import KlineInterval
 from bybit_ws.models._common import DataEvent
 
@@ -109,7 +110,9 @@ _KNOWN = {
     "v5": "publicTrade.SYMBOL, tickers.SYMBOL, orderbook.DEPTH.SYMBOL, orderbook.rpi.SYMBOL, "
     "kline.INTERVAL.SYMBOL, allLiquidation.SYMBOL, priceLimit.SYMBOL, insurance.{USDT,USDC,inverse}, "
     "adlAlert.{USDT,USDC,inverse}, system.status, order[.CATEGORY], position[.CATEGORY], "
-    "execution[.CATEGORY], execution.fast[.CATEGORY], wallet, greeks, dcp.{future,spot,option}",
+    "execution[.CATEGORY], execution.fast[.CATEGORY], wallet, greeks, dcp.{future,spot,option}, "
+    "orderbook.full.SYMBOL, rfq.open.public.trades, rfq.open.{rfqs,quotes,trades}, "
+    "earn.dualassets.offers, strategy",
     "contract": ", ".join(_PRIVATE["contract"]),
 }
 
@@ -194,6 +197,9 @@ def _plan_v5_more(topic: str, category: str) -> TopicPlan | None:
     ADL-alert pools (their coin picks the endpoint), price limits and the RPI book (``--category``, not
     option), and the private ``execution.fast[.CATEGORY]``, ``greeks`` and ``dcp.PRODUCT``."""
     name, _, rest = topic.partition(".")
+    plan = _plan_v5_2026(topic, category)
+    if plan is not None:
+        return plan
     if topic == "system.status":
         return TopicPlan(topic, "v5", "v5.status", False, _call("v5", "system_status_updates"))
     if topic == "greeks":
@@ -223,6 +229,34 @@ def _plan_v5_more(topic: str, category: str) -> TopicPlan | None:
         symbol = _symbol(rest[len("rpi.") :] if rpi else rest, topic)
         method = "rpi_order_book_updates" if rpi else "price_limit_updates"
         return TopicPlan(topic, "v5", f"v5.{category}", False, _call("v5", method, category, symbol))
+    return None
+
+
+# issue 25's topics on endpoints of their own or private: topic -> (urls key, method)
+_V5_2026 = {
+    "rfq.open.public.trades": ("v5.rfq", "rfq_trade_updates"),
+    "rfq.open.rfqs": ("v5.private", "rfq_inquiry_updates"),
+    "rfq.open.quotes": ("v5.private", "rfq_quote_updates"),
+    "rfq.open.trades": ("v5.private", "rfq_user_trade_updates"),
+    "earn.dualassets.offers": ("v5.fp", "dual_asset_offer_updates"),
+    "strategy": ("v5.private", "strategy_updates"),
+}
+
+
+def _plan_v5_2026(topic: str, category: str) -> TopicPlan | None:
+    """Issue 25's topics: the full-depth book's deltas (``--category`` spot, linear or inverse), RFQ,
+    Dual Assets offers and algo orders."""
+    known = _V5_2026.get(topic)
+    if known is not None:
+        key, method = known
+        return TopicPlan(topic, "v5", key, key == "v5.private", _call("v5", method))
+    if topic.startswith("orderbook.full."):
+        if category not in FULL_BOOK_CATEGORIES:
+            served = ", ".join(FULL_BOOK_CATEGORIES)
+            raise UsageError(f"{topic!r} is served for {served}, not {category} (--category)")
+        symbol = _symbol(topic[len("orderbook.full.") :], topic)
+        call = _call("v5", "full_order_book_updates", category, symbol, kinds=("delta",))
+        return TopicPlan(topic, "v5", f"v5.{category}", False, call)
     return None
 
 

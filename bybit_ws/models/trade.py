@@ -291,6 +291,49 @@ class OrderRequest:
             raise ValueError("a Limit order needs a price (or bbo_side_type and bbo_level)")
         if self.price is not None and self.price <= 0:
             raise ValueError(f"price must be positive, not {self.price}")
+        _check_bbo(self)
+        _check_slippage(self)
+
+
+#: ``slippageTolerance`` ranges per ``slippageToleranceType`` since 2025-10-09 (V5_2026.md §6).
+_SLIPPAGE_RANGES = {
+    SlippageToleranceType.TICK_SIZE: (Decimal(1), Decimal(10_000), 0),
+    SlippageToleranceType.PERCENT: (Decimal("0.01"), Decimal(10), 2),
+}
+
+
+def _check_bbo(request: OrderRequest) -> None:
+    """A BBO order: a Limit order with both ``bbo_side_type`` and ``bbo_level`` (linear and inverse
+    only: the request has no category, the order-entry call checks it)."""
+    if (request.bbo_side_type is None) != (request.bbo_level is None):
+        raise ValueError("a BBO order needs both bbo_side_type and bbo_level")
+    if request.bbo_side_type is not None and request.order_type is not OrderType.LIMIT:
+        raise ValueError(f"a BBO order is a Limit order, not {request.order_type.value}")
+
+
+def _check_slippage(request: OrderRequest) -> None:
+    """Slippage tolerance: both fields, a Market order that is not conditional, in Bybit's range."""
+    kind, value = request.slippage_tolerance_type, request.slippage_tolerance
+    if (kind is None) != (value is None):
+        raise ValueError("a slippage tolerance needs both slippage_tolerance_type and slippage_tolerance")
+    if kind is None or value is None:
+        return
+    if request.order_type is not OrderType.MARKET:
+        raise ValueError(f"slippage tolerance is for Market orders, not {request.order_type.value}")
+    # Bybit: "take profit, stoploss, conditional orders are not supported" - orders that are themselves
+    # TP/SL or conditional; a market order's attached TP/SL is not said to be refused, so it is let through
+    conditional = request.order_filter not in (None, OrderFilter.ORDER)
+    if request.trigger_price is not None or conditional:
+        raise ValueError(
+            "slippage tolerance is not supported with conditional or take-profit/stop-loss orders"
+        )
+    bounds = _SLIPPAGE_RANGES.get(kind)
+    if bounds is None:
+        raise ValueError(f"slippage_tolerance_type must be TickSize or Percent, not {kind.value!r}")
+    low, high, places = bounds
+    if not low <= value <= high or value != value.quantize(Decimal(1).scaleb(-places)):
+        unit = "a whole number of ticks" if places == 0 else f"a percentage with at most {places} decimals"
+        raise ValueError(f"{kind.value} slippage_tolerance must be {unit} from {low} to {high}, not {value}")
 
 
 def _needs_an_id(request: AmendOrderRequest | CancelOrderRequest) -> None:

@@ -17,11 +17,21 @@ never imports this package.
     with FakeBybit("v5") as fake, SimulatedMarket(fake, "BTCUSDT", seed=7):
         client = BybitSocketClient(urls=fake.urls)
         book = client.v5.order_book("linear", "BTCUSDT")
+
+`FullBookFeed` serves a full-depth book as Bybit does (``orderbook.full`` deltas, and the REST snapshot
+as a callable for ``client.v5.full_order_book``)::
+
+    with FakeBybit("v5") as fake:
+        feed = FullBookFeed(fake, "BTCUSDT", bids=[["100", "1"]], asks=[["101", "2"]])
+        book = BybitSocketClient(urls=fake.urls).v5.full_order_book("spot", "BTCUSDT", feed.snapshot)
+        fake.wait_for_subscribers(feed.topic)
+        feed.update(bids=[["100.5", "3"]])
 """
 
 from bybit_ws.testing._fake import FakeBybit
+from bybit_ws.testing._full_book import FullBookFeed
 from bybit_ws.testing._market import SimulatedMarket
 from bybit_ws.testing._paper import PaperExchange
 from bybit_ws.testing._protocol import Dialect, sign
 
-__all__ = ["Dialect", "FakeBybit", "PaperExchange", "SimulatedMarket", "sign"]
+__all__ = ["Dialect", "FakeBybit", "FullBookFeed", "PaperExchange", "SimulatedMarket", "sign"]

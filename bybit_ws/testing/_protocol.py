@@ -375,5 +375,9 @@ def endpoints_for(dialect: Dialect) -> list[Endpoint]:
             V5PrivateEndpoint("v5.private", "/v5/private"),
             V5TradeEndpoint("v5.trade", "/v5/trade"),
             V5PublicEndpoint("v5.status", "/v5/public/misc/status"),  # system.status
+            # issue 25: RFQ block trades and Advanced-Earn offers; reply shapes undocumented (V5_2026 §8),
+            # so linear's
+            V5PublicEndpoint("v5.rfq", "/v5/public/rfq"),
+            V5PublicEndpoint("v5.fp", "/v5/public/fp"),
         ]
     raise ValueError(f"unknown dialect {dialect!r}; expected 'inverse', 'contract' or 'v5'")

@@ -26,6 +26,7 @@ from ._base import (
     SelfMatchPreventionType,
     SlippageToleranceType,
 )
+from .earn import DualAssetOffer, DualAssetQuote
 from .market import (
     Kline,
     Liquidation,
@@ -45,7 +46,9 @@ from .market import (
     build_order_book as build_order_book,
 )
 from .private import AssetBalance, Balance, ExtraFee, Order, Position, UserTrade
+from .rfq import RfqInquiry, RfqLeg, RfqPublicTrade, RfqQuote, RfqStatus, RfqTrade
 from .spread import SpreadCategory, SpreadOrder, SpreadUserTrade
+from .strategy import Strategy, StrategyStatus, StrategyTerminateType, StrategyType
 from .streams import (
     AdlAlert,
     Greeks,
@@ -69,6 +72,8 @@ __all__ = [
     "CancelType",
     "Category",
     "CreateType",
+    "DualAssetOffer",
+    "DualAssetQuote",
     "ExtraFee",
     "Greeks",
     "InsurancePool",
@@ -87,6 +92,12 @@ __all__ = [
     "OrderBookUpdate",
     "Position",
     "PriceLimit",
+    "RfqInquiry",
+    "RfqLeg",
+    "RfqPublicTrade",
+    "RfqQuote",
+    "RfqStatus",
+    "RfqTrade",
     "RpiOrderBookEntry",
     "RpiOrderBookUpdate",
     "SelfMatchPreventionType",
@@ -94,6 +105,10 @@ __all__ = [
     "SpreadCategory",
     "SpreadOrder",
     "SpreadUserTrade",
+    "Strategy",
+    "StrategyStatus",
+    "StrategyTerminateType",
+    "StrategyType",
     "SystemStatus",
     "Ticker",
     "Trade",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bybit_ws._convert import OpenEnum, decimal, enum_of
 from bybit_ws.enums import KlineInterval, OrderSide, OrderType, StopOrderType, TickDirection, TriggerType
@@ -20,6 +20,9 @@ __all__ = [
     "SelfMatchPreventionType",
     "SlippageToleranceType",
 ]
+
+
+_T = TypeVar("_T")
 
 
 # --------------------------------------------------------------------------------------------- enums
@@ -125,6 +128,8 @@ class CreateType(OpenEnum):
     CREATE_BY_ARBITRAGE = "CreateByArbitrage"
     CREATE_BY_DDH = "CreateByDdh"
     CREATE_BY_BBO_ORDER = "CreateByBboOrder"
+    CREATE_BY_CHASE_ORDER = "CreateByChaseOrder"
+    """A chase limit order (placed and moved by a ``chaseOrder`` strategy)."""
 
 
 class SlippageToleranceType(OpenEnum):
@@ -176,6 +181,20 @@ def _fee_details(value: Any, _type: Any = None) -> tuple[tuple[str, Decimal], ..
         if number is not None:
             result.append((str(asset), number))
     return tuple(result)
+
+
+def tuple_of(structure: Callable[[Any], _T], what: str) -> Callable[..., tuple[_T, ...]]:
+    """A hook making a tuple of ``structure(item)`` from a wire list (missing or ``""``: empty)."""
+
+    def hook(value: Any, _type: Any = None) -> tuple[_T, ...]:
+        if not value:
+            return ()
+        if not isinstance(value, list):
+            raise ValueError(f"not a list of {what}: {value!r}")
+        return tuple([structure(item) for item in value])
+
+    hook.__name__ = f"tuple_of_{what}"
+    return hook
 
 
 def _number(value: Any) -> Decimal:

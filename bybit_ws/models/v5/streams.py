@@ -12,7 +12,7 @@ import attrs
 from bybit_ws._convert import OpenEnum, OpenIntEnum, boolean, decimal, enum_of, integer, text, time_ms, wire
 from bybit_ws.enums import OrderSide
 
-from ._base import Category, _category, _side
+from ._base import Category, _category, _side, tuple_of
 
 __all__ = [
     "AdlAlert",
@@ -107,17 +107,8 @@ class MaintenanceEnvironment(OpenIntEnum):
 
 
 def _int_enums(cls: type[OpenIntEnum]) -> Any:
-    member = enum_of(cls)
-
-    def hook(value: Any, _type: Any = None) -> tuple[Any, ...]:
-        """A list of ints (or numeric strings) as a tuple of ``cls`` members; unset is ``()``."""
-        if not value:
-            return ()
-        if not isinstance(value, list):
-            raise ValueError(f"not a list: {value!r}")
-        return tuple([member(item) for item in value])
-
-    return hook
+    """A hook making a list of ints (or numeric strings) a tuple of ``cls`` members; unset is ``()``."""
+    return tuple_of(enum_of(cls), cls.__name__)
 
 
 def _ints(value: Any, _type: Any = None) -> tuple[int, ...]:
