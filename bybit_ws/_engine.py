@@ -17,11 +17,13 @@ from concurrent.futures import Future
 from typing import Any
 
 from ._auth import Credentials
+from ._clock import ServerClock
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher
-from ._errors import AuthenticationError, BybitWsError, ClientClosedError
+from ._errors import AuthenticationError, BybitTimeoutError, BybitWsError, ClientClosedError
 from ._framepath import FrameRecorder
+from ._pacing import Entry, Pacer, PacerThread
 from ._stream_connection import Retired, StreamConnection
 from ._subscriptions import Subscription
 from ._trade_connection import TradeConnection
@@ -44,8 +46,16 @@ class Engine:
         demo: bool = False,
         recv_window: int | None = None,
         referer: str | None = None,
+        order_rate_limit: Mapping[str, Mapping[str, int]] | None = None,
     ) -> None:
         self.urls = dict(urls)
+        #: Bybit's clock as measured from its pongs and trade replies (shared by every connection)
+        self.clock = ServerClock()
+        self._pacer = (
+            None
+            if order_rate_limit is None
+            else PacerThread(Pacer(order_rate_limit), self._send_paced, self._expire_paced, self._drop_paced)
+        )
         self._demo = demo
         self._recv_window = recv_window
         self._referer = referer
@@ -179,6 +189,7 @@ class Engine:
             credentials=self.credentials,
             on_finished=self._connection_finished,
             key=endpoint,
+            clock=self.clock,
         )
         for recorder in self._recorders:
             connection.record(recorder)
@@ -186,9 +197,8 @@ class Engine:
         return connection
 
     # -------------------------------------------------------------------------------- order entry
-    def trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
-        """Send one Trade API request on the trade connection (opened on first use); the future gives
-        the raw reply frame. See :meth:`TradeConnection.submit`."""
+    def trade_connection(self) -> TradeConnection:
+        """The trade connection (made on first use, and again once retired)."""
         if self._demo:
             raise BybitWsError(
                 "Bybit's demo trading has no websocket Trade API: place demo orders over the REST API "
@@ -212,8 +222,66 @@ class Engine:
                     credentials=credentials,
                     recv_window=self._recv_window,
                     referer=self._referer,
+                    clock=self.clock,
                 )
-        return trade.submit(op, args)
+            return trade
+
+    def connect_trade(self, timeout: float | None = None) -> None:
+        """Open and authenticate the trade connection now (see :meth:`TradeConnection.connect`)."""
+        self.trade_connection().connect(timeout)
+
+    def trade_submit(
+        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
+    ) -> Future[Mapping[str, Any]]:
+        """Send one Trade API request on the trade connection (opened on first use); the future gives
+        the raw reply frame. See :meth:`TradeConnection.submit`.
+
+        With ``order_rate_limit``, a request over its budget is queued (never resent, never reordered
+        per symbol) and the future waits with it; ``blocking`` (a blocking call waits on the future)
+        bounds its time in the queue by ``request_timeout``, after which it fails unsent.
+        """
+        pacer = self._pacer
+        if pacer is None or not pacer.pacer.paces(str(args[0].get("category", "")) if args else ""):
+            return self.trade_connection().submit(op, args)
+        self.trade_connection()  # the errors that need no socket come before anything is queued
+        result: Future[Mapping[str, Any]] = Future()
+        result.set_running_or_notify_cancel()
+        deadline = pacer.pacer.clock() + self.config.request_timeout if blocking else None
+        entry = pacer.pacer.entry(op, args, (op, args, result), deadline)
+        if not pacer.pacer.offer(entry):
+            _log.debug("order pacing: %s queued (%d waiting)", op, pacer.pacer.queued)
+            pacer.wake()
+            return result
+        try:
+            sent = self.trade_connection().submit(op, args)
+        finally:
+            pacer.pacer.done(entry)
+            if pacer.pacer.queued:
+                pacer.wake()
+        _chain(sent, result)
+        return result
+
+    def _send_paced(self, entry: Entry) -> None:
+        op, args, result = entry.payload
+        try:
+            sent = self.trade_connection().submit(op, args)
+        except BaseException as exc:  # nothing was sent (or outcome unknown): the future says which
+            result.set_exception(exc)
+            return
+        _chain(sent, result)
+
+    def _expire_paced(self, entry: Entry) -> None:
+        op, _, result = entry.payload
+        result.set_exception(
+            BybitTimeoutError(
+                f"{op} waited {self.config.request_timeout} s for room under order_rate_limit and was "
+                "not sent"
+            )
+        )
+
+    def _drop_paced(self, entry: Entry) -> None:
+        op, _, result = entry.payload
+        result.set_exception(ClientClosedError(f"the client closed before {op} was sent (order pacing)"))
 
     # -------------------------------------------------------------------------------- recording
     def record(self, recorder: FrameRecorder) -> None:
@@ -268,9 +336,24 @@ class Engine:
             connection.close()
         if trade is not None:
             trade.close()
+        if self._pacer is not None:  # after the trade connection: a send it is making ends at once
+            self._pacer.close()
         if dispatcher is not None:
             dispatcher.close()
         self.done.set()
+
+
+def _chain(source: Future[Mapping[str, Any]], target: Future[Mapping[str, Any]]) -> None:
+    """Complete ``target`` as ``source`` completes."""
+
+    def done(future: Future[Mapping[str, Any]]) -> None:
+        error = future.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(future.result())
+
+    source.add_done_callback(done)
 
 
 def _take(topics: list[str], room: int | None, slots: int | None = None) -> list[str]:
