@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import importlib
 import os
 from typing import Any
 
@@ -97,8 +98,8 @@ def make_signer(secret: str | bytes | os.PathLike[str]) -> Signer:
         return Signer("hmac", secret=text)
     pem = pem.replace("\\n", "\n").strip() + "\n"  # a PEM from an environment variable may carry literal \n
     try:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
+        serialization = importlib.import_module("cryptography.hazmat.primitives.serialization")
+        rsa = importlib.import_module("cryptography.hazmat.primitives.asymmetric.rsa")
     except ImportError:
         raise ImportError(
             "api_secret is an RSA private key: signing with it needs the 'cryptography' package "

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bybit_ws.testing._protocol import now_ms
 from bybit_ws.testing._server import REJECTABLE_OPS, FakeServer, dumps
 
 __all__ = ["ControlsMixin"]
@@ -37,7 +36,7 @@ class ControlsMixin(FakeServer):
         """
         frame: dict[str, Any] = {"topic": topic}
         if self._dialect == "v5":
-            frame["ts"] = now_ms()
+            frame["ts"] = self.server_time_ms()
             frame["type"] = "snapshot"
         frame["data"] = data
         for key, value in envelope.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bybit_ws.testing._protocol import INVALID_ARGS, INVALID_OP, check_auth
+from bybit_ws.testing._protocol import INVALID_ARGS, INVALID_OP
 from bybit_ws.testing._server import Connection, FakeServer, dumps
 
 __all__ = ["RepliesMixin"]
@@ -115,7 +115,7 @@ class RepliesMixin(FakeServer):
     def _on_auth(self, conn: Connection, req_id: object, args: object, rejection: str | None) -> None:
         ep = conn.endpoint
         if rejection is None:
-            reason = check_auth(args, self._api_key, self._api_secret)
+            reason = self._check_auth(args)
             ret_msg = "" if reason is None else ep.auth_message(reason)
         else:
             reason, ret_msg = "args", rejection
