@@ -158,9 +158,9 @@ class Pacer:
         """True: ``entry`` may be sent now by the caller (then call :meth:`done`); False: it was queued."""
         with self._lock:
             now = self.clock()
-            blocked = any(q.budget == entry.budget or q.symbols & entry.symbols for q in self._queue)
-            sending = any(self._sending[s] for s in entry.symbols)
-            if not blocked and not sending and not self._room(entry.budget, entry.cost, now):
+            budgets, symbols, _ = self._scan(now, None)
+            held = entry.budget in budgets or entry.symbols & symbols
+            if not held and not self._room(entry.budget, entry.cost, now):
                 self._take(entry, now)
                 return True
             self._queue.append(entry)
@@ -172,31 +172,38 @@ class Pacer:
         (None: nothing queued)."""
         with self._lock:
             now = self.clock()
-            ready: list[Entry] = []
             expired = [e for e in self._queue if e.deadline is not None and e.deadline <= now]
-            keep: deque[Entry] = deque()
-            wake: float | None = None
-            blocked_budgets: set[Budget] = set()
-            blocked_symbols: set[Hashable] = {s for s, n in self._sending.items() if n}
-            for entry in self._queue:
-                if entry.deadline is not None and entry.deadline <= now:
-                    continue
-                free_at = 0.0
-                if entry.budget not in blocked_budgets and not (entry.symbols & blocked_symbols):
-                    free_at = self._room(entry.budget, entry.cost, now)
-                    if not free_at:
-                        self._take(entry, now)
-                        ready.append(entry)
-                        blocked_symbols |= entry.symbols  # the rest of its symbol waits for its send
-                        continue
-                keep.append(entry)
-                blocked_budgets.add(entry.budget)
-                blocked_symbols |= entry.symbols
-                for moment in (free_at or None, entry.deadline):
-                    if moment is not None and (wake is None or moment < wake):
-                        wake = moment
-            self._queue = keep
+            if expired:
+                self._queue = deque(e for e in self._queue if e not in expired)
+            ready: list[Entry] = []
+            _, _, wake = self._scan(now, ready)
+            if ready:
+                self._queue = deque(e for e in self._queue if e not in ready)
             return ready, expired, wake
+
+    def _scan(self, now: float, ready: list[Entry] | None) -> tuple[set[Budget], set[Hashable], float | None]:
+        """Walk the queue in order (lock held): what it holds back (budgets first in, first out, and
+        symbols, those being sent included) and when to look again. With ``ready``, entries free to go
+        take their room and are added to it; without, such entries only hold their budget."""
+        budgets: set[Budget] = set()
+        symbols: set[Hashable] = {s for s, n in self._sending.items() if n}
+        wake: float | None = None
+        for entry in self._queue:
+            # (behind an earlier request of its symbol, an entry leaves its budget free for others)
+            if not (entry.symbols & symbols or entry.budget in budgets):
+                free_at = self._room(entry.budget, entry.cost, now)
+                if not free_at and ready is not None:
+                    self._take(entry, now)
+                    ready.append(entry)
+                    symbols |= entry.symbols  # the rest of its symbol waits for its send
+                    continue
+                budgets.add(entry.budget)
+                if free_at and (wake is None or free_at < wake):
+                    wake = free_at
+            symbols |= entry.symbols
+            if entry.deadline is not None and (wake is None or entry.deadline < wake):
+                wake = entry.deadline
+        return budgets, symbols, wake
 
     def done(self, entry: Entry) -> None:
         """``entry``'s send call returned (sent, or failed unsent): its symbols may move on."""
