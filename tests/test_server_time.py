@@ -102,9 +102,9 @@ def test_unskewed_auth_is_refused_and_the_corrected_one_accepted() -> None:
     with (
         FakeBybit("contract", api_key=API_KEY, api_secret=API_SECRET, clock_skew=SKEW) as contract,
         clients_for(contract, api_key=API_KEY, api_secret=API_SECRET) as make,
+        pytest.raises(AuthenticationError, match="expired"),
     ):
-        with pytest.raises(AuthenticationError, match="expired"):
-            make().contract.subscribe_to_order_updates(Collector())
+        make().contract.subscribe_to_order_updates(Collector())
     # v5 private: the client pings first, learns the fake's clock, and its one auth is accepted
     with (
         FakeBybit("v5", api_key=API_KEY, api_secret=API_SECRET, clock_skew=SKEW) as fake,
