@@ -31,9 +31,9 @@ subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` -> a wor
 A control frame instead goes to ``_requests.Requests.match`` (a reply) or the supervisor (a pong).
 
 One request: ``client.v5.place_order`` -> ``_trade_methods`` checks and builds ``args`` ->
-``_engine.trade_submit`` (through ``_pacing`` with ``order_rate_limit``) -> ``_trade_connection`` waits for a ready, authenticated socket ->
-``_requests.Requests.send`` registers and sends it -> the reader matches the reply by ``reqId`` -> the
-future resolves (or fails: timeout, outcome unknown; never resent).
+``_engine.trade_submit`` (through ``_pacing`` with ``order_rate_limit``) -> ``_trade_connection`` waits
+for a ready, authenticated socket -> ``_requests.Requests.send`` registers and sends it -> the reader
+matches the reply by ``reqId`` -> the future resolves (or fails: timeout, outcome unknown; never resent).
 """
 
 from __future__ import annotations

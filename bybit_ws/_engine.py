@@ -21,9 +21,9 @@ from ._clock import ServerClock
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher
-from ._errors import AuthenticationError, BybitTimeoutError, BybitWsError, ClientClosedError
+from ._errors import AuthenticationError, BybitWsError, ClientClosedError
 from ._framepath import FrameRecorder
-from ._pacing import Entry, Pacer, PacerThread
+from ._pacing import OrderPacing
 from ._stream_connection import Retired, StreamConnection
 from ._subscriptions import Subscription
 from ._trade_connection import TradeConnection
@@ -51,10 +51,10 @@ class Engine:
         self.urls = dict(urls)
         #: Bybit's clock as measured from its pongs and trade replies (shared by every connection)
         self.clock = ServerClock()
-        self._pacer = (
+        self._pacing = (
             None
             if order_rate_limit is None
-            else PacerThread(Pacer(order_rate_limit), self._send_paced, self._expire_paced, self._drop_paced)
+            else OrderPacing(order_rate_limit, self._submit_now, config.request_timeout)
         )
         self._demo = demo
         self._recv_window = recv_window
@@ -234,54 +234,16 @@ class Engine:
         self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
     ) -> Future[Mapping[str, Any]]:
         """Send one Trade API request on the trade connection (opened on first use); the future gives
-        the raw reply frame. See :meth:`TradeConnection.submit`.
+        the raw reply frame. See :meth:`TradeConnection.submit`; with ``order_rate_limit``, through
+        :class:`OrderPacing` (``blocking``: a blocking call waits on the future)."""
+        pacing = self._pacing
+        if pacing is not None and pacing.paces(args):
+            self.trade_connection()  # the errors that need no socket come before anything is queued
+            return pacing.submit(op, args, blocking=blocking)
+        return self.trade_connection().submit(op, args)
 
-        With ``order_rate_limit``, a request over its budget is queued (never resent, never reordered
-        per symbol) and the future waits with it; ``blocking`` (a blocking call waits on the future)
-        bounds its time in the queue by ``request_timeout``, after which it fails unsent.
-        """
-        pacer = self._pacer
-        if pacer is None or not pacer.pacer.paces(str(args[0].get("category", "")) if args else ""):
-            return self.trade_connection().submit(op, args)
-        self.trade_connection()  # the errors that need no socket come before anything is queued
-        result: Future[Mapping[str, Any]] = Future()
-        result.set_running_or_notify_cancel()
-        deadline = pacer.pacer.clock() + self.config.request_timeout if blocking else None
-        entry = pacer.pacer.entry(op, args, (op, args, result), deadline)
-        if not pacer.pacer.offer(entry):
-            _log.debug("order pacing: %s queued (%d waiting)", op, pacer.pacer.queued)
-            pacer.wake()
-            return result
-        try:
-            sent = self.trade_connection().submit(op, args)
-        finally:
-            pacer.pacer.done(entry)
-            if pacer.pacer.queued:
-                pacer.wake()
-        _chain(sent, result)
-        return result
-
-    def _send_paced(self, entry: Entry) -> None:
-        op, args, result = entry.payload
-        try:
-            sent = self.trade_connection().submit(op, args)
-        except BaseException as exc:  # nothing was sent (or outcome unknown): the future says which
-            result.set_exception(exc)
-            return
-        _chain(sent, result)
-
-    def _expire_paced(self, entry: Entry) -> None:
-        op, _, result = entry.payload
-        result.set_exception(
-            BybitTimeoutError(
-                f"{op} waited {self.config.request_timeout} s for room under order_rate_limit and was "
-                "not sent"
-            )
-        )
-
-    def _drop_paced(self, entry: Entry) -> None:
-        op, _, result = entry.payload
-        result.set_exception(ClientClosedError(f"the client closed before {op} was sent (order pacing)"))
+    def _submit_now(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        return self.trade_connection().submit(op, args)
 
     # -------------------------------------------------------------------------------- recording
     def record(self, recorder: FrameRecorder) -> None:
@@ -336,24 +298,11 @@ class Engine:
             connection.close()
         if trade is not None:
             trade.close()
-        if self._pacer is not None:  # after the trade connection: a send it is making ends at once
-            self._pacer.close()
+        if self._pacing is not None:  # after the trade connection: a send it is making ends at once
+            self._pacing.close()
         if dispatcher is not None:
             dispatcher.close()
         self.done.set()
-
-
-def _chain(source: Future[Mapping[str, Any]], target: Future[Mapping[str, Any]]) -> None:
-    """Complete ``target`` as ``source`` completes."""
-
-    def done(future: Future[Mapping[str, Any]]) -> None:
-        error = future.exception()
-        if error is not None:
-            target.set_exception(error)
-        else:
-            target.set_result(future.result())
-
-    source.add_done_callback(done)
 
 
 def _take(topics: list[str], room: int | None, slots: int | None = None) -> list[str]:

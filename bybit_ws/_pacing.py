@@ -17,9 +17,12 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Hashable, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
-__all__ = ["DEFAULT_LIMITS", "Entry", "Pacer", "PacerThread", "parse_limits"]
+from ._errors import BybitTimeoutError, ClientClosedError
+
+__all__ = ["DEFAULT_LIMITS", "Entry", "OrderPacing", "Pacer", "PacerThread", "parse_limits"]
 
 _log = logging.getLogger(__name__)
 
@@ -300,3 +303,86 @@ class PacerThread:
                 self._drop(entry)
         elif thread is not threading.current_thread():
             thread.join()
+
+
+Reply = Future[Mapping[str, Any]]
+
+
+class OrderPacing:
+    """``order_rate_limit`` on one client: order requests through a :class:`Pacer` and its thread.
+
+    ``send(op, args)`` sends one request (the trade connection's ``submit``). A request with room goes
+    at once on the caller's thread (its errors raise there, as without pacing); one without waits in the
+    queue, and its future waits with it: ``blocking`` (a blocking call waits on the future) bounds that
+    by ``request_timeout``, after which it fails unsent with :class:`BybitTimeoutError`; on close what
+    still waits fails unsent with :class:`ClientClosedError`.
+    """
+
+    def __init__(
+        self,
+        limits: Mapping[str, Mapping[str, int]],
+        send: Callable[[str, list[dict[str, Any]]], Reply],
+        request_timeout: float,
+    ) -> None:
+        self._send = send
+        self._timeout = request_timeout
+        self.pacer = Pacer(limits)
+        self._thread = PacerThread(self.pacer, self._send_queued, self._expire, self._drop)
+
+    def paces(self, args: Sequence[Mapping[str, Any]]) -> bool:
+        """Whether the request with these ``args`` is paced (its category has a budget)."""
+        return self.pacer.paces(str(args[0].get("category", "")) if args else "")
+
+    def submit(self, op: str, args: list[dict[str, Any]], *, blocking: bool = False) -> Reply:
+        """Send now if there is room, else queue; the future gives the reply frame."""
+        result: Reply = Future()
+        result.set_running_or_notify_cancel()
+        deadline = self.pacer.clock() + self._timeout if blocking else None
+        entry = self.pacer.entry(op, args, (op, args, result), deadline)
+        if not self.pacer.offer(entry):
+            _log.debug("order pacing: %s queued (%d waiting)", op, self.pacer.queued)
+            self._thread.wake()
+            return result
+        try:
+            sent = self._send(op, args)
+        finally:
+            self.pacer.done(entry)
+            if self.pacer.queued:
+                self._thread.wake()
+        _chain(sent, result)
+        return result
+
+    def _send_queued(self, entry: Entry) -> None:
+        op, args, result = entry.payload
+        try:
+            sent = self._send(op, args)
+        except BaseException as exc:  # not sent (or outcome unknown): the error says which
+            result.set_exception(exc)
+            return
+        _chain(sent, result)
+
+    def _expire(self, entry: Entry) -> None:
+        op, _, result = entry.payload
+        message = f"{op} waited {self._timeout} s for room under order_rate_limit and was not sent"
+        result.set_exception(BybitTimeoutError(message))
+
+    def _drop(self, entry: Entry) -> None:
+        op, _, result = entry.payload
+        result.set_exception(ClientClosedError(f"the client closed before {op} was sent (order pacing)"))
+
+    def close(self) -> None:
+        """Stop the thread; what still waits fails unsent."""
+        self._thread.close()
+
+
+def _chain(source: Reply, target: Reply) -> None:
+    """Complete ``target`` as ``source`` completes."""
+
+    def done(future: Reply) -> None:
+        error = future.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(future.result())
+
+    source.add_done_callback(done)

@@ -112,6 +112,14 @@ class ControlsMixin(FakeServer):
         with self._lock:
             self._ignore[op] += count
 
+    def set_clock_skew(self, seconds: float) -> None:
+        """Run the fake's clock ``seconds`` ahead of this machine's (behind when negative): auth
+        ``expires``, order ``X-BAPI-TIMESTAMP`` (on the paper exchange the fake made), pong times,
+        ``Timenow`` and the ``ts`` of published frames all follow it."""
+        with self._cond:
+            self._skew_ms = int(seconds * 1000)
+            self._bump()
+
     def stop_answering_pings(self) -> None:
         """Ignore application-level ``{"op": "ping"}`` requests (websocket protocol pings still get pongs)."""
         with self._lock:

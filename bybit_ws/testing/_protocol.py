@@ -105,6 +105,17 @@ def load_rsa_public_key(pem: str | bytes) -> Any:
     return key
 
 
+def account_key(api_key: str | None, api_secret: str | None, rsa_public_key: str | bytes | None) -> Any:
+    """Check a fake's account arguments; the loaded RSA public key, or None for an HMAC account (or none)."""
+    if (api_key is None) != (api_secret is None and rsa_public_key is None):
+        raise ValueError(
+            "give both api_key and api_secret (HMAC) or api_key and rsa_public_key (RSA), or neither"
+        )
+    if api_secret is not None and rsa_public_key is not None:
+        raise ValueError("give api_secret (HMAC) or rsa_public_key (RSA), not both")
+    return None if rsa_public_key is None else load_rsa_public_key(rsa_public_key)
+
+
 def check_auth(
     args: object,
     api_key: str | None,

@@ -23,14 +23,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bybit_ws.testing._protocol import (
-    Dialect,
-    Endpoint,
-    check_auth,
-    endpoints_for,
-    load_rsa_public_key,
-    now_ms,
-)
+from bybit_ws.testing._protocol import Dialect, Endpoint, account_key, endpoints_for, now_ms
 
 __all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "dumps"]
 
@@ -143,11 +136,7 @@ class FakeServer:
         rsa_public_key: str | bytes | None = None,
         clock_skew: float = 0.0,
     ) -> None:
-        if (api_key is None) != (api_secret is None and rsa_public_key is None):
-            raise ValueError("give api_key with api_secret (HMAC) or rsa_public_key (RSA), or none of them")
-        if api_secret is not None and rsa_public_key is not None:
-            raise ValueError("give api_secret (HMAC) or rsa_public_key (RSA), not both")
-        self._rsa_public_key = None if rsa_public_key is None else load_rsa_public_key(rsa_public_key)
+        self._rsa_public_key = account_key(api_key, api_secret, rsa_public_key)
         self._skew_ms = int(clock_skew * 1000)
         self._endpoints = {ep.path: ep for ep in endpoints_for(dialect)}
         for endpoint in self._endpoints.values():
@@ -312,24 +301,6 @@ class FakeServer:
     def server_time_ms(self) -> int:
         """The fake's clock, epoch ms: the wall clock plus its skew (see `set_clock_skew`)."""
         return now_ms() + self._skew_ms
-
-    def set_clock_skew(self, seconds: float) -> None:
-        """Run the fake's clock ``seconds`` ahead of this machine's (behind when negative): auth
-        ``expires``, order ``X-BAPI-TIMESTAMP`` (on the paper exchange the fake made), pong times,
-        ``Timenow`` and the ``ts`` of published frames all follow it."""
-        with self._cond:
-            self._skew_ms = int(seconds * 1000)
-            self._bump()
-
-    def _check_auth(self, args: object) -> Any:
-        """Why an auth request fails at the fake's time (or None)."""
-        return check_auth(
-            args,
-            self._api_key,
-            self._api_secret,
-            rsa_public_key=self._rsa_public_key,
-            now=self.server_time_ms(),
-        )
 
     def _bump(self) -> None:
         # Caller holds self._cond.
