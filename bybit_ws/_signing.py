@@ -88,7 +88,7 @@ def make_signer(secret: str | bytes | os.PathLike[str]) -> Signer:
     """A :class:`Signer` for ``secret``: RSA when it is (or names a file holding) a PEM private key.
 
     Raises:
-        ImportError: an RSA key without the ``cryptography`` package (``pip install 'bybit_ws[rsa]'``).
+        ImportError: an RSA key without the ``cryptography`` package (``pip install 'bybit-ws-sync[rsa]'``).
         ValueError: an unreadable key file, an encrypted or malformed PEM, or a key that is not RSA.
     """
     pem = _pem_text(secret)
@@ -103,7 +103,7 @@ def make_signer(secret: str | bytes | os.PathLike[str]) -> Signer:
     except ImportError:
         raise ImportError(
             "api_secret is an RSA private key: signing with it needs the 'cryptography' package "
-            "(pip install 'bybit_ws[rsa]')"
+            "(pip install 'bybit-ws-sync[rsa]')"
         ) from None
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=None)

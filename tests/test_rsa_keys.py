@@ -126,7 +126,7 @@ def test_a_key_file_without_a_private_key_is_a_value_error(tmp_path: Path) -> No
 def test_missing_cryptography_is_a_clear_import_error(monkeypatch: pytest.MonkeyPatch) -> None:
     # a module set to None in sys.modules makes its import fail, as when the package is not installed
     monkeypatch.setitem(sys.modules, "cryptography.hazmat.primitives.serialization", None)
-    with pytest.raises(ImportError, match=r"pip install 'bybit_ws\[rsa\]'") as caught:
+    with pytest.raises(ImportError, match=r"pip install 'bybit-ws-sync\[rsa\]'") as caught:
         BybitSocketClient(KEY, PRIVATE_PEM)
     assert KEY_BODY[:40] not in str(caught.value)
 
