@@ -204,7 +204,7 @@ def _order(symbol: str, n: int) -> OrderRequest:
 
 def test_eight_threads_orders_are_all_sent_once_and_in_order_per_symbol(fake: FakeBybit) -> None:
     with clients_for(fake, api_key=API_KEY, api_secret=API_SECRET) as make_client:
-        client = make_client(order_rate_limit={"linear": 12}, connect_trade=True)
+        client = make_client(order_rate_limit={"linear": 12}, connect_trade=True, request_timeout=10.0)
         start = threading.Barrier(8)
 
         def trader(t: int) -> list[Any]:
