@@ -18,6 +18,9 @@ holds that):
   matching, timeouts), ``_registry`` (topics and subscriptions, the routes the reader uses).
 - ``_subscriptions`` (the handle users hold), ``_dispatch`` (worker pool, per-subscription mailboxes),
   ``_transport`` (socket and reader thread; knows nothing of Bybit), ``_dialect``, ``models``, ``_convert``.
+- Pure helpers below the dialect interface: ``_clock`` (Bybit's time from pongs and ``Timenow``, for
+  ``expires`` and ``X-BAPI-TIMESTAMP``), ``_signing`` (HMAC or RSA auth signatures), ``_pacing`` (order
+  pacing; its thread ``bybit-ws-order-pacer`` sends what waited for room).
 
 Threads: one supervisor (``bybit-ws-supervisor-N``) and one reader (``bybit-ws-reader-N``) per connection,
 ``workers`` callback threads (``bybit-ws-worker_N``) per client.
@@ -28,9 +31,9 @@ subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` -> a wor
 A control frame instead goes to ``_requests.Requests.match`` (a reply) or the supervisor (a pong).
 
 One request: ``client.v5.place_order`` -> ``_trade_methods`` checks and builds ``args`` ->
-``_engine.trade_submit`` -> ``_trade_connection`` waits for a ready, authenticated socket ->
-``_requests.Requests.send`` registers and sends it -> the reader matches the reply by ``reqId`` -> the
-future resolves (or fails: timeout, outcome unknown; never resent).
+``_engine.trade_submit`` (through ``_pacing`` with ``order_rate_limit``) -> ``_trade_connection`` waits
+for a ready, authenticated socket -> ``_requests.Requests.send`` registers and sends it -> the reader
+matches the reply by ``reqId`` -> the future resolves (or fails: timeout, outcome unknown; never resent).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import time
 import warnings
 import weakref
 from collections.abc import Mapping
+from datetime import timedelta
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -20,12 +21,13 @@ from ._engine import Engine
 from ._errors import BybitConnectionError
 from ._framepath import FrameRecorder
 from ._inverse import InverseDialect, InverseStreams
+from ._pacing import parse_limits
 from ._transport import TransportOptions
 from ._v5 import V5Streams
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["MAINNET_URLS", "TESTNET_URLS", "BybitSocketClient"]
+__all__ = ["MAINNET_URLS", "REGION_HOSTS", "TESTNET_URLS", "BybitSocketClient", "region_urls"]
 
 _V5_PUBLIC = ("linear", "inverse", "spot", "option", "spread")
 
@@ -50,6 +52,29 @@ MAINNET_URLS: Mapping[str, str] = _endpoints("stream.bybit.com")
 TESTNET_URLS: Mapping[str, str] = _endpoints("stream-testnet.bybit.com")
 #: Bybit's demo trading: private streams only (public data stays on mainnet; no websocket Trade API).
 DEMO_PRIVATE_URL = "wss://stream-demo.bybit.com/v5/private"
+#: Bybit's regional websocket hosts (``region=``), for accounts registered on a local site (V5_2026.md §3).
+REGION_HOSTS: Mapping[str, str] = {
+    "tr": "stream.bybit.tr",  # www.bybit.tr
+    "kz": "stream.bybit.kz",  # www.bybit.kz
+    "id": "stream.bybit.id",  # www.bybit.id
+    "ge": "stream.bybitgeorgia.ge",  # www.bybitgeorgia.ge
+    "jp": "stream.manepa.jp",  # www.manepa.jp
+    "eu": "stream.bybit.eu",  # www.bybit.eu: Bybit documents only its system-status socket
+}
+#: The keys a region moves where Bybit documents only some of its sockets (the others stay global).
+_REGION_KEYS: Mapping[str, tuple[str, ...]] = {"eu": ("v5.status",)}
+
+
+def region_urls(region: str) -> dict[str, str]:
+    """Mainnet's endpoints with those of ``region`` moved to its host (``ValueError`` for an unknown one)."""
+    host = REGION_HOSTS.get(region) if isinstance(region, str) else None
+    if host is None:
+        raise ValueError(f"unknown region {region!r}; valid regions: {', '.join(sorted(REGION_HOSTS))}")
+    regional = _endpoints(host)
+    keys = _REGION_KEYS.get(region, tuple(regional))
+    return {key: regional[key] if key in keys else url for key, url in MAINNET_URLS.items()}
+
+
 #: The endpoints ``max_active_time`` applies to (V5_MORE §1: private and trade only).
 _ACTIVE_TIME_KEYS = ("v5.private", "v5.trade")
 
@@ -117,8 +142,13 @@ class BybitSocketClient:
 
     Args:
         api_key, api_secret: credentials for private topics; default to the environment variables
-            ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``. The secret never appears in reprs, logs or errors.
+            ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``. The secret never appears in reprs, logs, errors
+            or pickles. A self-generated (RSA) key: ``api_secret`` is the PEM private key (text, bytes or
+            a path to the file; extra ``[rsa]``), detected by its ``-----BEGIN ... PRIVATE KEY-----``.
         testnet: use Bybit's testnet endpoints.
+        region: an account of one of Bybit's local sites: every mainnet endpoint on that site's host
+            (``"tr"``, ``"kz"``, ``"id"``, ``"ge"``, ``"jp"``; ``"eu"`` moves only ``v5.status``, the
+            one EU socket Bybit documents). ``urls`` still overrides any key.
         demo: Bybit's demo trading: ``v5.private`` on the demo host, public data on mainnet; demo has no
             websocket Trade API, so order entry fails at once.
         urls: override endpoints by key (``"inverse"``, ``"contract"``, ``"v5.linear"``, ``"v5.inverse"``,
@@ -148,12 +178,23 @@ class BybitSocketClient:
         referer: an API broker id, sent as the ``Referer`` header of every order request.
         max_active_time: seconds (30 to 600) after which Bybit cuts an idle private or trade connection
             (no data and no ping), instead of its 10-minute default; the supervisor then reconnects.
+        connect_trade: open and authenticate the v5 trade connection at once (as
+            ``client.v5.connect_trade()``), so that the first order pays no connect; raises as it does.
+        order_rate_limit: pace order requests on the client: ``True`` (Bybit's default per-second limits:
+            10 for linear, inverse and option, spot 20 create / 10 amend / 20 cancel), or requests per
+            second by category (``{"linear": 10, "spot": 20}``; each op, and batches apart, as Bybit
+            counts; linear and inverse share one budget). A request over its budget waits in a queue:
+            a blocking call at most ``request_timeout`` (then ``BybitTimeoutError``, not sent), a
+            ``submit_*`` future until sent. Never resent, never reordered per symbol. Off by default.
+
+    The local clock is checked against Bybit's (pongs and trade replies carry its time): ``expires``
+    and ``X-BAPI-TIMESTAMP`` follow the server's clock, see :attr:`server_time_offset`.
     """
 
     def __init__(
         self,
         api_key: str | None = None,
-        api_secret: str | None = None,
+        api_secret: str | bytes | os.PathLike[str] | None = None,
         *,
         testnet: bool = False,
         urls: Mapping[str, str] | None = None,
@@ -174,6 +215,9 @@ class BybitSocketClient:
         recv_window: int | None = None,
         referer: str | None = None,
         max_active_time: float | None = None,
+        region: str | None = None,
+        connect_trade: bool = False,
+        order_rate_limit: bool | Mapping[str, int] | None = None,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("BYBIT_API_KEY")
         secret = api_secret if api_secret is not None else os.environ.get("BYBIT_API_SECRET")
@@ -196,10 +240,19 @@ class BybitSocketClient:
         if recv_window is not None and not (isinstance(recv_window, int) and recv_window > 0):
             raise ValueError(f"recv_window must be a positive number of milliseconds, not {recv_window!r}")
         active_time = None if max_active_time is None else _active_time(max_active_time)
+        if region is not None and (testnet or demo):
+            raise ValueError("region picks a local site's mainnet host: it excludes testnet and demo")
+        rate_limits = parse_limits(order_rate_limit)
+        if connect_trade and not (key and secret):
+            raise ValueError("connect_trade needs api_key and api_secret")
         self._credentials = Credentials(key, secret) if key and secret else None
         self.testnet = testnet
         self.demo = demo
-        endpoints = dict(TESTNET_URLS if testnet else MAINNET_URLS)
+        self.region = region
+        if region is not None:
+            endpoints = region_urls(region)
+        else:
+            endpoints = dict(TESTNET_URLS if testnet else MAINNET_URLS)
         if demo:
             endpoints["v5.private"] = DEMO_PRIVATE_URL
         for name, url in (urls or {}).items():
@@ -235,6 +288,7 @@ class BybitSocketClient:
             demo=demo,
             recv_window=recv_window,
             referer=referer,
+            order_rate_limit=rate_limits,
         )
         self._finalizer = weakref.finalize(self, _close_unreferenced, engine)
         self._finalizer.atexit = False  # at exit, _close_live_clients closes what is still open, quietly
@@ -242,6 +296,12 @@ class BybitSocketClient:
         self._inverse = InverseStreams(engine, _INVERSE)
         self._contract = ContractStreams(engine, _CONTRACT)
         self._v5 = V5Streams(engine)
+        if connect_trade:
+            try:
+                self._v5.connect_trade()
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def v5(self) -> V5Streams:
@@ -262,6 +322,13 @@ class BybitSocketClient:
     def urls(self) -> Mapping[str, str]:
         """The endpoints in use, by key."""
         return dict(self._urls)
+
+    @property
+    def server_time_offset(self) -> timedelta | None:
+        """Bybit's clock minus the local clock, as measured from pongs and trade replies (None until
+        measured). ``expires`` and ``X-BAPI-TIMESTAMP`` are corrected by it; over a second is warned
+        about once."""
+        return self._engine.clock.offset
 
     @property
     def is_closed(self) -> bool:

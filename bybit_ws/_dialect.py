@@ -4,8 +4,6 @@ and per-topic parsers. A dialect holds no connection state and starts no threads
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -14,6 +12,7 @@ import attrs
 import msgspec
 
 from ._convert import structurer, time_ms, wire_schema
+from ._signing import Signer
 
 __all__ = [
     "PONG",
@@ -176,7 +175,7 @@ def classify_op_reply(frame: Mapping[str, Any]) -> Reply | Any | None:
 
 def sign(secret: str, expires_ms: int) -> str:
     """Bybit's websocket auth signature: lowercase hex HMAC-SHA256 of ``"GET/realtime" + expires``."""
-    return hmac.new(secret.encode(), f"GET/realtime{expires_ms}".encode(), hashlib.sha256).hexdigest()
+    return Signer("hmac", secret=secret).sign(expires_ms)
 
 
 class Dialect:
@@ -196,6 +195,8 @@ class Dialect:
     max_connections: int | None = None
     #: ``(count, seconds)``: most new connections Bybit allows one IP per domain in any ``seconds``.
     max_new_connections: tuple[int, float] | None = None
+    #: Whether this endpoint's pong carries the server's time (v5 private, option and spread ``args[0]``).
+    pong_has_time: bool = False
 
     def connection_limit_error(self, open_now: int, new: int, opened_recently: int) -> str | None:
         """Why opening ``new`` more connections to this endpoint would break Bybit's per-IP limits, with

@@ -18,11 +18,13 @@ from concurrent.futures import Future
 from typing import Any
 
 from ._auth import Credentials
+from ._clock import ServerClock
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher, PoolFuture
 from ._errors import AuthenticationError, BybitWsError, ClientClosedError
 from ._framepath import FrameRecorder
+from ._pacing import OrderPacing
 from ._stream_connection import Retired, StreamConnection
 from ._subscriptions import Subscription, check_process
 from ._trade_connection import TradeConnection
@@ -45,8 +47,16 @@ class Engine:
         demo: bool = False,
         recv_window: int | None = None,
         referer: str | None = None,
+        order_rate_limit: Mapping[str, Mapping[str, int]] | None = None,
     ) -> None:
         self.urls = dict(urls)
+        #: Bybit's clock as measured from its pongs and trade replies (shared by every connection)
+        self.clock = ServerClock()
+        self._pacing = (
+            None
+            if order_rate_limit is None
+            else OrderPacing(order_rate_limit, self._submit_now, config.request_timeout)
+        )
         self._demo = demo
         self._recv_window = recv_window
         self._referer = referer
@@ -184,6 +194,7 @@ class Engine:
             credentials=self.credentials,
             on_finished=self._connection_finished,
             key=endpoint,
+            clock=self.clock,
         )
         for recorder in self._recorders:
             connection.record(recorder)
@@ -191,9 +202,8 @@ class Engine:
         return connection
 
     # -------------------------------------------------------------------------------- order entry
-    def trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
-        """Send one Trade API request on the trade connection (opened on first use); the future gives
-        the raw reply frame. See :meth:`TradeConnection.submit`."""
+    def trade_connection(self) -> TradeConnection:
+        """The trade connection (made on first use, and again once retired)."""
         check_process(self.pid)
         if self._demo:
             raise BybitWsError(
@@ -218,8 +228,28 @@ class Engine:
                     credentials=credentials,
                     recv_window=self._recv_window,
                     referer=self._referer,
+                    clock=self.clock,
                 )
-        return trade.submit(op, args)
+            return trade
+
+    def connect_trade(self, timeout: float | None = None) -> None:
+        """Open and authenticate the trade connection now (see :meth:`TradeConnection.connect`)."""
+        self.trade_connection().connect(timeout)
+
+    def trade_submit(
+        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
+    ) -> Future[Mapping[str, Any]]:
+        """Send one Trade API request on the trade connection (opened on first use); the future gives
+        the raw reply frame. See :meth:`TradeConnection.submit`; with ``order_rate_limit``, through
+        :class:`OrderPacing` (``blocking``: a blocking call waits on the future)."""
+        pacing = self._pacing
+        if pacing is not None and pacing.paces(args):
+            self.trade_connection()  # the errors that need no socket come before anything is queued
+            return pacing.submit(op, args, blocking=blocking)
+        return self.trade_connection().submit(op, args)
+
+    def _submit_now(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        return self.trade_connection().submit(op, args)
 
     def trade_future(self) -> Future[Any]:
         """A future for a converted trade reply: the reader sets its result, its done callbacks run on
@@ -291,6 +321,8 @@ class Engine:
             connection.close()
         if trade is not None:
             trade.close()
+        if self._pacing is not None:  # after the trade connection: a send it is making ends at once
+            self._pacing.close()
         if dispatcher is not None:
             dispatcher.close()
         self.done.set()

@@ -9,7 +9,7 @@ parsed is that frame's problem only: it is reported as a :class:`FrameError` and
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
@@ -121,6 +121,7 @@ class FramePath:
         registry: where frame topics are routed (its ``routes`` snapshot is read once a frame).
         on_reply: a control reply (the request layer matches it to its request).
         on_pong: a heartbeat reply.
+        on_pong_frame: also gets the heartbeat reply's frame (it may tell the server's time).
     """
 
     def __init__(
@@ -132,6 +133,7 @@ class FramePath:
         keep_original_data: bool,
         on_reply: Callable[[Reply], object],
         on_pong: Callable[[], None],
+        on_pong_frame: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         self.name = name
         self.dialect = dialect
@@ -139,6 +141,7 @@ class FramePath:
         self.keep_original_data = keep_original_data
         self._on_reply = on_reply
         self._on_pong = on_pong
+        self._on_pong_frame = on_pong_frame
         #: set on every data frame, cleared by the stale-feed watchdog
         self.fed = False
         #: recorders of this connection's raw frames (replaced, never changed in place)
@@ -254,6 +257,8 @@ class FramePath:
             return
         if result is PONG:
             self._on_pong()
+            if self._on_pong_frame is not None:
+                self._on_pong_frame(frame)
         elif isinstance(result, Reply):
             self._on_reply(result)
         else:

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from ._auth import Auth, Credentials
+from ._clock import ServerClock, pong_time_ms
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._errors import BybitTimeoutError, BybitWsError, SubscriptionError
@@ -51,8 +52,10 @@ class StreamConnection:
         credentials: Credentials | None,
         on_finished: Callable[[StreamConnection, BaseException | None], None],
         key: str = "",
+        clock: ServerClock | None = None,
     ) -> None:
         self.url = url
+        self._ping_sent: float | None = None  # local ms of the oldest ping not answered yet
         #: the client's ``urls`` key of this endpoint
         self.key = key
         self.dialect = dialect
@@ -65,7 +68,12 @@ class StreamConnection:
         self.requests = Requests(
             url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id, name=self.name
         )
-        self.auth = Auth(self.name, credentials, self.requests)
+        timed = clock if dialect.pong_has_time else None  # (other pongs tell no time)
+        self._clock = timed
+        self.auth = Auth(
+            self.name, credentials, self.requests, clock=clock, ping=self.ping if timed else None,
+            ping_req_id=dialect.uses_req_id,
+        )  # fmt: skip
         self.frames = self._reader()
         self.supervisor = Supervisor(
             self.name, url, config, self.requests, self.frames, self, uses_req_id=dialect.uses_req_id
@@ -79,10 +87,19 @@ class StreamConnection:
             keep_original_data=self.config.keep_original_data,
             on_reply=self.requests.match,
             on_pong=self._pong,
+            on_pong_frame=None if self._clock is None else self._pong_time,
         )
 
     def _pong(self) -> None:
         self.supervisor.pong()
+
+    def _pong_time(self, frame: Mapping[str, Any]) -> None:
+        """A pong that may carry the server's time (v5 private, option, spread: ``args[0]``)."""
+        server = pong_time_ms(frame)
+        clock = self._clock
+        if server is not None and clock is not None:
+            sent, self._ping_sent = self._ping_sent, None
+            clock.sample(sent, server, clock.local_ms())
 
     # ================================================================= the pool's side
     @property
@@ -309,7 +326,9 @@ class StreamConnection:
         return self.registry.continuous
 
     def ping(self, req_id: str | None) -> Mapping[str, Any]:
-        """The dialect's heartbeat frame."""
+        """The dialect's heartbeat frame (its send time is kept for the server-time sample)."""
+        if self._clock is not None and self._ping_sent is None:
+            self._ping_sent = self._clock.local_ms()
         return self.dialect.ping(req_id)
 
     def timeout_error(self, pending: Pending) -> BaseException:
@@ -319,6 +338,7 @@ class StreamConnection:
     def on_attached(self, gen: int) -> Callable[[], None]:
         """A new socket (lock held): forget per-socket state; restoring re-auths and resubscribes."""
         self.auth.reset()
+        self._ping_sent = None
         topics = self.registry.renew()
         # authenticate only if a confirmed subscription still needs it
         private = any(self.registry.is_private(t) for t in topics)

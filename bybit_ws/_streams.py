@@ -74,12 +74,18 @@ class StreamEngine(Protocol):
         """Place ``topics`` on connections of ``endpoint``, register and confirm them."""
         ...
 
-    def trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+    def trade_submit(
+        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
+    ) -> Future[Mapping[str, Any]]:
         """Send one v5 Trade API request; the future gives the raw reply frame."""
         ...
 
     def trade_future(self) -> Future[Any]:
         """A future for a trade reply whose done callbacks run on the worker pool."""
+        ...
+
+    def connect_trade(self, timeout: float | None = None) -> None:
+        """Open and authenticate the v5 trade connection now."""
         ...
 
 

@@ -22,6 +22,7 @@ import msgspec
 
 from . import _trade
 from ._auth import Auth, Credentials
+from ._clock import ServerClock, pong_time_ms, reply_time_ms
 from ._config import ConnectionConfig
 from ._dialect import Reply
 from ._errors import (
@@ -48,10 +49,17 @@ _UNKNOWN = "the order may or may not exist: check the order stream; it was not s
 class _ReplyReader:
     """The trade socket's reader: every frame is a reply (or a pong) to match."""
 
-    def __init__(self, name: str, requests: Requests, on_pong: Callable[[], None]) -> None:
+    def __init__(
+        self,
+        name: str,
+        requests: Requests,
+        on_pong: Callable[[], None],
+        on_time: Callable[[Mapping[str, Any], _trade.TradeReply], None] | None = None,
+    ) -> None:
         self.name = name
         self._requests = requests
         self._on_pong = on_pong
+        self._on_time = on_time  # every reply and pong, for the server time it carries
         self.fed = False  # no data feed here: the stale watchdog is off
 
     def on_read(self, nbytes: int) -> None:
@@ -67,7 +75,10 @@ class _ReplyReader:
             return
         if reply is None:
             _log.debug("%s: ignored frame %.200r", self.name, data)
-        elif reply.kind == "pong":
+            return
+        if self._on_time is not None:
+            self._on_time(frame, reply)
+        if reply.kind == "pong":
             self._on_pong()
         else:
             self._requests.match(
@@ -87,8 +98,12 @@ class TradeConnection:
         credentials: Credentials,
         recv_window: int | None = None,
         referer: str | None = None,
+        clock: ServerClock | None = None,
     ) -> None:
         self.url = url
+        self._clock = clock
+        self._sent: dict[str, float] = {}  # local ms each request (and ping: key "") left, by reqId
+        self._sent_lock = threading.Lock()
         self.config = config
         self.name = f"trade-{next(_names)}"
         self._recv_window = recv_window
@@ -101,13 +116,13 @@ class TradeConnection:
         self.requests = Requests(
             url, self._cond, self._build, uses_req_id=True, name=self.name, anonymous_ops=_ANONYMOUS_OPS
         )
-        self.auth = Auth(self.name, credentials, self.requests)
+        self.auth = Auth(self.name, credentials, self.requests, clock=clock, ping=self.ping)
         self.supervisor = Supervisor(
             self.name,
             url,
             config,
             self.requests,
-            _ReplyReader(self.name, self.requests, self._pong),
+            _ReplyReader(self.name, self.requests, self._pong, None if clock is None else self._server_time),
             self,
             uses_req_id=False,
         )
@@ -144,13 +159,7 @@ class TradeConnection:
             failures = supervisor.connect_failures
         while True:
             self._replace_if_idle()
-            with self._cond:
-                try:
-                    gen = supervisor.wait_ready(deadline, failures, lambda: self._closed)
-                except BybitConnectionError as exc:
-                    if isinstance(exc.__cause__, AuthenticationError):  # the socket's auth was rejected
-                        raise exc.__cause__ from None
-                    raise
+            gen = self._wait_ready(deadline, failures)
             try:
                 self.requests.send(
                     op,
@@ -165,6 +174,33 @@ class TradeConnection:
                 raise OrderOutcomeUnknownError(f"sending {op} failed: {exc}: {_UNKNOWN}") from exc
             supervisor.wake()  # the heartbeat times requests out
             return future
+
+    def connect(self, timeout: float | None = None) -> None:
+        """Open and authenticate the connection now, ahead of the first request; return once it is
+        ready (at once if it is). ``timeout`` (s): None allows ``connect_timeout + request_timeout``.
+
+        Raises as :meth:`submit` does before sending (BybitConnectionError, BybitTimeoutError,
+        AuthenticationError, ClientClosedError).
+        """
+        if timeout is None:
+            timeout = self.config.transport.connect_timeout + self.config.request_timeout
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if self._closed:
+                raise ClientClosedError("the client is closed")
+            self.supervisor.start()
+            failures = self.supervisor.connect_failures
+        self._wait_ready(deadline, failures)
+
+    def _wait_ready(self, deadline: float, failures: int) -> int:
+        """The generation of the ready socket, once there is one (see :meth:`Supervisor.wait_ready`)."""
+        with self._cond:
+            try:
+                return self.supervisor.wait_ready(deadline, failures, lambda: self._closed)
+            except BybitConnectionError as exc:
+                if isinstance(exc.__cause__, AuthenticationError):  # the socket's auth was rejected
+                    raise exc.__cause__ from None
+                raise
 
     def _done(self, future: Future[Mapping[str, Any]], pending: Pending) -> None:
         """The request ended (reader thread, or the thread that failed it; never with the lock held)."""
@@ -195,17 +231,43 @@ class TradeConnection:
         assert req_id is not None
         if op == "auth":
             return {"reqId": req_id, "op": "auth", "args": list(args)}
+        clock = self._clock
+        if clock is not None:
+            self._mark_sent(req_id)
         return _trade.request_frame(
             op,
             list(args),
             req_id=req_id,
-            timestamp_ms=int(time.time() * 1000),
+            timestamp_ms=int(time.time() * 1000) if clock is None else clock.now_ms(),
             recv_window_ms=self._recv_window,
             referer=self._referer,
         )
 
     def _pong(self) -> None:
         self.supervisor.pong()
+
+    def _mark_sent(self, key: str) -> None:
+        """Keep when a request (or a ping, key ``""``) left; at most 1,024 kept (the oldest go)."""
+        assert self._clock is not None
+        now = self._clock.local_ms()
+        with self._sent_lock:
+            sent = self._sent
+            if key not in sent:
+                sent[key] = now
+            if len(sent) > 1024:
+                del sent[next(iter(sent))]
+
+    def _server_time(self, frame: Mapping[str, Any], reply: _trade.TradeReply) -> None:
+        """A reply's ``header.Timenow`` or a pong's ``data[0]``: a server-time sample (reader thread)."""
+        clock = self._clock
+        assert clock is not None
+        pong = reply.kind == "pong"
+        server = pong_time_ms(frame) if pong else reply_time_ms(frame)
+        key = "" if pong else reply.req_id
+        with self._sent_lock:
+            sent = self._sent.pop(key, None) if key is not None else None
+        if server is not None:
+            clock.sample(sent, server, clock.local_ms())
 
     def close(self) -> None:
         """Close the socket and join the threads; requests still waiting fail (outcome unknown)."""
@@ -223,7 +285,9 @@ class TradeConnection:
         return False
 
     def ping(self, req_id: str | None) -> Mapping[str, Any]:
-        """The trade endpoint's heartbeat frame."""
+        """The trade endpoint's heartbeat frame (its send time is kept for the server-time sample)."""
+        if self._clock is not None:
+            self._mark_sent("")
         return _trade.ping_frame(req_id)
 
     def timeout_error(self, pending: Pending) -> BaseException:
@@ -236,6 +300,8 @@ class TradeConnection:
     def on_attached(self, gen: int) -> Callable[[], None]:
         """A new socket: authenticate it before any order goes out."""
         self.auth.reset()
+        with self._sent_lock:
+            self._sent.pop("", None)
 
         def restore() -> None:
             self.auth.restore(gen, time.monotonic() + self.config.request_timeout)

@@ -81,8 +81,11 @@ class TradeMethods:
     check the order stream. A request is never sent twice.
     """
 
-    def _trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
-        """Send one trade request; the future resolves to the raw reply frame (provided by the client)."""
+    def _trade_submit(
+        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
+    ) -> Future[Mapping[str, Any]]:
+        """Send one trade request; the future resolves to the raw reply frame (provided by the client).
+        ``blocking``: a blocking method waits on the future (order pacing bounds its wait)."""
         raise NotImplementedError
 
     def _trade_future(self) -> Future[Any]:
@@ -121,15 +124,19 @@ class TradeMethods:
         """Send ``order.cancel-batch`` now; the future gives one result per order, in request order."""
         return self._submit_batch(category, requests, CancelOrderRequest)
 
-    def _submit_one(self, category: str, request: Any, kind: type[Any]) -> Future[OrderAck]:
+    def _submit_one(
+        self, category: str, request: Any, kind: type[Any], *, blocking: bool = False
+    ) -> Future[OrderAck]:
         if not isinstance(request, kind):
             raise TypeError(f"expected a {kind.__name__}, not {request!r}")
         args = _trade.single_args(category, request)
         result: Future[OrderAck] = self._trade_future()  # before sending: it may raise
-        return _then(self._trade_submit(_trade.op_of(request), args), _trade.order_ack, result)
+        return _then(
+            self._trade_submit(_trade.op_of(request), args, blocking=blocking), _trade.order_ack, result
+        )
 
     def _submit_batch(
-        self, category: str, requests: Sequence[Any], kind: type[Any]
+        self, category: str, requests: Sequence[Any], kind: type[Any], *, blocking: bool = False
     ) -> Future[list[BatchOrderResult]]:
         requests = list(requests)
         for request in requests:
@@ -138,7 +145,9 @@ class TradeMethods:
         op, args = _trade.batch_args(category, requests)
         result: Future[list[BatchOrderResult]] = self._trade_future()  # before sending: it may raise
         return _then(
-            self._trade_submit(op, args), lambda frame: _trade.batch_results(frame, requests), result
+            self._trade_submit(op, args, blocking=blocking),
+            lambda frame: _trade.batch_results(frame, requests),
+            result,
         )
 
     # ----------------------------------------------------------------------------------------- blocking
@@ -221,7 +230,7 @@ class TradeMethods:
             rpi_taker_access=rpi_taker_access,
             extra=extra,
         )  # fmt: skip
-        return self.submit_order(category, request).result()
+        return self._submit_one(category, request, OrderRequest, blocking=True).result()
 
     def amend_order(
         self,
@@ -267,7 +276,7 @@ class TradeMethods:
             stop_loss_limit_price=stop_loss_limit_price,
             extra=extra,
         )
-        return self.submit_amend(category, request).result()
+        return self._submit_one(category, request, AmendOrderRequest, blocking=True).result()
 
     def cancel_order(
         self,
@@ -290,7 +299,7 @@ class TradeMethods:
             order_filter=order_filter,
             extra=extra,
         )
-        return self.submit_cancel(category, request).result()
+        return self._submit_one(category, request, CancelOrderRequest, blocking=True).result()
 
     def place_orders(self, category: str, requests: Sequence[OrderRequest]) -> list[BatchOrderResult]:
         """Place up to 10 spot / 20 other orders in one request (``order.create-batch``).
@@ -299,14 +308,14 @@ class TradeMethods:
         refused has ``ok`` False and its ``code``/``message``. Raises as described in the class
         docstring (``OrderRejectedError`` when the batch as a whole was refused).
         """
-        return self.submit_orders(category, requests).result()
+        return self._submit_batch(category, requests, OrderRequest, blocking=True).result()
 
     def amend_orders(self, category: str, requests: Sequence[AmendOrderRequest]) -> list[BatchOrderResult]:
         """Amend up to 10 spot / 20 other orders in one request (``order.amend-batch``); as
         :meth:`place_orders`."""
-        return self.submit_amends(category, requests).result()
+        return self._submit_batch(category, requests, AmendOrderRequest, blocking=True).result()
 
     def cancel_orders(self, category: str, requests: Sequence[CancelOrderRequest]) -> list[BatchOrderResult]:
         """Cancel up to 10 spot / 20 other orders in one request (``order.cancel-batch``); as
         :meth:`place_orders`."""
-        return self.submit_cancels(category, requests).result()
+        return self._submit_batch(category, requests, CancelOrderRequest, blocking=True).result()

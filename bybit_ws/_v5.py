@@ -96,6 +96,7 @@ class V5Dialect(Dialect):
         self.max_topics_per_connection = 2_000 if endpoint == "option" else None
         self.max_connections = None if endpoint == "private" else 1_000
         self.max_new_connections = (500, 300.0)
+        self.pong_has_time = endpoint in ("private", "option", "spread")  # V5_2026.md §2.2
 
     def topic_spec(self, topic: str) -> TopicSpec | None:
         """The spec of a topic's family: the longest dot-separated prefix of ``topic`` that names one
@@ -156,8 +157,24 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
     def __init__(self, engine: StreamEngine) -> None:
         super().__init__(engine, _dialect("private"))
 
-    def _trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
-        return self._engine.trade_submit(op, args)
+    def _trade_submit(
+        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
+    ) -> Future[Mapping[str, Any]]:
+        return self._engine.trade_submit(op, args, blocking=blocking)
+
+    def connect_trade(self, timeout: float | None = None) -> None:
+        """Open and authenticate the trade connection now, so that the first order does not pay for
+        connect and auth. Blocks until it is ready (at once if it already is) or raises.
+
+        Args:
+            timeout: seconds; None allows ``connect_timeout + request_timeout``.
+
+        Raises:
+            AuthenticationError: no credentials, or Bybit rejected them.
+            BybitConnectionError / BybitTimeoutError: not connected (and authenticated) in time.
+            BybitWsError: ``demo=True`` (demo has no websocket Trade API). ClientClosedError: closed.
+        """
+        self._engine.connect_trade(timeout)
 
     def _trade_future(self) -> Future[Any]:
         return self._engine.trade_future()

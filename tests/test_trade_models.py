@@ -316,7 +316,9 @@ class PaperStreams(TradeMethods):
         self.fail_with: BaseException | None = None
         self._ids = itertools.count(1)
 
-    def _trade_submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+    def _trade_submit(
+        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
+    ) -> Future[Mapping[str, Any]]:
         frame = trade.request_frame(
             op, args, req_id=f"req-{next(self._ids)}", timestamp_ms=self.paper_clock()
         )

@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bybit_ws.testing._protocol import now_ms
 from bybit_ws.testing._server import REJECTABLE_OPS, FakeServer, dumps
 
 __all__ = ["ControlsMixin"]
@@ -37,7 +36,7 @@ class ControlsMixin(FakeServer):
         """
         frame: dict[str, Any] = {"topic": topic}
         if self._dialect == "v5":
-            frame["ts"] = now_ms()
+            frame["ts"] = self.server_time_ms()
             frame["type"] = "snapshot"
         frame["data"] = data
         for key, value in envelope.items():
@@ -112,6 +111,14 @@ class ControlsMixin(FakeServer):
             raise ValueError("count must be at least 1")
         with self._lock:
             self._ignore[op] += count
+
+    def set_clock_skew(self, seconds: float) -> None:
+        """Run the fake's clock ``seconds`` ahead of this machine's (behind when negative): auth
+        ``expires``, order ``X-BAPI-TIMESTAMP`` (on the paper exchange the fake made), pong times,
+        ``Timenow`` and the ``ts`` of published frames all follow it."""
+        with self._cond:
+            self._skew_ms = int(seconds * 1000)
+            self._bump()
 
     def stop_answering_pings(self) -> None:
         """Ignore application-level ``{"op": "ping"}`` requests (websocket protocol pings still get pongs)."""

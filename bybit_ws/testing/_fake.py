@@ -25,12 +25,18 @@ class FakeBybit(TradeDeskMixin):
         api_key, api_secret: the one account whose auth requests succeed (HMAC-SHA256 of
             ``"GET/realtime" + expires``, see `sign`). Without them every auth request fails with
             "invalid api_key". Give both or neither.
+        rsa_public_key: instead of ``api_secret``, an RSA account (a self-generated key): the PEM
+            public key (``BEGIN PUBLIC KEY``) that verifies the base64 RSA-SHA256 signatures (needs
+            ``cryptography``).
+        clock_skew: seconds the fake's clock runs ahead of this machine's (behind when negative); it
+            checks auth ``expires`` and order timestamps and stamps pongs and ``Timenow`` with it. Change
+            it with `set_clock_skew`.
         host, port: where to listen. Port 0 (the default) picks a free port; read it from `url`.
         close_timeout: how long closing a connection waits for the client's close frame before
             cutting the TCP connection.
         ssl_context: serve ``wss://`` with this server-side context.
-        paper: the `PaperExchange` behind ``/v5/trade`` (default: a new one, 100,000 USDT, no prices);
-            it is `paper`.
+        paper: the `PaperExchange` behind ``/v5/trade`` (default: a new one on the fake's clock,
+            100,000 USDT, no prices); it is `paper`. One given here keeps its own clock.
 
     Replies per dialect (``conn_id`` is a UUID per connection; ``req_id`` echoes the request's,
     ``""`` when it had none, unless noted):
@@ -100,9 +106,19 @@ class FakeBybit(TradeDeskMixin):
         close_timeout: float = 1.0,
         ssl_context: ssl.SSLContext | None = None,
         paper: PaperExchange | None = None,
+        rsa_public_key: str | bytes | None = None,
+        clock_skew: float = 0.0,
     ) -> None:
         super().__init__(
-            dialect, api_key, api_secret, host, port, close_timeout=close_timeout, ssl_context=ssl_context
+            dialect,
+            api_key,
+            api_secret,
+            host,
+            port,
+            close_timeout=close_timeout,
+            ssl_context=ssl_context,
+            rsa_public_key=rsa_public_key,
+            clock_skew=clock_skew,
         )
         self._init_desk(paper)
 

@@ -7,10 +7,11 @@ frames in the project's fixtures (``shared/fixtures/frames``) key for key.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 __all__ = [
@@ -78,8 +79,54 @@ def now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def check_auth(args: object, api_key: str | None, api_secret: str | None) -> AuthFailure | None:
-    """Validate ``[api_key, expires_ms, signature]``; return why it fails, or None when it passes."""
+def verify_rsa(public_key: Any, signature: str, expires_ms: int) -> bool:
+    """Whether ``signature`` is base64 RSA-SHA256 (PKCS#1 v1.5) of ``"GET/realtime" + expires`` by the
+    private key of ``public_key`` (a ``cryptography`` RSA public key)."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    try:
+        raw = base64.b64decode(signature, validate=True)
+        public_key.verify(raw, f"GET/realtime{expires_ms}".encode(), padding.PKCS1v15(), hashes.SHA256())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def load_rsa_public_key(pem: str | bytes) -> Any:
+    """A PEM ``BEGIN PUBLIC KEY`` (SPKI, as Bybit's generator writes it) as a ``cryptography`` key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = serialization.load_pem_public_key(pem.encode() if isinstance(pem, str) else pem)
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise ValueError("rsa_public_key must be an RSA public key")
+    return key
+
+
+def account_key(api_key: str | None, api_secret: str | None, rsa_public_key: str | bytes | None) -> Any:
+    """Check a fake's account arguments; the loaded RSA public key, or None for an HMAC account (or none)."""
+    if (api_key is None) != (api_secret is None and rsa_public_key is None):
+        raise ValueError(
+            "give both api_key and api_secret (HMAC) or api_key and rsa_public_key (RSA), or neither"
+        )
+    if api_secret is not None and rsa_public_key is not None:
+        raise ValueError("give api_secret (HMAC) or rsa_public_key (RSA), not both")
+    return None if rsa_public_key is None else load_rsa_public_key(rsa_public_key)
+
+
+def check_auth(
+    args: object,
+    api_key: str | None,
+    api_secret: str | None,
+    *,
+    rsa_public_key: Any = None,
+    now: int | None = None,
+) -> AuthFailure | None:
+    """Validate ``[api_key, expires_ms, signature]`` (HMAC with ``api_secret``, or RSA against
+    ``rsa_public_key``) at server time ``now`` (ms; default the wall clock); return why it fails, or
+    None when it passes."""
     if not isinstance(args, list) or len(args) != 3:
         return "args"
     key, expires, signature = args
@@ -89,10 +136,17 @@ def check_auth(args: object, api_key: str | None, api_secret: str | None) -> Aut
         return "args"
     if not isinstance(expires, int) or isinstance(expires, bool):
         return "args"
-    if expires < now_ms():
+    if expires < (now_ms() if now is None else now):
         return "expired"
-    if api_key is None or api_secret is None or not hmac.compare_digest(key, api_key):
+    if (
+        api_key is None
+        or (api_secret is None and rsa_public_key is None)
+        or not hmac.compare_digest(key, api_key)
+    ):
         return "key"
+    if rsa_public_key is not None:
+        return None if verify_rsa(rsa_public_key, signature, expires) else "signature"
+    assert api_secret is not None
     if not hmac.compare_digest(signature.lower(), sign(api_secret, expires)):
         return "signature"
     return None
@@ -111,6 +165,8 @@ class Endpoint:
     auth_style = "v3"  # key into AUTH_MESSAGES
 
     def __init__(self, key: str, path: str) -> None:
+        #: the fake's server time, epoch ms (its clock skew included; set by the server)
+        self.clock: Callable[[], int] = now_ms
         self.key = key  # the client's `urls` key, e.g. "v5.spot"
         self.path = path
 
@@ -262,7 +318,7 @@ class V5PrivateEndpoint(PrivateEndpoint):
         return reply
 
     def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
-        return {"req_id": _echo_req_id(req_id), "op": "pong", "args": [str(now_ms())], "conn_id": conn_id}
+        return {"req_id": _echo_req_id(req_id), "op": "pong", "args": [str(self.clock())], "conn_id": conn_id}
 
 
 class V5PublicEndpoint(Endpoint):
@@ -319,7 +375,7 @@ class V5OptionEndpoint(V5PublicEndpoint):
         return reply
 
     def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
-        return {"args": [str(now_ms())], "op": "pong"}
+        return {"args": [str(self.clock())], "op": "pong"}
 
 
 def req_echo(frame: dict[str, Any]) -> dict[str, Any]:
@@ -353,7 +409,7 @@ class V5TradeEndpoint(PrivateEndpoint):
 
     def pong(self, conn_id: str, req_id: object) -> dict[str, Any]:
         echo = {} if req_id is None else {"req_id": req_id}
-        return self.reply(conn_id, "pong", echo, 0, "OK", data=[str(now_ms())])
+        return self.reply(conn_id, "pong", echo, 0, "OK", data=[str(self.clock())])
 
     def decode_error(self, conn_id: str, detail: str) -> dict[str, Any]:
         return self.reply(conn_id, "", {}, 10001, f"Failed to decode incoming data: {detail}")

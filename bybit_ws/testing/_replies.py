@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bybit_ws.testing._protocol import INVALID_ARGS, INVALID_OP, check_auth
+from bybit_ws.testing._protocol import INVALID_ARGS, INVALID_OP, AuthFailure, check_auth
 from bybit_ws.testing._server import Connection, FakeServer, dumps
 
 __all__ = ["RepliesMixin"]
@@ -13,6 +13,16 @@ __all__ = ["RepliesMixin"]
 
 class RepliesMixin(FakeServer):
     """Parses each client frame and answers it as the endpoint's dialect does (see `FakeBybit`)."""
+
+    def _check_auth(self, args: object) -> AuthFailure | None:
+        """Why an auth request fails at the fake's time (or None)."""
+        return check_auth(
+            args,
+            self._api_key,
+            self._api_secret,
+            rsa_public_key=self._rsa_public_key,
+            now=self.server_time_ms(),
+        )
 
     def _reply(self, conn: Connection, frame: dict[str, Any]) -> None:
         conn.send_if(dumps(frame))
@@ -115,7 +125,7 @@ class RepliesMixin(FakeServer):
     def _on_auth(self, conn: Connection, req_id: object, args: object, rejection: str | None) -> None:
         ep = conn.endpoint
         if rejection is None:
-            reason = check_auth(args, self._api_key, self._api_secret)
+            reason = self._check_auth(args)
             ret_msg = "" if reason is None else ep.auth_message(reason)
         else:
             reason, ret_msg = "args", rejection

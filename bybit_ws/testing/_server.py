@@ -23,7 +23,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.sync.server import Server, ServerConnection, serve
 
-from bybit_ws.testing._protocol import Dialect, Endpoint, endpoints_for
+from bybit_ws.testing._protocol import Dialect, Endpoint, account_key, endpoints_for, now_ms
 
 __all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "dumps"]
 
@@ -133,10 +133,14 @@ class FakeServer:
         *,
         close_timeout: float = 1.0,
         ssl_context: ssl.SSLContext | None = None,
+        rsa_public_key: str | bytes | None = None,
+        clock_skew: float = 0.0,
     ) -> None:
-        if (api_key is None) != (api_secret is None):
-            raise ValueError("give both api_key and api_secret, or neither")
+        self._rsa_public_key = account_key(api_key, api_secret, rsa_public_key)
+        self._skew_ms = int(clock_skew * 1000)
         self._endpoints = {ep.path: ep for ep in endpoints_for(dialect)}
+        for endpoint in self._endpoints.values():
+            endpoint.clock = self.server_time_ms
         self._by_key = {ep.key: ep for ep in self._endpoints.values()}
         self._dialect: Dialect = dialect
         self._api_key = api_key
@@ -293,6 +297,10 @@ class FakeServer:
             known = ", ".join([*self._endpoints, *self._by_key])
             raise ValueError(f"unknown path {path!r} for dialect {self._dialect!r}; known: {known}")
         return endpoint.path
+
+    def server_time_ms(self) -> int:
+        """The fake's clock, epoch ms: the wall clock plus its skew (see `set_clock_skew`)."""
+        return now_ms() + self._skew_ms
 
     def _bump(self) -> None:
         # Caller holds self._cond.

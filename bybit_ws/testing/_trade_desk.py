@@ -30,8 +30,6 @@ from bybit_ws.testing._protocol import (
     TRADE_AUTH_FAILURES,
     TRADE_NOT_AUTHED,
     V5TradeEndpoint,
-    check_auth,
-    now_ms,
     req_echo,
 )
 from bybit_ws.testing._replies import RepliesMixin
@@ -51,7 +49,7 @@ class TradeDeskMixin(ControlsMixin, RepliesMixin):
     """
 
     def _init_desk(self, paper: PaperExchange | None) -> None:
-        self._paper = PaperExchange() if paper is None else paper
+        self._paper = PaperExchange(clock=self.server_time_ms) if paper is None else paper
         self._desk_lock = threading.Lock()
         self._drops: collections.deque[bool] = collections.deque()  # executed? per queued drop
         self._omit_req_id = 0
@@ -157,7 +155,9 @@ class TradeDeskMixin(ControlsMixin, RepliesMixin):
         ep = cast(V5TradeEndpoint, conn.endpoint)
         echo = req_echo(frame)
         if op == "ping":
-            self._reply(conn, ep.reply(conn.conn_id, "pong", echo, 0, "OK", data=[str(now_ms())]))
+            self._reply(
+                conn, ep.reply(conn.conn_id, "pong", echo, 0, "OK", data=[str(self.server_time_ms())])
+            )
         elif op == "auth":
             self._trade_auth(conn, ep, echo, frame.get("args"), rejection)
         elif not conn.authenticated:
@@ -178,7 +178,7 @@ class TradeDeskMixin(ControlsMixin, RepliesMixin):
         elif conn.authenticated:
             code, msg = _REPEAT_AUTH
         else:
-            reason = check_auth(args, self._api_key, self._api_secret)
+            reason = self._check_auth(args)
             code, msg = (0, "OK") if reason is None else TRADE_AUTH_FAILURES[reason]
         with conn.send_lock:
             with self._cond:
