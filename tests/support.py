@@ -129,6 +129,10 @@ class ClientFrames:
         self._sock = sock
         self._buffer = pending
 
+    def has_data(self) -> bool:
+        """Whether bytes are buffered (for a stream given whole as ``pending``)."""
+        return bool(self._buffer)
+
     def _exactly(self, size: int) -> bytes:
         while len(self._buffer) < size:
             chunk = self._sock.recv(65536)
