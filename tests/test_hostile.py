@@ -134,6 +134,8 @@ class RawServer:
         self._fillers: list[socket.socket] = []
         self.requests: list[dict[str, Any]] = []
         self.pongs: list[bytes] = []
+        self.closes: list[bytes] = []  # the payloads of the client's Close frames
+        self._closed_by_server: set[socket.socket] = set()
         accept = threading.Thread(target=self._accept, name="bybit-fake-raw-accept", daemon=True)
         self._threads.append(accept)
         accept.start()
@@ -153,6 +155,14 @@ class RawServer:
             sock = self._socks[-1]
         with self._send_lock:
             sock.sendall(data)
+
+    def send_close(self, payload: bytes) -> None:
+        """Start the close handshake on the latest connection."""
+        with self._lock:
+            sock = self._socks[-1]
+            self._closed_by_server.add(sock)
+        with self._send_lock:
+            sock.sendall(server_frame(payload, CLOSE))
 
     def drop(self) -> None:
         """Cut the latest connection."""
@@ -226,8 +236,15 @@ class RawServer:
             frames = ClientFrames(sock, rest)
             while True:
                 opcode, _fin, data = frames.next_frame()
-                if opcode == CLOSE:
-                    return
+                if opcode == CLOSE:  # recorded and echoed (unless it is the echo); read on to EOF
+                    with self._cond:
+                        self.closes.append(data)
+                        echo = sock not in self._closed_by_server
+                        self._cond.notify_all()
+                    if echo:
+                        with self._send_lock:
+                            sock.sendall(server_frame(data, CLOSE))
+                    continue
                 if opcode == PONG:
                     with self._cond:
                         self.pongs.append(data)
