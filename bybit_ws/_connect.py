@@ -82,7 +82,15 @@ class TransportOptions:
     """Connection options: ``connect_timeout`` (the one deadline of a connect), ``send_timeout``,
     ``sslopt`` (websocket-client's TLS option names) or ``ssl_context``, ``proxy``, ``max_message_size``."""
 
-    __slots__ = ("_context", "connect_timeout", "max_message_size", "proxy", "send_timeout", "ssl_context", "sslopt")
+    __slots__ = (
+        "_context",
+        "connect_timeout",
+        "max_message_size",
+        "proxy",
+        "send_timeout",
+        "ssl_context",
+        "sslopt",
+    )
 
     def __init__(
         self,
@@ -98,7 +106,9 @@ class TransportOptions:
             raise ValueError("give sslopt or ssl_context, not both")
         unknown = set(sslopt or ()) - _SSLOPT_KEYS
         if unknown:
-            raise ValueError(f"unknown sslopt keys {sorted(unknown)}; known: {', '.join(sorted(_SSLOPT_KEYS))}")
+            raise ValueError(
+                f"unknown sslopt keys {sorted(unknown)}; known: {', '.join(sorted(_SSLOPT_KEYS))}"
+            )
         if not (isinstance(max_message_size, int) and max_message_size > 0):
             raise ValueError(f"max_message_size must be a positive number of bytes, not {max_message_size!r}")
         self.connect_timeout = connect_timeout
@@ -304,7 +314,7 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
             connecting.check()
             ws = websocket.WebSocket(skip_utf8_validation=True)
             remaining = max(0.001, deadline - time.monotonic())
-            ws.connect(url, socket=sock, timeout=remaining, redirect_limit=0)
+            ws.connect(url, socket=sock, timeout=remaining, redirect_limit=0)  # type: ignore[no-untyped-call]
             connecting.check()
         except BaseException:
             sock.close()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from ._connect import Connecting, ProxyError, TransportOptions, abort_socket, open_socket, shutdown
-from .protocol.frames import BINARY, CLOSE, DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, Frame
+from .protocol.frames import BINARY, DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, Frame
 
 _log = logging.getLogger(__name__)
 
@@ -166,7 +166,9 @@ class Transport:
         if frame is None or self._closing.is_set():
             return None  # the echo of our own Close
         code = frame.close_code
-        reason = f"code {code}{': ' + frame.close_reason if frame.close_reason else ''}" if code else "no status"
+        reason = (
+            f"code {code}{': ' + frame.close_reason if frame.close_reason else ''}" if code else "no status"
+        )
         return ConnectionResetError(f"the server closed the connection ({reason})")
 
     # ------------------------------------------------------------------------------ writing

@@ -18,7 +18,7 @@ import pytest
 import trustme
 
 from bybit_ws import Backoff, BybitConnectionError, BybitSocketClient, ClientClosedError
-from bybit_ws.protocol.frames import CLOSE, TEXT
+from bybit_ws.protocol.frames import TEXT
 from bybit_ws.testing import FakeBybit
 
 from .support import Collector, server_frame, wait_until
@@ -65,7 +65,9 @@ def test_a_server_close_is_echoed_once_and_the_client_reconnects(raw: RawServer)
 
 
 # ---------------------------------------------------------------------------------- limits and errors
-def test_a_frame_announcing_2_to_the_40_bytes_replaces_the_connection_with_memory_flat(raw: RawServer) -> None:
+def test_a_frame_announcing_2_to_the_40_bytes_replaces_the_connection_with_memory_flat(
+    raw: RawServer,
+) -> None:
     got = Collector()
     with BybitSocketClient(urls={"inverse": raw.url}, backoff=Backoff(initial=0.05, jitter=0.0)) as client:
         client.inverse.subscribe_to_trade_updates("BTCUSD", got)
@@ -135,19 +137,36 @@ def pproxy() -> Iterator[Callable[[str], str]]:
 
 
 @pytest.mark.parametrize("listen", ["socks5", "socks5#trader:s3cret", "http", "http#trader:s3cret"])
-def test_a_subscription_through_a_real_proxy(pproxy: Callable[[str], str], fake: FakeBybit, listen: str) -> None:
+def test_a_subscription_through_a_real_proxy(
+    pproxy: Callable[[str], str], fake: FakeBybit, listen: str
+) -> None:
     proxy = pproxy(listen)
     with BybitSocketClient(urls=fake.urls, proxy=proxy, request_timeout=5.0, connect_timeout=5.0) as client:
         got = Collector()
         client.inverse.subscribe_to_trade_updates("BTCUSD", got)
-        fake.publish("trade.BTCUSD", [{"trade_time_ms": 1, "timestamp": "2020-01-01T00:00:00.000Z",
-                                        "symbol": "BTCUSD", "side": "Buy", "size": 1, "price": 1.5,
-                                        "tick_direction": "PlusTick", "trade_id": "t", "cross_seq": 1}])
+        fake.publish(
+            "trade.BTCUSD",
+            [
+                {
+                    "trade_time_ms": 1,
+                    "timestamp": "2020-01-01T00:00:00.000Z",
+                    "symbol": "BTCUSD",
+                    "side": "Buy",
+                    "size": 1,
+                    "price": 1.5,
+                    "tick_direction": "PlusTick",
+                    "trade_id": "t",
+                    "cross_seq": 1,
+                }
+            ],
+        )
         got.wait(1)
 
 
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
-def test_a_wrong_proxy_password_is_refused(pproxy: Callable[[str], str], fake: FakeBybit, scheme: str) -> None:
+def test_a_wrong_proxy_password_is_refused(
+    pproxy: Callable[[str], str], fake: FakeBybit, scheme: str
+) -> None:
     proxy = pproxy(f"{scheme}#trader:s3cret").replace("s3cret", "wrong")
     client = BybitSocketClient(urls=fake.urls, proxy=proxy, connect_timeout=5.0, reconnect=False)
     with client, pytest.raises(BybitConnectionError):
@@ -195,8 +214,13 @@ def silent() -> Iterator[Silent]:
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
 def test_a_proxy_that_never_answers_fails_within_connect_timeout(silent: Silent, scheme: str) -> None:
     proxy = f"{scheme}://127.0.0.1:{silent.port}"
-    client = BybitSocketClient(urls={"inverse": "ws://127.0.0.1:9/realtime"}, proxy=proxy,
-                               connect_timeout=1.0, request_timeout=30.0, reconnect=False)
+    client = BybitSocketClient(
+        urls={"inverse": "ws://127.0.0.1:9/realtime"},
+        proxy=proxy,
+        connect_timeout=1.0,
+        request_timeout=30.0,
+        reconnect=False,
+    )
     started = time.monotonic()
     with client, pytest.raises(BybitConnectionError, match="connect_timeout"):
         client.inverse.subscribe_to_trade_updates("BTCUSD")
@@ -206,8 +230,9 @@ def test_a_proxy_that_never_answers_fails_within_connect_timeout(silent: Silent,
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
 def test_close_while_a_proxy_never_answers_is_prompt(silent: Silent, scheme: str) -> None:
     proxy = f"{scheme}://127.0.0.1:{silent.port}"
-    client = BybitSocketClient(urls={"inverse": "ws://127.0.0.1:9/realtime"}, proxy=proxy,
-                               connect_timeout=60.0, request_timeout=60.0)
+    client = BybitSocketClient(
+        urls={"inverse": "ws://127.0.0.1:9/realtime"}, proxy=proxy, connect_timeout=60.0, request_timeout=60.0
+    )
     try:
         call = Background(lambda: client.inverse.subscribe_to_trade_updates("BTCUSD"))
         wait_until(lambda: bool(silent.accepted), message="the client at the proxy")
@@ -262,8 +287,12 @@ class Trickle:
 def test_a_trickled_handshake_fails_at_the_one_deadline() -> None:
     trickle = Trickle()
     try:
-        client = BybitSocketClient(urls={"inverse": f"ws://127.0.0.1:{trickle.port}/realtime"},
-                                   connect_timeout=2.0, request_timeout=30.0, reconnect=False)
+        client = BybitSocketClient(
+            urls={"inverse": f"ws://127.0.0.1:{trickle.port}/realtime"},
+            connect_timeout=2.0,
+            request_timeout=30.0,
+            reconnect=False,
+        )
         started = time.monotonic()
         with client, pytest.raises(BybitConnectionError, match="connect_timeout"):
             client.inverse.subscribe_to_trade_updates("BTCUSD")

@@ -39,9 +39,8 @@ from bybit_ws import (
     FrameError,
     SubscriptionError,
 )
-from bybit_ws.testing import FakeBybit
-
 from bybit_ws.protocol.frames import BINARY, CLOSE, PING, PONG, TEXT
+from bybit_ws.testing import FakeBybit
 
 from .support import (
     API_KEY,

@@ -97,7 +97,11 @@ def test_any_chunking_gives_the_same_messages(
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.binary(max_size=70_000), st.sampled_from([TEXT, BINARY, PING, CLOSE]), st.binary(min_size=4, max_size=4))
+@given(
+    st.binary(max_size=70_000),
+    st.sampled_from([TEXT, BINARY, PING, CLOSE]),
+    st.binary(min_size=4, max_size=4),
+)
 def test_client_frames_are_masked_and_carry_their_payload(payload: bytes, opcode: int, mask: bytes) -> None:
     frame = encode_frame(opcode, payload, mask)
     assert frame[1] & 0x80  # the mask bit (RFC 6455 5.3: every client frame)
@@ -232,7 +236,7 @@ def test_the_client_close_is_sent_once_and_the_echo_ends_the_handshake() -> None
     assert core.state is State.CLOSING
     core.receive_data(server_frame(b"{}") + server_frame(b"\x03\xe8", CLOSE))
     assert summary(core.events_received()) == [(TEXT, b"{}"), (CLOSE, b"\x03\xe8")]
-    assert core.state is State.CLOSED and core.data_to_send() == []  # the echo is not answered
+    assert (core.state, core.data_to_send()) == (State.CLOSED, [])  # the echo is not answered
 
 
 def test_pings_are_answered_until_a_close_was_sent() -> None:

@@ -302,7 +302,7 @@ class ClientProtocol:
 
     def _frame(self, opcode: int, fin: int, payload: bytes) -> None:
         """A frame that passed :meth:`_check_header`, other than a simple whole text message."""
-        if opcode == TEXT or opcode == BINARY:
+        if opcode in (TEXT, BINARY):
             if fin:
                 self._message(opcode, payload)
             else:
