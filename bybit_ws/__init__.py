@@ -26,7 +26,8 @@ Threads: one supervisor (``bybit-ws-supervisor-N``) and one reader (``bybit-ws-r
 
 One frame: reader thread -> ``_transport`` reads, ``protocol.frames`` parses and reassembles it ->
 ``_framepath.FramePath.on_frame`` decodes it (typed msgspec path, else dicts) -> ``_registry`` route gives
-the dialect's parser and the subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` -> a worker calls the handler.
+the dialect's parser and the subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` ->
+a worker calls the handler.
 A control frame instead goes to ``_requests.Requests.match`` (a reply) or the supervisor (a pong).
 
 One request: ``client.v5.place_order`` -> ``_trade_methods`` checks and builds ``args`` ->
