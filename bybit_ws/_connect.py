@@ -305,7 +305,8 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
                 _http_tunnel(sock, host, port, proxy)
             elif proxy is not None:
                 if proxy.scheme == "socks4":  # no names over SOCKS4: resolved here, within the deadline
-                    host_ip = connecting.resolve(host, port, deadline)[0][4][0]
+                    found = connecting.resolve(host, port, deadline)
+                    host_ip = next((a[4][0] for a in found if a[0] == socket.AF_INET), found[0][4][0])
                     sock = _socks_tunnel(sock, host_ip, port, proxy, deadline)
                 else:
                     sock = _socks_tunnel(sock, host, port, proxy, deadline)
@@ -320,7 +321,7 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
             sock.close()
             raise
     except Exception as exc:
-        if connecting.timed_out:
+        if connecting.timed_out or (isinstance(exc, TimeoutError) and time.monotonic() >= deadline):
             raise TimeoutError(f"no connection to {url} within connect_timeout ({timeout} s)") from exc
         if connecting.aborted:
             raise ConnectionAbortedError("connect cancelled") from None

@@ -13,21 +13,24 @@ import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import trustme
 
 from bybit_ws import Backoff, BybitConnectionError, BybitSocketClient, ClientClosedError
+from bybit_ws._transport import TransportOptions
 from bybit_ws.protocol.frames import TEXT
 from bybit_ws.testing import FakeBybit
 
 from .support import Collector, server_frame, wait_until
+from .test_faults import trade
 from .test_hostile import Background, RawServer
 
 GOOD = b'{"topic":"trade.BTCUSD","data":[]}'
 #: pproxy's main without uvloop (with uvloop installed, pproxy 2.7 fails to start on Python 3.11)
 PPROXY = (
-    "import sys; sys.modules['uvloop'] = None; sys.argv = ['pproxy', '-l', sys.argv[1]]; "
+    "import sys; sys.modules['uvloop'] = None; sys.argv = ['pproxy', '-v', '-l', sys.argv[1]]; "
     "from pproxy.server import main; main()"
 )
 
@@ -108,16 +111,18 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def pproxy() -> Iterator[Callable[[str], str]]:
-    """Start ``pproxy -l SCHEME://127.0.0.1:PORT[#user:pass]``; returns the proxy URL for the client."""
+def pproxy(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Start ``pproxy -v -l SCHEME://127.0.0.1:PORT[#user:pass]``; returns the proxy URL for the client.
+    Its log (one line per tunnel) is ``tmp_path / "pproxy.log"``."""
     started: list[subprocess.Popen[bytes]] = []
+    log = (tmp_path / "pproxy.log").open("wb")
 
     def start(listen: str) -> str:
         scheme, _, auth = listen.partition("#")
         port = free_port()
         listen_uri = f"{scheme}://127.0.0.1:{port}" + (f"#{auth}" if auth else "")
-        command = [sys.executable, "-c", PPROXY, listen_uri]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        command = [sys.executable, "-u", "-c", PPROXY, listen_uri]
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         started.append(process)
 
         def listening() -> bool:
@@ -134,33 +139,21 @@ def pproxy() -> Iterator[Callable[[str], str]]:
         for process in started:
             process.terminate()
             process.wait(10)
+        log.close()
 
 
 @pytest.mark.parametrize("listen", ["socks5", "socks5#trader:s3cret", "http", "http#trader:s3cret"])
 def test_a_subscription_through_a_real_proxy(
-    pproxy: Callable[[str], str], fake: FakeBybit, listen: str
+    pproxy: Callable[[str], str], fake: FakeBybit, listen: str, tmp_path: Path
 ) -> None:
     proxy = pproxy(listen)
     with BybitSocketClient(urls=fake.urls, proxy=proxy, request_timeout=5.0, connect_timeout=5.0) as client:
         got = Collector()
         client.inverse.subscribe_to_trade_updates("BTCUSD", got)
-        fake.publish(
-            "trade.BTCUSD",
-            [
-                {
-                    "trade_time_ms": 1,
-                    "timestamp": "2020-01-01T00:00:00.000Z",
-                    "symbol": "BTCUSD",
-                    "side": "Buy",
-                    "size": 1,
-                    "price": 1.5,
-                    "tick_direction": "PlusTick",
-                    "trade_id": "t",
-                    "cross_seq": 1,
-                }
-            ],
-        )
-        got.wait(1)
+        fake.publish("trade.BTCUSD", [trade(1)])
+        assert got.wait(1)[0].data[0].cross_sequence == 1
+    tunnel = f"-> {fake.url.split('//')[1]}"
+    wait_until(lambda: tunnel in (tmp_path / "pproxy.log").read_text(), message="the tunnel in pproxy's log")
 
 
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
@@ -174,24 +167,37 @@ def test_a_wrong_proxy_password_is_refused(
     assert fake.connections_total == 0
 
 
-class Silent:
-    """A TCP listener that accepts and never says a word (a hung proxy or server)."""
+def fails_at_the_deadline(url: str, connect_timeout: float, **options: Any) -> None:
+    """A subscribe on a client of ``url`` fails with the connect deadline's error, long before 10 s."""
+    client = BybitSocketClient(
+        urls={"inverse": url},
+        connect_timeout=connect_timeout,
+        request_timeout=30.0,
+        reconnect=False,
+        **options,
+    )
+    started = time.monotonic()
+    with client, pytest.raises(BybitConnectionError, match="connect_timeout"):
+        client.inverse.subscribe_to_trade_updates("BTCUSD")
+    assert time.monotonic() - started < 10.0
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 whose ``_run`` (its thread) serves what a test needs."""
 
     def __init__(self) -> None:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.accepted: list[socket.socket] = []
-        self._thread = threading.Thread(target=self._accept, name="test-silent", daemon=True)
+        self.stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="test-listener", daemon=True)
         self._thread.start()
 
-    def _accept(self) -> None:
-        while True:
-            try:
-                self.accepted.append(self.listener.accept()[0])
-            except OSError:
-                return
+    def _run(self) -> None:
+        raise NotImplementedError
 
     def close(self) -> None:
+        self.stop.set()
         try:
             self.listener.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -200,6 +206,17 @@ class Silent:
         self._thread.join(5)
         for sock in self.accepted:
             sock.close()
+
+
+class Silent(Listener):
+    """Accepts and never says a word (a hung proxy or server)."""
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.accepted.append(self.listener.accept()[0])
+            except OSError:
+                return
 
 
 @pytest.fixture
@@ -213,18 +230,8 @@ def silent() -> Iterator[Silent]:
 
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
 def test_a_proxy_that_never_answers_fails_within_connect_timeout(silent: Silent, scheme: str) -> None:
-    proxy = f"{scheme}://127.0.0.1:{silent.port}"
-    client = BybitSocketClient(
-        urls={"inverse": "ws://127.0.0.1:9/realtime"},
-        proxy=proxy,
-        connect_timeout=1.0,
-        request_timeout=30.0,
-        reconnect=False,
-    )
-    started = time.monotonic()
-    with client, pytest.raises(BybitConnectionError, match="connect_timeout"):
-        client.inverse.subscribe_to_trade_updates("BTCUSD")
-    assert time.monotonic() - started < 10.0  # 1 s deadline; python-socks alone would wait 60 s
+    # 1 s deadline; python-socks alone would wait 60 s
+    fails_at_the_deadline("ws://127.0.0.1:9/realtime", 1.0, proxy=f"{scheme}://127.0.0.1:{silent.port}")
 
 
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
@@ -246,64 +253,41 @@ def test_close_while_a_proxy_never_answers_is_prompt(silent: Silent, scheme: str
 
 
 # ---------------------------------------------------------------------------------- the one deadline
-class Trickle:
+class Trickle(Listener):
     """Accepts, reads the upgrade request, then answers one byte every 0.5 s (a 101 that never ends)."""
 
-    def __init__(self) -> None:
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.stop = threading.Event()
-        self.sent = 0
-        self._thread = threading.Thread(target=self._run, name="test-trickle", daemon=True)
-        self._thread.start()
+    sent = 0
 
     def _run(self) -> None:
         try:
             sock = self.listener.accept()[0]
         except OSError:
             return
-        with sock:
-            answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" + b"X-Pad: " + b"." * 200
-            try:
-                sock.recv(4096)
-                for byte in answer:
-                    sock.sendall(bytes([byte]))
-                    self.sent += 1
-                    if self.stop.wait(0.5):  # the server's pace, not the test's synchronization
-                        return
-            except OSError:
-                return
-
-    def close(self) -> None:
-        self.stop.set()
+        self.accepted.append(sock)
+        answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" + b"X-Pad: " + b"." * 200
         try:
-            self.listener.shutdown(socket.SHUT_RDWR)
+            sock.recv(4096)
+            for byte in answer:
+                sock.sendall(bytes([byte]))
+                self.sent += 1
+                if self.stop.wait(0.5):  # the server's pace, not the test's synchronization
+                    return
         except OSError:
-            pass
-        self.listener.close()
-        self._thread.join(5)
+            return
 
 
 def test_a_trickled_handshake_fails_at_the_one_deadline() -> None:
     trickle = Trickle()
     try:
-        client = BybitSocketClient(
-            urls={"inverse": f"ws://127.0.0.1:{trickle.port}/realtime"},
-            connect_timeout=2.0,
-            request_timeout=30.0,
-            reconnect=False,
-        )
-        started = time.monotonic()
-        with client, pytest.raises(BybitConnectionError, match="connect_timeout"):
-            client.inverse.subscribe_to_trade_updates("BTCUSD")
-        assert time.monotonic() - started < 10.0  # each byte came well within a per-read timeout
+        # each byte comes well within any per-read timeout: only the one deadline stops it
+        fails_at_the_deadline(f"ws://127.0.0.1:{trickle.port}/realtime", 2.0)
         assert trickle.sent >= 2
     finally:
         trickle.close()
 
 
 # ---------------------------------------------------------------------------------------------- TLS
-def test_ssl_context_is_used(tmp_path: Path) -> None:
+def test_ssl_context_is_used() -> None:
     ca = trustme.CA()
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ca.issue_cert("127.0.0.1").configure_cert(server_context)
@@ -324,3 +308,25 @@ def test_bad_connection_options_are_refused_before_anything_is_sent() -> None:
         BybitSocketClient(max_message_size=0)
     with pytest.raises(ValueError, match="not both"):
         BybitSocketClient(sslopt={"ca_certs": "a.pem"}, ssl_context=ssl.create_default_context())
+
+
+def test_a_host_name_is_resolved_and_each_address_tried(fake: FakeBybit) -> None:
+    """``localhost`` goes through the DNS helper (and may give ::1 first, where nobody listens)."""
+    url = fake.url.replace("127.0.0.1", "localhost")
+    with BybitSocketClient(urls={"inverse": url}, request_timeout=5.0) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+    assert fake.connections_total == 1
+
+
+def test_a_proxy_password_is_never_shown() -> None:
+    options = TransportOptions(proxy="socks5://trader:s3cret@127.0.0.1:1080")
+    mapping = TransportOptions(
+        proxy={"proxy_type": "http", "http_proxy_host": "h", "http_proxy_auth": ("trader", "s3cret")}
+    )
+    assert options.proxy is not None and mapping.proxy is not None
+    assert (options.proxy.scheme, options.proxy.username, options.proxy.password) == (
+        "socks5",
+        "trader",
+        "s3cret",
+    )
+    assert "s3cret" not in repr(options.proxy) + repr(mapping.proxy)
