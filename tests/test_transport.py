@@ -67,6 +67,7 @@ def test_close_sends_one_close_and_waits_for_the_echo() -> None:
     server.start()
     try:
         transport.close(timeout=5.0)
+        server.join(5)  # it set done right after its echo, which ended our reader
         assert done.is_set() and errors == [None]
         assert theirs.recv(10) == b""  # nothing after the Close, and the TCP connection is closed
     finally:
