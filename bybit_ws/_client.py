@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import ssl
 import time
 import warnings
 import weakref
@@ -24,6 +25,7 @@ from ._inverse import InverseDialect, InverseStreams
 from ._pacing import parse_limits
 from ._transport import TransportOptions
 from ._v5 import V5Streams
+from .protocol.frames import DEFAULT_MAX_MESSAGE_SIZE
 
 _log = logging.getLogger(__name__)
 
@@ -166,9 +168,14 @@ class BybitSocketClient:
             means a stale feed: reconnect and resubscribe. ``None`` turns the watchdog off.
         sslopt: TLS options for websocket-client (verification stays on unless you turn it off), e.g.
             ``{"ca_certs": "/path/ca.pem"}``.
-        proxy: ``"http://host:port"``, ``"socks5://user:pw@host:port"``, or a mapping of websocket-client's
-            proxy arguments (``http_proxy_host``, ``http_proxy_port``, ``proxy_type``, ...).
-        connect_timeout: seconds allowed to open a connection.
+        proxy: ``"http://host:port"``, ``"socks5://user:pw@host:port"`` (SOCKS needs the ``socks`` extra), or
+            a mapping of websocket-client's proxy arguments (``http_proxy_host``, ``http_proxy_port``,
+            ``http_proxy_auth``, ``proxy_type``, ``http_no_proxy``).
+        connect_timeout: seconds allowed to open a connection: one deadline for DNS, TCP, proxy, TLS and
+            the websocket handshake together.
+        ssl_context: an ``ssl.SSLContext`` to use for ``wss://`` instead of one made from ``sslopt``.
+        max_message_size: the largest message accepted (bytes, 64 MiB by default); a larger one is refused
+            from its frame header (close code 1009) and the connection replaced.
         max_backlog: events each subscription may queue for a slow handler; beyond it the oldest are
             dropped and counted in ``Subscription.stats.dropped``.
         backoff: reconnect delays (exponential with jitter).
@@ -208,6 +215,8 @@ class BybitSocketClient:
         sslopt: Mapping[str, Any] | None = None,
         proxy: Mapping[str, Any] | str | None = None,
         connect_timeout: float = 10.0,
+        ssl_context: ssl.SSLContext | None = None,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         max_backlog: int = 10_000,
         backoff: Backoff | None = None,
         max_retries: int | None = None,
@@ -277,7 +286,12 @@ class BybitSocketClient:
             keep_original_data=keep_original_data,
             max_backlog=max_backlog,
             transport=TransportOptions(
-                connect_timeout=connect_timeout, send_timeout=request_timeout, sslopt=sslopt, proxy=proxy
+                connect_timeout=connect_timeout,
+                send_timeout=request_timeout,
+                sslopt=sslopt,
+                proxy=proxy,
+                ssl_context=ssl_context,
+                max_message_size=max_message_size,
             ),
         )
         self._engine = engine = Engine(

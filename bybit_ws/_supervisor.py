@@ -209,7 +209,7 @@ class Supervisor:
         if connecting is not None:
             abort_socket(connecting)
         if transport is not None:
-            transport.abort()
+            transport.begin_close()  # one Close (1000); the thread's transport.close() waits for the echo
         if thread is None:
             self._finish(None)
         elif thread is not threading.current_thread() and not (

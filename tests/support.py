@@ -94,3 +94,63 @@ def clients_for(fake: FakeBybit, **defaults: Any) -> Iterator[ClientFactory]:
     finally:
         for client in made:
             client.close()
+
+
+def server_frame(
+    payload: bytes,
+    opcode: int = 1,
+    fin: bool = True,
+    *,
+    mask: bytes | None = None,
+    rsv: int = 0,
+    length: int | None = None,
+) -> bytes:
+    """A websocket frame as a server sends it (RFC 6455 5.2), built by hand so a test can also break the
+    rules: ``mask`` (servers must not), ``rsv`` bits, or a header announcing ``length`` bytes."""
+    size = len(payload) if length is None else length
+    first = (0x80 if fin else 0) | (rsv << 4) | opcode
+    masked = 0x80 if mask is not None else 0
+    if size < 126:
+        header = bytes((first, masked | size))
+    elif size < 65536:
+        header = bytes((first, masked | 126)) + size.to_bytes(2, "big")
+    else:
+        header = bytes((first, masked | 127)) + size.to_bytes(8, "big")
+    if mask is not None:
+        payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        header += mask
+    return header + payload
+
+
+class ClientFrames:
+    """Reads the frames a client sends (masked) from a socket: ``next_frame()`` -> (opcode, fin, payload)."""
+
+    def __init__(self, sock: Any, pending: bytes = b"") -> None:
+        self._sock = sock
+        self._buffer = pending
+
+    def has_data(self) -> bool:
+        """Whether bytes are buffered (for a stream given whole as ``pending``)."""
+        return bool(self._buffer)
+
+    def _exactly(self, size: int) -> bytes:
+        while len(self._buffer) < size:
+            chunk = self._sock.recv(65536)
+            if not chunk:
+                raise ConnectionResetError("the client closed the connection")
+            self._buffer += chunk
+        data, self._buffer = self._buffer[:size], self._buffer[size:]
+        return data
+
+    def next_frame(self) -> tuple[int, bool, bytes]:
+        first, second = self._exactly(2)
+        size = second & 0x7F
+        if size == 126:
+            size = int.from_bytes(self._exactly(2), "big")
+        elif size == 127:
+            size = int.from_bytes(self._exactly(8), "big")
+        mask = self._exactly(4) if second & 0x80 else b""
+        payload = self._exactly(size)
+        if mask:
+            payload = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        return first & 0x0F, bool(first & 0x80), payload

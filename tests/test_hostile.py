@@ -30,8 +30,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from websocket import ABNF
-from websocket._abnf import frame_buffer
 
 from bybit_ws import (
     Backoff,
@@ -40,11 +38,23 @@ from bybit_ws import (
     ClientClosedError,
     FrameError,
     SubscriptionError,
-    _transport,
 )
+from bybit_ws.protocol.frames import BINARY, CLOSE, PING, PONG, TEXT
 from bybit_ws.testing import FakeBybit
 
-from .support import API_KEY, API_SECRET, ClientFactory, Collector, clients_for, frame_text, wait_until
+from .support import (
+    API_KEY,
+    API_SECRET,
+    ClientFactory,
+    ClientFrames,
+    Collector,
+    clients_for,
+    frame_text,
+    server_frame,
+    wait_until,
+)
+
+CONT = 0
 
 DEPTH = 10_000
 DEEP_ARRAYS = "[" * DEPTH + "]" * DEPTH
@@ -63,21 +73,16 @@ def deep_frame(topic: str, nested: str) -> str:
     return f'{{"topic":"{topic}","data":[{{"x":{nested}}}]}}'
 
 
-def server_frame(payload: bytes, opcode: int = ABNF.OPCODE_TEXT, fin: int = 1) -> bytes:
-    """An unmasked frame as a server sends it."""
-    return bytes(ABNF(fin, 0, 0, 0, opcode, 0, payload).format())
-
-
-def fragmented(text: str, opcode: int = ABNF.OPCODE_TEXT, pieces: int = 3) -> bytes:
+def fragmented(text: str, opcode: int = TEXT, pieces: int = 3) -> bytes:
     """``text`` as a first frame plus continuation frames, with a ping and a pong between fragments."""
     data = text.encode()
     size = -(-len(data) // pieces)
     chunks = [data[i : i + size] for i in range(0, len(data), size)]
-    out = [server_frame(chunks[0], opcode, fin=0), server_frame(b"between", ABNF.OPCODE_PING)]
+    out = [server_frame(chunks[0], opcode, fin=False), server_frame(b"between", PING)]
     for index, chunk in enumerate(chunks[1:], 2):
-        out.append(server_frame(chunk, ABNF.OPCODE_CONT, fin=int(index == len(chunks))))
+        out.append(server_frame(chunk, CONT, fin=index == len(chunks)))
         if index == 2:
-            out.append(server_frame(b"", ABNF.OPCODE_PONG))
+            out.append(server_frame(b"", PONG))
     return b"".join(out)
 
 
@@ -128,6 +133,8 @@ class RawServer:
         self._fillers: list[socket.socket] = []
         self.requests: list[dict[str, Any]] = []
         self.pongs: list[bytes] = []
+        self.closes: list[bytes] = []  # the payloads of the client's Close frames
+        self._closed_by_server: set[socket.socket] = set()
         accept = threading.Thread(target=self._accept, name="bybit-fake-raw-accept", daemon=True)
         self._threads.append(accept)
         accept.start()
@@ -147,6 +154,14 @@ class RawServer:
             sock = self._socks[-1]
         with self._send_lock:
             sock.sendall(data)
+
+    def send_close(self, payload: bytes) -> None:
+        """Start the close handshake on the latest connection."""
+        with self._lock:
+            sock = self._socks[-1]
+            self._closed_by_server.add(sock)
+        with self._send_lock:
+            sock.sendall(server_frame(payload, CLOSE))
 
     def drop(self) -> None:
         """Cut the latest connection."""
@@ -217,31 +232,26 @@ class RawServer:
                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode()
             )
-            pending = [rest]
-
-            def recv(size: int) -> bytes:
-                if pending and pending[0]:
-                    return pending.pop()
-                data = sock.recv(size)
-                if not data:
-                    raise ConnectionResetError("the client closed the connection")
-                return data
-
-            frames = frame_buffer(recv, True)
+            frames = ClientFrames(sock, rest)
             while True:
-                frame = frames.recv_frame()
-                if frame.opcode == ABNF.OPCODE_CLOSE:
-                    return
-                if frame.opcode == ABNF.OPCODE_PONG:
+                opcode, _fin, data = frames.next_frame()
+                if opcode == CLOSE:  # recorded and echoed (unless it is the echo); read on to EOF
                     with self._cond:
-                        self.pongs.append(
-                            frame.data if isinstance(frame.data, bytes) else frame.data.encode()
-                        )
+                        self.closes.append(data)
+                        echo = sock not in self._closed_by_server
+                        self._cond.notify_all()
+                    if echo:
+                        with self._send_lock:
+                            sock.sendall(server_frame(data, CLOSE))
+                    continue
+                if opcode == PONG:
+                    with self._cond:
+                        self.pongs.append(data)
                         self._cond.notify_all()
                     continue
-                if frame.opcode != ABNF.OPCODE_TEXT:
+                if opcode != TEXT:
                     continue
-                request = json.loads(frame.data)
+                request = json.loads(data)
                 with self._cond:
                     self.requests.append(request)
                     self._cond.notify_all()
@@ -404,26 +414,25 @@ def test_fragmented_binary_and_text_messages_split_across_reads_reassemble(
     got = Collector()
     with BybitSocketClient(urls={"inverse": server.url}) as client:
         client.inverse.subscribe_to_trade_updates("BTCUSD", got)
-        stream = fragmented(good, ABNF.OPCODE_BINARY, pieces=2) + fragmented(good, pieces=7)
+        stream = fragmented(good, BINARY, pieces=2) + fragmented(good, pieces=7)
         for start in range(0, len(stream), 5):  # small writes: the buffered reader gets partial frames
             server.send(stream[start : start + 5])
         assert len(got.wait(2)) == 2
         assert server.accepted == 1
 
 
-def test_a_fragmented_message_without_end_is_cut_off(
-    raw_servers: Callable[..., RawServer], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Fragments past MAX_MESSAGE end the connection (a protocol error) instead of growing memory; the
+def test_a_fragmented_message_without_end_is_cut_off(raw_servers: Callable[..., RawServer]) -> None:
+    """Fragments past max_message_size end the connection (close 1009) instead of growing memory; the
     client reconnects and reads on."""
-    monkeypatch.setattr(_transport, "MAX_MESSAGE", 4096)
     server = raw_servers("inverse", "/realtime")
     good = compact("inverse_trade")
     got = Collector()
-    with BybitSocketClient(urls={"inverse": server.url}, backoff=Backoff(initial=0.05, jitter=0.0)) as client:
+    with BybitSocketClient(
+        urls={"inverse": server.url}, backoff=Backoff(initial=0.05, jitter=0.0), max_message_size=4096
+    ) as client:
         client.inverse.subscribe_to_trade_updates("BTCUSD", got)
-        endless = server_frame(b"x" * 1000, fin=0)
-        more = server_frame(b"x" * 1000, ABNF.OPCODE_CONT, fin=0)
+        endless = server_frame(b"x" * 1000, fin=False)
+        more = server_frame(b"x" * 1000, CONT, fin=False)
         server.send(endless + more * 5)
         server.wait(
             lambda: len([r for r in server.requests if r.get("op") == "subscribe"]) == 2, "resubscribe"

@@ -41,8 +41,12 @@ def test_the_contract_breaks_on_an_upward_import_even_a_typing_only_one(tmp_path
     transport = tmp_path / "bybit_ws" / "_transport.py"
     text = transport.read_text()
     # the transport (a low layer) naming the client (a high one), for type checking only
-    upward = "if TYPE_CHECKING:\n    from ._client import BybitSocketClient\n"
-    text = text.replace("from typing import Any\n", f"from typing import TYPE_CHECKING, Any\n\n{upward}", 1)
+    upward = (
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from ._client import BybitSocketClient\n"
+    )
+    text = text.replace(
+        "from __future__ import annotations\n", f"from __future__ import annotations\n\n{upward}", 1
+    )
     assert "from ._client import" in text
     transport.write_text(text)
     result = _lint_imports(tmp_path, ROOT / "setup.cfg")

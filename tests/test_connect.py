@@ -1,0 +1,332 @@
+"""The wire seen from real servers: the close handshake, the size limit and protocol errors on a live
+connection, SOCKS5 and HTTP CONNECT proxies (pproxy, a real proxy in a subprocess), a proxy that never
+answers, a handshake trickled a byte at a time (one deadline for the whole connect), ``ssl_context``."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import trustme
+
+from bybit_ws import Backoff, BybitConnectionError, BybitSocketClient, ClientClosedError
+from bybit_ws._transport import TransportOptions
+from bybit_ws.protocol.frames import TEXT
+from bybit_ws.testing import FakeBybit
+
+from .support import Collector, server_frame, wait_until
+from .test_faults import trade
+from .test_hostile import Background, RawServer
+
+GOOD = b'{"topic":"trade.BTCUSD","data":[]}'
+#: pproxy's main without uvloop (with uvloop installed, pproxy 2.7 fails to start on Python 3.11)
+PPROXY = (
+    "import sys; sys.modules['uvloop'] = None; sys.argv = ['pproxy', '-v', '-l', sys.argv[1]]; "
+    "from pproxy.server import main; main()"
+)
+
+
+@pytest.fixture
+def raw() -> Iterator[RawServer]:
+    server = RawServer("inverse", "/realtime")
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+def subscribes(server: RawServer) -> int:
+    return len([r for r in server.requests if r.get("op") == "subscribe"])
+
+
+# ------------------------------------------------------------------------------------- close handshake
+def test_close_sends_one_close_with_1000(raw: RawServer) -> None:
+    client = BybitSocketClient(urls={"inverse": raw.url})
+    client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+    client.close()
+    raw.wait(lambda: raw.closes == [(1000).to_bytes(2, "big")], "the client's Close")
+    raw.close()  # joins the server's reader: it saw the end of the stream, so nothing more can come
+    assert raw.closes == [(1000).to_bytes(2, "big")]
+
+
+def test_a_server_close_is_echoed_once_and_the_client_reconnects(raw: RawServer) -> None:
+    with BybitSocketClient(urls={"inverse": raw.url}, backoff=Backoff(initial=0.05, jitter=0.0)) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+        payload = (1001).to_bytes(2, "big") + b"restarting"
+        raw.send_close(payload)
+        raw.wait(lambda: subscribes(raw) == 2, "the resubscribe on a new connection")
+        assert raw.closes == [payload]  # the echo, with the server's code, once
+
+
+# ---------------------------------------------------------------------------------- limits and errors
+def test_a_frame_announcing_2_to_the_40_bytes_replaces_the_connection_with_memory_flat(
+    raw: RawServer,
+) -> None:
+    got = Collector()
+    with BybitSocketClient(urls={"inverse": raw.url}, backoff=Backoff(initial=0.05, jitter=0.0)) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", got)
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            raw.send(server_frame(b"", TEXT, length=2**40))
+            chunk = b"\0" * 65536
+            try:
+                for _ in range(512):  # 32 MiB of the announced payload, unless the client hangs up
+                    raw.send(chunk)
+            except OSError:
+                pass
+            raw.wait(lambda: subscribes(raw) == 2, "the resubscribe on a new connection")
+            grown = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        assert raw.closes[0][:2] == (1009).to_bytes(2, "big")
+        assert grown < 8 * 2**20
+        raw.send(server_frame(GOOD))
+        got.wait(1)
+
+
+def test_a_masked_server_frame_closes_with_1002_and_reconnects(raw: RawServer) -> None:
+    with BybitSocketClient(urls={"inverse": raw.url}, backoff=Backoff(initial=0.05, jitter=0.0)) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+        raw.send(server_frame(GOOD, mask=b"\x01\x02\x03\x04"))
+        raw.wait(lambda: subscribes(raw) == 2, "the resubscribe on a new connection")
+        assert raw.closes[0][:2] == (1002).to_bytes(2, "big")
+
+
+# ------------------------------------------------------------------------------------------- proxies
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def pproxy(tmp_path: Path) -> Iterator[Callable[[str], str]]:
+    """Start ``pproxy -v -l SCHEME://127.0.0.1:PORT[#user:pass]``; returns the proxy URL for the client.
+    Its log (one line per tunnel) is ``tmp_path / "pproxy.log"``."""
+    started: list[subprocess.Popen[bytes]] = []
+    log = (tmp_path / "pproxy.log").open("wb")
+
+    def start(listen: str) -> str:
+        scheme, _, auth = listen.partition("#")
+        port = free_port()
+        listen_uri = f"{scheme}://127.0.0.1:{port}" + (f"#{auth}" if auth else "")
+        command = [sys.executable, "-u", "-c", PPROXY, listen_uri]
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        started.append(process)
+
+        def listening() -> bool:
+            assert process.poll() is None, "pproxy exited"
+            with socket.socket() as probe:
+                return probe.connect_ex(("127.0.0.1", port)) == 0
+
+        wait_until(listening, timeout=20.0, message="pproxy listening")
+        return f"{scheme}://{auth + '@' if auth else ''}127.0.0.1:{port}"
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.terminate()
+            process.wait(10)
+        log.close()
+
+
+@pytest.mark.parametrize("listen", ["socks5", "socks5#trader:s3cret", "http", "http#trader:s3cret"])
+def test_a_subscription_through_a_real_proxy(
+    pproxy: Callable[[str], str], fake: FakeBybit, listen: str, tmp_path: Path
+) -> None:
+    proxy = pproxy(listen)
+    with BybitSocketClient(urls=fake.urls, proxy=proxy, request_timeout=5.0, connect_timeout=5.0) as client:
+        got = Collector()
+        client.inverse.subscribe_to_trade_updates("BTCUSD", got)
+        fake.publish("trade.BTCUSD", [trade(1)])
+        assert got.wait(1)[0].data[0].cross_sequence == 1
+    tunnel = f"-> {fake.url.split('//')[1]}"
+    wait_until(lambda: tunnel in (tmp_path / "pproxy.log").read_text(), message="the tunnel in pproxy's log")
+
+
+@pytest.mark.parametrize("scheme", ["socks5", "http"])
+def test_a_wrong_proxy_password_is_refused(
+    pproxy: Callable[[str], str], fake: FakeBybit, scheme: str
+) -> None:
+    proxy = pproxy(f"{scheme}#trader:s3cret").replace("s3cret", "wrong")
+    client = BybitSocketClient(urls=fake.urls, proxy=proxy, connect_timeout=5.0, reconnect=False)
+    with client, pytest.raises(BybitConnectionError):
+        client.inverse.subscribe_to_trade_updates("BTCUSD")
+    assert fake.connections_total == 0
+
+
+def fails_at_the_deadline(url: str, connect_timeout: float, **options: Any) -> None:
+    """A subscribe on a client of ``url`` fails with the connect deadline's error, long before 10 s."""
+    client = BybitSocketClient(
+        urls={"inverse": url},
+        connect_timeout=connect_timeout,
+        request_timeout=30.0,
+        reconnect=False,
+        **options,
+    )
+    started = time.monotonic()
+    with client, pytest.raises(BybitConnectionError, match="connect_timeout"):
+        client.inverse.subscribe_to_trade_updates("BTCUSD")
+    assert time.monotonic() - started < 10.0
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 whose ``_run`` (its thread) serves what a test needs."""
+
+    def __init__(self) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.accepted: list[socket.socket] = []
+        self.stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="test-listener", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.stop.set()
+        try:
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.listener.close()
+        self._thread.join(5)
+        for sock in self.accepted:
+            sock.close()
+
+
+class Silent(Listener):
+    """Accepts and never says a word (a hung proxy or server)."""
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.accepted.append(self.listener.accept()[0])
+            except OSError:
+                return
+
+
+@pytest.fixture
+def silent() -> Iterator[Silent]:
+    server = Silent()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("scheme", ["socks5", "http"])
+def test_a_proxy_that_never_answers_fails_within_connect_timeout(silent: Silent, scheme: str) -> None:
+    # 1 s deadline; python-socks alone would wait 60 s
+    fails_at_the_deadline("ws://127.0.0.1:9/realtime", 1.0, proxy=f"{scheme}://127.0.0.1:{silent.port}")
+
+
+@pytest.mark.parametrize("scheme", ["socks5", "http"])
+def test_close_while_a_proxy_never_answers_is_prompt(silent: Silent, scheme: str) -> None:
+    proxy = f"{scheme}://127.0.0.1:{silent.port}"
+    client = BybitSocketClient(
+        urls={"inverse": "ws://127.0.0.1:9/realtime"}, proxy=proxy, connect_timeout=60.0, request_timeout=60.0
+    )
+    try:
+        call = Background(lambda: client.inverse.subscribe_to_trade_updates("BTCUSD"))
+        wait_until(lambda: bool(silent.accepted), message="the client at the proxy")
+        started = time.monotonic()
+        client.close()
+        assert time.monotonic() - started < 10.0, "close() waited for the hanging proxy"
+        with pytest.raises(ClientClosedError):
+            call.result()
+    finally:
+        client.close()
+
+
+# ---------------------------------------------------------------------------------- the one deadline
+class Trickle(Listener):
+    """Accepts, reads the upgrade request, then answers one byte every 0.5 s (a 101 that never ends)."""
+
+    sent = 0
+
+    def _run(self) -> None:
+        try:
+            sock = self.listener.accept()[0]
+        except OSError:
+            return
+        self.accepted.append(sock)
+        answer = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n" + b"X-Pad: " + b"." * 200
+        try:
+            sock.recv(4096)
+            for byte in answer:
+                sock.sendall(bytes([byte]))
+                self.sent += 1
+                if self.stop.wait(0.5):  # the server's pace, not the test's synchronization
+                    return
+        except OSError:
+            return
+
+
+def test_a_trickled_handshake_fails_at_the_one_deadline() -> None:
+    trickle = Trickle()
+    try:
+        # each byte comes well within any per-read timeout: only the one deadline stops it
+        fails_at_the_deadline(f"ws://127.0.0.1:{trickle.port}/realtime", 2.0)
+        assert trickle.sent >= 2
+    finally:
+        trickle.close()
+
+
+# ---------------------------------------------------------------------------------------------- TLS
+def test_ssl_context_is_used() -> None:
+    ca = trustme.CA()
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_context)
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    with FakeBybit("inverse", ssl_context=server_context) as fake:
+        with BybitSocketClient(urls=fake.urls, ssl_context=client_context, request_timeout=3) as client:
+            client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+        assert fake.connections_total == 1
+
+
+def test_bad_connection_options_are_refused_before_anything_is_sent() -> None:
+    with pytest.raises(ValueError, match="sslopt"):
+        BybitSocketClient(sslopt={"ca_cert": "typo.pem"})
+    with pytest.raises(ValueError, match="proxy type"):
+        BybitSocketClient(proxy="ftp://127.0.0.1:21")
+    with pytest.raises(ValueError, match="max_message_size"):
+        BybitSocketClient(max_message_size=0)
+    with pytest.raises(ValueError, match="not both"):
+        BybitSocketClient(sslopt={"ca_certs": "a.pem"}, ssl_context=ssl.create_default_context())
+
+
+def test_a_host_name_is_resolved_and_each_address_tried(fake: FakeBybit) -> None:
+    """``localhost`` goes through the DNS helper (and may give ::1 first, where nobody listens)."""
+    url = fake.url.replace("127.0.0.1", "localhost")
+    with BybitSocketClient(urls={"inverse": url}, request_timeout=5.0) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+    assert fake.connections_total == 1
+
+
+def test_a_proxy_password_is_never_shown() -> None:
+    options = TransportOptions(proxy="socks5://trader:s3cret@127.0.0.1:1080")
+    mapping = TransportOptions(
+        proxy={"proxy_type": "http", "http_proxy_host": "h", "http_proxy_auth": ("trader", "s3cret")}
+    )
+    assert options.proxy is not None and mapping.proxy is not None
+    assert (options.proxy.scheme, options.proxy.username, options.proxy.password) == (
+        "socks5",
+        "trader",
+        "s3cret",
+    )
+    assert "s3cret" not in repr(options.proxy) + repr(mapping.proxy)
