@@ -143,9 +143,9 @@ class BybitSocketClient:
     on a pool of ``workers`` threads, one at a time and in order per subscription.
 
     Args:
-        api_key, api_secret: credentials for private topics; default to the environment variables
-            ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``. The secret never appears in reprs, logs, errors
-            or pickles. A self-generated (RSA) key: ``api_secret`` is the PEM private key (text, bytes or
+        api_key: the API key for private topics and orders; defaults to ``BYBIT_API_KEY``.
+        api_secret: its secret; defaults to the environment variable ``BYBIT_API_SECRET``. The secret
+            never appears in reprs, logs, errors or pickles. A self-generated (RSA) key: ``api_secret`` is the PEM private key (text, bytes or
             a path to the file; extra ``[rsa]``), detected by its ``-----BEGIN ... PRIVATE KEY-----``.
         testnet: use Bybit's testnet endpoints.
         region: an account of one of Bybit's local sites: every mainnet endpoint on that site's host
@@ -160,7 +160,8 @@ class BybitSocketClient:
             ``"v5.trade"``: order entry), e.g. to point at ``FakeBybit``. A URL without a path
             (``"ws://127.0.0.1:8765"``) gets the key's usual path (``/v5/public/linear`` ...).
         workers: size of the callback worker pool.
-        ping_interval, pong_timeout: heartbeat; no pong for ``pong_timeout`` s marks the connection dead.
+        ping_interval: seconds between two heartbeat pings.
+        pong_timeout: no pong for this many seconds marks the connection dead.
         reconnect: reconnect, re-authenticate and resubscribe after a drop (else give up on the first drop).
         request_timeout: how long subscribe/auth calls wait for the server's reply.
         keep_original_data: put the raw frame text in ``DataEvent.original_data``.

@@ -22,7 +22,8 @@ class FakeBybit(TradeDeskMixin):
         dialect: ``"inverse"`` (v2 ``/realtime``), ``"contract"`` (v3 ``/contract/private/v3``) or
             ``"v5"`` (``/v5/public/{linear,inverse,spot,option}``, ``/v5/private``, the Trade API
             ``/v5/trade``, and ``/v5/public/misc/status``, where ``system.status`` is served).
-        api_key, api_secret: the one account whose auth requests succeed (HMAC-SHA256 of
+        api_key: the one account's key.
+        api_secret: its secret: the one account whose auth requests succeed (HMAC-SHA256 of
             ``"GET/realtime" + expires``, see `sign`). Without them every auth request fails with
             "invalid api_key". Give both or neither.
         rsa_public_key: instead of ``api_secret``, an RSA account (a self-generated key): the PEM
@@ -31,7 +32,8 @@ class FakeBybit(TradeDeskMixin):
         clock_skew: seconds the fake's clock runs ahead of this machine's (behind when negative); it
             checks auth ``expires`` and order timestamps and stamps pongs and ``Timenow`` with it. Change
             it with `set_clock_skew`.
-        host, port: where to listen. Port 0 (the default) picks a free port; read it from `url`.
+        host: the address to listen on.
+        port: the port; 0 (the default) picks a free one, read it from `url`.
         close_timeout: how long closing a connection waits for the client's close frame before
             cutting the TCP connection.
         ssl_context: serve ``wss://`` with this server-side context.

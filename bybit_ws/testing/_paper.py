@@ -54,7 +54,8 @@ class PaperExchange:
     Args:
         balances: starting wallet, coin -> amount (default 100,000 USDT).
         prices: starting market price per symbol (set more with :meth:`set_price`).
-        maker_fee_rate, taker_fee_rate: fee rates of maker and taker fills.
+        maker_fee_rate: the fee rate of maker fills.
+        taker_fee_rate: the fee rate of taker fills.
         leverage: the leverage of every linear position (margin = value / leverage).
         clock: epoch milliseconds (default: the wall clock); requests are checked against it.
         rate_limits: reject requests over the default per-second limits (10/s, spot 20/s) with 10006.
