@@ -144,9 +144,10 @@ class BybitSocketClient:
 
     Args:
         api_key: the API key for private topics and orders; defaults to ``BYBIT_API_KEY``.
-        api_secret: its secret; defaults to the environment variable ``BYBIT_API_SECRET``. The secret
-            never appears in reprs, logs, errors or pickles. A self-generated (RSA) key: ``api_secret`` is the PEM private key (text, bytes or
-            a path to the file; extra ``[rsa]``), detected by its ``-----BEGIN ... PRIVATE KEY-----``.
+        api_secret: its secret; defaults to the environment variable ``BYBIT_API_SECRET``. The secret never
+            appears in reprs, logs, errors or pickles. A self-generated (RSA) key: ``api_secret`` is the PEM
+            private key (text, bytes or a path to the file; extra ``[rsa]``), detected by its ``-----BEGIN ...
+            PRIVATE KEY-----``.
         testnet: use Bybit's testnet endpoints.
         region: an account of one of Bybit's local sites: every mainnet endpoint on that site's host
             (``"tr"``, ``"kz"``, ``"id"``, ``"ge"``, ``"jp"``; ``"eu"`` moves only ``v5.status``, the
