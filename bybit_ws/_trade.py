@@ -78,7 +78,9 @@ _STRING_INT = frozenset({"bboLevel"})  # an int sent as a string
 
 # --------------------------------------------------------------------------------------------- requests
 def check_category(category: str) -> str:
-    """``category`` if the Trade API serves it, else ``ValueError``."""
+    """``category`` if the Trade API serves it, else ``ValueError`` (``TypeError`` for a non-``str``)."""
+    if not isinstance(category, str):
+        raise TypeError(f"category must be a str, not {type(category).__name__}: {category!r}")
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
     return category

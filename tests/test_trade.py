@@ -140,6 +140,29 @@ def test_bad_arguments_raise_value_error_before_anything_is_sent(
     assert fake.trade_requests() == [] and fake.connections_total == 0
 
 
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda c: c.v5.place_order("linear", ["BTCUSDT"], "Buy", "Market", 1), TypeError),
+        (lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 0.1 + 0.2), TypeError),
+        (lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1, reduce_only="no"), TypeError),
+        (lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1, stop_loss=-1), ValueError),
+        (
+            lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1, client_order_id="a b"),
+            ValueError,
+        ),  # noqa: E501
+        (lambda c: c.v5.amend_order("linear", "BTCUSDT", order_id="1", trigger_price=-1), ValueError),
+        (lambda c: c.v5.cancel_order("linear", "BTCUSDT", client_order_id="é"), ValueError),
+    ],
+)
+def test_arguments_of_a_wrong_type_or_value_are_refused_before_anything_is_sent(
+    fake: FakeBybit, client: BybitSocketClient, call: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        call(client)
+    assert fake.trade_requests() == [] and fake.connections_total == 0
+
+
 # ------------------------------------------------------------------------------------ rejections
 def test_a_rejection_raises_with_bybits_code_and_message(fake: FakeBybit, client: BybitSocketClient) -> None:
     fake.reject_next_order(TradeRetCode.INSUFFICIENT_BALANCE, "ab not enough for new order")

@@ -9,8 +9,17 @@ made, so a bad request raises ``ValueError`` before anything is sent:
   the enum or its wire string (``"Buy"``, ``"buy"`` and ``OrderSide.BUY`` are the same); ``side`` must
   be Buy or Sell and ``order_type`` Market or Limit, the others also keep values the library does not
   know yet;
-- prices and quantities take a ``Decimal``, an ``int`` or a numeric string (a ``float`` goes through
-  its shortest ``repr``, ``0.1`` -> ``Decimal("0.1")``);
+- prices and quantities take a ``Decimal``, an ``int`` or a numeric string. A ``float`` raises
+  ``TypeError``: a float is not the number it prints (``0.1 + 0.2`` is ``0.30000000000000004``, and a
+  price computed as ``mid * 1.001`` carries 17 digits), so sending it, even by its shortest ``repr``,
+  would put a number the caller never meant on the wire, where Bybit rejects it for its tick size at
+  best. Round with ``Decimal`` (``Decimal(str(x)).quantize(tick)``) and pass that, or a string;
+- ``trigger_price``, ``take_profit``, ``stop_loss`` and the take-profit / stop-loss limit prices must not
+  be negative (``0`` removes a take-profit or stop-loss on amend), ``price`` and ``quantity`` must be
+  positive;
+- ``symbol`` is a non-empty ``str``; ``client_order_id`` is 1 to 36 of the characters Bybit allows in an
+  ``orderLinkId``: ASCII letters, digits, ``-`` and ``_``; flags (``reduce_only``, ...) are ``bool``;
+  anything else of the wrong type raises ``TypeError``;
 - ``extra`` holds fields Bybit adds later, sent verbatim (wire names) after the typed ones.
 
 Each field's wire name is in its metadata (``attrs.fields(OrderRequest).price.metadata["wire"]``).
@@ -18,7 +27,7 @@ Each field's wire name is in its metadata (``attrs.fields(OrderRequest).price.me
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -53,34 +62,35 @@ MAX_CLIENT_ORDER_ID = 36
 
 
 # --------------------------------------------------------------------------------------------- converters
-def _decimal(value: Decimal | int | str | float) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
+def _decimal(value: Decimal | int | str) -> Decimal:
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"not a finite number: {value!r}")
-        value = repr(value)
+        raise TypeError(
+            f"prices and quantities must be exact: pass a decimal.Decimal or a str (Decimal('0.1') or '0.1'),"
+            f" not the float {value!r} (a float is not the number it prints)"
+        )
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
+        raise TypeError(f"expected a Decimal, an int or a numeric str, not {type(value).__name__}: {value!r}")
     try:
         number = value if isinstance(value, Decimal) else Decimal(value)
-    except (InvalidOperation, TypeError):
+    except InvalidOperation:
         raise ValueError(f"not a number: {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"not a finite number: {value!r}")
     return number
 
 
-def _positive(value: Decimal | int | str | float) -> Decimal:
+def _positive(value: Decimal | int | str) -> Decimal:
     number = _decimal(value)
     if number <= 0:
         raise ValueError(f"quantity must be positive, not {value!r}")
     return number
 
 
-def _opt_decimal(value: Decimal | int | str | float | None) -> Decimal | None:
+def _opt_decimal(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else _decimal(value)
 
 
-def _opt_positive(value: Decimal | int | str | float | None) -> Decimal | None:
+def _opt_positive(value: Decimal | int | str | None) -> Decimal | None:
     return None if value is None else _positive(value)
 
 
@@ -122,6 +132,7 @@ def _trigger_type(value: TriggerType | str | None) -> TriggerType | None:
 
 
 def _trigger_direction(value: TriggerDirection | int | None) -> TriggerDirection | None:
+    _int_not_bool(value, "trigger_direction")
     if value is None:
         return None
     direction = TriggerDirection(value)
@@ -131,6 +142,7 @@ def _trigger_direction(value: TriggerDirection | int | None) -> TriggerDirection
 
 
 def _position_idx(value: PositionMode | int | None) -> PositionMode | None:
+    _int_not_bool(value, "position_idx")
     if value is None:
         return None
     mode = PositionMode(value)
@@ -163,28 +175,81 @@ def _bbo_side(value: BboSideType | str | None) -> BboSideType | None:
     return None if value is None else BboSideType(value)
 
 
+def _int_not_bool(value: Any, name: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"{name} must be an int, not {type(value).__name__}: {value!r}")
+
+
 def _bbo_level(value: int | None) -> int | None:
-    if value is not None and (isinstance(value, bool) or value not in range(1, 6)):
+    _int_not_bool(value, "bbo_level")
+    if value is not None and value not in range(1, 6):
         raise ValueError(f"bbo_level must be 1 to 5, not {value!r}")
     return value
 
 
+def _symbol(value: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"symbol must be a str, not {type(value).__name__}: {value!r}")
+    if not value:
+        raise ValueError("symbol is required")
+    return value
+
+
+_CLIENT_ORDER_ID = re.compile(f"[A-Za-z0-9_-]{{1,{MAX_CLIENT_ORDER_ID}}}")
+
+
 def _client_order_id(value: str | None) -> str | None:
-    if value is not None and not 0 < len(value) <= MAX_CLIENT_ORDER_ID:
-        raise ValueError(f"client_order_id must be 1 to {MAX_CLIENT_ORDER_ID} characters, not {value!r}")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"client_order_id must be a str, not {type(value).__name__}: {value!r}")
+    if not _CLIENT_ORDER_ID.fullmatch(value):
+        raise ValueError(
+            f"client_order_id must be 1 to {MAX_CLIENT_ORDER_ID} ASCII letters, digits, '-' or '_'"
+            f" (what Bybit accepts in an orderLinkId), not {value!r}"
+        )
     return value
 
 
 def _order_id(value: str | None) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"order_id must be a str, not {type(value).__name__}: {value!r}")
     return value or None
 
 
 def _extra(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return dict(value or {})
+    if value is not None and not isinstance(value, Mapping):
+        raise TypeError(f"extra must be a mapping of wire names to values, not {type(value).__name__}")
+    fields = dict(value or {})
+    for key in fields:
+        if not isinstance(key, str):
+            raise TypeError(f"extra's keys must be wire names (str), not {key!r}")
+    return fields
 
 
 def _optional_bool(value: bool | None) -> bool | None:
-    return None if value is None else bool(value)
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"expected True, False or None, not {type(value).__name__}: {value!r}")
+    return value
+
+
+#: Prices that may be 0 (which removes a take-profit or stop-loss on amend) but never negative.
+_NOT_NEGATIVE = (
+    "trigger_price",
+    "take_profit",
+    "stop_loss",
+    "take_profit_limit_price",
+    "stop_loss_limit_price",
+)
+
+
+def _check_prices(request: OrderRequest | AmendOrderRequest) -> None:
+    if request.price is not None and request.price <= 0:
+        raise ValueError(f"price must be positive, not {request.price}")
+    for name in _NOT_NEGATIVE:
+        value = getattr(request, name)
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must not be negative, not {value}")
 
 
 # --------------------------------------------------------------------------------------------- requests
@@ -195,7 +260,7 @@ class OrderRequest:
     A ``Limit`` order needs a ``price`` unless it is a BBO order (``bbo_side_type`` and ``bbo_level``).
     """
 
-    symbol: str = attrs.field(metadata={"wire": "symbol"})
+    symbol: str = attrs.field(converter=_symbol, metadata={"wire": "symbol"})
     side: OrderSide = attrs.field(converter=_side, metadata={"wire": "side"})
     order_type: OrderType = attrs.field(converter=_order_type, metadata={"wire": "orderType"})
     quantity: Decimal = attrs.field(converter=_positive, metadata={"wire": "qty"})
@@ -285,17 +350,12 @@ class OrderRequest:
     """Further wire fields, sent verbatim."""
 
     def __attrs_post_init__(self) -> None:
-        if not self.symbol:
-            raise ValueError("symbol is required")
         if self.order_type is OrderType.LIMIT and self.price is None and self.bbo_side_type is None:
             raise ValueError("a Limit order needs a price (or bbo_side_type and bbo_level)")
-        if self.price is not None and self.price <= 0:
-            raise ValueError(f"price must be positive, not {self.price}")
+        _check_prices(self)
 
 
 def _needs_an_id(request: AmendOrderRequest | CancelOrderRequest) -> None:
-    if not request.symbol:
-        raise ValueError("symbol is required")
     if request.order_id is None and request.client_order_id is None:
         raise ValueError("give order_id or client_order_id")
 
@@ -305,7 +365,7 @@ class AmendOrderRequest:
     """A change to an open order, found by ``order_id`` or ``client_order_id`` (one is required): the
     arguments of ``amend_order`` minus ``category``. ``take_profit``/``stop_loss`` of ``0`` remove them."""
 
-    symbol: str = attrs.field(metadata={"wire": "symbol"})
+    symbol: str = attrs.field(converter=_symbol, metadata={"wire": "symbol"})
     order_id: str | None = attrs.field(default=None, converter=_order_id, metadata={"wire": "orderId"})
     client_order_id: str | None = attrs.field(
         default=None, converter=_client_order_id, metadata={"wire": "orderLinkId"}
@@ -345,8 +405,7 @@ class AmendOrderRequest:
 
     def __attrs_post_init__(self) -> None:
         _needs_an_id(self)
-        if self.price is not None and self.price <= 0:
-            raise ValueError(f"price must be positive, not {self.price}")
+        _check_prices(self)
 
 
 @attrs.frozen
@@ -354,7 +413,7 @@ class CancelOrderRequest:
     """An open order to cancel, by ``order_id`` or ``client_order_id`` (one is required): the arguments
     of ``cancel_order`` minus ``category``."""
 
-    symbol: str = attrs.field(metadata={"wire": "symbol"})
+    symbol: str = attrs.field(converter=_symbol, metadata={"wire": "symbol"})
     order_id: str | None = attrs.field(default=None, converter=_order_id, metadata={"wire": "orderId"})
     client_order_id: str | None = attrs.field(
         default=None, converter=_client_order_id, metadata={"wire": "orderLinkId"}
