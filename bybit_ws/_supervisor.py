@@ -273,7 +273,8 @@ class Supervisor:
                 try:
                     restore()
                 except AuthenticationError as exc:
-                    _log.error("%s: re-authentication rejected; giving up: %s", self.name, exc.ret_msg)
+                    login = "re-authentication after a reconnect" if self._ever_connected else "first login"
+                    _log.error("%s: %s rejected; giving up: %s", self.name, login, exc.ret_msg)
                     give_up = exc
                     transport.close()
                     break

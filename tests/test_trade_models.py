@@ -333,7 +333,7 @@ def test_order_ack_and_rate_limit() -> None:
     ack = trade.order_ack(SUCCESS)
     assert ack == OrderAck(
         "a4c1718e-fe53-4659-a118-1f6ecce04ad9",
-        None,
+        "",  # Bybit's "" for an order without one, as the order stream's Order.client_order_id
         RateLimitStatus(10, 9, datetime.fromtimestamp(1711001595.208, tz=timezone.utc)),
     )
     assert trade.rate_limit_of(

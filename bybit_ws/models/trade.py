@@ -453,7 +453,8 @@ class OrderAck:
 
     Attributes:
         order_id: Bybit's order id.
-        client_order_id: the order's ``orderLinkId``, or ``None`` when it has none.
+        client_order_id: the order's ``orderLinkId`` as Bybit sent it: ``""`` when the order has none,
+            as in ``Order.client_order_id`` on the order stream (``None`` only if the reply left it out).
         rate_limit: the rate-limit status the reply reported, or ``None`` when it had none.
     """
 
@@ -468,7 +469,7 @@ class BatchOrderResult:
 
     Attributes:
         order_id: Bybit's order id (``None`` when the order failed).
-        client_order_id: the order's ``orderLinkId``, or ``None``.
+        client_order_id: the order's ``orderLinkId`` (``""`` when it has none, as in ``OrderAck``).
         symbol: the order's symbol.
         code: Bybit's code for this order (``0``: accepted).
         message: Bybit's message for this order.
