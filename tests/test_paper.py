@@ -309,4 +309,4 @@ def test_the_wallet_books_and_reports_coin_amounts_to_8_decimals(paper: PaperExc
     (usdt,) = wallet.assets
     assert usdt.wallet_balance == balance
     for amount in (usdt.wallet_balance, usdt.equity, usdt.usd_value, usdt.available_to_withdraw):
-        assert amount is not None and amount.as_tuple().exponent >= -8, amount  # type: ignore[operator]
+        assert amount is not None and amount.as_tuple().exponent >= -8, amount
