@@ -19,6 +19,17 @@ never imports this package.
         book = client.v5.order_book("linear", "BTCUSDT")
 """
 
+try:
+    import websockets  # noqa: F401  (the fake exchange's server; not a dependency of the client)
+except ModuleNotFoundError as exc:  # pragma: no branch
+    if exc.name != "websockets":
+        raise
+    raise ModuleNotFoundError(
+        "bybit_ws.testing (FakeBybit, the demo's fake exchange) needs the 'websockets' package, which the "
+        "client itself does not: pip install 'bybit-ws-sync[testing]'",
+        name="websockets",
+    ) from exc
+
 from bybit_ws.testing._fake import FakeBybit
 from bybit_ws.testing._market import SimulatedMarket
 from bybit_ws.testing._paper import PaperExchange
