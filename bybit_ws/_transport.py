@@ -26,7 +26,7 @@ from websocket._url import parse_url
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Connecting", "Transport", "TransportOptions", "abort_socket"]
+__all__ = ["Connecting", "HandshakeRefusedError", "Transport", "TransportOptions", "abort_socket"]
 
 _READ_SIZE = 256 * 1024
 #: the largest fragmented message reassembled; a server sending more is cut off (a protocol error)
@@ -39,6 +39,31 @@ _utc = timezone.utc
 
 #: ``on_frame(data, received)``: a frame's bytes and the time its last byte was read.
 OnFrame = Callable[[bytes, datetime], None]
+
+
+class HandshakeRefusedError(ConnectionError):
+    """The server answered the websocket handshake with an HTTP error (a wrong path, an endpoint of
+    another API, a proxy refusing): one line with the status, not websocket-client's header dump."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
+
+    def __str__(self) -> str:
+        hint = (
+            " (no websocket endpoint at this path: is it the right URL for this API?)"
+            if self.status == 404
+            else ""
+        )
+        return f"the server answered HTTP {self.status} {self.reason} instead of a websocket handshake{hint}"
+
+    @classmethod
+    def of(cls, exc: websocket.WebSocketBadStatusException) -> HandshakeRefusedError:
+        """From websocket-client's exception."""
+        status = int(exc.status_code)
+        reason = str(getattr(exc, "status_message", None) or "").strip()
+        return cls(status, reason or "error")
 
 
 class TransportOptions:
@@ -143,6 +168,8 @@ class Transport:
                     raise
                 ws.connect(url, timeout=timeout, socket=sock, **kwargs)  # type: ignore[no-untyped-call]
             connecting.check()
+        except websocket.WebSocketBadStatusException as exc:
+            raise HandshakeRefusedError.of(exc) from None
         except BaseException:
             if connecting.aborted:
                 ws.shutdown()  # type: ignore[no-untyped-call]
