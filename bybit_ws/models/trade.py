@@ -10,10 +10,8 @@ made, so a bad request raises ``ValueError`` before anything is sent:
   be Buy or Sell and ``order_type`` Market or Limit, the others also keep values the library does not
   know yet;
 - prices and quantities take a ``Decimal``, an ``int`` or a numeric string. A ``float`` raises
-  ``TypeError``: a float is not the number it prints (``0.1 + 0.2`` is ``0.30000000000000004``, and a
-  price computed as ``mid * 1.001`` carries 17 digits), so sending it, even by its shortest ``repr``,
-  would put a number the caller never meant on the wire, where Bybit rejects it for its tick size at
-  best. Round with ``Decimal`` (``Decimal(str(x)).quantize(tick)``) and pass that, or a string;
+  ``TypeError``: it is not the number it prints (``0.1 + 0.2`` is ``0.30000000000000004``), so even its
+  shortest ``repr`` may send a number the caller never meant. Compute with ``Decimal``, quantized;
 - ``trigger_price``, ``take_profit``, ``stop_loss`` and the take-profit / stop-loss limit prices must not
   be negative (``0`` removes a take-profit or stop-loss on amend), ``price`` and ``quantity`` must be
   positive;
