@@ -1,9 +1,26 @@
 """bybit_ws: a synchronous, threaded client for Bybit's websocket streams.
 
+Subscribe with a handler (called on a worker thread with a typed ``DataEvent``: ``event.data`` is a
+model or a list of models, prices are ``Decimal``), or without one and iterate:
+
 >>> from bybit_ws import BybitSocketClient
 >>> with BybitSocketClient() as client:                                   # doctest: +SKIP
 ...     sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", print)
-...     client.wait()
+...     client.wait()                                                     # until Ctrl-C
+>>> client = BybitSocketClient()                                          # doctest: +SKIP
+>>> for event in client.v5.subscribe_to_ticker_updates("linear", "BTCUSDT"):  # doctest: +SKIP
+...     print(event.data.last_price)
+
+- ``client.v5`` (Bybit's live API), ``client.inverse`` (v2) and ``client.contract`` (v3) hold the
+  ``subscribe_to_*`` methods; ``client.v5.order_book(...)`` keeps a local book in sync.
+- Private streams and order entry (``client.v5.place_order``, ...) need ``api_key`` / ``api_secret``
+  (or ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``).
+- Errors are :class:`BybitWsError` subclasses; bad arguments raise ``TypeError`` / ``ValueError``
+  before anything is sent.
+- Offline: ``python -m bybit_ws demo``, and :class:`bybit_ws.testing.FakeBybit` (extra ``[testing]``),
+  a fake exchange on 127.0.0.1 for your own tests. Recordings: :mod:`bybit_ws.recording`.
+
+README.md covers each of these. The rest of this docstring is for developers of the library.
 
 How it is built (each layer imports only from the layers below it; setup.cfg's import-linter contract
 holds that):

@@ -39,6 +39,31 @@ _SSLOPT_KEYS = frozenset(
 )
 
 
+class HandshakeRefusedError(ConnectionError):
+    """The server answered the websocket handshake with an HTTP error (a wrong path, an endpoint of
+    another API, a proxy refusing): one line with the status, not websocket-client's header dump."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(status, reason)
+        self.status = status
+        self.reason = reason
+
+    def __str__(self) -> str:
+        hint = (
+            " (no websocket endpoint at this path: is it the right URL for this API?)"
+            if self.status == 404
+            else ""
+        )
+        return f"the server answered HTTP {self.status} {self.reason} instead of a websocket handshake{hint}"
+
+    @classmethod
+    def of(cls, exc: websocket.WebSocketBadStatusException) -> HandshakeRefusedError:
+        """From websocket-client's exception."""
+        status = int(exc.status_code)
+        reason = str(getattr(exc, "status_message", None) or "").strip()
+        return cls(status, reason or "error")
+
+
 class ProxyError(ConnectionError):
     """The proxy refused the tunnel or answered with something else than HTTP."""
 
@@ -320,6 +345,8 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
         except BaseException:
             sock.close()
             raise
+    except websocket.WebSocketBadStatusException as exc:
+        raise HandshakeRefusedError.of(exc) from None
     except Exception as exc:
         if connecting.timed_out or (isinstance(exc, TimeoutError) and time.monotonic() >= deadline):
             raise TimeoutError(f"no connection to {url} within connect_timeout ({timeout} s)") from exc

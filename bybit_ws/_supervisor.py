@@ -249,7 +249,15 @@ class Supervisor:
                 self._connecting = None
             if self.stop.is_set():
                 return None
-            _log.warning("%s: cannot connect to %s: %s", self.name, self.url, exc)
+            # the first connect's failure reaches the caller as BybitConnectionError: not a warning too
+            first = not self._ever_connected and not self.connect_failures
+            _log.log(
+                logging.INFO if first else logging.WARNING,
+                "%s: cannot connect to %s: %s",
+                self.name,
+                self.url,
+                exc,
+            )
             with self._cond:
                 self._connect_error = exc
                 self.connect_failures += 1
@@ -313,7 +321,8 @@ class Supervisor:
                 try:
                     restore()
                 except AuthenticationError as exc:
-                    _log.error("%s: re-authentication rejected; giving up: %s", self.name, exc.ret_msg)
+                    login = "re-authentication after a reconnect" if self._ever_connected else "first login"
+                    _log.error("%s: %s rejected; giving up: %s", self.name, login, exc.ret_msg)
                     give_up = exc
                     transport.close()
                     break

@@ -78,7 +78,9 @@ _STRING_INT = frozenset({"bboLevel"})  # an int sent as a string
 
 # --------------------------------------------------------------------------------------------- requests
 def check_category(category: str) -> str:
-    """``category`` if the Trade API serves it, else ``ValueError``."""
+    """``category`` if the Trade API serves it, else ``ValueError`` (``TypeError`` for a non-``str``)."""
+    if not isinstance(category, str):
+        raise TypeError(f"category must be a str, not {type(category).__name__}: {category!r}")
     if category not in CATEGORIES:
         raise ValueError(f"category must be one of {', '.join(CATEGORIES)}, not {category!r}")
     return category
@@ -281,6 +283,15 @@ def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _link_id(value: Any, request: AnyRequest | None = None) -> str | None:
+    """A reply's ``orderLinkId`` as the order models read it: as sent, ``""`` for an order without one
+    (as ``Order.client_order_id``), ``None`` when the reply left it out; the request's own id when the
+    reply left it out or blank."""
+    if not value and request is not None and request.client_order_id:
+        return request.client_order_id
+    return None if value is None else str(value)
+
+
 def order_ack(frame: Mapping[str, Any]) -> OrderAck:
     """The :class:`OrderAck` of a single-op reply; raises :class:`OrderRejectedError` for a non-zero code."""
     error = rejection(frame)
@@ -288,7 +299,7 @@ def order_ack(frame: Mapping[str, Any]) -> OrderAck:
         raise error
     data = frame.get("data")
     data = data if isinstance(data, Mapping) else {}
-    return OrderAck(str(data.get("orderId") or ""), _text(data.get("orderLinkId")), rate_limit_of(frame))
+    return OrderAck(str(data.get("orderId") or ""), _link_id(data.get("orderLinkId")), rate_limit_of(frame))
 
 
 def _list_of(container: Any) -> list[Any]:
@@ -320,8 +331,7 @@ def batch_results(frame: Mapping[str, Any], requests: Sequence[AnyRequest] = ())
         results.append(
             BatchOrderResult(
                 order_id=_text(item.get("orderId")),
-                client_order_id=_text(item.get("orderLinkId"))
-                or (request.client_order_id if request is not None else None),
+                client_order_id=_link_id(item.get("orderLinkId"), request),
                 symbol=str(item.get("symbol") or (request.symbol if request is not None else "")),
                 code=TradeRetCode.NO_CODE if code is None else code,
                 message=str(status.get("msg") or ""),

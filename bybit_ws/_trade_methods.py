@@ -39,7 +39,7 @@ from .models.v5 import MarketUnit, SelfMatchPreventionType, SlippageToleranceTyp
 __all__ = ["TradeMethods"]
 
 T = TypeVar("T")
-Number = Decimal | int | str | float
+Number = Decimal | int | str
 
 
 def _then(

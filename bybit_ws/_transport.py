@@ -15,12 +15,27 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from ._connect import Connecting, ProxyError, TransportOptions, abort_socket, open_socket, shutdown
+from ._connect import (
+    Connecting,
+    HandshakeRefusedError,
+    ProxyError,
+    TransportOptions,
+    abort_socket,
+    open_socket,
+    shutdown,
+)
 from .protocol.frames import BINARY, DEFAULT_MAX_MESSAGE_SIZE, ClientProtocol, Frame
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Connecting", "ProxyError", "Transport", "TransportOptions", "abort_socket"]
+__all__ = [
+    "Connecting",
+    "HandshakeRefusedError",
+    "ProxyError",
+    "Transport",
+    "TransportOptions",
+    "abort_socket",
+]
 
 _READ_SIZE = 256 * 1024
 #: how long close() waits for the server's Close echo before it cuts the TCP connection

@@ -15,6 +15,8 @@
 import argparse
 import os
 
+from _output import say  # as print, and a quiet stop when stdout closes (| head); in a notebook: print
+
 from bybit_ws import BybitSocketClient
 
 parser = argparse.ArgumentParser()
@@ -29,21 +31,21 @@ sub = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT")
 # %% Iterate (this blocks until events come; break when you have enough).
 for count, event in enumerate(sub, 1):
     for trade in event.data:
-        print(f"{event.timestamp:%H:%M:%S} {trade.side.value} {trade.quantity} @ {trade.price}")
+        say(f"{event.timestamp:%H:%M:%S} {trade.side.value} {trade.quantity} @ {trade.price}")
     if count == 3:
         break
 
 # %% Or take one event, waiting at most 10 s (raises BybitTimeoutError if none comes).
 event = sub.get(timeout=10)
-print("one more:", [f"{t.quantity} @ {t.price}" for t in event.data])
+say(f"one more: {[f'{t.quantity} @ {t.price}' for t in event.data]}")
 
 # %% Interrupted a loop (Ctrl-C, or the kernel's stop button)? Events kept arriving meanwhile. Skip that
 # backlog before the next loop: `sub.drain()` returns (and removes) everything buffered without waiting;
 # `sub.latest(timeout)` returns only the newest event (waiting for one if none is buffered).
 stale = sub.drain()
-print("stats:", sub.stats)  # in a notebook, `sub` (or an `event`) as a cell's last line shows a table
+say(f"stats: {sub.stats}")  # in a notebook, `sub` (or an `event`) as a cell's last line shows a table
 
 # %% Close the subscription (iteration ends), then the client (joins its threads).
 sub.close()
 client.close()
-print("closed:", not sub.is_active, client.is_closed)
+say(f"closed: {not sub.is_active} {client.is_closed}")

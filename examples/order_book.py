@@ -18,6 +18,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from _output import say  # whole lines from any thread; a quiet stop when stdout closes (| head)
+
 from bybit_ws import BybitSocketClient, BybitWsError, OrderBook
 
 
@@ -40,7 +42,7 @@ def main(
     symbol: str = "BTCUSDT",
     seconds: float | None = None,
     size: str = "1",
-    out: Callable[[str], object] = print,
+    out: Callable[[str], object] = say,
 ) -> int:
     """Follow the book until ``seconds`` pass (``None``: until Ctrl-C); return an exit code."""
     stop = threading.Event()

@@ -18,19 +18,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Callable
+
+from _output import say  # whole lines from any thread; a quiet stop when stdout closes (| head)
 
 from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.v5 import Order, UserTrade
-
-_lock = threading.Lock()
-
-
-def say(line: str) -> None:
-    """Print one whole line: the two handlers run on different worker threads."""
-    with _lock:
-        print(line, flush=True)
 
 
 def main(

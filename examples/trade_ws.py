@@ -28,6 +28,8 @@ import time
 from collections.abc import Callable
 from decimal import Decimal
 
+from _output import say_and_finish  # whole lines from any thread; quiet when stdout closes (| head)
+
 from bybit_ws import (
     AmendOrderRequest,
     BybitSocketClient,
@@ -40,14 +42,7 @@ from bybit_ws import (
 from bybit_ws.enums import OrderStatus
 from bybit_ws.models.v5 import Order
 
-_lock = threading.Lock()
 OPEN = (OrderStatus.NEW, OrderStatus.PARTIALLY_FILLED, OrderStatus.UNTRIGGERED, OrderStatus.CREATED)
-
-
-def say(line: str) -> None:
-    """Print one whole line: order updates arrive on a worker thread."""
-    with _lock:
-        print(line, flush=True)
 
 
 def five_digits(price: Decimal) -> Decimal:
@@ -88,7 +83,7 @@ def main(
     api_secret: str | None = None,
     symbol: str = "BTCUSDT",
     quantity: Decimal = Decimal("0.001"),
-    out: Callable[[str], object] = say,
+    out: Callable[[str], object] = say_and_finish,
 ) -> int:
     """Place, amend and cancel one order on ``url`` (``None``: Bybit's testnet); return an exit code."""
     link = f"trade-ws-{time.time_ns() // 1_000_000}"  # a fresh client order id per run

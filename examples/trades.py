@@ -13,6 +13,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from _output import say  # whole lines from any thread; a quiet stop when stdout closes (| head)
+
 from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.inverse import TradeUpdate
 
@@ -21,7 +23,7 @@ def main(
     url: str | None = None,
     symbols: Sequence[str] = ("BTCUSD",),
     seconds: float | None = None,
-    out: Callable[[str], object] = print,
+    out: Callable[[str], object] = say,
 ) -> int:
     """Stream trades until ``seconds`` pass (``None``: until Ctrl-C); return an exit code."""
 

@@ -18,20 +18,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import threading
 from collections.abc import Callable, Sequence
+
+from _output import say  # whole lines from any thread; a quiet stop when stdout closes (| head)
 
 from bybit_ws import BybitSocketClient, BybitWsError, DataEvent
 from bybit_ws.models.v5 import OrderBookUpdate, Ticker, Trade
-
-_print_lock = threading.Lock()
-
-
-def _print(line: str) -> None:
-    # Handlers run on the client's worker threads: one write per line keeps lines whole.
-    with _print_lock:
-        sys.stdout.write(line + "\n")
-        sys.stdout.flush()
 
 
 def format_trades(event: DataEvent[list[Trade]]) -> str:
@@ -73,7 +65,7 @@ def main(
     ``url`` is a v5 *linear* public endpoint; ``None`` means live Bybit. ``out`` receives each output
     line (default: print it).
     """
-    write = out or _print
+    write = out or say
     urls = {"v5.linear": url} if url else None
     try:
         with BybitSocketClient(urls=urls) as client:

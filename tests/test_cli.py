@@ -8,7 +8,9 @@ import json
 import os
 import queue
 import re
+import shlex
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -169,6 +171,39 @@ def test_demo_exits_0_without_traceback_on_ctrl_c(run: Callable[..., Proc]) -> N
     proc.next_line(is_event, timeout=STARTUP)  # streaming
     proc.popen.send_signal(signal.SIGINT)
     assert proc.finish(timeout=15.0) == 0  # Ctrl-C is how a stream normally ends: exit code 0
+    assert not any("Traceback" in line for line in proc.stderr), proc.stderr
+
+
+def test_the_readme_inverse_stream_line_works_against_the_inverse_demo(run: Callable[..., Proc]) -> None:
+    """README's ``stream trade.BTCUSD --api inverse --url ws://127.0.0.1:8765/realtime`` against its own
+    ``demo --api inverse --port 8765`` (a free port instead of 8765): trades stream (it got a 404)."""
+    readme = (ROOT / "README.md").read_text()
+    demo_line = next(line for line in readme.splitlines() if "bybit_ws demo --api inverse" in line)
+    stream_line = next(line for line in readme.splitlines() if "stream trade.BTCUSD --api inverse" in line)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    demo_args = shlex.split(demo_line.split("#")[0].replace("8765", port))[1:]
+    stream_args = shlex.split(stream_line.split("#")[0].replace("8765", port))[1:]
+    demo = run(*demo_args, "--seconds", "30")
+    demo.next_line(lambda line: f"127.0.0.1:{port}/realtime" in line, timeout=STARTUP)
+    stream = run(*stream_args, "--seconds", "2")
+    stream.next_line(lambda line: "trade  BTCUSD " in line and " @ " in line, timeout=STARTUP)
+    assert stream.finish(timeout=15.0) == 0, stream.stderr
+    assert not any("Traceback" in line for line in stream.stderr), stream.stderr
+
+
+def test_a_refused_handshake_is_reported_once_in_one_clear_line(run: Callable[..., Proc]) -> None:
+    """The v5-only fake has no /realtime: one line with the HTTP status, no header dump, not twice."""
+    with FakeBybit("v5") as fake:
+        url = f"{fake.url}/realtime"
+        proc = run("-m", "bybit_ws", "stream", "trade.BTCUSD", "--api", "inverse", "--url", url)
+        assert proc.finish(timeout=STARTUP + 10) == 1
+    failures = [line for line in proc.stderr if "cannot connect" in line]
+    assert len(failures) == 1, proc.stderr
+    (failure,) = failures
+    assert "HTTP 404 Not Found" in failure and f"{fake.url}/realtime" in failure, failure
+    assert "{" not in failure and "-+-+-" not in failure, failure
     assert not any("Traceback" in line for line in proc.stderr), proc.stderr
 
 

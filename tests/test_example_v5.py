@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import signal
 import subprocess
@@ -40,11 +39,9 @@ class _Example(Protocol):
 
 
 def _load_example() -> _Example:
-    spec = importlib.util.spec_from_file_location("v5_stream_example", EXAMPLE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return cast(_Example, module)
+    from .test_examples import load  # one loader: it makes the examples' shared _output.py importable
+
+    return cast(_Example, load("v5_stream"))
 
 
 @pytest.fixture

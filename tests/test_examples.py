@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import re
 import runpy
 import shlex
+import signal
 import socket
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -30,6 +33,8 @@ SUBSCRIBED_LINE = "subscribed to order and execution updates; waiting for events
 
 
 def load(name: str) -> ModuleType:
+    if str(EXAMPLES) not in sys.path:  # as when run as a script: their shared examples/_output.py
+        sys.path.append(str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -257,6 +262,7 @@ def test_notebook_runs_top_to_bottom_in_process(
 ) -> None:
     with FakeBybit("v5") as fake:
         monkeypatch.setattr(sys, "argv", [str(NOTEBOOK), "--url", fake.urls["v5.linear"]])
+        monkeypatch.syspath_prepend(str(EXAMPLES))  # as when run as a script: examples/_output.py
         runner = Runner(lambda: runpy.run_path(str(NOTEBOOK), run_name="__main__"))
         try:
             prices = _publish_trades(fake, timeout=5.0)
@@ -370,3 +376,57 @@ def test_the_readme_lists_every_example() -> None:
     readme = (ROOT / "README.md").read_text()
     for path in sorted(EXAMPLES.glob("*.py")):
         assert f"`{path.name}`" in readme, path.name
+
+
+# ==================================================================================== a closed stdout
+def _reset_sigint() -> None:  # pragma: no cover - runs in the child before exec
+    signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a terminal's pipeline (a background job ignores it)
+
+
+@pytest.mark.parametrize(
+    ("name", "lines"),
+    [("v5_stream", 5), ("order_book", 2), ("notebook_iterator", 2), ("trades", 5)],
+)
+def test_an_example_piped_into_head_stops_quietly(name: str, lines: int) -> None:
+    """``python examples/NAME.py ... | head -5``: the reader closes the pipe after a few lines; the example
+    stops cleanly, exit status 0, no traceback (it printed a BrokenPipeError traceback per event)."""
+    from bybit_ws.testing import SimulatedMarket
+
+    with FakeBybit("inverse" if name == "trades" else "v5") as fake, contextlib.ExitStack() as stack:
+        url = fake.urls["inverse" if name == "trades" else "v5.linear"]
+        args = {"notebook_iterator": ["--url", url]}.get(name, ["--url", url, "--seconds", "30"])
+        if name == "trades":
+            args += ["--symbol", "BTCUSD"]
+        else:
+            stack.enter_context(SimulatedMarket(fake, "BTCUSDT", seed=5, rate=200.0))
+        proc = subprocess.Popen(
+            [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
+            cwd=ROOT,
+            env=child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            preexec_fn=_reset_sigint,  # noqa: PLW1509
+        )
+        stack.callback(proc.kill)  # a no-op once it has exited
+        stop = threading.Event()
+        if name == "trades":  # an inverse trade every few ms until the example exits
+
+            def publish() -> None:
+                fake.wait_for_subscribers("trade.BTCUSD", timeout=STARTUP)
+                while proc.poll() is None and not stop.is_set():
+                    fake.send_raw(frame_text("inverse_trade"))
+                    stop.wait(0.005)
+
+            publisher = threading.Thread(target=publish, name="test-publisher")
+            publisher.start()
+            stack.callback(publisher.join)
+            stack.callback(stop.set)
+        assert proc.stdout is not None and proc.stderr is not None
+        head = [proc.stdout.readline() for _ in range(lines)]  # `head -N`: read N lines, then go away
+        proc.stdout.close()
+        _, stderr = proc.communicate(timeout=STARTUP + 15)
+    assert all(head), head
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+    assert proc.returncode == 0, stderr

@@ -294,3 +294,19 @@ def test_handle_is_thread_safe(paper: PaperExchange) -> None:
         thread.join()
     assert [r["retCode"] for r in replies] == [0] * 100
     assert len(paper.open_orders("BTCUSDT")) == 100
+
+
+def test_the_wallet_books_and_reports_coin_amounts_to_8_decimals(paper: PaperExchange) -> None:
+    # an average entry of (30000 + 2 * 30001) / 3 has endless decimals; so would the pnl booked from it
+    paper.handle(create(quantity="1"), conn_id="c")
+    paper.set_price("BTCUSDT", "30001")
+    paper.handle(create(quantity="2"), conn_id="c")
+    paper.set_price("BTCUSDT", "30000")
+    _, frames = paper.handle(create(quantity="3", side="Sell"), conn_id="c")
+    balance = paper.balance("USDT")
+    assert balance == balance.quantize(Decimal("1E-8")) and balance < 100000
+    (wallet,) = parse(by_topic(frames)["wallet"])
+    (usdt,) = wallet.assets
+    assert usdt.wallet_balance == balance
+    for amount in (usdt.wallet_balance, usdt.equity, usdt.usd_value, usdt.available_to_withdraw):
+        assert amount is not None and amount.as_tuple().exponent >= -8, amount

@@ -1060,8 +1060,11 @@ def test_contract_reconnect_reauthenticates_before_resubscribing(
     assert orders.wait(1)[0].data[0].id == "ee013d82-fafc-4504-97b1-d92aca21eedd"
 
 
-def test_rejected_reauthentication_gives_up(fake: FakeBybit, make_client: ClientFactory) -> None:
+def test_rejected_reauthentication_gives_up(
+    fake: FakeBybit, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     """Documented: re-auth rejected after a reconnect ends the subscriptions and client.wait() raises."""
+    caplog.set_level(logging.ERROR, logger="bybit_ws")
     client = make_client(api_key=API_KEY, api_secret=API_SECRET, backoff=FAST_BACKOFF)
     errors = Collector()
     closed = Collector()
@@ -1080,6 +1083,7 @@ def test_rejected_reauthentication_gives_up(fake: FakeBybit, make_client: Client
     assert "error:invalid api_key" in str(caught.value)
     assert fake.connections_total == 2  # given up: no reconnect loop against a rejecting server
     assert ops(fake.received).count("auth") == 2
+    assert "re-authentication after a reconnect rejected" in caplog.text
 
 
 def test_auth_without_reply_times_out_then_a_retry_works(fake: FakeBybit, make_client: ClientFactory) -> None:

@@ -140,6 +140,29 @@ def test_bad_arguments_raise_value_error_before_anything_is_sent(
     assert fake.trade_requests() == [] and fake.connections_total == 0
 
 
+@pytest.mark.parametrize(
+    "call, error",
+    [
+        (lambda c: c.v5.place_order("linear", ["BTCUSDT"], "Buy", "Market", 1), TypeError),
+        (lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 0.1 + 0.2), TypeError),
+        (lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1, reduce_only="no"), TypeError),
+        (lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1, stop_loss=-1), ValueError),
+        (
+            lambda c: c.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1, client_order_id="a b"),
+            ValueError,
+        ),
+        (lambda c: c.v5.amend_order("linear", "BTCUSDT", order_id="1", trigger_price=-1), ValueError),
+        (lambda c: c.v5.cancel_order("linear", "BTCUSDT", client_order_id="é"), ValueError),
+    ],
+)
+def test_arguments_of_a_wrong_type_or_value_are_refused_before_anything_is_sent(
+    fake: FakeBybit, client: BybitSocketClient, call: Any, error: type[Exception]
+) -> None:
+    with pytest.raises(error):
+        call(client)
+    assert fake.trade_requests() == [] and fake.connections_total == 0
+
+
 # ------------------------------------------------------------------------------------ rejections
 def test_a_rejection_raises_with_bybits_code_and_message(fake: FakeBybit, client: BybitSocketClient) -> None:
     fake.reject_next_order(TradeRetCode.INSUFFICIENT_BALANCE, "ab not enough for new order")
@@ -320,11 +343,16 @@ def test_an_order_from_a_handler_with_one_worker_does_not_deadlock(
 
 
 # ------------------------------------------------------------------------------------ auth, demo, options
-def test_rejected_auth_fails_the_order_and_sends_nothing(fake: FakeBybit, make_client: ClientFactory) -> None:
+def test_rejected_auth_fails_the_order_and_sends_nothing(
+    fake: FakeBybit, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
     client = make_client(api_secret="not-the-secret")
+    caplog.set_level(logging.ERROR, logger="bybit_ws")
     with pytest.raises(AuthenticationError, match="authentication rejected"):
         client.v5.place_order("linear", "BTCUSDT", "Buy", "Market", 1)
     assert fake.trade_requests() == []
+    # the first login failed: the log says so, and does not call it a re-authentication
+    assert "first login rejected" in caplog.text and "re-authentication" not in caplog.text
 
 
 def test_no_credentials_and_demo_fail_at_once(fake: FakeBybit) -> None:
@@ -400,6 +428,18 @@ def test_private_frames_match_the_acks(fake: FakeBybit, client: BybitSocketClien
     assert {t.order_id for t in trades} == {resting.order_id, market.order_id}
     assert sum(t.quantity or 0 for t in trades if t.order_id == market.order_id) == Decimal("0.2")
     assert fake.paper.position_size("BTCUSDT") == Decimal("0.7")
+
+
+def test_an_order_without_a_client_order_id_reads_the_same_in_the_ack_and_on_the_order_stream(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    orders = Collector()
+    client.v5.subscribe_to_order_updates(orders)
+    ack = client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("29000"))
+    (batch,) = client.v5.place_orders("linear", [OrderRequest("BTCUSDT", "Buy", "Limit", 1, price=29001)])
+    (order,) = orders.wait(1)[0].data
+    assert order.order_id == ack.order_id
+    assert ack.client_order_id == batch.client_order_id == order.client_order_id == ""
 
 
 def test_close_from_a_futures_callback_is_prompt_and_leaves_no_thread(

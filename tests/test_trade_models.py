@@ -40,7 +40,6 @@ def test_order_request_takes_enums_or_wire_strings_and_normalises() -> None:
     assert request.quantity == Decimal("0.01")
     assert request.price == Decimal(30000)
     assert request.time_in_force is TimeInForce.GTC  # the v2 spelling becomes v5's
-    assert OrderRequest("X", OrderSide.SELL, OrderType.MARKET, 0.1).quantity == Decimal("0.1")
     assert (
         OrderRequest("X", "Sell", "Limit", 1, price=1, time_in_force="RPI").time_in_force is TimeInForce.RPI
     )
@@ -54,7 +53,8 @@ def test_order_request_takes_enums_or_wire_strings_and_normalises() -> None:
         ({"order_type": "StopLimit"}, "order type"),
         ({"quantity": 0}, "positive"),
         ({"quantity": "abc"}, "not a number"),
-        ({"quantity": float("nan")}, "finite"),
+        ({"quantity": Decimal("NaN")}, "finite"),
+        ({"price": "inf"}, "finite"),
         ({"price": -1}, "price"),
         ({"client_order_id": "x" * 37}, "client_order_id"),
         ({"bbo_level": 6}, "bbo_level"),
@@ -68,6 +68,87 @@ def test_bad_order_requests_raise_value_error(kwargs: dict[str, Any], message: s
     arguments.update(kwargs)
     with pytest.raises(ValueError, match=message):
         OrderRequest(**arguments)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"symbol": ["BTCUSDT"]}, "symbol must be a str"),
+        ({"symbol": None}, "symbol must be a str"),
+        ({"quantity": [1]}, "not list"),
+        ({"quantity": True}, "not bool"),
+        ({"price": b"1"}, "not bytes"),
+        ({"client_order_id": 7}, "client_order_id must be a str"),
+        ({"reduce_only": "false"}, "True, False or None"),
+        ({"is_leverage": 1}, "True, False or None"),
+        ({"bbo_side_type": "Queue", "bbo_level": 1.0}, "bbo_level must be an int"),
+        ({"position_idx": True}, "position_idx must be an int"),
+        ({"trigger_direction": "1"}, "trigger_direction must be an int"),
+        ({"extra": [("qty", "2")]}, "extra must be a mapping"),
+        ({"extra": {1: "x"}}, "wire names"),
+    ],
+)
+def test_order_arguments_of_the_wrong_type_raise_type_error(kwargs: dict[str, Any], message: str) -> None:
+    arguments: dict[str, Any] = {"symbol": "BTCUSDT", "side": "Buy", "order_type": "Market", "quantity": 1}
+    arguments.update(kwargs)
+    with pytest.raises(TypeError, match=message):
+        OrderRequest(**arguments)
+
+
+def test_amend_and_cancel_check_types_too() -> None:
+    with pytest.raises(TypeError, match="symbol"):
+        CancelOrderRequest(["BTCUSDT"], order_id="1")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="order_id must be a str"):
+        AmendOrderRequest("BTCUSDT", order_id=123)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="not list"):
+        AmendOrderRequest("BTCUSDT", order_id="1", take_profit=[1])  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="category must be a str"):
+        trade.single_args(["linear"], CancelOrderRequest("BTCUSDT", order_id="1"))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", [OrderRequest, AmendOrderRequest])
+@pytest.mark.parametrize(
+    "name", ["trigger_price", "take_profit", "stop_loss", "take_profit_limit_price", "stop_loss_limit_price"]
+)
+def test_negative_trigger_and_tpsl_prices_raise_value_error(kind: type[Any], name: str) -> None:
+    base: dict[str, Any] = (
+        {"symbol": "BTCUSDT", "side": "Buy", "order_type": "Market", "quantity": 1}
+        if kind is OrderRequest
+        else {"symbol": "BTCUSDT", "order_id": "1"}
+    )
+    with pytest.raises(ValueError, match=f"{name} must not be negative"):
+        kind(**base, **{name: Decimal("-0.5")})
+    assert getattr(kind(**base, **{name: 0}), name) == 0  # 0 removes a take-profit / stop-loss on amend
+
+
+@pytest.mark.parametrize("bad", ["my order", "ordré-1", "a\n", "a\nb", "", "x" * 37, "a.b", "a/b", "١٢٣"])
+def test_client_order_ids_bybit_refuses_raise_value_error(bad: str) -> None:
+    for make in (
+        lambda: OrderRequest("BTCUSDT", "Buy", "Market", 1, client_order_id=bad),
+        lambda: AmendOrderRequest("BTCUSDT", client_order_id=bad, price=1),
+        lambda: CancelOrderRequest("BTCUSDT", client_order_id=bad),
+    ):
+        with pytest.raises(ValueError, match="letters, digits"):
+            make()
+
+
+def test_client_order_ids_bybit_accepts_pass() -> None:
+    for good in ("my-1", "A_b-9", "x" * 36, "0"):
+        assert OrderRequest("BTCUSDT", "Buy", "Market", 1, client_order_id=good).client_order_id == good
+
+
+def test_a_float_raises_type_error_naming_decimal_and_str() -> None:
+    for kwargs in ({"quantity": 0.1 + 0.2}, {"price": 0.1 + 0.2}, {"quantity": 1.0}, {"stop_loss": 0.5}):
+        arguments: dict[str, Any] = {"symbol": "BTCUSDT", "side": "Buy", "order_type": "Limit", "quantity": 1}
+        arguments["price"] = 1
+        arguments.update(kwargs)
+        with pytest.raises(TypeError, match=r"decimal\.Decimal or a str.*float"):
+            OrderRequest(**arguments)
+    with pytest.raises(TypeError, match=r"not the float 0\.30000000000000004"):
+        OrderRequest("BTCUSDT", "Buy", "Market", 0.1 + 0.2)  # type: ignore[arg-type]
+    # what to do instead: Decimal arithmetic is exact
+    exact = OrderRequest("X", "Buy", "Market", Decimal("0.1") + Decimal("0.2"))
+    assert trade.wire_fields(exact)["qty"] == "0.3"
 
 
 def test_a_bbo_limit_order_needs_no_price() -> None:
@@ -252,7 +333,7 @@ def test_order_ack_and_rate_limit() -> None:
     ack = trade.order_ack(SUCCESS)
     assert ack == OrderAck(
         "a4c1718e-fe53-4659-a118-1f6ecce04ad9",
-        None,
+        "",  # Bybit's "" for an order without one, as the order stream's Order.client_order_id
         RateLimitStatus(10, 9, datetime.fromtimestamp(1711001595.208, tz=timezone.utc)),
     )
     assert trade.rate_limit_of(

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import itertools
+import random
+import threading
 import time
+from decimal import Decimal
 from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
@@ -32,9 +36,14 @@ def run_demo(args: argparse.Namespace) -> int:
         status("  pip install 'bybit-ws-sync[testing]'")
         return 1
     out = Printer()
+    if getattr(args, "api", "v5") == "inverse":
+        if getattr(args, "trade", False):
+            return usage("demo", "--trade is v5 only (the v5 Trade API)")
+        return _run_inverse_demo(args, out, FakeBybit)
+    symbol = args.symbol or "BTCUSDT"
     if getattr(args, "trade", False):
+        args.symbol = symbol
         return run_trade_demo(args, out)
-    symbol = args.symbol
     with contextlib.ExitStack() as stack:
         try:
             fake = stack.enter_context(
@@ -65,6 +74,53 @@ def run_demo(args: argparse.Namespace) -> int:
             status(f"bybit-ws demo: error: {exc}")
             return 1
     return 0
+
+
+def _run_inverse_demo(args: argparse.Namespace, out: Printer, fake_class: Any) -> int:
+    """``demo --api inverse``: the fake exchange speaking Inverse Perpetual v2 on ``/realtime``, with a
+    random walk of ``trade.{symbol}`` frames, streamed here (and to any client, e.g. ``stream
+    trade.BTCUSD --api inverse --url ws://127.0.0.1:PORT/realtime``)."""
+    symbol = args.symbol or "BTCUSD"
+    if args.rate <= 0:
+        return usage("demo", f"--rate must be positive, not {args.rate:g}")
+    stop = threading.Event()
+    try:
+        with fake_class("inverse", port=args.port) as fake, BybitSocketClient(urls=fake.urls) as client:
+            publisher = threading.Thread(
+                target=_inverse_trades, args=(fake, symbol, args, stop), name="bybit-ws-demo-inverse"
+            )
+            publisher.start()
+            try:
+                out(f"bybit_ws demo: simulated {symbol} trades on Inverse Perpetual v2, offline")
+                out(f"  exchange: the bundled fake exchange, FakeBybit('inverse'), at {fake.url}")
+                out(f"  connect:  {fake.urls['inverse']} (stream trade.{symbol} --api inverse --url ...)")
+                subscribe_all(client, [plan_topic(f"trade.{symbol}", "inverse")], out)
+                wait_until_done(client, args.seconds, out)
+            finally:
+                stop.set()
+                publisher.join()
+    except KeyboardInterrupt:
+        pass
+    except (BybitWsError, OSError) as exc:
+        status(f"bybit-ws demo: error: {exc}")
+        return 1
+    return 0
+
+
+def _inverse_trades(fake: Any, symbol: str, args: argparse.Namespace, stop: threading.Event) -> None:
+    """Publish a trade of a random walk every ``1 / rate`` s until ``stop``."""
+    rng = random.Random(args.seed)
+    price, seq = Decimal("30000.0"), itertools.count(1)
+    while not stop.wait(1 / args.rate):
+        price = max(Decimal("1.0"), price + Decimal(rng.randint(-10, 10)) / 2)
+        n, now = next(seq), time.time()
+        trade = {
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now)),
+            "trade_time_ms": int(now * 1000), "symbol": symbol, "side": rng.choice(("Buy", "Sell")),
+            "size": rng.randint(1, 5000), "price": str(price), "tick_direction": "ZeroPlusTick",
+            "trade_id": f"demo-{n}", "cross_seq": n,
+        }  # fmt: skip
+        fake.publish(f"trade.{symbol}", [trade])
 
 
 def _v5_extras(fake: Any, market: Any) -> None:

@@ -55,7 +55,13 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--port", type=int, default=0, help="port of the fake exchange, e.g. 8765 (default: any free one)"
     )
-    demo.add_argument("--symbol", default="BTCUSDT", help="simulated symbol (default: %(default)s)")
+    demo.add_argument("--symbol", help="simulated symbol (default: BTCUSDT; BTCUSD with --api inverse)")
+    demo.add_argument(
+        "--api",
+        choices=("v5", "inverse"),
+        default="v5",
+        help="the API the fake exchange speaks (inverse: Inverse Perpetual v2 trades on /realtime)",
+    )
     demo.add_argument("--seed", type=int, help="random seed, for the same market every run")
     demo.add_argument(
         "--rate", type=float, default=4.0, help="market steps per second (default: %(default)s)"

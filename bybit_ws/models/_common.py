@@ -23,7 +23,7 @@ class DataEvent(Generic[T]):
     """One update delivered to a handler.
 
     Attributes:
-        data: the typed payload (a model, or a tuple of models).
+        data: the typed payload: a model, or a list of models (``DataEvent[list[Trade]]``).
         topic: the topic of the frame it came from, e.g. ``"trade.BTCUSD"``.
         timestamp: when the frame was received (UTC): the time of the socket read that completed it, not
             the exchange's time.

@@ -9,8 +9,15 @@ made, so a bad request raises ``ValueError`` before anything is sent:
   the enum or its wire string (``"Buy"``, ``"buy"`` and ``OrderSide.BUY`` are the same); ``side`` must
   be Buy or Sell and ``order_type`` Market or Limit, the others also keep values the library does not
   know yet;
-- prices and quantities take a ``Decimal``, an ``int`` or a numeric string (a ``float`` goes through
-  its shortest ``repr``, ``0.1`` -> ``Decimal("0.1")``);
+- prices and quantities take a ``Decimal``, an ``int`` or a numeric string. A ``float`` raises
+  ``TypeError``: it is not the number it prints (``0.1 + 0.2`` is ``0.30000000000000004``), so even its
+  shortest ``repr`` may send a number the caller never meant. Compute with ``Decimal``, quantized;
+- ``trigger_price``, ``take_profit``, ``stop_loss`` and the take-profit / stop-loss limit prices must not
+  be negative (``0`` removes a take-profit or stop-loss on amend), ``price`` and ``quantity`` must be
+  positive;
+- ``symbol`` is a non-empty ``str``; ``client_order_id`` is 1 to 36 of the characters Bybit allows in an
+  ``orderLinkId``: ASCII letters, digits, ``-`` and ``_``; flags (``reduce_only``, ...) are ``bool``;
+  anything else of the wrong type raises ``TypeError``;
 - ``extra`` holds fields Bybit adds later, sent verbatim (wire names) after the typed ones.
 
 Each field's wire name is in its metadata (``attrs.fields(OrderRequest).price.metadata["wire"]``).
@@ -18,10 +25,9 @@ Each field's wire name is in its metadata (``attrs.fields(OrderRequest).price.me
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -37,6 +43,7 @@ from bybit_ws.enums import (
     TriggerDirection,
     TriggerType,
 )
+from bybit_ws.models import _order_args as arg
 from bybit_ws.models.v5 import MarketUnit, SelfMatchPreventionType, SlippageToleranceType
 
 __all__ = [
@@ -48,143 +55,24 @@ __all__ = [
     "RateLimitStatus",
 ]
 
-#: Longest ``orderLinkId`` (client order id) Bybit accepts.
-MAX_CLIENT_ORDER_ID = 36
+
+#: Prices that may be 0 (which removes a take-profit or stop-loss on amend) but never negative.
+_NOT_NEGATIVE = (
+    "trigger_price",
+    "take_profit",
+    "stop_loss",
+    "take_profit_limit_price",
+    "stop_loss_limit_price",
+)
 
 
-# --------------------------------------------------------------------------------------------- converters
-def _decimal(value: Decimal | int | str | float) -> Decimal:
-    if isinstance(value, bool):
-        raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"not a finite number: {value!r}")
-        value = repr(value)
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(value)
-    except (InvalidOperation, TypeError):
-        raise ValueError(f"not a number: {value!r}") from None
-    if not number.is_finite():
-        raise ValueError(f"not a finite number: {value!r}")
-    return number
-
-
-def _positive(value: Decimal | int | str | float) -> Decimal:
-    number = _decimal(value)
-    if number <= 0:
-        raise ValueError(f"quantity must be positive, not {value!r}")
-    return number
-
-
-def _opt_decimal(value: Decimal | int | str | float | None) -> Decimal | None:
-    return None if value is None else _decimal(value)
-
-
-def _opt_positive(value: Decimal | int | str | float | None) -> Decimal | None:
-    return None if value is None else _positive(value)
-
-
-def _side(value: OrderSide | str) -> OrderSide:
-    side = OrderSide(value)
-    if side not in (OrderSide.BUY, OrderSide.SELL):
-        raise ValueError(f"side must be Buy or Sell, not {value!r}")
-    return side
-
-
-def _order_type(value: OrderType | str) -> OrderType:
-    order_type = OrderType(value)
-    if order_type not in (OrderType.MARKET, OrderType.LIMIT):
-        raise ValueError(f"order type must be Market or Limit, not {value!r}")
-    return order_type
-
-
-def _opt_order_type(value: OrderType | str | None) -> OrderType | None:
-    return None if value is None else _order_type(value)
-
-
-# v5 spells time in force GTC/IOC/FOK; the enum also holds the v2 spellings of the same thing.
-_V5_TIME_IN_FORCE = {
-    TimeInForce.GOOD_TILL_CANCELED: TimeInForce.GTC,
-    TimeInForce.IMMEDIATE_OR_CANCEL: TimeInForce.IOC,
-    TimeInForce.FILL_OR_KILL: TimeInForce.FOK,
-}
-
-
-def _time_in_force(value: TimeInForce | str | None) -> TimeInForce | None:
-    if value is None:
-        return None
-    member = TimeInForce(value)
-    return _V5_TIME_IN_FORCE.get(member, member)
-
-
-def _trigger_type(value: TriggerType | str | None) -> TriggerType | None:
-    return None if value is None else TriggerType(value)
-
-
-def _trigger_direction(value: TriggerDirection | int | None) -> TriggerDirection | None:
-    if value is None:
-        return None
-    direction = TriggerDirection(value)
-    if direction not in (TriggerDirection.RISE, TriggerDirection.FALL):
-        raise ValueError(f"trigger direction must be 1 (rise) or 2 (fall), not {value!r}")
-    return direction
-
-
-def _position_idx(value: PositionMode | int | None) -> PositionMode | None:
-    if value is None:
-        return None
-    mode = PositionMode(value)
-    if mode not in (PositionMode.ONE_WAY, PositionMode.BOTH_SIDE_BUY, PositionMode.BOTH_SIDE_SELL):
-        raise ValueError(f"position_idx must be 0, 1 or 2, not {value!r}")
-    return mode
-
-
-def _order_filter(value: OrderFilter | str | None) -> OrderFilter | None:
-    return None if value is None else OrderFilter(value)
-
-
-def _tpsl_mode(value: StopLossTakeProfitMode | str | None) -> StopLossTakeProfitMode | None:
-    return None if value is None else StopLossTakeProfitMode(value)
-
-
-def _smp_type(value: SelfMatchPreventionType | str | None) -> SelfMatchPreventionType | None:
-    return None if value is None else SelfMatchPreventionType(value)
-
-
-def _market_unit(value: MarketUnit | str | None) -> MarketUnit | None:
-    return None if value is None else MarketUnit(value)
-
-
-def _slippage_type(value: SlippageToleranceType | str | None) -> SlippageToleranceType | None:
-    return None if value is None else SlippageToleranceType(value)
-
-
-def _bbo_side(value: BboSideType | str | None) -> BboSideType | None:
-    return None if value is None else BboSideType(value)
-
-
-def _bbo_level(value: int | None) -> int | None:
-    if value is not None and (isinstance(value, bool) or value not in range(1, 6)):
-        raise ValueError(f"bbo_level must be 1 to 5, not {value!r}")
-    return value
-
-
-def _client_order_id(value: str | None) -> str | None:
-    if value is not None and not 0 < len(value) <= MAX_CLIENT_ORDER_ID:
-        raise ValueError(f"client_order_id must be 1 to {MAX_CLIENT_ORDER_ID} characters, not {value!r}")
-    return value
-
-
-def _order_id(value: str | None) -> str | None:
-    return value or None
-
-
-def _extra(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return dict(value or {})
-
-
-def _optional_bool(value: bool | None) -> bool | None:
-    return None if value is None else bool(value)
+def _check_prices(request: OrderRequest | AmendOrderRequest) -> None:
+    if request.price is not None and request.price <= 0:
+        raise ValueError(f"price must be positive, not {request.price}")
+    for name in _NOT_NEGATIVE:
+        value = getattr(request, name)
+        if value is not None and value < 0:
+            raise ValueError(f"{name} must not be negative, not {value}")
 
 
 # --------------------------------------------------------------------------------------------- requests
@@ -195,102 +83,101 @@ class OrderRequest:
     A ``Limit`` order needs a ``price`` unless it is a BBO order (``bbo_side_type`` and ``bbo_level``).
     """
 
-    symbol: str = attrs.field(metadata={"wire": "symbol"})
-    side: OrderSide = attrs.field(converter=_side, metadata={"wire": "side"})
-    order_type: OrderType = attrs.field(converter=_order_type, metadata={"wire": "orderType"})
-    quantity: Decimal = attrs.field(converter=_positive, metadata={"wire": "qty"})
-    price: Decimal | None = attrs.field(default=None, converter=_opt_decimal, metadata={"wire": "price"})
+    symbol: str = attrs.field(converter=arg.symbol, metadata={"wire": "symbol"})
+    side: OrderSide = attrs.field(converter=arg.side, metadata={"wire": "side"})
+    order_type: OrderType = attrs.field(converter=arg.order_type, metadata={"wire": "orderType"})
+    quantity: Decimal = attrs.field(converter=arg.positive, metadata={"wire": "qty"})
+    price: Decimal | None = attrs.field(default=None, converter=arg.opt_decimal, metadata={"wire": "price"})
     is_leverage: bool | None = attrs.field(
-        default=None, converter=_optional_bool, metadata={"wire": "isLeverage"}
+        default=None, converter=arg.optional_bool, metadata={"wire": "isLeverage"}
     )
     """Spot margin trading (sent as ``1``/``0``)."""
     trigger_direction: TriggerDirection | None = attrs.field(
-        default=None, converter=_trigger_direction, metadata={"wire": "triggerDirection"}
+        default=None, converter=arg.trigger_direction, metadata={"wire": "triggerDirection"}
     )
     order_filter: OrderFilter | None = attrs.field(
-        default=None, converter=_order_filter, metadata={"wire": "orderFilter"}
+        default=None, converter=arg.order_filter, metadata={"wire": "orderFilter"}
     )
     trigger_price: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "triggerPrice"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "triggerPrice"}
     )
     trigger_by: TriggerType | None = attrs.field(
-        default=None, converter=_trigger_type, metadata={"wire": "triggerBy"}
+        default=None, converter=arg.trigger_type, metadata={"wire": "triggerBy"}
     )
-    order_iv: Decimal | None = attrs.field(default=None, converter=_opt_decimal, metadata={"wire": "orderIv"})
+    order_iv: Decimal | None = attrs.field(
+        default=None, converter=arg.opt_decimal, metadata={"wire": "orderIv"}
+    )
     time_in_force: TimeInForce | None = attrs.field(
-        default=None, converter=_time_in_force, metadata={"wire": "timeInForce"}
+        default=None, converter=arg.time_in_force, metadata={"wire": "timeInForce"}
     )
     position_idx: PositionMode | None = attrs.field(
-        default=None, converter=_position_idx, metadata={"wire": "positionIdx"}
+        default=None, converter=arg.position_idx, metadata={"wire": "positionIdx"}
     )
     client_order_id: str | None = attrs.field(
-        default=None, converter=_client_order_id, metadata={"wire": "orderLinkId"}
+        default=None, converter=arg.client_order_id, metadata={"wire": "orderLinkId"}
     )
     take_profit_order_type: OrderType | None = attrs.field(
-        default=None, converter=_opt_order_type, metadata={"wire": "tpOrderType"}
+        default=None, converter=arg.opt_order_type, metadata={"wire": "tpOrderType"}
     )
     take_profit: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "takeProfit"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "takeProfit"}
     )
     take_profit_limit_price: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "tpLimitPrice"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "tpLimitPrice"}
     )
     stop_loss_order_type: OrderType | None = attrs.field(
-        default=None, converter=_opt_order_type, metadata={"wire": "slOrderType"}
+        default=None, converter=arg.opt_order_type, metadata={"wire": "slOrderType"}
     )
     stop_loss: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "stopLoss"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "stopLoss"}
     )
     stop_loss_limit_price: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "slLimitPrice"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "slLimitPrice"}
     )
     take_profit_trigger_by: TriggerType | None = attrs.field(
-        default=None, converter=_trigger_type, metadata={"wire": "tpTriggerBy"}
+        default=None, converter=arg.trigger_type, metadata={"wire": "tpTriggerBy"}
     )
     stop_loss_trigger_by: TriggerType | None = attrs.field(
-        default=None, converter=_trigger_type, metadata={"wire": "slTriggerBy"}
+        default=None, converter=arg.trigger_type, metadata={"wire": "slTriggerBy"}
     )
     reduce_only: bool | None = attrs.field(
-        default=None, converter=_optional_bool, metadata={"wire": "reduceOnly"}
+        default=None, converter=arg.optional_bool, metadata={"wire": "reduceOnly"}
     )
     close_on_trigger: bool | None = attrs.field(
-        default=None, converter=_optional_bool, metadata={"wire": "closeOnTrigger"}
+        default=None, converter=arg.optional_bool, metadata={"wire": "closeOnTrigger"}
     )
     market_maker_protection: bool | None = attrs.field(
-        default=None, converter=_optional_bool, metadata={"wire": "mmp"}
+        default=None, converter=arg.optional_bool, metadata={"wire": "mmp"}
     )
     stop_loss_take_profit_mode: StopLossTakeProfitMode | None = attrs.field(
-        default=None, converter=_tpsl_mode, metadata={"wire": "tpslMode"}
+        default=None, converter=arg.tpsl_mode, metadata={"wire": "tpslMode"}
     )
     self_match_prevention_type: SelfMatchPreventionType | None = attrs.field(
-        default=None, converter=_smp_type, metadata={"wire": "smpType"}
+        default=None, converter=arg.smp_type, metadata={"wire": "smpType"}
     )
     market_unit: MarketUnit | None = attrs.field(
-        default=None, converter=_market_unit, metadata={"wire": "marketUnit"}
+        default=None, converter=arg.market_unit, metadata={"wire": "marketUnit"}
     )
     slippage_tolerance_type: SlippageToleranceType | None = attrs.field(
-        default=None, converter=_slippage_type, metadata={"wire": "slippageToleranceType"}
+        default=None, converter=arg.slippage_type, metadata={"wire": "slippageToleranceType"}
     )
     slippage_tolerance: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "slippageTolerance"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "slippageTolerance"}
     )
     bbo_side_type: BboSideType | None = attrs.field(
-        default=None, converter=_bbo_side, metadata={"wire": "bboSideType"}
+        default=None, converter=arg.bbo_side, metadata={"wire": "bboSideType"}
     )
-    bbo_level: int | None = attrs.field(default=None, converter=_bbo_level, metadata={"wire": "bboLevel"})
+    bbo_level: int | None = attrs.field(default=None, converter=arg.bbo_level, metadata={"wire": "bboLevel"})
     rpi_taker_access: bool | None = attrs.field(
-        default=None, converter=_optional_bool, metadata={"wire": "rpiTakerAccess"}
+        default=None, converter=arg.optional_bool, metadata={"wire": "rpiTakerAccess"}
     )
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_extra, hash=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=arg.extra, hash=False, kw_only=True)
     """Further wire fields, sent verbatim."""
 
     def __attrs_post_init__(self) -> None:
-        if not self.symbol:
-            raise ValueError("symbol is required")
         if self.order_type is OrderType.LIMIT and self.price is None and self.bbo_side_type is None:
             raise ValueError("a Limit order needs a price (or bbo_side_type and bbo_level)")
-        if self.price is not None and self.price <= 0:
-            raise ValueError(f"price must be positive, not {self.price}")
+        _check_prices(self)
         _check_bbo(self)
         _check_slippage(self)
 
@@ -337,8 +224,6 @@ def _check_slippage(request: OrderRequest) -> None:
 
 
 def _needs_an_id(request: AmendOrderRequest | CancelOrderRequest) -> None:
-    if not request.symbol:
-        raise ValueError("symbol is required")
     if request.order_id is None and request.client_order_id is None:
         raise ValueError("give order_id or client_order_id")
 
@@ -348,48 +233,49 @@ class AmendOrderRequest:
     """A change to an open order, found by ``order_id`` or ``client_order_id`` (one is required): the
     arguments of ``amend_order`` minus ``category``. ``take_profit``/``stop_loss`` of ``0`` remove them."""
 
-    symbol: str = attrs.field(metadata={"wire": "symbol"})
-    order_id: str | None = attrs.field(default=None, converter=_order_id, metadata={"wire": "orderId"})
+    symbol: str = attrs.field(converter=arg.symbol, metadata={"wire": "symbol"})
+    order_id: str | None = attrs.field(default=None, converter=arg.order_id, metadata={"wire": "orderId"})
     client_order_id: str | None = attrs.field(
-        default=None, converter=_client_order_id, metadata={"wire": "orderLinkId"}
+        default=None, converter=arg.client_order_id, metadata={"wire": "orderLinkId"}
     )
-    quantity: Decimal | None = attrs.field(default=None, converter=_opt_positive, metadata={"wire": "qty"})
-    price: Decimal | None = attrs.field(default=None, converter=_opt_decimal, metadata={"wire": "price"})
+    quantity: Decimal | None = attrs.field(default=None, converter=arg.opt_positive, metadata={"wire": "qty"})
+    price: Decimal | None = attrs.field(default=None, converter=arg.opt_decimal, metadata={"wire": "price"})
     trigger_price: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "triggerPrice"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "triggerPrice"}
     )
     trigger_by: TriggerType | None = attrs.field(
-        default=None, converter=_trigger_type, metadata={"wire": "triggerBy"}
+        default=None, converter=arg.trigger_type, metadata={"wire": "triggerBy"}
     )
-    order_iv: Decimal | None = attrs.field(default=None, converter=_opt_decimal, metadata={"wire": "orderIv"})
+    order_iv: Decimal | None = attrs.field(
+        default=None, converter=arg.opt_decimal, metadata={"wire": "orderIv"}
+    )
     take_profit: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "takeProfit"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "takeProfit"}
     )
     stop_loss: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "stopLoss"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "stopLoss"}
     )
     take_profit_trigger_by: TriggerType | None = attrs.field(
-        default=None, converter=_trigger_type, metadata={"wire": "tpTriggerBy"}
+        default=None, converter=arg.trigger_type, metadata={"wire": "tpTriggerBy"}
     )
     stop_loss_trigger_by: TriggerType | None = attrs.field(
-        default=None, converter=_trigger_type, metadata={"wire": "slTriggerBy"}
+        default=None, converter=arg.trigger_type, metadata={"wire": "slTriggerBy"}
     )
     stop_loss_take_profit_mode: StopLossTakeProfitMode | None = attrs.field(
-        default=None, converter=_tpsl_mode, metadata={"wire": "tpslMode"}
+        default=None, converter=arg.tpsl_mode, metadata={"wire": "tpslMode"}
     )
     take_profit_limit_price: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "tpLimitPrice"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "tpLimitPrice"}
     )
     stop_loss_limit_price: Decimal | None = attrs.field(
-        default=None, converter=_opt_decimal, metadata={"wire": "slLimitPrice"}
+        default=None, converter=arg.opt_decimal, metadata={"wire": "slLimitPrice"}
     )
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_extra, hash=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=arg.extra, hash=False, kw_only=True)
     """Further wire fields, sent verbatim."""
 
     def __attrs_post_init__(self) -> None:
         _needs_an_id(self)
-        if self.price is not None and self.price <= 0:
-            raise ValueError(f"price must be positive, not {self.price}")
+        _check_prices(self)
 
 
 @attrs.frozen
@@ -397,15 +283,15 @@ class CancelOrderRequest:
     """An open order to cancel, by ``order_id`` or ``client_order_id`` (one is required): the arguments
     of ``cancel_order`` minus ``category``."""
 
-    symbol: str = attrs.field(metadata={"wire": "symbol"})
-    order_id: str | None = attrs.field(default=None, converter=_order_id, metadata={"wire": "orderId"})
+    symbol: str = attrs.field(converter=arg.symbol, metadata={"wire": "symbol"})
+    order_id: str | None = attrs.field(default=None, converter=arg.order_id, metadata={"wire": "orderId"})
     client_order_id: str | None = attrs.field(
-        default=None, converter=_client_order_id, metadata={"wire": "orderLinkId"}
+        default=None, converter=arg.client_order_id, metadata={"wire": "orderLinkId"}
     )
     order_filter: OrderFilter | None = attrs.field(
-        default=None, converter=_order_filter, metadata={"wire": "orderFilter"}
+        default=None, converter=arg.order_filter, metadata={"wire": "orderFilter"}
     )
-    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=_extra, hash=False, kw_only=True)
+    extra: Mapping[str, Any] = attrs.field(factory=dict, converter=arg.extra, hash=False, kw_only=True)
     """Further wire fields, sent verbatim."""
 
     def __attrs_post_init__(self) -> None:
@@ -437,7 +323,8 @@ class OrderAck:
 
     Attributes:
         order_id: Bybit's order id.
-        client_order_id: the order's ``orderLinkId``, or ``None`` when it has none.
+        client_order_id: the order's ``orderLinkId`` as Bybit sent it: ``""`` when the order has none,
+            as in ``Order.client_order_id`` on the order stream (``None`` only if the reply left it out).
         rate_limit: the rate-limit status the reply reported, or ``None`` when it had none.
     """
 
@@ -452,7 +339,7 @@ class BatchOrderResult:
 
     Attributes:
         order_id: Bybit's order id (``None`` when the order failed).
-        client_order_id: the order's ``orderLinkId``, or ``None``.
+        client_order_id: the order's ``orderLinkId`` (``""`` when it has none, as in ``OrderAck``).
         symbol: the order's symbol.
         code: Bybit's code for this order (``0``: accepted).
         message: Bybit's message for this order.

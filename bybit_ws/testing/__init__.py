@@ -28,6 +28,17 @@ as a callable for ``client.v5.full_order_book``)::
         feed.update(bids=[["100.5", "3"]])
 """
 
+try:
+    import websockets  # noqa: F401  (the fake exchange's server; not a dependency of the client)
+except ModuleNotFoundError as exc:  # pragma: no branch
+    if exc.name != "websockets":
+        raise
+    raise ModuleNotFoundError(
+        "bybit_ws.testing (FakeBybit, the demo's fake exchange) needs the 'websockets' package, which the "
+        "client itself does not: pip install 'bybit-ws-sync[testing]'",
+        name="websockets",
+    ) from exc
+
 from bybit_ws.testing._fake import FakeBybit
 from bybit_ws.testing._full_book import FullBookFeed
 from bybit_ws.testing._market import SimulatedMarket

@@ -23,6 +23,16 @@ from bybit_ws.testing._paper_frames import (
 __all__ = ["PaperAccount", "Reject"]
 
 _ZERO = Decimal(0)
+#: The wallet's precision: Bybit books and reports coin amounts to 8 decimals (an average entry price
+#: or a margin divided by leverage has more; the ledger rounds every booking to this).
+COIN_STEP = Decimal("1E-8")
+
+
+def coin_amount(amount: Decimal) -> Decimal:
+    """``amount`` rounded to the wallet's precision (:data:`COIN_STEP`)."""
+    return amount.quantize(COIN_STEP)
+
+
 _QUOTES = ("USDT", "USDC", "BTC", "ETH", "EUR", "DAI")
 
 
@@ -137,18 +147,23 @@ class PaperAccount:
         base, quote = self.coins(order)
         pnl = closed = _ZERO
         if order.category == "linear":
-            fee, fee_coin = value * rate, quote
+            fee, fee_coin = coin_amount(value * rate), quote
             pnl, closed = self._trade_position(order, qty, price, fee, now)
-            self._wallet[quote] = self._wallet.get(quote, _ZERO) + pnl - fee
+            pnl = coin_amount(pnl)
+            self._book(quote, pnl - fee)
         elif order.side == "Buy":  # spot: a buy pays its fee in the base coin, a sell in the quote coin
-            fee, fee_coin = qty * rate, base
-            self._wallet[base] = self._wallet.get(base, _ZERO) + qty - fee
-            self._wallet[quote] = self._wallet.get(quote, _ZERO) - value
+            fee, fee_coin = coin_amount(qty * rate), base
+            self._book(base, qty - fee)
+            self._book(quote, -value)
         else:
-            fee, fee_coin = value * rate, quote
-            self._wallet[base] = self._wallet.get(base, _ZERO) - qty
-            self._wallet[quote] = self._wallet.get(quote, _ZERO) + value - fee
+            fee, fee_coin = coin_amount(value * rate), quote
+            self._book(base, -qty)
+            self._book(quote, value - fee)
         return fee, fee_coin, pnl, closed
+
+    def _book(self, coin: str, amount: Decimal) -> None:
+        """Add ``amount`` to ``coin``'s balance, at the wallet's precision."""
+        self._wallet[coin] = coin_amount(self._wallet.get(coin, _ZERO) + amount)
 
     def _trade_position(
         self, order: PaperOrder, qty: Decimal, price: Decimal, fee: Decimal, now: int
@@ -193,5 +208,6 @@ class PaperAccount:
             balance = self._wallet.get(coin, _ZERO)
             usd = balance if coin in ("USDT", "USDC") else balance * self._prices.get(f"{coin}USDT", _ZERO)
             held = (o.locked[1] for o in self._orders.values() if o.locked and o.locked[0] == coin)
-            rows.append(CoinRow(coin, balance, usd, max(self.available(coin), _ZERO), sum(held, _ZERO)))
+            available = max(self.available(coin), _ZERO)
+            rows.append(CoinRow(coin, *(coin_amount(x) for x in (balance, usd, available, sum(held, _ZERO)))))
         return private_frame("wallet", [wallet_account(rows)], now)
