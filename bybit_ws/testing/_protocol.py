@@ -13,6 +13,8 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from bybit_ws.testing._catalog import Catalog
+
 __all__ = [
     "AUTH_MESSAGES",
     "DEFAULT_REJECT_MESSAGE",
@@ -110,9 +112,15 @@ class Endpoint:
     trade = False  # is this the Trade API (order entry), answered by the fake's trade desk?
     auth_style = "v3"  # key into AUTH_MESSAGES
 
-    def __init__(self, key: str, path: str) -> None:
+    def __init__(self, key: str, path: str, catalog: Catalog | None = None) -> None:
         self.key = key  # the client's `urls` key, e.g. "v5.spot"
         self.path = path
+        self.catalog = catalog  # v5: the topics and symbols served, checked on subscribe
+        self.category = key.rpartition(".")[2]  # v5: "linear", ..., "private", "status"
+
+    def topic_refusal(self, args: Sequence[str]) -> str | None:
+        """Bybit's ``ret_msg`` when one of `args` names no topic served here (v5 only)."""
+        return None if self.catalog is None else self.catalog.refusal(self.category, args)
 
     # -- decisions -------------------------------------------------------------------------------
 
@@ -253,6 +261,9 @@ class PrivateEndpoint(Endpoint):
 class V5PrivateEndpoint(PrivateEndpoint):
     """``/v5/private``: ``{success, ret_msg, op, conn_id}`` (req_id only when sent); pong ``op: "pong"``."""
 
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        return super().subscribe_refusal(args, authenticated) or self.topic_refusal(args)
+
     def command_reply(
         self, conn_id: str, op: str, req_id: object, args: object, *, success: bool, ret_msg: str
     ) -> dict[str, Any]:
@@ -271,6 +282,9 @@ class V5PublicEndpoint(Endpoint):
     def rejects_duplicates(self) -> bool:
         return True
 
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        return self.topic_refusal(args)
+
 
 class V5SpotEndpoint(V5PublicEndpoint):
     """``/v5/public/spot``: ``ret_msg`` is the op on success; pong has no req_id; at most 10 args."""
@@ -278,7 +292,7 @@ class V5SpotEndpoint(V5PublicEndpoint):
     def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
         if len(args) > SPOT_MAX_ARGS:
             return f"error:args size {len(args)} exceeds the limit of {SPOT_MAX_ARGS} per request"
-        return None
+        return self.topic_refusal(args)
 
     def ok_message(self, op: str) -> str:
         return op
@@ -359,21 +373,23 @@ class V5TradeEndpoint(PrivateEndpoint):
         return self.reply(conn_id, "", {}, 10001, f"Failed to decode incoming data: {detail}")
 
 
-def endpoints_for(dialect: Dialect) -> list[Endpoint]:
-    """The endpoints a fake exchange of this dialect serves, in `urls` order."""
+def endpoints_for(dialect: Dialect, catalog: Catalog | None = None) -> list[Endpoint]:
+    """The endpoints a fake exchange of this dialect serves, in `urls` order (v5: checking subscribes
+    against `catalog`, default: a new `Catalog` listing `DEFAULT_SYMBOLS`)."""
     if dialect == "inverse":
         return [InverseEndpoint("inverse", "/realtime")]
     if dialect == "contract":
         return [PrivateEndpoint("contract", "/contract/private/v3")]
     if dialect == "v5":
+        cat = Catalog() if catalog is None else catalog
         return [
-            V5PublicEndpoint("v5.linear", "/v5/public/linear"),
-            V5PublicEndpoint("v5.inverse", "/v5/public/inverse"),
-            V5SpotEndpoint("v5.spot", "/v5/public/spot"),
-            V5OptionEndpoint("v5.option", "/v5/public/option"),
-            V5OptionEndpoint("v5.spread", "/v5/public/spread"),  # replies and pongs as option's
-            V5PrivateEndpoint("v5.private", "/v5/private"),
-            V5TradeEndpoint("v5.trade", "/v5/trade"),
-            V5PublicEndpoint("v5.status", "/v5/public/misc/status"),  # system.status
+            V5PublicEndpoint("v5.linear", "/v5/public/linear", cat),
+            V5PublicEndpoint("v5.inverse", "/v5/public/inverse", cat),
+            V5SpotEndpoint("v5.spot", "/v5/public/spot", cat),
+            V5OptionEndpoint("v5.option", "/v5/public/option", cat),
+            V5OptionEndpoint("v5.spread", "/v5/public/spread", cat),  # replies and pongs as option's
+            V5PrivateEndpoint("v5.private", "/v5/private", cat),
+            V5TradeEndpoint("v5.trade", "/v5/trade", cat),
+            V5PublicEndpoint("v5.status", "/v5/public/misc/status", cat),  # system.status
         ]
     raise ValueError(f"unknown dialect {dialect!r}; expected 'inverse', 'contract' or 'v5'")

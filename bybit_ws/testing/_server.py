@@ -13,7 +13,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bybit_ws.testing._catalog import Catalog
 from bybit_ws.testing._protocol import Dialect, Endpoint, endpoints_for
 
 __all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "dumps"]
@@ -133,10 +134,13 @@ class FakeServer:
         *,
         close_timeout: float = 1.0,
         ssl_context: ssl.SSLContext | None = None,
+        symbols: Mapping[str, Iterable[str]] | None = None,
+        check_topics: bool = True,
     ) -> None:
         if (api_key is None) != (api_secret is None):
             raise ValueError("give both api_key and api_secret, or neither")
-        self._endpoints = {ep.path: ep for ep in endpoints_for(dialect)}
+        self._catalog = Catalog(symbols, check=check_topics)
+        self._endpoints = {ep.path: ep for ep in endpoints_for(dialect, self._catalog)}
         self._by_key = {ep.key: ep for ep in self._endpoints.values()}
         self._dialect: Dialect = dialect
         self._api_key = api_key
@@ -283,6 +287,15 @@ class FakeServer:
         """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the ``"v5.*"`` keys."""
         base = self.url
         return {ep.key: base + ep.path for ep in self._endpoints.values()}
+
+    def list_symbols(self, category: str, *symbols: str) -> None:
+        """List more v5 symbols in `category` (``"linear"``, ``"inverse"``, ``"spot"``, ``"spread"``;
+        ``"option"``: base coins), so that subscribes naming them succeed."""
+        self._catalog.list_symbols(category, *symbols)
+
+    def symbols(self, category: str) -> list[str]:
+        """The v5 symbols listed in `category`, sorted (option: base coins)."""
+        return self._catalog.symbols(category)
 
     def _resolve_path(self, path: str | None) -> str | None:
         """Accept a URL path (``"/v5/public/spot"``) or a `urls` key (``"v5.spot"``)."""
