@@ -49,8 +49,16 @@ KLINE_INTERVALS = ("1", "3", "5", "15", "30", "60", "120", "240", "360", "720", 
 #: The symbols a fake lists unless told otherwise (`FakeBybit(symbols=...)`, `list_symbols`).
 DEFAULT_SYMBOLS: Mapping[str, tuple[str, ...]] = {
     "linear": (
-        "BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "ROSEUSDT", "GALAUSDT",
-        "BTCPERP", "ETHPERP", "BTC-26DEC25",
+        "BTCUSDT",
+        "ETHUSDT",
+        "SOLUSDT",
+        "XRPUSDT",
+        "DOGEUSDT",
+        "ROSEUSDT",
+        "GALAUSDT",
+        "BTCPERP",
+        "ETHPERP",
+        "BTC-26DEC25",
     ),
     "inverse": ("BTCUSD", "ETHUSD", "XRPUSD", "SOLUSD", "BTCUSDH26", "BTCUSDZ25"),
     "spot": ("BTCUSDT", "ETHUSDT", "SOLUSDT", "XRPUSDT", "DOGEUSDT", "BTCUSDC", "ETHUSDC", "ETHBTC"),
@@ -117,7 +125,7 @@ class Catalog:
     def __init__(self, symbols: Mapping[str, Iterable[str]] | None = None, *, check: bool = True) -> None:
         self._lock = threading.Lock()
         self.check = check  # False: every subscribe is served (synthetic topics in client tests)
-        source = DEFAULT_SYMBOLS if symbols is None else {**{c: () for c in DEFAULT_SYMBOLS}, **symbols}
+        source = DEFAULT_SYMBOLS if symbols is None else {**dict.fromkeys(DEFAULT_SYMBOLS, ()), **symbols}
         self._symbols: dict[str, set[str]] = {c: set(s) for c, s in source.items()}
 
     def list_symbols(self, category: str, *symbols: str) -> None:
@@ -175,7 +183,7 @@ class Catalog:
         values = parts[size:]
         if path not in rule.paths or len(values) != len(rule.params):
             return handler_not_found(arg)
-        for kind, value in zip(rule.params, values):
+        for kind, value in zip(rule.params, values, strict=True):
             if kind == "depth" and value not in DEPTHS.get(path, ()):
                 return handler_not_found(arg)
             if kind == "interval" and value not in KLINE_INTERVALS:

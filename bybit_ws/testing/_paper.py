@@ -83,7 +83,9 @@ class PaperExchange:
             orders=self._orders,
             prices=self._prices,
         )
-        self._req_ids: set[str] = set()
+        # reqIds seen, per connection: live Bybit refuses a reqId repeated on one connection only, so
+        # a second session numbering its requests from 1 again (ccxt, bybit-api) is not a duplicate.
+        self._req_ids: dict[str, set[str]] = {}
         self._rejects: list[tuple[int, str]] = []
         self._limits = RateLimits(enforce=rate_limits)
         self._seq = 0
@@ -110,6 +112,11 @@ class PaperExchange:
                     assert order.price is not None
                     frames += self._fill(order, order.price, maker=True)
             return frames
+
+    def forget_connection(self, conn_id: str) -> None:
+        """Forget the reqIds seen on a connection that closed (they are unique per connection)."""
+        with self._lock:
+            self._req_ids.pop(conn_id, None)
 
     # ------------------------------------------------------------------------------------------ queries
     def price(self, symbol: str) -> Decimal | None:
@@ -140,7 +147,8 @@ class PaperExchange:
 
         The reply has Bybit's shape (``reqId`` echoed only when sent, ``retCode``, ``retMsg``, ``op``,
         ``data``, ``retExtInfo``, ``header`` with the rate limit, ``connId``). A refused request pushes
-        nothing. ``ping`` and ``auth`` are the connection's business, not the exchange's.
+        nothing. ``ping`` and ``auth`` are the connection's business, not the exchange's. A ``reqId``
+        must be unique on its connection (`conn_id`), not across connections (``20006`` otherwise).
         """
         with self._lock:
             op = str(request.get("op", ""))
@@ -151,7 +159,7 @@ class PaperExchange:
             frames: list[dict[str, Any]] = []
             count = 1
             try:
-                _check_envelope(request, op, self._req_ids, self._clock)
+                _check_envelope(request, op, self._req_ids.setdefault(conn_id, set()), self._clock)
                 args = request.get("args")
                 if not isinstance(args, list) or len(args) != 1 or not isinstance(args[0], Mapping):
                     raise Reject(TradeRetCode.PARAMS_ERROR, "params error: args must hold one object")

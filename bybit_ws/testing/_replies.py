@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from bybit_ws.testing._protocol import INVALID_ARGS, INVALID_OP, check_auth
-from bybit_ws.testing._server import Connection, FakeServer, dumps
+from bybit_ws.testing._server import Connection, FakeServer, SnapshotSource, dumps
 
 __all__ = ["RepliesMixin"]
 
@@ -91,6 +92,18 @@ class RepliesMixin(FakeServer):
             self._reply(conn, failure(refusal))
             return
 
+        with contextlib.ExitStack() as stack:
+            with self._lock:
+                sources = list(self._snapshot_sources) if op == "subscribe" else []
+            for source in sources:  # no market step between the reply and the snapshots
+                stack.enter_context(source.lock)
+            self._subscribe_locked(conn, op, req_id, args, sources)
+
+    def _subscribe_locked(
+        self, conn: Connection, op: str, req_id: object, args: list[str], sources: list[SnapshotSource]
+    ) -> None:
+        ep = conn.endpoint
+        served: list[str] = []
         with conn.send_lock:  # the reply goes out before any data for these topics
             with self._cond:
                 current = dict(conn.args)
@@ -105,12 +118,18 @@ class RepliesMixin(FakeServer):
                         current.pop(arg, None)
                         ok.append(arg)
                 if failed and not ep.partial_subscribe:
-                    reply = failure(f"error:already subscribed,topic:{failed[0]}")
+                    reply = ep.subscription_reply(
+                        conn.conn_id, op, req_id, args, (), (), f"error:already subscribed,topic:{failed[0]}"
+                    )
                 else:
                     reply = ep.subscription_reply(conn.conn_id, op, req_id, args, ok, failed, None)
                     conn.set_args(current)
+                    served = ok
                 self._bump()
+            snapshots = [text for s in sources for arg in served for text in s.snapshot_frames(ep.path, arg)]
             conn.send_locked(dumps(reply))
+            for text in snapshots:  # to this connection only
+                conn.send_locked(text)
 
     def _on_auth(self, conn: Connection, req_id: object, args: object, rejection: str | None) -> None:
         ep = conn.endpoint

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
@@ -26,7 +26,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 from bybit_ws.testing._catalog import Catalog
 from bybit_ws.testing._protocol import Dialect, Endpoint, endpoints_for
 
-__all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "dumps"]
+__all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "SnapshotSource", "dumps"]
 
 _log = logging.getLogger("bybit_ws.testing")
 
@@ -44,6 +44,22 @@ def _json_default(value: object) -> object:
 def dumps(frame: object) -> str:
     """Compact JSON text of a frame; Decimal values become strings."""
     return json.dumps(frame, default=_json_default, separators=(",", ":"))
+
+
+class SnapshotSource(Protocol):
+    """What serves a new subscriber its snapshot (a `SimulatedMarket`).
+
+    The fake holds `lock` while it adds a topic to a connection, sends the reply and then the
+    `snapshot_frames` for it, so that no data of the source is published in between: the newcomer's
+    first frame is its snapshot, and nobody else gets it.
+    """
+
+    @property
+    def lock(self) -> threading.Lock: ...
+
+    def snapshot_frames(self, path: str, topic: str) -> list[str]:
+        """The frames (JSON text) a new subscriber to `topic` on `path` gets first (often none)."""
+        ...
 
 
 class Connection:
@@ -173,6 +189,7 @@ class FakeServer:
         self._paused = False
         self._refuse_until = 0.0
         self._thread_ids = itertools.count(1)
+        self._snapshot_sources: list[SnapshotSource] = []
 
     # ---------------------------------------------------------------------------------------------
     # lifecycle
@@ -297,6 +314,16 @@ class FakeServer:
         """The v5 symbols listed in `category`, sorted (option: base coins)."""
         return self._catalog.symbols(category)
 
+    def add_snapshot_source(self, source: SnapshotSource) -> None:
+        """Serve `source`'s snapshots to each new subscriber (only to it), right after its reply."""
+        with self._lock:
+            self._snapshot_sources.append(source)
+
+    def remove_snapshot_source(self, source: SnapshotSource) -> None:
+        with self._lock:
+            if source in self._snapshot_sources:
+                self._snapshot_sources.remove(source)
+
     def _resolve_path(self, path: str | None) -> str | None:
         """Accept a URL path (``"/v5/public/spot"``) or a `urls` key (``"v5.spot"``)."""
         if path is None or path in self._endpoints:
@@ -357,10 +384,16 @@ class FakeServer:
 
     def _unregister(self, ws: ServerConnection, *, counted: bool = True) -> None:
         with self._cond:
-            if self._conns.pop(ws, None) is not None:
+            conn = self._conns.pop(ws, None)
+            if conn is not None:
                 if not counted:
                     self._connections_total -= 1
                 self._bump()
+        if conn is not None:
+            self._on_closed(conn)
+
+    def _on_closed(self, conn: Connection) -> None:
+        """A connection ended (runs in its handler thread, no lock held)."""
 
     def _handle(self, ws: ServerConnection) -> None:
         with self._lock:
