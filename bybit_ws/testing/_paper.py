@@ -252,8 +252,12 @@ class PaperExchange:
             frames += self._fill(order, market, maker=False)
         else:
             self._account.lock_funds(order)
-            frames.append(self._order_frame(order))
+            frames += [self._order_frame(order), self._wallet_frame(order)]  # margin or funds reserved
         return order
+
+    def _wallet_frame(self, order: PaperOrder) -> dict[str, Any]:
+        """The wallet frame of the coins `order` reserves (or releases)."""
+        return self._account.wallet_frame(sorted(set(self._account.coins(order))), self._clock())
 
     def _find(self, category: str, args: Mapping[str, Any], action: str) -> PaperOrder:
         order_id, link_id = str(args.get("orderId") or ""), str(args.get("orderLinkId") or "")
@@ -296,7 +300,7 @@ class PaperExchange:
             frames += self._fill(order, market, maker=False)
         else:
             self._account.lock_funds(order)
-            frames.append(self._order_frame(order))
+            frames += [self._order_frame(order), self._wallet_frame(order)]
         return order
 
     def _cancel(self, category: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> PaperOrder:
@@ -308,7 +312,7 @@ class PaperExchange:
     def _close(self, order: PaperOrder, status: str, reason: str, frames: list[dict[str, Any]]) -> None:
         self._account.unlock_funds(order)
         order.status, order.reject_reason, order.updated = status, reason, self._clock()
-        frames.append(self._order_frame(order))
+        frames += [self._order_frame(order), self._wallet_frame(order)]  # what it reserved is released
 
     # ------------------------------------------------------------------------------------------ fills
     def _fill(self, order: PaperOrder, price: Decimal, *, maker: bool) -> list[dict[str, Any]]:

@@ -274,28 +274,49 @@ class CoinRow:
     usd: Decimal
     available: Decimal
     locked: Decimal
+    position_im: Decimal = _ZERO
+    order_im: Decimal = _ZERO
+    position_mm: Decimal = _ZERO
+    upl: Decimal = _ZERO
+
+    @property
+    def usd_rate(self) -> Decimal:
+        return self.usd / self.balance if self.balance else Decimal(1)
 
 
 def wallet_account(rows: list[CoinRow]) -> dict[str, Any]:
-    """The item of a ``wallet`` frame: a unified account holding ``rows`` (totals in USD)."""
+    """The item of a ``wallet`` frame: a unified account holding ``rows`` (totals in USD).
+
+    Margins agree with the positions and orders: a coin's ``totalPositionIM`` is its positions'
+    ``positionIM``, ``totalOrderIM`` what its resting linear orders reserve; the account's
+    ``totalInitialMargin`` is their sum in USD and ``totalAvailableBalance`` the margin balance less it.
+    """
     total = sum((row.usd for row in rows), _ZERO)
+    initial = sum(((row.position_im + row.order_im) * row.usd_rate for row in rows), _ZERO)
+    maintenance = sum((row.position_mm * row.usd_rate for row in rows), _ZERO)
+    upl = sum((row.upl * row.usd_rate for row in rows), _ZERO)
+    margin_balance = total + upl
+    im_rate = (initial / margin_balance).quantize(Decimal("0.0001")) if margin_balance else _ZERO
+    mm_rate = (maintenance / margin_balance).quantize(Decimal("0.0001")) if margin_balance else _ZERO
     coins = [
         {
             "coin": row.coin, "equity": num(row.balance), "usdValue": num(row.usd),
             "walletBalance": num(row.balance), "availableToWithdraw": num(row.available),
-            "availableToBorrow": "", "borrowAmount": "0", "accruedInterest": "0", "totalOrderIM": "0",
-            "totalPositionIM": "0", "totalPositionMM": "0", "unrealisedPnl": "0", "cumRealisedPnl": "0",
+            "availableToBorrow": "", "borrowAmount": "0", "accruedInterest": "0",
+            "totalOrderIM": num(row.order_im), "totalPositionIM": num(row.position_im),
+            "totalPositionMM": num(row.position_mm), "unrealisedPnl": num(row.upl), "cumRealisedPnl": "0",
             "bonus": "0", "collateralSwitch": True, "marginCollateral": True, "locked": num(row.locked),
             "spotHedgingQty": "0", "spotBorrow": "0",
         }
         for row in rows
     ]  # fmt: skip
     return {
-        "accountType": "UNIFIED", "accountLTV": "0", "accountIMRate": "0", "accountIMRateByMp": "0",
-        "accountMMRate": "0", "accountMMRateByMp": "0", "totalEquity": num(total),
-        "totalWalletBalance": num(total), "totalMarginBalance": num(total),
-        "totalAvailableBalance": num(total), "totalPerpUPL": "0", "totalInitialMargin": "0",
-        "totalInitialMarginByMp": "0", "totalMaintenanceMargin": "0", "totalMaintenanceMarginByMp": "0",
+        "accountType": "UNIFIED", "accountLTV": "0", "accountIMRate": num(im_rate),
+        "accountIMRateByMp": num(im_rate), "accountMMRate": num(mm_rate), "accountMMRateByMp": num(mm_rate),
+        "totalEquity": num(margin_balance), "totalWalletBalance": num(total),
+        "totalMarginBalance": num(margin_balance), "totalAvailableBalance": num(margin_balance - initial),
+        "totalPerpUPL": num(upl), "totalInitialMargin": num(initial), "totalInitialMarginByMp": num(initial),
+        "totalMaintenanceMargin": num(maintenance), "totalMaintenanceMarginByMp": num(maintenance),
         "coin": coins,
     }  # fmt: skip
 
