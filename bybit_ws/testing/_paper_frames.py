@@ -359,7 +359,8 @@ class RateLimits:
         return {
             "X-Bapi-Limit": str(limit),
             "X-Bapi-Limit-Status": str(max(limit - used, 0)),
-            "X-Bapi-Limit-Reset-Timestamp": str((now_ms // 1000 + 1) * 1000),
+            # "when the limit is reached, the time it resets; otherwise just the current timestamp"
+            "X-Bapi-Limit-Reset-Timestamp": str((now_ms // 1000 + 1) * 1000 if used >= limit else now_ms),
             "Traceid": uuid.uuid4().hex,
             "Timenow": str(now_ms),
         }

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import random
+import re
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from bybit_ws.testing._catalog import Catalog
@@ -100,6 +103,30 @@ def check_auth(args: object, api_key: str | None, api_secret: str | None) -> Aut
     return None
 
 
+_B32 = "0123456789abcdefghijklmnopqrstuv"
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_DURATION = re.compile(r"(\d+)([sm])")
+
+
+def _gateway_conn_id() -> str:
+    rng = random.SystemRandom()
+    head = "".join(rng.choice(_B32) for _ in range(20))
+    return head + "-" + "".join(rng.choice(_B36) for _ in range(rng.randint(1, 5)))
+
+
+def max_active_time(query: Mapping[str, list[str]]) -> float | None:
+    """Seconds of ``max_active_time`` (``30s`` ... ``600s``, ``1m`` ... ``10m``) in a URL query, or None.
+
+    Live Bybit takes 30 s to 600 s; the fake also honours shorter values, so that tests need not wait.
+    """
+    values = query.get("max_active_time")
+    match = _DURATION.fullmatch(values[0]) if values else None
+    if match is None:
+        return None
+    seconds = int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+    return float(seconds) if 0 < seconds <= 600 else None
+
+
 def _echo_req_id(req_id: object) -> object:
     return "" if req_id is None else req_id
 
@@ -117,6 +144,15 @@ class Endpoint:
         self.path = path
         self.catalog = catalog  # v5: the topics and symbols served, checked on subscribe
         self.category = key.rpartition(".")[2]  # v5: "linear", ..., "private", "status"
+
+    def new_conn_id(self) -> str:
+        """A connection id shaped as this gateway's (v3/v5: ``cejreaspqfh3sjdnldmg-p``: 20 base-32
+        characters, a dash, 1 to 5 base-36 ones; v2 inverse: a UUID)."""
+        return _gateway_conn_id()
+
+    def idle_limit(self, query: Mapping[str, list[str]]) -> float | None:
+        """The idle cut-off `query` asks for (``max_active_time``, private and trade paths only)."""
+        return None
 
     def topic_refusal(self, args: Sequence[str]) -> str | None:
         """Bybit's ``ret_msg`` when one of `args` names no topic served here (v5 only)."""
@@ -206,6 +242,9 @@ class InverseEndpoint(Endpoint):
     auth_allowed = True
     auth_style = "v2"
 
+    def new_conn_id(self) -> str:
+        return str(uuid.uuid4())
+
     def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
         if authenticated:
             return None
@@ -250,6 +289,9 @@ class PrivateEndpoint(Endpoint):
     """v3 ``/contract/private/v3`` and v5 ``/v5/private``: auth first, then any topic."""
 
     auth_allowed = True
+
+    def idle_limit(self, query: Mapping[str, list[str]]) -> float | None:
+        return max_active_time(query)
 
     def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
         return None if authenticated else NOT_AUTHORIZED

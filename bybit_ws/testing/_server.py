@@ -12,7 +12,7 @@ import ssl
 import struct
 import threading
 import time
-import uuid
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
@@ -69,12 +69,25 @@ class Connection:
     alone is enough to read them. `send_lock` orders a reply before any data for the topics it confirms.
     """
 
-    __slots__ = ("args", "authenticated", "closing", "conn_id", "endpoint", "multi", "send_lock", "ws")
+    __slots__ = (
+        "args",
+        "authenticated",
+        "closing",
+        "conn_id",
+        "endpoint",
+        "idle_limit",
+        "last_active",
+        "multi",
+        "send_lock",
+        "ws",
+    )
 
-    def __init__(self, ws: ServerConnection, endpoint: Endpoint) -> None:
+    def __init__(self, ws: ServerConnection, endpoint: Endpoint, idle_limit: float | None = None) -> None:
         self.ws = ws
         self.endpoint = endpoint
-        self.conn_id = str(uuid.uuid4())
+        self.conn_id = endpoint.new_conn_id()
+        self.idle_limit = idle_limit  # max_active_time: cut after this long with no frame either way
+        self.last_active = time.monotonic()
         self.args: dict[str, None] = {}  # subscribed args, in subscription order
         # multi-filter args: "trade.BTCUSD|ETHUSD" -> {"trade": {"BTCUSD", "ETHUSD"}}
         self.multi: dict[str, frozenset[str]] = {}
@@ -122,6 +135,7 @@ class Connection:
             self.ws.send(text)
         except ConnectionClosed:
             return False
+        self.last_active = time.monotonic()
         return True
 
     def reset(self) -> None:
@@ -372,7 +386,9 @@ class FakeServer:
         # connection_count, drop_connections() and publish() know it once the client is connected.
         if response.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
             return None
-        conn = Connection(ws, self._endpoints[request.path.split("?", 1)[0]])
+        path, _, query = request.path.partition("?")
+        endpoint = self._endpoints[path]
+        conn = Connection(ws, endpoint, endpoint.idle_limit(urllib.parse.parse_qs(query)))
         with self._cond:
             if self._state != "running":  # close() began during the handshake
                 self._refused_total += 1
@@ -401,13 +417,36 @@ class FakeServer:
         if conn is None:  # unregistered meanwhile
             return
         try:
-            for message in ws:
+            while True:
+                try:
+                    message = ws.recv(timeout=self._idle_wait(conn))
+                except TimeoutError:
+                    self._cut_if_idle(conn)
+                    continue
+                conn.last_active = time.monotonic()
                 text = message if isinstance(message, str) else message.decode("utf-8", "replace")
                 self._on_text(conn, text)
         except ConnectionClosed:
             pass
         finally:
             self._unregister(ws)
+
+    @staticmethod
+    def _idle_wait(conn: Connection) -> float | None:
+        if conn.idle_limit is None or conn.closing:
+            return None
+        return max(0.0, conn.last_active + conn.idle_limit - time.monotonic())
+
+    def _cut_if_idle(self, conn: Connection) -> None:
+        """Close a connection idle for its ``max_active_time`` (live Bybit's idle cut)."""
+        assert conn.idle_limit is not None
+        if time.monotonic() - conn.last_active < conn.idle_limit:
+            return
+        _log.debug("FakeBybit: %s idle for %g s (max_active_time): closing it", conn.conn_id, conn.idle_limit)
+        with self._cond:
+            conn.closing = True
+            self._bump()
+        conn.ws.close(1000, "max_active_time exceeded")
 
     def _on_text(self, conn: Connection, text: str) -> None:
         """Answer one text frame a client sent (runs in the connection's handler thread)."""
