@@ -151,6 +151,7 @@ class SimulatedMarket:
         self._restarted = time.monotonic()
         fake.list_symbols(category, base if category == "option" else symbol)
         fake.set_price(symbol, self._last_price)  # the paper exchange trades at the market's price
+        fake.add_snapshot_source(self)  # until close(); `step` alone serves snapshots too
 
     # ------------------------------------------------------------------------------- lifecycle
     @property
@@ -162,7 +163,6 @@ class SimulatedMarket:
         """Start stepping in a daemon thread named ``bybit-fake-market``. Returns self."""
         if self._thread is not None:
             raise RuntimeError("SimulatedMarket can be started once")
-        self._fake.add_snapshot_source(self)
         self._thread = threading.Thread(target=self._run, name="bybit-fake-market", daemon=True)
         self._thread.start()
         return self
