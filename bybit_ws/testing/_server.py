@@ -25,6 +25,7 @@ from websockets.sync.server import Server, ServerConnection, serve
 
 from bybit_ws.testing._catalog import Catalog
 from bybit_ws.testing._protocol import Dialect, Endpoint, endpoints_for
+from bybit_ws.testing._rest import INSTRUMENTS_PATH, instruments_info
 
 __all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "SnapshotSource", "dumps"]
 
@@ -314,6 +315,11 @@ class FakeServer:
         return f"{scheme}://{self._host}:{self._bound_port}"
 
     @property
+    def rest_url(self) -> str:
+        """Base URL of the REST route (``GET /v5/market/instruments-info``), e.g. ``http://127.0.0.1:54321``."""
+        return ("https" if self._ssl is not None else "http") + self.url.removeprefix("wss").removeprefix("ws")
+
+    @property
     def urls(self) -> dict[str, str]:
         """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the ``"v5.*"`` keys."""
         base = self.url
@@ -375,6 +381,12 @@ class FakeServer:
                 self._refused_total += 1
         if refuse:
             return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Service Unavailable\n")
+        if path == INSTRUMENTS_PATH and self._dialect == "v5":  # REST: a client's market metadata
+            query = urllib.parse.parse_qs(request.path.partition("?")[2])
+            response = ws.respond(http.HTTPStatus.OK, dumps(instruments_info(self._catalog, query)))
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = "application/json"
+            return response
         if path not in self._endpoints:
             return ws.respond(http.HTTPStatus.NOT_FOUND, f"Not Found: {path}\n")
         return None
