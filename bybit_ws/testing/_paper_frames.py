@@ -106,7 +106,14 @@ class PaperOrder:
         )
 
     def wire(self) -> dict[str, Any]:
-        """The order as an item of an ``order`` frame."""
+        """The order as an item of an ``order`` frame (spot: no ``tpslMode``, as live spot frames
+        have none; ccxt tells a contract order from a spot one by it)."""
+        item = self._wire()
+        if self.category == "spot":
+            del item["tpslMode"]
+        return item
+
+    def _wire(self) -> dict[str, Any]:
         leaves = _ZERO if not self.active else self.qty - (self.cum_value if self.quote_qty else self.cum_qty)
         average = self.cum_value / self.cum_qty if self.cum_qty else None
         return {

@@ -49,7 +49,9 @@ def _session(fake: FakeBybit, category: str) -> None:
         book = public.take(lambda m: m["topic"].startswith("orderbook.50."))["data"]
         assert len(book["b"]) == 50 and len(book["a"]) == 50  # pybit's local book, kept by deltas
 
-        me = unified_trading.WebSocket(testnet=False, channel_type="private", api_key=API_KEY, api_secret=API_SECRET)
+        me = unified_trading.WebSocket(
+            testnet=False, channel_type="private", api_key=API_KEY, api_secret=API_SECRET
+        )
         sockets.append(me)
         me.order_stream(private)
         me.execution_stream(private)
@@ -64,7 +66,14 @@ def _session(fake: FakeBybit, category: str) -> None:
         assert price is not None
         low = str((price * Decimal("0.9")).quantize(Decimal("0.1")))
         trade.place_order(
-            trading, trading, category=category, symbol="BTCUSDT", side="Buy", orderType="Limit", qty="0.01", price=low
+            trading,
+            trading,
+            category=category,
+            symbol="BTCUSDT",
+            side="Buy",
+            orderType="Limit",
+            qty="0.01",
+            price=low,
         )
         ack = trading.take()
         assert ack["retCode"] == 0, ack
@@ -72,11 +81,18 @@ def _session(fake: FakeBybit, category: str) -> None:
         assert private.take(lambda m: m["topic"] == "order" and m["data"][0]["orderId"] == order_id)
         trade.cancel_order(trading, trading, category=category, symbol="BTCUSDT", orderId=order_id)
         assert trading.take()["retCode"] == 0
-        cancelled = private.take(lambda m: m["topic"] == "order" and m["data"][0]["orderStatus"] == "Cancelled")
+        cancelled = private.take(
+            lambda m: m["topic"] == "order" and m["data"][0]["orderStatus"] == "Cancelled"
+        )
         assert cancelled["data"][0]["orderId"] == order_id
         trade.place_order(
-            trading, trading, category=category, symbol="BTCUSDT", side="Buy", orderType="Market", qty="0.01"
-            if category == "linear" else "100"
+            trading,
+            trading,
+            category=category,
+            symbol="BTCUSDT",
+            side="Buy",
+            orderType="Market",
+            qty="0.01" if category == "linear" else "100",
         )
         assert trading.take()["retCode"] == 0
         fill = private.take(lambda m: m["topic"] == "execution")["data"][0]
