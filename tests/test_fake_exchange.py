@@ -437,12 +437,23 @@ def test_v5_duplicate_subscribe(make_fake: MakeFake, connect: Connect) -> None:
 
     option = connect(fake, "v5.option")
     ask(option, {"op": "subscribe", "args": ["tickers.BTC-26DEC25-100000-C"]})
-    assert without_conn_id(ask(option, {"op": "subscribe", "args": ["tickers.BTC-26DEC25-100000-C", "tickers.ETH-26DEC25-4000-C"]})) == {
+    assert without_conn_id(
+        ask(
+            option,
+            {"op": "subscribe", "args": ["tickers.BTC-26DEC25-100000-C", "tickers.ETH-26DEC25-4000-C"]},
+        )
+    ) == {
         "success": False,
-        "data": {"failTopics": ["tickers.BTC-26DEC25-100000-C"], "successTopics": ["tickers.ETH-26DEC25-4000-C"]},
+        "data": {
+            "failTopics": ["tickers.BTC-26DEC25-100000-C"],
+            "successTopics": ["tickers.ETH-26DEC25-4000-C"],
+        },
         "type": "COMMAND_RESP",
     }
-    assert fake.subscriptions("v5.option") == {"tickers.BTC-26DEC25-100000-C": 1, "tickers.ETH-26DEC25-4000-C": 1}
+    assert fake.subscriptions("v5.option") == {
+        "tickers.BTC-26DEC25-100000-C": 1,
+        "tickers.ETH-26DEC25-4000-C": 1,
+    }
 
 
 def test_v5_spot_arg_limit(make_fake: MakeFake, connect: Connect) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -35,7 +35,8 @@ def sockets() -> Iterator[list[WebSocket]]:
     yield opened
     for ws in opened:
         ws.close(timeout=1)
-        ws.shutdown()
+        shutdown: Callable[[], None] = ws.shutdown  # websocket-client's untyped shutdown()
+        shutdown()
 
 
 def connect(fake: FakeBybit, key: str, sockets: list[WebSocket], query: str = "") -> WebSocket:
@@ -104,6 +105,9 @@ def test_paper_exchange_scopes_req_ids_by_connection() -> None:
 
 
 # ------------------------------------------------------------------------------ 2. topic checks
+_OPTION = "BTC-26DEC25-100000-C"
+
+
 @pytest.mark.parametrize(
     ("key", "topic", "ret_msg"),
     [
@@ -115,8 +119,8 @@ def test_paper_exchange_scopes_req_ids_by_connection() -> None:
         ("v5.linear", "order", "error:handler not found,topic:order"),
         ("v5.linear", "orderbook.50.BTCUSD", "Invalid symbol :[orderbook.50.BTCUSD]"),
         ("v5.spot", "allLiquidation.BTCUSDT", "error:handler not found,topic:allLiquidation.BTCUSDT"),
-        ("v5.option", "orderbook.50.BTC-26DEC25-100000-C", "error:handler not found,topic:orderbook.50.BTC-26DEC25-100000-C"),
-        ("v5.option", "kline.1.BTC-26DEC25-100000-C", "error:handler not found,topic:kline.1.BTC-26DEC25-100000-C"),
+        ("v5.option", f"orderbook.50.{_OPTION}", f"error:handler not found,topic:orderbook.50.{_OPTION}"),
+        ("v5.option", f"kline.1.{_OPTION}", f"error:handler not found,topic:kline.1.{_OPTION}"),
     ],
 )  # fmt: skip
 def test_public_topics_are_checked_with_bybits_messages(
@@ -347,3 +351,17 @@ def test_conn_id_shapes_and_limit_reset(fake: FakeBybit, sockets: list[WebSocket
         finally:
             v2.close()
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", v2_id)
+
+
+# ------------------------------------------------------------------------------ 9. the demo's URLs
+def test_demo_prints_the_urls_for_each_library(fake: FakeBybit) -> None:
+    from bybit_ws._cli._demo_urls import peer_recipes
+
+    text = "\n".join(peer_recipes(fake.url, fake.rest_url))
+    for needle in (
+        f'PUBLIC_WSS = "{fake.url}/v5/public/{{CHANNEL_TYPE}}"',
+        f'TRADE_WSS = "{fake.url}/v5/trade"',
+        f'"public": "{fake.rest_url}"',
+        f"v5PrivateTrade.private.livenet = '{fake.url}/v5/trade'",
+    ):
+        assert needle in text

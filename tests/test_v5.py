@@ -842,6 +842,7 @@ def test_rejected_subscribe_raises_subscription_error(
 
 _TRADE_SYMBOL = {"linear": "BTCUSDT", "inverse": "BTCUSD", "spot": "BTCUSDT", "option": "BTC"}  # listed
 
+
 # ================================================================================ req_id and pings
 def _subscribe_somewhere(client: BybitSocketClient, category: str, handler: Collector) -> Subscription[Any]:
     if category == "private":

@@ -9,6 +9,7 @@ from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
 from bybit_ws._cli._demo_trade import run_trade_demo
+from bybit_ws._cli._demo_urls import peer_recipes
 from bybit_ws._cli._topics import plan_topic
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
@@ -42,7 +43,8 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(urls=fake.urls))
-            topics = list(market.topics.values())
+            # a digest of what the market serves (it serves every depth and kline interval)
+            topics = [market.topics[k] for k in ("trade", "book", "ticker", "kline.1", "liquidation")]
             out(f"bybit_ws demo: a simulated {symbol} market, streamed offline (nothing leaves this machine)")
             out(f"  exchange: the bundled fake exchange, bybit_ws.testing.FakeBybit('v5'), at {fake.url}")
             out(f"  client:   BybitSocketClient(urls=fake.urls), subscribed to {', '.join(topics)}")
@@ -52,6 +54,8 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             stop = f"after {args.seconds:g} s, or press Ctrl-C" if args.seconds else "press Ctrl-C"
             out(f"  stop:     {stop}    (live data instead: python -m bybit_ws stream publicTrade.BTCUSDT)")
+            for line in peer_recipes(fake.url, fake.rest_url):
+                out(line)
             extras = ["system.status", f"priceLimit.{symbol}"]  # newer v5 streams, published once
             plans = [plan_topic(topic, "v5", "linear") for topic in [*topics, *extras]]
             subscribe_all(client, plans, out)

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bybit_ws._cli._console import Printer, status, usage, wait_until_done
+from bybit_ws._cli._demo_urls import peer_recipes
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError, OrderRejectedError
 from bybit_ws._v5 import V5Streams
@@ -262,6 +263,8 @@ def run_trade_demo(args: argparse.Namespace, out: Printer) -> int:
             out(f"  connect:  --url {fake.url} (e.g. examples/trade_ws.py), the same credentials")
             stop = f"after {args.seconds:g} s, or press Ctrl-C" if args.seconds else "press Ctrl-C"
             out(f"  stop:     {stop}")
+            for line in peer_recipes(fake.url, fake.rest_url):
+                out(line)
             desk = _Desk(client, out)
             desk.subscribe()
             desk.say("subscribed to order, execution, position and wallet updates")

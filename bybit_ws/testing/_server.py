@@ -317,7 +317,9 @@ class FakeServer:
     @property
     def rest_url(self) -> str:
         """Base URL of the REST route (``GET /v5/market/instruments-info``), e.g. ``http://127.0.0.1:54321``."""
-        return ("https" if self._ssl is not None else "http") + self.url.removeprefix("wss").removeprefix("ws")
+        return ("https" if self._ssl is not None else "http") + self.url.removeprefix("wss").removeprefix(
+            "ws"
+        )
 
     @property
     def urls(self) -> dict[str, str]:

@@ -4,13 +4,13 @@ credentials it accepts, and a queue that waits with a deadline."""
 from __future__ import annotations
 
 import queue
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from bybit_ws.testing import FakeBybit, SimulatedMarket
-
-from ..support import API_KEY, API_SECRET
+from tests.support import API_KEY, API_SECRET
 
 __all__ = ["API_KEY", "API_SECRET", "Inbox", "running_exchange"]
 
@@ -37,8 +37,6 @@ class Inbox:
 
     def take(self, match: Callable[[Any], bool] = lambda _: True, timeout: float = 10.0) -> Any:
         """The next item for which `match` is true (others are dropped); TimeoutError after `timeout`."""
-        import time
-
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()

@@ -26,7 +26,9 @@ def _node_modules() -> Path:
         _CACHE.mkdir(parents=True, exist_ok=True)
         command = ["npm", "install", "--no-audit", "--no-fund", "--silent", "--prefix", str(_CACHE), PACKAGE]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT, check=False)
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=_INSTALL_TIMEOUT, check=False
+            )
         except subprocess.TimeoutExpired:
             pytest.skip(f"npm install {PACKAGE} took over {_INSTALL_TIMEOUT} s")
         if done.returncode != 0:
@@ -48,4 +50,6 @@ def test_bybit_api_twice_against_one_running_fake() -> None:
             )
             assert done.returncode == 0, f"session {session}: {done.stderr[-2000:]}"
             last = done.stdout.strip().splitlines()[-1]
-            assert last.startswith("OK ") and "v5Private:execution" in last and "v5SpotPublic:orderbook" in last
+            assert (
+                last.startswith("OK ") and "v5Private:execution" in last and "v5SpotPublic:orderbook" in last
+            )

@@ -4,7 +4,7 @@ offline"): point pybit's URL constants at the fake."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -33,6 +33,10 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBybit]:
         yield server
 
 
+def _topic_starts(prefix: str) -> Callable[[Any], bool]:
+    return lambda message: str(message["topic"]).startswith(prefix)
+
+
 def _session(fake: FakeBybit, category: str) -> None:
     public, private, trading = Inbox(), Inbox(), Inbox()
     sockets: list[Any] = []
@@ -44,7 +48,7 @@ def _session(fake: FakeBybit, category: str) -> None:
         ws.ticker_stream("BTCUSDT", public)
         ws.kline_stream(1, "BTCUSDT", public)
         for prefix in ("publicTrade.", "orderbook.50.", "tickers.", "kline.1."):
-            msg = public.take(lambda m, p=prefix: m["topic"].startswith(p))
+            msg = public.take(_topic_starts(prefix))
             assert msg["data"]
         book = public.take(lambda m: m["topic"].startswith("orderbook.50."))["data"]
         assert len(book["b"]) == 50 and len(book["a"]) == 50  # pybit's local book, kept by deltas
