@@ -191,8 +191,13 @@ def test_a_snapshot_goes_to_the_new_subscriber_only(fake: FakeBybit, sockets: li
         first, second = connect(fake, "v5.linear", sockets), connect(fake, "v5.linear", sockets)
         topics = ["orderbook.50.BTCUSDT", "tickers.BTCUSDT"]
         assert ask(first, {"op": "subscribe", "args": topics})["success"] is True
-        assert [recv(first)["type"], recv(first)["type"]] == ["snapshot", "snapshot"]  # right after the reply
+        market.step()  # the snapshots come first in the next step, before its deltas
+        assert [recv(first)["type"], recv(first)["type"]] == ["snapshot", "snapshot"]
+        first.send(json.dumps({"op": "ping"}))
+        while recv(first).get("op") != "ping":  # the rest of that step
+            pass
         assert ask(second, {"op": "subscribe", "args": topics})["success"] is True
+        market.step()
         assert [recv(second)["type"], recv(second)["type"]] == ["snapshot", "snapshot"]
         for _ in range(6):
             market.step()
@@ -211,7 +216,7 @@ def test_spot_frames_have_spots_shape(fake: FakeBybit, sockets: list[WebSocket])
     try:
         ws = connect(fake, "v5.spot", sockets)
         assert ask(ws, {"op": "subscribe", "args": ["tickers.BTCUSDT", "publicTrade.BTCUSDT"]})["success"]
-        frames = [recv(ws)]  # the ticker's snapshot
+        frames: list[dict[str, Any]] = []
         while sum(1 for f in frames if f["topic"] == "publicTrade.BTCUSDT") < 2 or len(frames) < 4:
             market.step()
             ws.send(json.dumps({"op": "ping"}))
@@ -236,6 +241,7 @@ def test_linear_and_option_shapes(fake: FakeBybit, sockets: list[WebSocket]) -> 
     try:
         lin, opt = connect(fake, "v5.linear", sockets), connect(fake, "v5.option", sockets)
         assert ask(lin, {"op": "subscribe", "args": ["tickers.BTCUSDT", "publicTrade.BTCUSDT"]})["success"]
+        linear.step()
         snapshot = recv(lin)
         assert snapshot["type"] == "snapshot" and "fundingRate" in snapshot["data"]
         assert ask(
@@ -245,6 +251,7 @@ def test_linear_and_option_shapes(fake: FakeBybit, sockets: list[WebSocket]) -> 
                 "args": ["tickers.BTC-26DEC25-100000-C", "orderbook.25.BTC-26DEC25-100000-C"],
             },
         )["success"]
+        option.step()
         option_frames = [recv(opt), recv(opt)]
         ticker = next(f for f in option_frames if f["topic"].startswith("tickers."))
         assert {"bidIv", "askIv", "markPriceIv", "underlyingPrice", "delta", "gamma", "vega", "theta"} <= set(

@@ -22,8 +22,9 @@ the category's shapes (``_market_frames.py``; PROTOCOL.md §C):
 * ``allLiquidation.{symbol}`` (linear, inverse) now and then.
 
 Only topics with subscribers are computed. A new subscriber to a book or ticker gets its snapshot
-right after its subscribe reply, and nobody else does (the fake holds the market's lock meanwhile,
-`FakeBybit.add_snapshot_source`). The market lists its symbol in the fake's catalogue.
+first thing in the next step, after its subscribe reply and before any delta, and nobody else does
+(the fake holds the market's lock while subscribing, `FakeBybit.add_snapshot_source`). The market
+lists its symbol in the fake's catalogue.
 
 The market also drives the fake's paper exchange (the Trade API, ``fake.paper``): the start price at
 construction, then the last trade price after every step that traded, go to ``fake.set_price``, so
@@ -37,7 +38,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
@@ -148,6 +149,7 @@ class SimulatedMarket:
         self._candles = {i: Candle.new(i, now, self._best_bid) for i in KLINE_INTERVALS}
         self._kline_sent: dict[str, float] = {}
         self._restart_every = restart_every
+        self._newcomers: list[tuple[str, Callable[[str], bool]]] = []  # snapshots due next step
         self._restarted = time.monotonic()
         fake.list_symbols(category, base if category == "option" else symbol)
         fake.set_price(symbol, self._last_price)  # the paper exchange trades at the market's price
@@ -214,19 +216,24 @@ class SimulatedMarket:
             return self._top(self._bids, self.depth, True), self._top(self._asks, self.depth, False)
 
     # ------------------------------------------------------------------------------- snapshots
-    def snapshot_frames(self, path: str, topic: str) -> list[str]:
-        """The frame a new subscriber to `topic` gets first (the fake holds `lock`; see the module)."""
-        if path != self._url_path:
-            return []
-        depth = self._book_topics.get(topic)
-        if depth is not None:
+    def subscribed(self, path: str, topic: str, send: Callable[[str], bool]) -> None:
+        """A new subscriber to `topic` gets its snapshot first thing in the next step, before that
+        step moves the market (the fake holds `lock` while calling this; see the module). A step's
+        latency, as on Bybit, where the snapshot follows the reply over the network."""
+        if path == self._url_path and (topic in self._book_topics or topic == self.topics["ticker"]):
+            self._newcomers.append((topic, send))
+
+    def _send_snapshots(self) -> None:
+        newcomers, self._newcomers = self._newcomers, []
+        for topic, send in newcomers:
+            depth = self._book_topics.get(topic)
+            if depth is None:
+                send(self._ticker_text(full=True))
+                continue
             view = self._views[depth] or self._view(depth)
             self._views[depth] = view
             levels = self._levels(view[0], True), self._levels(view[1], False)
-            return [dumps(self._book_frame(depth, "snapshot", *levels))]
-        if topic == self.topics["ticker"]:
-            return [self._ticker_text(full=True)]
-        return []
+            send(dumps(self._book_frame(depth, "snapshot", *levels)))
 
     def restart_book(self) -> None:
         """Send every book subscriber the ``u=1`` snapshot of a restarted book service."""
@@ -248,6 +255,7 @@ class SimulatedMarket:
         """Move the market once and publish what changed on the topics that have subscribers."""
         with self._lock:
             self._steps += 1
+            self._send_snapshots()
             moved = self._move()
             now = int(time.time() * 1000)
             self._publish_klines(now)  # the candles so far (a closed one with confirm), then trade

@@ -126,10 +126,10 @@ class RepliesMixin(FakeServer):
                     conn.set_args(current)
                     served = ok
                 self._bump()
-            snapshots = [text for s in sources for arg in served for text in s.snapshot_frames(ep.path, arg)]
             conn.send_locked(dumps(reply))
-            for text in snapshots:  # to this connection only
-                conn.send_locked(text)
+        for source in sources:  # still under the sources' locks: their next data comes after this
+            for arg in served:
+                source.subscribed(ep.path, arg, conn.send_if)
 
     def _on_auth(self, conn: Connection, req_id: object, args: object, rejection: str | None) -> None:
         ep = conn.endpoint

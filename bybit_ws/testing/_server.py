@@ -50,16 +50,16 @@ def dumps(frame: object) -> str:
 class SnapshotSource(Protocol):
     """What serves a new subscriber its snapshot (a `SimulatedMarket`).
 
-    The fake holds `lock` while it adds a topic to a connection, sends the reply and then the
-    `snapshot_frames` for it, so that no data of the source is published in between: the newcomer's
-    first frame is its snapshot, and nobody else gets it.
+    The fake holds `lock` while it adds a topic to a connection, sends the reply and calls
+    `subscribed`, so that the source publishes nothing in between; the source sends the snapshot
+    through `send` (to that connection only) before any later data of the topic.
     """
 
     @property
     def lock(self) -> threading.Lock: ...
 
-    def snapshot_frames(self, path: str, topic: str) -> list[str]:
-        """The frames (JSON text) a new subscriber to `topic` on `path` gets first (often none)."""
+    def subscribed(self, path: str, topic: str, send: Callable[[str], bool]) -> None:
+        """A connection on `path` subscribed `topic`; `send(text)` sends a frame to it alone."""
         ...
 
 

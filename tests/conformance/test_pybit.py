@@ -33,6 +33,11 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBybit]:
         yield server
 
 
+# pybit's auth frame expires 1 s after it is made (private_auth_expire=1); on a loaded CI machine that
+# second can pass before the fake reads it, and the fake refuses it as live Bybit would.
+_KEYS: dict[str, Any] = {"api_key": API_KEY, "api_secret": API_SECRET, "private_auth_expire": 10}
+
+
 def _topic_starts(prefix: str) -> Callable[[Any], bool]:
     return lambda message: str(message["topic"]).startswith(prefix)
 
@@ -53,9 +58,7 @@ def _session(fake: FakeBybit, category: str) -> None:
         book = public.take(lambda m: m["topic"].startswith("orderbook.50."))["data"]
         assert len(book["b"]) == 50 and len(book["a"]) == 50  # pybit's local book, kept by deltas
 
-        me = unified_trading.WebSocket(
-            testnet=False, channel_type="private", api_key=API_KEY, api_secret=API_SECRET
-        )
+        me = unified_trading.WebSocket(testnet=False, channel_type="private", **_KEYS)
         sockets.append(me)
         me.order_stream(private)
         me.execution_stream(private)
@@ -64,7 +67,7 @@ def _session(fake: FakeBybit, category: str) -> None:
             me.position_stream(private)
         fake.wait_for(lambda: fake.subscriber_count("wallet", path="v5.private") >= 1)
 
-        trade = unified_trading.WebSocketTrading(testnet=False, api_key=API_KEY, api_secret=API_SECRET)
+        trade = unified_trading.WebSocketTrading(testnet=False, **_KEYS)
         sockets.append(trade)
         price = fake.paper.price("BTCUSDT")
         assert price is not None
