@@ -360,6 +360,18 @@ def test_conn_id_shapes_and_limit_reset(fake: FakeBybit, sockets: list[WebSocket
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", v2_id)
 
 
+def test_set_latency_delays_the_handling_of_each_request(fake: FakeBybit, sockets: list[WebSocket]) -> None:
+    ws = connect(fake, "v5.linear", sockets)
+    fake.set_latency(0.2)
+    sent = time.monotonic()
+    ws.send(json.dumps({"op": "ping", "req_id": "a"}))
+    ws.send(json.dumps({"op": "ping", "req_id": "b"}))
+    assert [recv(ws)["req_id"], recv(ws)["req_id"]] == ["a", "b"]  # in order
+    assert time.monotonic() - sent >= 0.4  # each one handled 0.2 s after it arrived
+    with pytest.raises(ValueError, match="seconds"):
+        fake.set_latency(-1)
+
+
 # ------------------------------------------------------------------------------ 9. the demo's URLs
 def test_demo_prints_the_urls_for_each_library(fake: FakeBybit) -> None:
     from bybit_ws._cli._demo_urls import peer_recipes

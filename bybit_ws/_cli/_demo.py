@@ -19,6 +19,9 @@ __all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "run_demo"]
 #: Credentials the demo's fake exchange accepts on ``/v5/private`` (``examples/private_orders.py``).
 DEMO_API_KEY = "demo-key"
 DEMO_API_SECRET = "demo-secret"
+#: Requests are handled this long after they arrive, as over a network: pybit 5.17 registers a
+#: request's callback after sending it and would miss an instant reply (README, "Testing your pybit...").
+_LATENCY = 0.005
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -41,6 +44,7 @@ def run_demo(args: argparse.Namespace) -> int:
             fake = stack.enter_context(
                 FakeBybit("v5", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, port=args.port)
             )
+            fake.set_latency(_LATENCY)
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(urls=fake.urls))
             # a digest of what the market serves (it serves every depth and kline interval)

@@ -240,7 +240,7 @@ def _await_fill(
 
 def run_trade_demo(args: argparse.Namespace, out: Printer) -> int:
     """``demo --trade``: the fake exchange, a simulated market, and a client trading on it."""
-    from bybit_ws._cli._demo import DEMO_API_KEY, DEMO_API_SECRET
+    from bybit_ws._cli._demo import _LATENCY, DEMO_API_KEY, DEMO_API_SECRET
     from bybit_ws.testing import FakeBybit, SimulatedMarket
 
     symbol = args.symbol
@@ -251,6 +251,7 @@ def run_trade_demo(args: argparse.Namespace, out: Printer) -> int:
             fake = stack.enter_context(
                 FakeBybit("v5", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, port=args.port)
             )
+            fake.set_latency(_LATENCY)
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(DEMO_API_KEY, DEMO_API_SECRET, urls=fake.urls))
             out(f"bybit_ws demo --trade: paper trading {symbol} offline (nothing leaves this machine)")

@@ -131,6 +131,18 @@ class ControlsMixin(FakeServer):
         with self._lock:
             self._paused = False
 
+    def set_latency(self, seconds: float) -> None:
+        """Handle each frame a client sends `seconds` after it arrives (0: at once), as a network's
+        latency delays it: its reply comes that much later, and frames on one connection stay in order.
+
+        A client that registers a request's callback only after sending the request (pybit 5.17 does,
+        for subscribes and orders) misses a reply that comes within microseconds; give it some latency.
+        """
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        with self._lock:
+            self._latency = seconds
+
     def refuse_connections(self, seconds: float) -> None:
         """Answer new websocket handshakes with HTTP 503 for `seconds` from now (0 stops refusing)."""
         with self._lock:

@@ -205,6 +205,7 @@ class FakeServer:
         self._refuse_until = 0.0
         self._thread_ids = itertools.count(1)
         self._snapshot_sources: list[SnapshotSource] = []
+        self._latency = 0.0  # seconds between a client frame's arrival and its handling
 
     # ---------------------------------------------------------------------------------------------
     # lifecycle
@@ -438,6 +439,10 @@ class FakeServer:
                     self._cut_if_idle(conn)
                     continue
                 conn.last_active = time.monotonic()
+                with self._lock:
+                    latency = self._latency
+                if latency > 0:  # the network's latency: the request reaches the exchange later
+                    time.sleep(latency)
                 text = message if isinstance(message, str) else message.decode("utf-8", "replace")
                 self._on_text(conn, text)
         except ConnectionClosed:

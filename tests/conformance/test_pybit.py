@@ -27,9 +27,9 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBybit]:
         monkeypatch.setattr(unified_trading, "PUBLIC_WSS", server.url + "/v5/public/{CHANNEL_TYPE}")
         monkeypatch.setattr(unified_trading, "PRIVATE_WSS", server.url + "/v5/private")
         monkeypatch.setattr(trading_module, "TRADE_WSS", server.url + "/v5/trade")
-        # pybit 5.17 registers an order's callback after sending it: a reply within microseconds
-        # (no network in between) would find none. A millisecond-scale latency, as any network has.
-        server.delay_trade_replies(0.02)
+        # pybit 5.17 registers a subscribe's and an order's callback after sending it: a reply within
+        # microseconds (no network in between) finds none. A network's latency, as live has.
+        server.set_latency(0.02)
         yield server
 
 

@@ -26,6 +26,7 @@ def test_readme_recipe_runs_as_written(index: int, capsys: pytest.CaptureFixture
         FakeBybit("v5", api_key="demo-key", api_secret="demo-secret") as fake,
         SimulatedMarket(fake, "BTCUSDT", seed=9, rate=20),
     ):
+        fake.set_latency(0.02)  # pybit registers its callbacks after sending (README)
         host = fake.url.removeprefix("ws://")
         code = blocks(SECTION)[index].replace("127.0.0.1:8765", host)
         try:
