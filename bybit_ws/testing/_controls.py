@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bybit_ws.testing._protocol import now_ms
-from bybit_ws.testing._server import REJECTABLE_OPS, FakeServer, dumps
+from bybit_ws.testing._server import REJECTABLE_OPS, FakeServer, SnapshotSource, dumps
 
 __all__ = ["ControlsMixin"]
 
@@ -80,6 +80,28 @@ class ControlsMixin(FakeServer):
         with self._lock:
             targets = [c for c in self._conns.values() if path is None or c.path == path]
         return sum(1 for c in targets if c.send_if(text))
+
+    # ---------------------------------------------------------------------------------------------
+    # what the fake serves
+
+    def list_symbols(self, category: str, *symbols: str) -> None:
+        """List more v5 symbols in `category` (``"linear"``, ``"inverse"``, ``"spot"``, ``"spread"``;
+        ``"option"``: base coins), so that subscribes naming them succeed."""
+        self._catalog.list_symbols(category, *symbols)
+
+    def symbols(self, category: str) -> list[str]:
+        """The v5 symbols listed in `category`, sorted (option: base coins)."""
+        return self._catalog.symbols(category)
+
+    def add_snapshot_source(self, source: SnapshotSource) -> None:
+        """Serve `source`'s snapshots to each new subscriber (only to it), right after its reply."""
+        with self._lock:
+            self._snapshot_sources.append(source)
+
+    def remove_snapshot_source(self, source: SnapshotSource) -> None:
+        with self._lock:
+            if source in self._snapshot_sources:
+                self._snapshot_sources.remove(source)
 
     # ---------------------------------------------------------------------------------------------
     # faults

@@ -45,7 +45,8 @@ from typing import Any
 
 from bybit_ws.testing._catalog import DEPTHS, KLINE_INTERVALS
 from bybit_ws.testing._fake import FakeBybit
-from bybit_ws.testing._market_frames import Candle, option_ticker, spot_ticker, trade_item
+from bybit_ws.testing._market_book import DepthBook, Side
+from bybit_ws.testing._market_frames import Candle, Stats, liquidation_item, market_topics, trade_item
 from bybit_ws.testing._server import dumps
 
 __all__ = ["SimulatedMarket"]
@@ -55,7 +56,6 @@ _log = logging.getLogger("bybit_ws.testing")
 _QTY = Decimal("0.001")
 _RESEND_DEPTH_1 = 3.0  # Bybit re-sends an unchanged level-1 book every 3 s
 _KLINE_EVERY = 1.0
-_Side = dict[Decimal, Decimal]
 
 
 class SimulatedMarket:
@@ -112,47 +112,28 @@ class SimulatedMarket:
         base = symbol.split("-", 1)[0]
         #: The topics the market publishes on, by kind: ``"trade"``, ``"book"`` (depth `depth`),
         #: ``"ticker"``, ``"book.{n}"`` per depth, ``"kline.{interval}"``, ``"liquidation"``.
-        topics: dict[str, str] = {
-            "trade": f"publicTrade.{base if category == 'option' else symbol}",
-            "book": f"orderbook.{depth}.{symbol}",
-            "ticker": f"tickers.{symbol}",
-        }
-        topics |= {f"book.{d}": f"orderbook.{d}.{symbol}" for d in self.depths}
-        if category != "option":
-            topics |= {f"kline.{i}": f"kline.{i}.{symbol}" for i in KLINE_INTERVALS}
-        if category in ("linear", "inverse"):
-            topics["liquidation"] = f"allLiquidation.{symbol}"
-        self.topics: Mapping[str, str] = topics
+        self.topics: Mapping[str, str] = market_topics(category, symbol, depth, self.depths)
         self._book_topics = {f"orderbook.{d}.{symbol}": d for d in self.depths}
         self._rng = random.Random(seed)
-        self._places = max(0, -int(self.tick.as_tuple().exponent))
         self._lock = threading.Lock()  # one step at a time; held by the fake while it subscribes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._steps = 0
         self._update_ids = {d: self._rng.randrange(1_000_000, 9_000_000) for d in self.depths}
-        self._views: dict[int, tuple[_Side, _Side] | None] = dict.fromkeys(self.depths)
+        self._views: dict[int, tuple[Side, Side] | None] = dict.fromkeys(self.depths)
         self._depth1_sent = 0.0
         self._seq = self._rng.randrange(10**10, 9 * 10**10)
-        self._best_bid = Decimal(start_price).quantize(self.tick)
-        self._last_price = self._best_bid
-        self._last_direction = "ZeroPlusTick"
-        self._bids: _Side = {}
-        self._asks: _Side = {}
-        self._fill(self._bids, -1, self._best_bid)
-        self._fill(self._asks, +1, self._best_bid + self.tick)
-        self._open_24h = self._best_bid
-        self._high = self._low = self._best_bid
-        self._volume = Decimal("73191.387")
-        self._turnover = self._volume * self._best_bid
+        best_bid = Decimal(start_price).quantize(self.tick)
+        self._book = DepthBook(self._rng, self.tick, self._max_depth, best_bid)
+        self._stats = Stats(best_bid)
         now = int(time.time() * 1000)
-        self._candles = {i: Candle.new(i, now, self._best_bid) for i in KLINE_INTERVALS}
+        self._candles = {i: Candle.new(i, now, best_bid) for i in KLINE_INTERVALS}
         self._kline_sent: dict[str, float] = {}
         self._restart_every = restart_every
         self._newcomers: list[tuple[str, Callable[[str], bool]]] = []  # snapshots due next step
         self._restarted = time.monotonic()
         fake.list_symbols(category, base if category == "option" else symbol)
-        fake.set_price(symbol, self._last_price)  # the paper exchange trades at the market's price
+        fake.set_price(symbol, self._stats.last)  # the paper exchange trades at the market's price
         fake.add_snapshot_source(self)  # until close(); `step` alone serves snapshots too
 
     # ------------------------------------------------------------------------------- lifecycle
@@ -197,12 +178,12 @@ class SimulatedMarket:
     @property
     def best_bid(self) -> Decimal:
         with self._lock:
-            return max(self._bids)
+            return max(self._book.bids)
 
     @property
     def best_ask(self) -> Decimal:
         with self._lock:
-            return min(self._asks)
+            return min(self._book.asks)
 
     @property
     def update_id(self) -> int:
@@ -213,7 +194,7 @@ class SimulatedMarket:
     def book(self) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
         """Copies of the current bids and asks of the main depth, price -> size."""
         with self._lock:
-            return self._top(self._bids, self.depth, True), self._top(self._asks, self.depth, False)
+            return self._book.view(self.depth)
 
     # ------------------------------------------------------------------------------- snapshots
     def subscribed(self, path: str, topic: str, send: Callable[[str], bool]) -> None:
@@ -230,9 +211,9 @@ class SimulatedMarket:
             if depth is None:
                 send(self._ticker_text(full=True))
                 continue
-            view = self._views[depth] or self._view(depth)
+            view = self._views[depth] or self._book.view(depth)
             self._views[depth] = view
-            levels = self._levels(view[0], True), self._levels(view[1], False)
+            levels = self._book.both_levels(view)
             send(dumps(self._book_frame(depth, "snapshot", *levels)))
 
     def restart_book(self) -> None:
@@ -244,10 +225,8 @@ class SimulatedMarket:
         for depth in self.depths:
             self._update_ids[depth] = 0 if self._subscribed(f"book.{depth}") else 1
             if self._update_ids[depth] == 0:
-                view = self._views[depth] = self._view(depth)
-                self._publish_book(
-                    depth, "snapshot", self._levels(view[0], True), self._levels(view[1], False)
-                )
+                view = self._views[depth] = self._book.view(depth)
+                self._publish_book(depth, "snapshot", *self._book.both_levels(view))
         self._restarted = time.monotonic()
 
     # ------------------------------------------------------------------------------- one step
@@ -256,14 +235,15 @@ class SimulatedMarket:
         with self._lock:
             self._steps += 1
             self._send_snapshots()
-            moved = self._move()
+            moved = self._book.move()
             now = int(time.time() * 1000)
             self._publish_klines(now)  # the candles so far (a closed one with confirm), then trade
             trades = self._trades(moved, now)
             if trades and self._subscribed("trade"):
-                self._publish("trade", [self._trade_item(t) for t in trades])
+                mark = self._stats.mark(self._book)
+                self._publish("trade", [trade_item(self.category, t, t["L"], mark) for t in trades])
             if trades:
-                self._fake.set_price(self.symbol, self._last_price)  # resting paper orders may fill
+                self._fake.set_price(self.symbol, self._stats.last)  # resting paper orders may fill
             self._publish_books()
             if self._steps % 2 == 0 and self._subscribed("ticker"):
                 self._publish_ticker()
@@ -281,63 +261,20 @@ class SimulatedMarket:
                 self._views[depth] = None  # nobody to keep current: the next one gets a snapshot
                 continue
             old = self._views[depth]
-            new = self._view(depth)
+            new = self._book.view(depth)
             self._views[depth] = new
             if depth == 1:  # snapshot-only; re-sent unchanged (same u) every 3 s
                 stale = time.monotonic() - self._depth1_sent >= _RESEND_DEPTH_1
                 if old != new or stale:
                     if old == new:
                         self._update_ids[1] -= 1
-                    self._publish_book(1, "snapshot", self._levels(new[0], True), self._levels(new[1], False))
+                    self._publish_book(1, "snapshot", *self._book.both_levels(new))
                     self._depth1_sent = time.monotonic()
                 continue
             assert old is not None
-            bids, asks = self._diff(old[0], new[0], True), self._diff(old[1], new[1], False)
+            bids, asks = self._book.diff(old[0], new[0], True), self._book.diff(old[1], new[1], False)
             if bids or asks:
                 self._publish_book(depth, "delta", bids, asks)
-
-    def _view(self, depth: int) -> tuple[_Side, _Side]:
-        return self._top(self._bids, depth, True), self._top(self._asks, depth, False)
-
-    @staticmethod
-    def _top(side: _Side, depth: int, bids: bool) -> _Side:
-        return {p: side[p] for p in sorted(side, reverse=bids)[:depth]}
-
-    def _move(self) -> int:
-        """Random-walk the best bid; reshape both sides around it. Returns the move in ticks."""
-        rng, tick = self._rng, self.tick
-        moved = rng.choice((-3, -2, -1, -1, 0, 0, 0, 1, 1, 2, 3))
-        best_bid = self._best_bid + moved * tick
-        best_ask = best_bid + tick
-        self._best_bid = best_bid
-        for price in [p for p in self._bids if p > best_bid]:
-            del self._bids[price]
-        for price in [p for p in self._asks if p < best_ask]:
-            del self._asks[price]
-        self._bids.setdefault(best_bid, self._size())
-        self._asks.setdefault(best_ask, self._size())
-        for side, inner, sign in ((self._bids, best_bid, -1), (self._asks, best_ask, +1)):
-            for _ in range(rng.randint(1, 4)):  # some levels change size, some go, some appear
-                price = inner + sign * rng.randint(0, 12) * tick
-                if price != inner and rng.random() < 0.25:
-                    side.pop(price, None)
-                else:
-                    side[price] = self._size()
-            self._fill(side, sign, inner)
-        return moved
-
-    def _fill(self, side: _Side, sign: int, inner: Decimal) -> None:
-        """Trim `side` to the deepest depth, dropping the farthest levels, or extend it outward."""
-        ordered = sorted(side, reverse=sign < 0)
-        for price in ordered[self._max_depth :]:
-            del side[price]
-        far = ordered[min(len(ordered), self._max_depth) - 1] if ordered else inner - sign * self.tick
-        while len(side) < self._max_depth:
-            far += sign * self._rng.randint(1, 3) * self.tick
-            side[far] = self._size()
-
-    def _size(self) -> Decimal:
-        return (Decimal(self._rng.randint(1, 3000)) * _QTY).quantize(_QTY)
 
     def _trades(self, moved: int, now: int) -> list[dict[str, Any]]:
         rng = self._rng
@@ -346,18 +283,9 @@ class SimulatedMarket:
         buy_odds = 0.5 + 0.15 * max(-3, min(3, moved))
         for _ in range(count):
             side = "Buy" if rng.random() < buy_odds else "Sell"
-            price = min(self._asks) if side == "Buy" else max(self._bids)
+            price = min(self._book.asks) if side == "Buy" else max(self._book.bids)
             size = (Decimal(rng.randint(1, 500)) * _QTY).quantize(_QTY)
-            if price > self._last_price:
-                self._last_direction = "PlusTick"
-            elif price < self._last_price:
-                self._last_direction = "MinusTick"
-            elif not self._last_direction.startswith("Zero"):
-                self._last_direction = "Zero" + self._last_direction
-            self._last_price = price
-            self._high, self._low = max(self._high, price), min(self._low, price)
-            self._volume += size
-            self._turnover += size * price
+            self._stats.trade(price, size)
             for candle in self._candles.values():
                 candle.trade(price, size)
             self._seq += rng.randint(1, 20)
@@ -368,62 +296,27 @@ class SimulatedMarket:
                     "s": self.symbol,
                     "S": side,
                     "v": str(size),
-                    "p": self._price(price),
+                    "p": self._book.price(price),
                     "i": trade_id,
                 }
-                | {"seq": self._seq, "L": self._last_direction}
+                | {"seq": self._seq, "L": self._stats.direction}
             )
         return trades
-
-    def _trade_item(self, trade: dict[str, Any]) -> dict[str, Any]:
-        return trade_item(self.category, trade, trade["L"], self._mark())
-
-    def _mark(self) -> Decimal:
-        return ((max(self._bids) + min(self._asks)) / 2).quantize(self.tick / 10)
-
-    def _ticker(self, *, full: bool) -> dict[str, Any]:
-        best_bid, best_ask = max(self._bids), min(self._asks)
-        mark = self._mark()
-        data: dict[str, Any] = {
-            "symbol": self.symbol,
-            "tickDirection": self._last_direction,
-            "lastPrice": self._price(self._last_price),
-            "markPrice": str(mark),
-            "indexPrice": str((mark - self.tick / 2).quantize(self.tick / 10)),
-            "bid1Price": self._price(best_bid),
-            "bid1Size": str(self._bids[best_bid]),
-            "ask1Price": self._price(best_ask),
-            "ask1Size": str(self._asks[best_ask]),
-            "volume24h": str(self._volume),
-            "turnover24h": str(self._turnover.quantize(Decimal("0.0001"))),
-            "highPrice24h": self._price(self._high),
-            "lowPrice24h": self._price(self._low),
-            "price24hPcnt": str((self._last_price / self._open_24h - 1).quantize(Decimal("1e-6"))),
-        }
-        if self.category == "spot":
-            return spot_ticker(data, self._price(self._open_24h), str(mark))
-        if self.category == "option":
-            return option_ticker(data, mark, mark - self.tick)
-        if full:
-            data.update(
-                {
-                    "prevPrice24h": self._price(self._open_24h),
-                    "prevPrice1h": self._price(self._open_24h),
-                    "openInterest": "492373.72",
-                    "openInterestValue": str((Decimal("492373.72") * mark).quantize(Decimal("0.01"))),
-                    "fundingRate": "0.0001",
-                    "nextFundingTime": str((int(time.time()) // 28_800 + 1) * 28_800_000),
-                    "fundingIntervalHour": "8",
-                }
-            )
-        return data
 
     # ------------------------------------------------------------------------------- publishing
     def _publish_ticker(self) -> None:
         if self.category in ("linear", "inverse"):
-            self._publish("ticker", self._ticker(full=False), type="delta", cs=self._seq)
+            self._publish(
+                "ticker",
+                self._ticker(full=False),
+                type="delta",
+                cs=self._seq,
+            )
         else:  # spot and option tickers are snapshot-only
             self._publish("ticker", self._ticker(full=True), cs=self._seq)
+
+    def _ticker(self, *, full: bool) -> dict[str, Any]:
+        return self._stats.ticker(self.category, self.symbol, self._book, full=full)
 
     def _ticker_text(self, *, full: bool) -> str:
         frame = {"topic": self.topics["ticker"], "ts": int(time.time() * 1000), "type": "snapshot"}
@@ -434,44 +327,21 @@ class SimulatedMarket:
         for interval, candle in self._candles.items():
             closed = now > candle.end
             if closed:  # the closing push (confirm), then a new candle at the last price
-                self._candles[interval] = Candle.new(interval, now, self._last_price)
+                self._candles[interval] = Candle.new(interval, now, self._stats.last)
             kind = f"kline.{interval}"
             if kind not in self.topics or not self._subscribed(kind):
                 continue
             if closed or clock - self._kline_sent.get(interval, 0.0) >= _KLINE_EVERY:
                 self._kline_sent[interval] = clock
-                wire = [candle.wire(closed, now, self._places)]
+                wire = [candle.wire(closed, now, self._book.places)]
                 if closed:
-                    wire.append(self._candles[interval].wire(False, now, self._places))
+                    wire.append(self._candles[interval].wire(False, now, self._book.places))
                 for item in wire:
                     self._publish(kind, [item])
 
     def _maybe_liquidate(self, now: int) -> None:
-        if (
-            "liquidation" not in self.topics
-            or self._rng.random() >= 0.1
-            or not self._subscribed("liquidation")
-        ):
-            return
-        side = self._rng.choice(("Buy", "Sell"))
-        price = max(self._bids) if side == "Buy" else min(self._asks)
-        size = (Decimal(self._rng.randint(1, 2000)) * _QTY).quantize(_QTY)
-        item = {"T": now - self._rng.randint(0, 400), "s": self.symbol, "S": side, "v": str(size)}
-        self._publish("liquidation", [item | {"p": self._price(price)}])
-
-    def _levels(self, side: Mapping[Decimal, Decimal], bids: bool) -> list[list[str]]:
-        return [[self._price(p), str(side[p])] for p in sorted(side, reverse=bids)]
-
-    def _diff(
-        self, old: Mapping[Decimal, Decimal], new: Mapping[Decimal, Decimal], bids: bool
-    ) -> list[list[str]]:
-        """v5 delta entries turning `old` into `new`: changed or new levels, ``"0"`` for removed ones."""
-        changes = {p: "0" for p in old if p not in new}
-        changes.update({p: str(q) for p, q in new.items() if old.get(p) != q})
-        return [[self._price(p), changes[p]] for p in sorted(changes, reverse=bids)]
-
-    def _price(self, price: Decimal) -> str:
-        return f"{price:.{self._places}f}"
+        if "liquidation" in self.topics and self._rng.random() < 0.1 and self._subscribed("liquidation"):
+            self._publish("liquidation", [liquidation_item(self._rng, self._book, self.symbol, now)])
 
     def _book_frame(
         self, depth: int, kind: str, bids: list[list[str]], asks: list[list[str]]

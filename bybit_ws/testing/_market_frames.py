@@ -13,12 +13,26 @@
 from __future__ import annotations
 
 import calendar
+import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["Candle", "candle_bounds", "option_ticker", "spot_ticker", "trade_item"]
+from bybit_ws.testing._catalog import KLINE_INTERVALS
+from bybit_ws.testing._market_book import DepthBook
+
+__all__ = [
+    "Candle",
+    "Stats",
+    "candle_bounds",
+    "liquidation_item",
+    "market_topics",
+    "option_ticker",
+    "spot_ticker",
+    "trade_item",
+]
 
 _MINUTE = 60_000
 _DAY = 1_440 * _MINUTE
@@ -113,3 +127,84 @@ def option_ticker(common: dict[str, str], mark: Decimal, underlying: Decimal) ->
         "totalTurnover": "31415926", "delta": "0.51234", "gamma": "0.00004321", "vega": "31.4159",
         "theta": "-52.1234", "predictedDeliveryPrice": "0", "change24h": common["price24hPcnt"],
     }  # fmt: skip
+
+
+@dataclass
+class Stats:
+    """The last trade, its tick direction and the 24 h statistics of a simulated market."""
+
+    last: Decimal
+    direction: str = "ZeroPlusTick"
+    volume: Decimal = Decimal("73191.387")
+
+    def __post_init__(self) -> None:
+        self.open_24h = self.high = self.low = self.last
+        self.turnover = self.volume * self.last
+
+    def trade(self, price: Decimal, size: Decimal) -> None:
+        if price > self.last:
+            self.direction = "PlusTick"
+        elif price < self.last:
+            self.direction = "MinusTick"
+        elif not self.direction.startswith("Zero"):
+            self.direction = "Zero" + self.direction
+        self.last = price
+        self.high, self.low = max(self.high, price), min(self.low, price)
+        self.volume += size
+        self.turnover += size * price
+
+    @staticmethod
+    def mark(book: DepthBook) -> Decimal:
+        return ((max(book.bids) + min(book.asks)) / 2).quantize(book.tick / 10)
+
+    def ticker(self, category: str, symbol: str, book: DepthBook, *, full: bool) -> dict[str, Any]:
+        """A ``tickers`` item in `category`'s shape (linear/inverse: `full` snapshot or delta)."""
+        best_bid, best_ask, tick, p = max(book.bids), min(book.asks), book.tick, book.price
+        mark = self.mark(book)
+        data: dict[str, Any] = {
+            "symbol": symbol, "tickDirection": self.direction, "lastPrice": p(self.last),
+            "markPrice": str(mark), "indexPrice": str((mark - tick / 2).quantize(tick / 10)),
+            "bid1Price": p(best_bid), "bid1Size": str(book.bids[best_bid]), "ask1Price": p(best_ask),
+            "ask1Size": str(book.asks[best_ask]), "volume24h": str(self.volume),
+            "turnover24h": str(self.turnover.quantize(Decimal("0.0001"))), "highPrice24h": p(self.high),
+            "lowPrice24h": p(self.low),
+            "price24hPcnt": str((self.last / self.open_24h - 1).quantize(Decimal("1e-6"))),
+        }  # fmt: skip
+        if category == "spot":
+            return spot_ticker(data, p(self.open_24h), str(mark))
+        if category == "option":
+            return option_ticker(data, mark, mark - tick)
+        if full:
+            interest = Decimal("492373.72")
+            data |= {
+                "prevPrice24h": p(self.open_24h), "prevPrice1h": p(self.open_24h),
+                "openInterest": str(interest),
+                "openInterestValue": str((interest * mark).quantize(Decimal("0.01"))),
+                "fundingRate": "0.0001", "fundingIntervalHour": "8",
+                "nextFundingTime": str((int(time.time()) // 28_800 + 1) * 28_800_000),
+            }  # fmt: skip
+        return data
+
+
+def market_topics(category: str, symbol: str, depth: int, depths: list[int]) -> dict[str, str]:
+    """The topics a market of `symbol` publishes in `category`, by kind (see ``SimulatedMarket.topics``)."""
+    base = symbol.split("-", 1)[0]
+    topics: dict[str, str] = {
+        "trade": f"publicTrade.{base if category == 'option' else symbol}",
+        "book": f"orderbook.{depth}.{symbol}",
+        "ticker": f"tickers.{symbol}",
+    }
+    topics |= {f"book.{d}": f"orderbook.{d}.{symbol}" for d in depths}
+    if category != "option":
+        topics |= {f"kline.{i}": f"kline.{i}.{symbol}" for i in KLINE_INTERVALS}
+    if category in ("linear", "inverse"):
+        topics["liquidation"] = f"allLiquidation.{symbol}"
+    return topics
+
+
+def liquidation_item(rng: random.Random, book: DepthBook, symbol: str, now: int) -> dict[str, Any]:
+    """An ``allLiquidation`` item: a position liquidated at the touch, a moment ago."""
+    side = rng.choice(("Buy", "Sell"))
+    price = max(book.bids) if side == "Buy" else min(book.asks)
+    size = (Decimal(rng.randint(1, 2000)) * Decimal("0.001")).quantize(Decimal("0.001"))
+    return {"T": now - rng.randint(0, 400), "s": symbol, "S": side, "v": str(size), "p": book.price(price)}

@@ -252,12 +252,8 @@ class PaperExchange:
             frames += self._fill(order, market, maker=False)
         else:
             self._account.lock_funds(order)
-            frames += [self._order_frame(order), self._wallet_frame(order)]  # margin or funds reserved
+            frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
         return order
-
-    def _wallet_frame(self, order: PaperOrder) -> dict[str, Any]:
-        """The wallet frame of the coins `order` reserves (or releases)."""
-        return self._account.wallet_frame(sorted(set(self._account.coins(order))), self._clock())
 
     def _find(self, category: str, args: Mapping[str, Any], action: str) -> PaperOrder:
         order_id, link_id = str(args.get("orderId") or ""), str(args.get("orderLinkId") or "")
@@ -300,7 +296,7 @@ class PaperExchange:
             frames += self._fill(order, market, maker=False)
         else:
             self._account.lock_funds(order)
-            frames += [self._order_frame(order), self._wallet_frame(order)]
+            frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
         return order
 
     def _cancel(self, category: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> PaperOrder:
@@ -312,7 +308,7 @@ class PaperExchange:
     def _close(self, order: PaperOrder, status: str, reason: str, frames: list[dict[str, Any]]) -> None:
         self._account.unlock_funds(order)
         order.status, order.reject_reason, order.updated = status, reason, self._clock()
-        frames += [self._order_frame(order), self._wallet_frame(order)]  # what it reserved is released
+        frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
 
     # ------------------------------------------------------------------------------------------ fills
     def _fill(self, order: PaperOrder, price: Decimal, *, maker: bool) -> list[dict[str, Any]]:
@@ -346,7 +342,7 @@ class PaperExchange:
         ]
         if order.category == "linear":
             frames.append(self._account.position_frame(order, self._seq, now))
-        frames.append(self._account.wallet_frame(sorted(set(self._account.coins(order))), now))
+        frames.append(self._account.order_wallet_frame(order, now))
         return frames
 
     def _order_frame(self, order: PaperOrder) -> dict[str, Any]:

@@ -198,6 +198,11 @@ class PaperAccount:
         wire = position.wire(self._prices.get(order.symbol), seq)
         return private_frame("position", [wire], now)
 
+    def order_wallet_frame(self, order: PaperOrder, now: int) -> dict[str, Any]:
+        """The ``wallet`` frame of the coins `order` trades: pushed when it rests (margin or funds
+        reserved), is cancelled (released) or fills (settled), as live pushes it."""
+        return self.wallet_frame(sorted(set(self.coins(order))), now)
+
     def wallet_frame(self, coins: list[str], now: int) -> dict[str, Any]:
         """The ``wallet`` frame of ``coins``."""
         rows = []

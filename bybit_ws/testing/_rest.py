@@ -7,13 +7,19 @@ Linear, inverse and spot instruments; prices and quantities are the same for eve
 
 from __future__ import annotations
 
+import http
+import json
+import urllib.parse
 from collections.abc import Mapping
 from typing import Any
+
+from websockets.http11 import Request, Response
+from websockets.sync.server import ServerConnection
 
 from bybit_ws.testing._catalog import Catalog
 from bybit_ws.testing._protocol import now_ms
 
-__all__ = ["INSTRUMENTS_PATH", "instruments_info"]
+__all__ = ["INSTRUMENTS_PATH", "instruments_info", "rest_response"]
 
 INSTRUMENTS_PATH = "/v5/market/instruments-info"
 _QUOTES = ("USDT", "USDC", "USD", "BTC", "ETH")
@@ -82,3 +88,13 @@ def instruments_info(catalog: Catalog, query: Mapping[str, list[str]]) -> dict[s
     items = [_spot(s) if category == "spot" else _future(category, s) for s in symbols]
     result = {"category": category, "list": items, "nextPageCursor": ""}
     return {"retCode": 0, "retMsg": "OK", "result": result, "retExtInfo": {}, "time": now_ms()}
+
+
+def rest_response(ws: ServerConnection, request: Request, catalog: Catalog) -> Response:
+    """The HTTP response to ``GET /v5/market/instruments-info?...`` (JSON)."""
+    query = urllib.parse.parse_qs(request.path.partition("?")[2])
+    body = json.dumps(instruments_info(catalog, query), separators=(",", ":"))
+    response = ws.respond(http.HTTPStatus.OK, body)
+    del response.headers["Content-Type"]
+    response.headers["Content-Type"] = "application/json"
+    return response

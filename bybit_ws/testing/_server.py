@@ -16,16 +16,17 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bybit_ws.testing._addresses import AddressesMixin, SnapshotSource
 from bybit_ws.testing._catalog import Catalog
 from bybit_ws.testing._protocol import Dialect, Endpoint, endpoints_for
-from bybit_ws.testing._rest import INSTRUMENTS_PATH, instruments_info
+from bybit_ws.testing._rest import INSTRUMENTS_PATH, rest_response
 
 __all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "SnapshotSource", "dumps"]
 
@@ -45,22 +46,6 @@ def _json_default(value: object) -> object:
 def dumps(frame: object) -> str:
     """Compact JSON text of a frame; Decimal values become strings."""
     return json.dumps(frame, default=_json_default, separators=(",", ":"))
-
-
-class SnapshotSource(Protocol):
-    """What serves a new subscriber its snapshot (a `SimulatedMarket`).
-
-    The fake holds `lock` while it adds a topic to a connection, sends the reply and calls
-    `subscribed`, so that the source publishes nothing in between; the source sends the snapshot
-    through `send` (to that connection only) before any later data of the topic.
-    """
-
-    @property
-    def lock(self) -> threading.Lock: ...
-
-    def subscribed(self, path: str, topic: str, send: Callable[[str], bool]) -> None:
-        """A connection on `path` subscribed `topic`; `send(text)` sends a frame to it alone."""
-        ...
 
 
 class Connection:
@@ -139,6 +124,16 @@ class Connection:
         self.last_active = time.monotonic()
         return True
 
+    def idle_wait(self) -> float | None:
+        """How long until the idle cut-off (``max_active_time``) comes; None: never."""
+        if self.idle_limit is None or self.closing:
+            return None
+        return max(0.0, self.last_active + self.idle_limit - time.monotonic())
+
+    def idle(self) -> bool:
+        """Whether nothing went either way for ``max_active_time`` (live Bybit then cuts it)."""
+        return self.idle_limit is not None and time.monotonic() - self.last_active >= self.idle_limit
+
     def reset(self) -> None:
         """Reset the TCP connection: no close frame; SO_LINGER 0 makes the final close() a TCP reset."""
         try:  # shutdown() also wakes a send blocked on a client that stopped reading
@@ -148,7 +143,7 @@ class Connection:
             pass
 
 
-class FakeServer:
+class FakeServer(AddressesMixin):
     """The server half of `FakeBybit`: state, lifecycle, addresses, handshakes and teardown.
 
     Everything runs under one lock (`_lock`, with `_cond` on it); `_on_text` answers each text frame
@@ -300,63 +295,6 @@ class FakeServer:
     ) -> None:
         self.close()
 
-    # ---------------------------------------------------------------------------------------------
-    # addresses
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._dialect
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``ws://127.0.0.1:54321``. Only after `start`."""
-        if not self._bound_port:
-            raise RuntimeError("FakeBybit is not started")
-        scheme = "wss" if self._ssl is not None else "ws"
-        return f"{scheme}://{self._host}:{self._bound_port}"
-
-    @property
-    def rest_url(self) -> str:
-        """Base URL of the REST route (``GET /v5/market/instruments-info``), e.g. ``http://127.0.0.1:54321``."""
-        return ("https" if self._ssl is not None else "http") + self.url.removeprefix("wss").removeprefix(
-            "ws"
-        )
-
-    @property
-    def urls(self) -> dict[str, str]:
-        """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the ``"v5.*"`` keys."""
-        base = self.url
-        return {ep.key: base + ep.path for ep in self._endpoints.values()}
-
-    def list_symbols(self, category: str, *symbols: str) -> None:
-        """List more v5 symbols in `category` (``"linear"``, ``"inverse"``, ``"spot"``, ``"spread"``;
-        ``"option"``: base coins), so that subscribes naming them succeed."""
-        self._catalog.list_symbols(category, *symbols)
-
-    def symbols(self, category: str) -> list[str]:
-        """The v5 symbols listed in `category`, sorted (option: base coins)."""
-        return self._catalog.symbols(category)
-
-    def add_snapshot_source(self, source: SnapshotSource) -> None:
-        """Serve `source`'s snapshots to each new subscriber (only to it), right after its reply."""
-        with self._lock:
-            self._snapshot_sources.append(source)
-
-    def remove_snapshot_source(self, source: SnapshotSource) -> None:
-        with self._lock:
-            if source in self._snapshot_sources:
-                self._snapshot_sources.remove(source)
-
-    def _resolve_path(self, path: str | None) -> str | None:
-        """Accept a URL path (``"/v5/public/spot"``) or a `urls` key (``"v5.spot"``)."""
-        if path is None or path in self._endpoints:
-            return path
-        endpoint = self._by_key.get(path)
-        if endpoint is None:
-            known = ", ".join([*self._endpoints, *self._by_key])
-            raise ValueError(f"unknown path {path!r} for dialect {self._dialect!r}; known: {known}")
-        return endpoint.path
-
     def _bump(self) -> None:
         # Caller holds self._cond.
         self._generation += 1
@@ -385,11 +323,7 @@ class FakeServer:
         if refuse:
             return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Service Unavailable\n")
         if path == INSTRUMENTS_PATH and self._dialect == "v5":  # REST: a client's market metadata
-            query = urllib.parse.parse_qs(request.path.partition("?")[2])
-            response = ws.respond(http.HTTPStatus.OK, dumps(instruments_info(self._catalog, query)))
-            del response.headers["Content-Type"]
-            response.headers["Content-Type"] = "application/json"
-            return response
+            return rest_response(ws, request, self._catalog)
         if path not in self._endpoints:
             return ws.respond(http.HTTPStatus.NOT_FOUND, f"Not Found: {path}\n")
         return None
@@ -434,9 +368,11 @@ class FakeServer:
         try:
             while True:
                 try:
-                    message = ws.recv(timeout=self._idle_wait(conn))
+                    message = ws.recv(timeout=conn.idle_wait())
                 except TimeoutError:
-                    self._cut_if_idle(conn)
+                    if conn.idle():
+                        _log.debug("FakeBybit: %s idle (max_active_time): closing it", conn.conn_id)
+                        self._close_idle(conn)
                     continue
                 conn.last_active = time.monotonic()
                 with self._lock:
@@ -450,18 +386,7 @@ class FakeServer:
         finally:
             self._unregister(ws)
 
-    @staticmethod
-    def _idle_wait(conn: Connection) -> float | None:
-        if conn.idle_limit is None or conn.closing:
-            return None
-        return max(0.0, conn.last_active + conn.idle_limit - time.monotonic())
-
-    def _cut_if_idle(self, conn: Connection) -> None:
-        """Close a connection idle for its ``max_active_time`` (live Bybit's idle cut)."""
-        assert conn.idle_limit is not None
-        if time.monotonic() - conn.last_active < conn.idle_limit:
-            return
-        _log.debug("FakeBybit: %s idle for %g s (max_active_time): closing it", conn.conn_id, conn.idle_limit)
+    def _close_idle(self, conn: Connection) -> None:
         with self._cond:
             conn.closing = True
             self._bump()
