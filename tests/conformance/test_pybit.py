@@ -72,16 +72,8 @@ def _session(fake: FakeBybit, category: str) -> None:
         price = fake.paper.price("BTCUSDT")
         assert price is not None
         low = str((price * Decimal("0.9")).quantize(Decimal("0.1")))
-        trade.place_order(
-            trading,
-            trading,
-            category=category,
-            symbol="BTCUSDT",
-            side="Buy",
-            orderType="Limit",
-            qty="0.01",
-            price=low,
-        )
+        buy: dict[str, Any] = {"category": category, "symbol": "BTCUSDT", "side": "Buy"}
+        trade.place_order(trading, trading, **buy, orderType="Limit", qty="0.01", price=low)
         ack = trading.take()
         assert ack["retCode"] == 0, ack
         order_id = ack["data"]["orderId"]
@@ -93,13 +85,7 @@ def _session(fake: FakeBybit, category: str) -> None:
         )
         assert cancelled["data"][0]["orderId"] == order_id
         trade.place_order(
-            trading,
-            trading,
-            category=category,
-            symbol="BTCUSDT",
-            side="Buy",
-            orderType="Market",
-            qty="0.01" if category == "linear" else "100",
+            trading, trading, **buy, orderType="Market", qty="0.01" if category == "linear" else "100"
         )
         assert trading.take()["retCode"] == 0
         fill = private.take(lambda m: m["topic"] == "execution")["data"][0]
