@@ -438,17 +438,29 @@ def test_v5_duplicate_subscribe(make_fake: MakeFake, connect: Connect) -> None:
     assert fake.subscriptions("v5.linear") == {"kline.1.BTCUSDT": 1}  # whole request refused
 
     option = connect(fake, "v5.option")
-    ask(option, {"op": "subscribe", "args": ["tickers.BTC-X"]})
-    assert without_conn_id(ask(option, {"op": "subscribe", "args": ["tickers.BTC-X", "tickers.ETH-X"]})) == {
+    ask(option, {"op": "subscribe", "args": ["tickers.BTC-26DEC25-100000-C"]})
+    assert without_conn_id(
+        ask(
+            option,
+            {"op": "subscribe", "args": ["tickers.BTC-26DEC25-100000-C", "tickers.ETH-26DEC25-4000-C"]},
+        )
+    ) == {
         "success": False,
-        "data": {"failTopics": ["tickers.BTC-X"], "successTopics": ["tickers.ETH-X"]},
+        "data": {
+            "failTopics": ["tickers.BTC-26DEC25-100000-C"],
+            "successTopics": ["tickers.ETH-26DEC25-4000-C"],
+        },
         "type": "COMMAND_RESP",
     }
-    assert fake.subscriptions("v5.option") == {"tickers.BTC-X": 1, "tickers.ETH-X": 1}
+    assert fake.subscriptions("v5.option") == {
+        "tickers.BTC-26DEC25-100000-C": 1,
+        "tickers.ETH-26DEC25-4000-C": 1,
+    }
 
 
 def test_v5_spot_arg_limit(make_fake: MakeFake, connect: Connect) -> None:
     fake = make_fake("v5")
+    fake.list_symbols("spot", *(f"S{i}USDT" for i in range(11)))
     spot = connect(fake, "v5.spot")
     reply = ask(spot, {"op": "subscribe", "args": [f"publicTrade.S{i}USDT" for i in range(11)]})
     assert reply["success"] is False
@@ -529,9 +541,9 @@ def test_reject_next_v5_shapes(make_fake: MakeFake, connect: Connect) -> None:
     }
     option = connect(fake, "v5.option")
     fake.reject_next("subscribe")
-    assert without_conn_id(ask(option, {"op": "subscribe", "args": ["tickers.BTC-X"]})) == {
+    assert without_conn_id(ask(option, {"op": "subscribe", "args": ["tickers.BTC-26DEC25-100000-C"]})) == {
         "success": False,
-        "data": {"failTopics": ["tickers.BTC-X"], "successTopics": []},
+        "data": {"failTopics": ["tickers.BTC-26DEC25-100000-C"], "successTopics": []},
         "type": "COMMAND_RESP",
         "ret_msg": "error:rejected by FakeBybit",
     }

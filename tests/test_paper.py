@@ -250,7 +250,8 @@ def test_batches_answer_per_order(paper: PaperExchange) -> None:
         {"code": TradeRetCode.DUPLICATE_CLIENT_ORDER_ID, "msg": "OrderLinkedID is duplicate"},
     ]
     assert [r.ok for r in trade.batch_results(reply, orders)] == [True, False]
-    assert len(frames) == 1  # one order frame: the accepted order
+    # the accepted order's frame, then the wallet with its margin reserved (as live pushes it)
+    assert [f["topic"] for f in frames] == ["order", "wallet"]
     op, args = trade.batch_args("linear", [CancelOrderRequest("BTCUSDT", client_order_id="b-0")])
     reply, _ = paper.handle(request(op, args))
     assert reply["data"]["list"] == [

@@ -65,6 +65,7 @@ def ms(value: int) -> datetime:
 def fake() -> Iterator[FakeBybit]:
     """A v5 fake exchange (overrides conftest's inverse one) that accepts API_KEY/API_SECRET."""
     with FakeBybit("v5", api_key=API_KEY, api_secret=API_SECRET) as server:
+        server.list_symbols("inverse", "BTCUSDT", "ETHUSDT")  # tests parametrised by category
         yield server
 
 
@@ -827,7 +828,7 @@ def test_rejected_subscribe_raises_subscription_error(
         if category == "private":
             client.v5.subscribe_to_order_updates(Collector())
         else:
-            client.v5.subscribe_to_trade_updates(category, "BTCUSDT", Collector())
+            client.v5.subscribe_to_trade_updates(category, _TRADE_SYMBOL[category], Collector())
     assert type(caught.value) is SubscriptionError
     assert caught.value.ret_msg == "error:handler not found,topic:x"
     assert fake.subscriptions(f"v5.{category}") == {}
@@ -836,7 +837,10 @@ def test_rejected_subscribe_raises_subscription_error(
     if category == "private":
         assert client.v5.subscribe_to_order_updates(Collector()).is_active
     else:
-        assert client.v5.subscribe_to_trade_updates(category, "BTCUSDT", Collector()).is_active
+        assert client.v5.subscribe_to_trade_updates(category, _TRADE_SYMBOL[category], Collector()).is_active
+
+
+_TRADE_SYMBOL = {"linear": "BTCUSDT", "inverse": "BTCUSD", "spot": "BTCUSDT", "option": "BTC"}  # listed
 
 
 # ================================================================================ req_id and pings
@@ -920,6 +924,7 @@ def test_unanswered_pings_reconnect(fake: FakeBybit, make_client: ClientFactory)
 # ========================================================================================== limits
 def test_spot_sends_at_most_10_args_per_request(fake: FakeBybit, client: BybitSocketClient) -> None:
     symbols = [f"C{i:02d}USDT" for i in range(25)]
+    fake.list_symbols("spot", *symbols)
     got = Collector()
     sub = client.v5.subscribe_to_trade_updates("spot", symbols, got)
     subscribes = requests(fake, "v5.spot", "subscribe")
@@ -943,6 +948,7 @@ def test_linear_args_over_21000_characters_spread_over_connections(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
     symbols = [f"S{i:04d}USDT" for i in range(1200)]  # "publicTrade.S0000USDT": 21 characters
+    fake.list_symbols("linear", *symbols)
     topics = [f"publicTrade.{s}" for s in symbols]
     assert sum(map(len, topics)) > 21_000
     got = Collector()
@@ -983,6 +989,7 @@ def test_spot_resubscribe_after_a_reconnect_keeps_to_10_args(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
     symbols = [f"C{i:02d}USDT" for i in range(25)]
+    fake.list_symbols("spot", *symbols)
     got = Collector()
     sub = client.v5.subscribe_to_trade_updates("spot", symbols, got)
     restored: list[object] = []

@@ -13,6 +13,7 @@ from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
 from bybit_ws._cli._demo_trade import run_trade_demo
+from bybit_ws._cli._demo_urls import peer_recipes
 from bybit_ws._cli._topics import plan_topic
 from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
@@ -22,6 +23,9 @@ __all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "run_demo"]
 #: Credentials the demo's fake exchange accepts on ``/v5/private`` (``examples/private_orders.py``).
 DEMO_API_KEY = "demo-key"
 DEMO_API_SECRET = "demo-secret"
+#: Requests are handled this long after they arrive, as over a network: pybit 5.17 registers a
+#: request's callback after sending it and would miss an instant reply (README, "Testing your pybit...").
+_LATENCY = 0.005
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -49,9 +53,11 @@ def run_demo(args: argparse.Namespace) -> int:
             fake = stack.enter_context(
                 FakeBybit("v5", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, port=args.port)
             )
+            fake.set_latency(_LATENCY)
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(urls=fake.urls))
-            topics = list(market.topics.values())
+            # a digest of what the market serves (it serves every depth and kline interval)
+            topics = [market.topics[k] for k in ("trade", "book", "ticker", "kline.1", "liquidation")]
             out(f"bybit_ws demo: a simulated {symbol} market, streamed offline (nothing leaves this machine)")
             out(f"  exchange: the bundled fake exchange, bybit_ws.testing.FakeBybit('v5'), at {fake.url}")
             out(f"  client:   BybitSocketClient(urls=fake.urls), subscribed to {', '.join(topics)}")
@@ -61,6 +67,8 @@ def run_demo(args: argparse.Namespace) -> int:
             )
             stop = f"after {args.seconds:g} s, or press Ctrl-C" if args.seconds else "press Ctrl-C"
             out(f"  stop:     {stop}    (live data instead: python -m bybit_ws stream publicTrade.BTCUSDT)")
+            for line in peer_recipes(fake.url, fake.rest_url):
+                out(line)
             extras = ["system.status", f"priceLimit.{symbol}"]  # newer v5 streams, published once
             plans = [plan_topic(topic, "v5", "linear") for topic in [*topics, *extras]]
             subscribe_all(client, plans, out)

@@ -11,8 +11,8 @@ never imports this package.
         fake.wait_for_subscribers("trade.BTCUSD")
         fake.publish("trade.BTCUSD", [{"symbol": "BTCUSD", ...}])
 
-`SimulatedMarket` runs a random-walk market (trades, a depth-50 order book, a ticker) on a v5 fake, as
-``python -m bybit_ws demo`` does::
+`SimulatedMarket` runs a random-walk market on a v5 fake (trades, every order-book depth of its category,
+a ticker, klines of every interval, liquidations), as ``python -m bybit_ws demo`` does::
 
     with FakeBybit("v5") as fake, SimulatedMarket(fake, "BTCUSDT", seed=7):
         client = BybitSocketClient(urls=fake.urls)

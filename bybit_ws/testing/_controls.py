@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from bybit_ws.testing._server import REJECTABLE_OPS, FakeServer, dumps
+from bybit_ws.testing._server import REJECTABLE_OPS, FakeServer, SnapshotSource, dumps
 
 __all__ = ["ControlsMixin"]
 
@@ -81,6 +81,28 @@ class ControlsMixin(FakeServer):
         return sum(1 for c in targets if c.send_if(text))
 
     # ---------------------------------------------------------------------------------------------
+    # what the fake serves
+
+    def list_symbols(self, category: str, *symbols: str) -> None:
+        """List more v5 symbols in `category` (``"linear"``, ``"inverse"``, ``"spot"``, ``"spread"``;
+        ``"option"``: base coins), so that subscribes naming them succeed."""
+        self._catalog.list_symbols(category, *symbols)
+
+    def symbols(self, category: str) -> list[str]:
+        """The v5 symbols listed in `category`, sorted (option: base coins)."""
+        return self._catalog.symbols(category)
+
+    def add_snapshot_source(self, source: SnapshotSource) -> None:
+        """Serve `source`'s snapshots to each new subscriber (only to it), right after its reply."""
+        with self._lock:
+            self._snapshot_sources.append(source)
+
+    def remove_snapshot_source(self, source: SnapshotSource) -> None:
+        with self._lock:
+            if source in self._snapshot_sources:
+                self._snapshot_sources.remove(source)
+
+    # ---------------------------------------------------------------------------------------------
     # faults
 
     def drop_connections(
@@ -137,6 +159,18 @@ class ControlsMixin(FakeServer):
     def resume_data(self) -> None:
         with self._lock:
             self._paused = False
+
+    def set_latency(self, seconds: float) -> None:
+        """Handle each frame a client sends `seconds` after it arrives (0: at once), as a network's
+        latency delays it: its reply comes that much later, and frames on one connection stay in order.
+
+        A client that registers a request's callback only after sending the request (pybit 5.17 does,
+        for subscribes and orders) misses a reply that comes within microseconds; give it some latency.
+        """
+        if seconds < 0:
+            raise ValueError("seconds must be >= 0")
+        with self._lock:
+            self._latency = seconds
 
     def refuse_connections(self, seconds: float) -> None:
         """Answer new websocket handshakes with HTTP 503 for `seconds` from now (0 stops refusing)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterable, Mapping
 
 from bybit_ws.testing._paper import PaperExchange
 from bybit_ws.testing._protocol import Dialect
@@ -39,6 +40,11 @@ class FakeBybit(TradeDeskMixin):
         ssl_context: serve ``wss://`` with this server-side context.
         paper: the `PaperExchange` behind ``/v5/trade`` (default: a new one on the fake's clock,
             100,000 USDT, no prices); it is `paper`. One given here keeps its own clock.
+        symbols: v5: the symbols listed per category (``{"linear": ["BTCUSDT"], ...}``; option: base
+            coins), default ``DEFAULT_SYMBOLS`` of ``_catalog.py``; add more with `list_symbols`.
+            A subscribe naming another symbol fails with ``Invalid symbol :[<topic>]``.
+        check_topics: v5: check subscribes against the topic table and `symbols` (the default), or
+            serve any topic (for tests of a client with made-up topics).
 
     Replies per dialect (``conn_id`` is a UUID per connection; ``req_id`` echoes the request's,
     ``""`` when it had none, unless noted):
@@ -74,6 +80,11 @@ class FakeBybit(TradeDeskMixin):
       `TradeDeskMixin` for the controls: `set_price`, `reject_next_order`, `delay_trade_replies`,
       `drop_before_next_trade_reply`, `reply_out_of_order`, `omit_req_id_on_next_failure`,
       `trade_requests`).
+    * v5 topics are checked as live Bybit checks them, the whole request failing at the first bad arg
+      (the table in ``_catalog.py``): a name, depth (linear/inverse/spot 1/50/200/1000, option
+      25/100) or kline interval not served on that path, or a private topic on a public path (and the
+      reverse): ``error:handler not found,topic:<arg>``; a symbol not listed: ``Invalid symbol
+      :[<arg>]``.
     * Everywhere: an unknown op (or auth on a public path) gets ``error:invalid op``; args that are
       not a non-empty list of strings get ``error:invalid args``; text that is not a JSON object gets
       a ``Failed to decode incoming data`` failure (inverse: ``error:failed to decode ...``).
@@ -110,6 +121,8 @@ class FakeBybit(TradeDeskMixin):
         paper: PaperExchange | None = None,
         rsa_public_key: str | bytes | None = None,
         clock_skew: float = 0.0,
+        symbols: Mapping[str, Iterable[str]] | None = None,
+        check_topics: bool = True,
     ) -> None:
         super().__init__(
             dialect,
@@ -121,6 +134,8 @@ class FakeBybit(TradeDeskMixin):
             ssl_context=ssl_context,
             rsa_public_key=rsa_public_key,
             clock_skew=clock_skew,
+            symbols=symbols,
+            check_topics=check_topics,
         )
         self._init_desk(paper)
 

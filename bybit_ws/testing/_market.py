@@ -7,20 +7,28 @@ It drives the demo (``python -m bybit_ws demo``) and is handy for trying a strat
         client.v5.subscribe_to_order_book_updates("linear", "BTCUSDT", 50, on_book, on_book)
         ...
 
-Every step (``rate`` per second) moves the best bid by a few ticks and publishes, in v5 shapes
-(PROTOCOL.md §C): an order-book delta on ``orderbook.{depth}.{symbol}`` (``[price, size]`` string
-pairs, size ``"0"`` deletes a level, ``u`` up by exactly 1, ``seq`` increasing), trades on
-``publicTrade.{symbol}`` now and then, and every other step a ticker delta on ``tickers.{symbol}``.
-The book always holds exactly ``depth`` levels a side and is never crossed.
+One simulated market serves every public topic of its symbol that Bybit serves in its category, in
+the category's shapes (``_market_frames.py``; PROTOCOL.md §C):
+
+* ``orderbook.{depth}.{symbol}`` for every depth of the category (linear/inverse/spot 1, 50, 200,
+  1000; option 25, 100), all views of one book: deltas (``[price, size]``, ``"0"`` deletes, ``u`` up
+  by exactly 1 per depth, ``seq`` increasing); depth 1 is snapshot-only and re-sent every 3 s when
+  unchanged (same ``u``); `restart_book` (or ``restart_every``) sends the ``u=1`` snapshot of a
+  restarted book service;
+* ``publicTrade.{symbol}`` now and then (option: ``publicTrade.{baseCoin}``);
+* ``tickers.{symbol}`` every other step: linear/inverse deltas, spot and option snapshots;
+* ``kline.{interval}.{symbol}`` for every interval (not option), at most once a second per interval
+  and when a candle closes (``confirm: true``);
+* ``allLiquidation.{symbol}`` (linear, inverse) now and then.
+
+Only topics with subscribers are computed. A new subscriber to a book or ticker gets its snapshot
+first thing in the next step, after its subscribe reply and before any delta, and nobody else does
+(the fake holds the market's lock while subscribing, `FakeBybit.add_snapshot_source`). The market
+lists its symbol in the fake's catalogue.
 
 The market also drives the fake's paper exchange (the Trade API, ``fake.paper``): the start price at
 construction, then the last trade price after every step that traded, go to ``fake.set_price``, so
 market orders fill at the market's last price and resting limits fill as the market crosses them.
-
-A client that subscribes to the book or the ticker gets a fresh snapshot, as on Bybit: the market
-watches the subscribe requests the fake receives and, one step after a new one, publishes a snapshot
-(to every subscriber; a snapshot resets a book). The book does not move during the step in between,
-so no delta is lost to older subscribers and the newcomer's first book frame is its snapshot.
 """
 
 from __future__ import annotations
@@ -30,18 +38,24 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from types import TracebackType
 from typing import Any
 
+from bybit_ws.testing._catalog import DEPTHS, KLINE_INTERVALS
 from bybit_ws.testing._fake import FakeBybit
+from bybit_ws.testing._market_book import DepthBook, Side
+from bybit_ws.testing._market_frames import Candle, Stats, liquidation_item, market_topics, trade_item
+from bybit_ws.testing._server import dumps
 
 __all__ = ["SimulatedMarket"]
 
 _log = logging.getLogger("bybit_ws.testing")
 
 _QTY = Decimal("0.001")
+_RESEND_DEPTH_1 = 3.0  # Bybit re-sends an unchanged level-1 book every 3 s
+_KLINE_EVERY = 1.0
 
 
 class SimulatedMarket:
@@ -49,13 +63,14 @@ class SimulatedMarket:
 
     Args:
         fake: a started or not yet started ``FakeBybit("v5")``.
-        symbol: the symbol of every topic.
+        symbol: the symbol of every topic (option: e.g. ``BTC-26DEC25-100000-C``).
         category: the v5 public category (the fake's path ``v5.{category}``) to publish on.
         seed: seed of the random walk (``None``: a different market each run).
-        rate: steps per second; each step publishes about two or three frames.
-        depth: levels per side, and the ``{depth}`` of the order-book topic.
+        rate: steps per second; each step publishes a few frames per subscribed topic.
+        depth: the main book depth: `book`, `update_id` and ``topics["book"]`` refer to it.
         start_price: the first best bid.
         tick_size: price step.
+        restart_every: seconds between ``u=1`` restart snapshots (``None``: only `restart_book`).
 
     `start` runs the steps in a daemon thread named ``bybit-fake-market``; `close` stops and joins
     it (idempotent). `step` runs one step in the calling thread, for tests that want no thread.
@@ -69,52 +84,64 @@ class SimulatedMarket:
         category: str = "linear",
         seed: int | None = None,
         rate: float = 4.0,
-        depth: int = 50,
+        depth: int | None = None,
         start_price: Decimal | str = "30000.00",
         tick_size: Decimal | str = "0.10",
+        restart_every: float | None = None,
     ) -> None:
         if fake.dialect != "v5":
             raise ValueError(f"SimulatedMarket publishes v5 frames; the fake speaks {fake.dialect!r}")
+        if category not in ("linear", "inverse", "spot", "option"):
+            raise ValueError(f"category must be linear, inverse, spot or option, not {category!r}")
         if not rate > 0:
             raise ValueError("rate must be positive")
+        depths = [int(d) for d in DEPTHS[category]]
+        depth = depth if depth is not None else (25 if category == "option" else 50)
         if depth < 2:
             raise ValueError("depth must be at least 2")
         self._fake = fake
         self.symbol = symbol
+        self.category = category
         self.path = f"v5.{category}"
+        self._url_path = f"/v5/public/{category}"
         self.interval = 1.0 / rate
         self.depth = depth
+        self.depths = sorted({*depths, depth})
+        self._max_depth = max(self.depths)
         self.tick = Decimal(tick_size)
-        #: The topics the market publishes on, by kind: ``"trade"``, ``"book"``, ``"ticker"``.
-        self.topics: Mapping[str, str] = {
-            "trade": f"publicTrade.{symbol}",
-            "book": f"orderbook.{depth}.{symbol}",
-            "ticker": f"tickers.{symbol}",
-        }
+        base = symbol.split("-", 1)[0]
+        #: The topics the market publishes on, by kind: ``"trade"``, ``"book"`` (depth `depth`),
+        #: ``"ticker"``, ``"book.{n}"`` per depth, ``"kline.{interval}"``, ``"liquidation"``.
+        self.topics: Mapping[str, str] = market_topics(category, symbol, depth, self.depths)
+        self._book_topics = {f"orderbook.{d}.{symbol}": d for d in self.depths}
         self._rng = random.Random(seed)
-        self._places = max(0, -int(self.tick.as_tuple().exponent))
-        self._lock = threading.Lock()  # one step at a time
+        self._lock = threading.Lock()  # one step at a time; held by the fake while it subscribes
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._steps = 0
-        self._update_id = self._rng.randrange(1_000_000, 9_000_000)
+        self._update_ids = {d: self._rng.randrange(1_000_000, 9_000_000) for d in self.depths}
+        self._views: dict[int, tuple[Side, Side] | None] = dict.fromkeys(self.depths)
+        self._depth1_sent = 0.0
         self._seq = self._rng.randrange(10**10, 9 * 10**10)
-        self._best_bid = Decimal(start_price).quantize(self.tick)
-        self._last_price = self._best_bid
-        self._last_direction = "ZeroPlusTick"
-        self._bids: dict[Decimal, Decimal] = {}
-        self._asks: dict[Decimal, Decimal] = {}
-        self._fill(self._bids, -1, self._best_bid)
-        self._fill(self._asks, +1, self._best_bid + self.tick)
-        self._open_24h = self._best_bid
-        self._high = self._low = self._best_bid
-        self._volume = Decimal("73191.387")
-        self._turnover = self._volume * self._best_bid
-        self._seen: dict[str, int] = {"book": 0, "ticker": 0}  # subscribe requests counted so far
-        self._snapshot_due: dict[str, bool] = {"book": False, "ticker": False}
-        fake.set_price(symbol, self._last_price)  # the paper exchange trades at the market's price
+        best_bid = Decimal(start_price).quantize(self.tick)
+        self._book = DepthBook(self._rng, self.tick, self._max_depth, best_bid)
+        self._stats = Stats(best_bid)
+        now = int(time.time() * 1000)
+        self._candles = {i: Candle.new(i, now, best_bid) for i in KLINE_INTERVALS}
+        self._kline_sent: dict[str, float] = {}
+        self._restart_every = restart_every
+        self._newcomers: list[tuple[str, Callable[[str], bool]]] = []  # snapshots due next step
+        self._restarted = time.monotonic()
+        fake.list_symbols(category, base if category == "option" else symbol)
+        fake.set_price(symbol, self._stats.last)  # the paper exchange trades at the market's price
+        fake.add_snapshot_source(self)  # until close(); `step` alone serves snapshots too
 
     # ------------------------------------------------------------------------------- lifecycle
+    @property
+    def lock(self) -> threading.Lock:
+        """Held during a step, and by the fake while it serves a subscriber its snapshot."""
+        return self._lock
+
     def start(self) -> SimulatedMarket:
         """Start stepping in a daemon thread named ``bybit-fake-market``. Returns self."""
         if self._thread is not None:
@@ -126,6 +153,7 @@ class SimulatedMarket:
     def close(self) -> None:
         """Stop stepping and join the thread. Idempotent; the fake is left running."""
         self._stop.set()
+        self._fake.remove_snapshot_source(self)
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join()
@@ -150,196 +178,182 @@ class SimulatedMarket:
     @property
     def best_bid(self) -> Decimal:
         with self._lock:
-            return max(self._bids)
+            return max(self._book.bids)
 
     @property
     def best_ask(self) -> Decimal:
         with self._lock:
-            return min(self._asks)
+            return min(self._book.asks)
 
     @property
     def update_id(self) -> int:
-        """``u`` of the last book frame published (before any: one less than the first frame's)."""
+        """``u`` of the last frame of the main-depth book (before any: one less than the first's)."""
         with self._lock:
-            return self._update_id
+            return self._update_ids[self.depth]
 
     def book(self) -> tuple[dict[Decimal, Decimal], dict[Decimal, Decimal]]:
-        """Copies of the current bids and asks, price -> size."""
+        """Copies of the current bids and asks of the main depth, price -> size."""
         with self._lock:
-            return dict(self._bids), dict(self._asks)
+            return self._book.view(self.depth)
+
+    # ------------------------------------------------------------------------------- snapshots
+    def subscribed(self, path: str, topic: str, send: Callable[[str], bool]) -> None:
+        """A new subscriber to `topic` gets its snapshot first thing in the next step, before that
+        step moves the market (the fake holds `lock` while calling this; see the module). A step's
+        latency, as on Bybit, where the snapshot follows the reply over the network."""
+        if path == self._url_path and (topic in self._book_topics or topic == self.topics["ticker"]):
+            self._newcomers.append((topic, send))
+
+    def _send_snapshots(self) -> None:
+        newcomers, self._newcomers = self._newcomers, []
+        for topic, send in newcomers:
+            depth = self._book_topics.get(topic)
+            if depth is None:
+                send(self._ticker_text(full=True))
+                continue
+            view = self._views[depth] or self._book.view(depth)
+            self._views[depth] = view
+            levels = self._book.both_levels(view)
+            send(dumps(self._book_frame(depth, "snapshot", *levels)))
+
+    def restart_book(self) -> None:
+        """Send every book subscriber the ``u=1`` snapshot of a restarted book service."""
+        with self._lock:
+            self._restart()
+
+    def _restart(self) -> None:
+        for depth in self.depths:
+            self._update_ids[depth] = 0 if self._subscribed(f"book.{depth}") else 1
+            if self._update_ids[depth] == 0:
+                view = self._views[depth] = self._book.view(depth)
+                self._publish_book(depth, "snapshot", *self._book.both_levels(view))
+        self._restarted = time.monotonic()
 
     # ------------------------------------------------------------------------------- one step
     def step(self) -> None:
-        """Move the market once and publish what changed (plus snapshots newcomers need)."""
+        """Move the market once and publish what changed on the topics that have subscribers."""
         with self._lock:
             self._steps += 1
-            hold = self._watch_subscribers()
-            moved = 0
-            changes: tuple[list[list[str]], list[list[str]]] = ([], [])
-            if not hold:
-                old_bids, old_asks = dict(self._bids), dict(self._asks)
-                moved = self._move()
-                changes = (self._diff(old_bids, self._bids, True), self._diff(old_asks, self._asks, False))
-            trades = self._trades(moved)
+            self._send_snapshots()
+            moved = self._book.move()
+            now = int(time.time() * 1000)
+            self._publish_klines(now)  # the candles so far (a closed one with confirm), then trade
+            trades = self._trades(moved, now)
+            if trades and self._subscribed("trade"):
+                mark = self._stats.mark(self._book)
+                self._publish("trade", [trade_item(self.category, t, t["L"], mark) for t in trades])
             if trades:
-                self._publish("trade", trades)
-                self._fake.set_price(self.symbol, self._last_price)  # resting paper orders may fill
-            due = self._snapshot_due
-            if due["book"] and not hold:
-                due["book"] = False
-                self._publish_book(
-                    "snapshot", self._levels(self._bids, True), self._levels(self._asks, False)
-                )
-            elif changes[0] or changes[1]:  # empty while held
-                self._publish_book("delta", *changes)
-            if due["ticker"] and not hold:
-                due["ticker"] = False
-                self._publish("ticker", self._ticker(full=True), type="snapshot", cs=self._seq)
-            elif not due["ticker"] and self._steps % 2 == 0:
-                self._publish("ticker", self._ticker(full=False), type="delta", cs=self._seq)
+                self._fake.set_price(self.symbol, self._stats.last)  # resting paper orders may fill
+            self._publish_books()
+            if self._steps % 2 == 0 and self._subscribed("ticker"):
+                self._publish_ticker()
+            self._maybe_liquidate(now)
+            if self._restart_every is not None and time.monotonic() - self._restarted >= self._restart_every:
+                self._restart()
 
-    def _watch_subscribers(self) -> bool:
-        """Count subscribe requests for the book and ticker; True while a new one waits a step."""
-        counts = {"book": 0, "ticker": 0}
-        for frame in self._fake.received_frames(self.path, op="subscribe"):
-            args = frame.get("args")
-            if isinstance(args, list):
-                for kind in counts:
-                    counts[kind] += args.count(self.topics[kind])
-        hold = False
-        for kind, count in counts.items():
-            if count != self._seen[kind]:
-                # The request is in, its reply may not be: publish the snapshot next step.
-                self._seen[kind] = count
-                self._snapshot_due[kind] = True
-                hold = True
-        return hold
+    def _subscribed(self, kind: str) -> bool:
+        topic = self.topics.get(kind)
+        return topic is not None and self._fake.subscriber_count(topic, path=self.path) > 0
 
-    def _move(self) -> int:
-        """Random-walk the best bid; reshape both sides around it. Returns the move in ticks."""
-        rng, tick = self._rng, self.tick
-        moved = rng.choice((-3, -2, -1, -1, 0, 0, 0, 1, 1, 2, 3))
-        best_bid = self._best_bid + moved * tick
-        best_ask = best_bid + tick
-        self._best_bid = best_bid
-        for price in [p for p in self._bids if p > best_bid]:
-            del self._bids[price]
-        for price in [p for p in self._asks if p < best_ask]:
-            del self._asks[price]
-        self._bids.setdefault(best_bid, self._size())
-        self._asks.setdefault(best_ask, self._size())
-        for side, inner, sign in ((self._bids, best_bid, -1), (self._asks, best_ask, +1)):
-            for _ in range(rng.randint(1, 4)):  # some levels change size, some go, some appear
-                price = inner + sign * rng.randint(0, 12) * tick
-                if price != inner and rng.random() < 0.25:
-                    side.pop(price, None)
-                else:
-                    side[price] = self._size()
-            self._fill(side, sign, inner)
-        return moved
+    def _publish_books(self) -> None:
+        for depth in self.depths:
+            if not self._subscribed(f"book.{depth}"):
+                self._views[depth] = None  # nobody to keep current: the next one gets a snapshot
+                continue
+            old = self._views[depth]
+            new = self._book.view(depth)
+            self._views[depth] = new
+            if depth == 1:  # snapshot-only; re-sent unchanged (same u) every 3 s
+                stale = time.monotonic() - self._depth1_sent >= _RESEND_DEPTH_1
+                if old != new or stale:
+                    if old == new:
+                        self._update_ids[1] -= 1
+                    self._publish_book(1, "snapshot", *self._book.both_levels(new))
+                    self._depth1_sent = time.monotonic()
+                continue
+            assert old is not None
+            bids, asks = self._book.diff(old[0], new[0], True), self._book.diff(old[1], new[1], False)
+            if bids or asks:
+                self._publish_book(depth, "delta", bids, asks)
 
-    def _fill(self, side: dict[Decimal, Decimal], sign: int, inner: Decimal) -> None:
-        """Trim `side` to `depth` levels, dropping the farthest, or extend it outward to `depth`."""
-        ordered = sorted(side, reverse=sign < 0)
-        for price in ordered[self.depth :]:
-            del side[price]
-        far = ordered[min(len(ordered), self.depth) - 1] if ordered else inner - sign * self.tick
-        while len(side) < self.depth:
-            far += sign * self._rng.randint(1, 3) * self.tick
-            side[far] = self._size()
-
-    def _size(self) -> Decimal:
-        return (Decimal(self._rng.randint(1, 3000)) * _QTY).quantize(_QTY)
-
-    def _trades(self, moved: int) -> list[dict[str, Any]]:
+    def _trades(self, moved: int, now: int) -> list[dict[str, Any]]:
         rng = self._rng
         count = rng.choice((0, 0, 1, 1, 1, 2, 3))
         trades: list[dict[str, Any]] = []
-        now = int(time.time() * 1000)
         buy_odds = 0.5 + 0.15 * max(-3, min(3, moved))
         for _ in range(count):
             side = "Buy" if rng.random() < buy_odds else "Sell"
-            price = min(self._asks) if side == "Buy" else max(self._bids)
+            price = min(self._book.asks) if side == "Buy" else max(self._book.bids)
             size = (Decimal(rng.randint(1, 500)) * _QTY).quantize(_QTY)
-            if price > self._last_price:
-                self._last_direction = "PlusTick"
-            elif price < self._last_price:
-                self._last_direction = "MinusTick"
-            elif not self._last_direction.startswith("Zero"):
-                self._last_direction = "Zero" + self._last_direction
-            self._last_price = price
-            self._high, self._low = max(self._high, price), min(self._low, price)
-            self._volume += size
-            self._turnover += size * price
+            self._stats.trade(price, size)
+            for candle in self._candles.values():
+                candle.trade(price, size)
             self._seq += rng.randint(1, 20)
+            trade_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
             trades.append(
                 {
                     "T": now,
                     "s": self.symbol,
                     "S": side,
                     "v": str(size),
-                    "p": self._price(price),
-                    "L": self._last_direction,
-                    "i": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                    "BT": False,
-                    "seq": self._seq,
+                    "p": self._book.price(price),
+                    "i": trade_id,
                 }
+                | {"seq": self._seq, "L": self._stats.direction}
             )
         return trades
 
-    def _ticker(self, *, full: bool) -> dict[str, Any]:
-        best_bid, best_ask = max(self._bids), min(self._asks)
-        mark = ((best_bid + best_ask) / 2).quantize(self.tick / 10)
-        data: dict[str, Any] = {
-            "symbol": self.symbol,
-            "tickDirection": self._last_direction,
-            "lastPrice": self._price(self._last_price),
-            "markPrice": str(mark),
-            "indexPrice": str((mark - self.tick / 2).quantize(self.tick / 10)),
-            "bid1Price": self._price(best_bid),
-            "bid1Size": str(self._bids[best_bid]),
-            "ask1Price": self._price(best_ask),
-            "ask1Size": str(self._asks[best_ask]),
-            "volume24h": str(self._volume),
-            "turnover24h": str(self._turnover.quantize(Decimal("0.0001"))),
-            "highPrice24h": self._price(self._high),
-            "lowPrice24h": self._price(self._low),
-            "price24hPcnt": str((self._last_price / self._open_24h - 1).quantize(Decimal("1e-6"))),
-        }
-        if full:
-            data.update(
-                {
-                    "prevPrice24h": self._price(self._open_24h),
-                    "prevPrice1h": self._price(self._open_24h),
-                    "openInterest": "492373.72",
-                    "openInterestValue": str((Decimal("492373.72") * mark).quantize(Decimal("0.01"))),
-                    "fundingRate": "0.0001",
-                    "nextFundingTime": str((int(time.time()) // 28_800 + 1) * 28_800_000),
-                    "fundingIntervalHour": "8",
-                }
-            )
-        return data
-
     # ------------------------------------------------------------------------------- publishing
-    def _levels(self, side: Mapping[Decimal, Decimal], bids: bool) -> list[list[str]]:
-        return [[self._price(p), str(side[p])] for p in sorted(side, reverse=bids)]
+    def _publish_ticker(self) -> None:
+        if self.category in ("linear", "inverse"):
+            self._publish(
+                "ticker",
+                self._ticker(full=False),
+                type="delta",
+                cs=self._seq,
+            )
+        else:  # spot and option tickers are snapshot-only
+            self._publish("ticker", self._ticker(full=True), cs=self._seq)
 
-    def _diff(
-        self, old: Mapping[Decimal, Decimal], new: Mapping[Decimal, Decimal], bids: bool
-    ) -> list[list[str]]:
-        """v5 delta entries turning `old` into `new`: changed or new levels, ``"0"`` for removed ones."""
-        changes = {p: "0" for p in old if p not in new}
-        changes.update({p: str(q) for p, q in new.items() if old.get(p) != q})
-        return [[self._price(p), changes[p]] for p in sorted(changes, reverse=bids)]
+    def _ticker(self, *, full: bool) -> dict[str, Any]:
+        return self._stats.ticker(self.category, self.symbol, self._book, full=full)
 
-    def _price(self, price: Decimal) -> str:
-        return f"{price:.{self._places}f}"
+    def _ticker_text(self, *, full: bool) -> str:
+        frame = {"topic": self.topics["ticker"], "ts": int(time.time() * 1000), "type": "snapshot"}
+        return dumps(frame | {"cs": self._seq, "data": self._ticker(full=full)})
 
-    def _publish_book(self, kind: str, bids: list[list[str]], asks: list[list[str]]) -> None:
-        self._update_id += 1
+    def _publish_klines(self, now: int) -> None:
+        clock = time.monotonic()
+        for interval, candle in self._candles.items():
+            closed = now > candle.end
+            if closed:  # the closing push (confirm), then a new candle at the last price
+                self._candles[interval] = Candle.new(interval, now, self._stats.last)
+            kind = f"kline.{interval}"
+            if kind not in self.topics or not self._subscribed(kind):
+                continue
+            if closed or clock - self._kline_sent.get(interval, 0.0) >= _KLINE_EVERY:
+                self._kline_sent[interval] = clock
+                wire = [candle.wire(closed, now, self._book.places)]
+                if closed:
+                    wire.append(self._candles[interval].wire(False, now, self._book.places))
+                for item in wire:
+                    self._publish(kind, [item])
+
+    def _maybe_liquidate(self, now: int) -> None:
+        if "liquidation" in self.topics and self._rng.random() < 0.1 and self._subscribed("liquidation"):
+            self._publish("liquidation", [liquidation_item(self._rng, self._book, self.symbol, now)])
+
+    def _book_frame(
+        self, depth: int, kind: str, bids: list[list[str]], asks: list[list[str]]
+    ) -> dict[str, Any]:
         self._seq += self._rng.randint(1, 20)
-        data = {"s": self.symbol, "b": bids, "a": asks, "u": self._update_id, "seq": self._seq}
-        self._publish("book", data, type=kind, cts=int(time.time() * 1000) - 2)
+        data = {"s": self.symbol, "b": bids, "a": asks, "u": self._update_ids[depth], "seq": self._seq}
+        now = int(time.time() * 1000)
+        return {"topic": self.topics[f"book.{depth}"], "ts": now, "type": kind, "data": data, "cts": now - 2}
+
+    def _publish_book(self, depth: int, kind: str, bids: list[list[str]], asks: list[list[str]]) -> None:
+        self._update_ids[depth] += 1
+        self._fake.publish_frame(self._book_frame(depth, kind, bids, asks), path=self.path)
 
     def _publish(self, kind: str, data: Any, **envelope: Any) -> None:
         self._fake.publish(self.topics[kind], data, path=self.path, **envelope)

@@ -84,7 +84,9 @@ class PaperExchange:
             orders=self._orders,
             prices=self._prices,
         )
-        self._req_ids: set[str] = set()
+        # reqIds seen, per connection: live Bybit refuses a reqId repeated on one connection only, so
+        # a second session numbering its requests from 1 again (ccxt, bybit-api) is not a duplicate.
+        self._req_ids: dict[str, set[str]] = {}
         self._rejects: list[tuple[int, str]] = []
         self._limits = RateLimits(enforce=rate_limits)
         self._seq = 0
@@ -111,6 +113,11 @@ class PaperExchange:
                     assert order.price is not None
                     frames += self._fill(order, order.price, maker=True)
             return frames
+
+    def forget_connection(self, conn_id: str) -> None:
+        """Forget the reqIds seen on a connection that closed (they are unique per connection)."""
+        with self._lock:
+            self._req_ids.pop(conn_id, None)
 
     # ------------------------------------------------------------------------------------------ queries
     def price(self, symbol: str) -> Decimal | None:
@@ -141,7 +148,8 @@ class PaperExchange:
 
         The reply has Bybit's shape (``reqId`` echoed only when sent, ``retCode``, ``retMsg``, ``op``,
         ``data``, ``retExtInfo``, ``header`` with the rate limit, ``connId``). A refused request pushes
-        nothing. ``ping`` and ``auth`` are the connection's business, not the exchange's.
+        nothing. ``ping`` and ``auth`` are the connection's business, not the exchange's. A ``reqId``
+        must be unique on its connection (`conn_id`), not across connections (``20006`` otherwise).
         """
         with self._lock:
             op = str(request.get("op", ""))
@@ -152,7 +160,7 @@ class PaperExchange:
             frames: list[dict[str, Any]] = []
             count = 1
             try:
-                _check_envelope(request, op, self._req_ids, self._clock)
+                _check_envelope(request, op, self._req_ids.setdefault(conn_id, set()), self._clock)
                 args = request.get("args")
                 if not isinstance(args, list) or len(args) != 1 or not isinstance(args[0], Mapping):
                     raise Reject(TradeRetCode.PARAMS_ERROR, "params error: args must hold one object")
@@ -245,7 +253,7 @@ class PaperExchange:
             frames += self._fill(order, market, maker=False)
         else:
             self._account.lock_funds(order)
-            frames.append(self._order_frame(order))
+            frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
         return order
 
     def _find(self, category: str, args: Mapping[str, Any], action: str) -> PaperOrder:
@@ -289,7 +297,7 @@ class PaperExchange:
             frames += self._fill(order, market, maker=False)
         else:
             self._account.lock_funds(order)
-            frames.append(self._order_frame(order))
+            frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
         return order
 
     def _cancel(self, category: str, args: Mapping[str, Any], frames: list[dict[str, Any]]) -> PaperOrder:
@@ -301,7 +309,7 @@ class PaperExchange:
     def _close(self, order: PaperOrder, status: str, reason: str, frames: list[dict[str, Any]]) -> None:
         self._account.unlock_funds(order)
         order.status, order.reject_reason, order.updated = status, reason, self._clock()
-        frames.append(self._order_frame(order))
+        frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
 
     # ------------------------------------------------------------------------------------------ fills
     def _fill(self, order: PaperOrder, price: Decimal, *, maker: bool) -> list[dict[str, Any]]:
@@ -335,7 +343,7 @@ class PaperExchange:
         ]
         if order.category == "linear":
             frames.append(self._account.position_frame(order, self._seq, now))
-        frames.append(self._account.wallet_frame(sorted(set(self._account.coins(order))), now))
+        frames.append(self._account.order_wallet_frame(order, now))
         return frames
 
     def _order_frame(self, order: PaperOrder) -> dict[str, Any]:

@@ -94,15 +94,27 @@ class PaperAccount:
     def available(self, coin: str, exclude: PaperOrder | None = None) -> Decimal:
         """``coin``'s balance less what resting orders hold and linear positions and orders margin."""
         held = sum((o.locked[1] for o in self._orders.values() if o.locked and o.locked[0] == coin), _ZERO)
-        margin = _ZERO
+        position_im, order_im, _, _ = self.margins(coin, exclude)
+        return self._wallet.get(coin, _ZERO) - held - position_im - order_im
+
+    def margins(
+        self, coin: str, exclude: PaperOrder | None = None
+    ) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        """``coin``'s linear margins: (position IM, order IM, position MM, unrealised pnl), the
+        positions' as their ``position`` frames show them, the orders' at their price."""
+        position_im = position_mm = upl = order_im = _ZERO
         for position in self._positions.values():
-            if self._settle(position.symbol) == coin:
-                margin += abs(position.size) * position.entry / self._leverage
+            if self._settle(position.symbol) == coin and position.size:
+                value = abs(position.size) * position.entry
+                position_im += value / self._leverage
+                position_mm += value * Decimal("0.005")
+                mark = self._prices.get(position.symbol, position.entry)
+                upl += (mark - position.entry) * position.size
         for o in self._orders.values():
             if o is not exclude and o.active and o.category == "linear" and self._settle(o.symbol) == coin:
                 assert o.price is not None
-                margin += (o.qty - o.cum_qty) * o.price / self._leverage
-        return self._wallet.get(coin, _ZERO) - held - margin
+                order_im += (o.qty - o.cum_qty) * o.price / self._leverage
+        return position_im, order_im, position_mm, upl
 
     @staticmethod
     def _settle(symbol: str) -> str:
@@ -201,6 +213,11 @@ class PaperAccount:
         wire = position.wire(self._prices.get(order.symbol), seq)
         return private_frame("position", [wire], now)
 
+    def order_wallet_frame(self, order: PaperOrder, now: int) -> dict[str, Any]:
+        """The ``wallet`` frame of the coins `order` trades: pushed when it rests (margin or funds
+        reserved), is cancelled (released) or fills (settled), as live pushes it."""
+        return self.wallet_frame(sorted(set(self.coins(order))), now)
+
     def wallet_frame(self, coins: list[str], now: int) -> dict[str, Any]:
         """The ``wallet`` frame of ``coins``."""
         rows = []
@@ -209,5 +226,6 @@ class PaperAccount:
             usd = balance if coin in ("USDT", "USDC") else balance * self._prices.get(f"{coin}USDT", _ZERO)
             held = (o.locked[1] for o in self._orders.values() if o.locked and o.locked[0] == coin)
             available = max(self.available(coin), _ZERO)
-            rows.append(CoinRow(coin, *(coin_amount(x) for x in (balance, usd, available, sum(held, _ZERO)))))
+            amounts = [coin_amount(x) for x in (balance, usd, available, sum(held, _ZERO))]
+            rows.append(CoinRow(coin, amounts[0], amounts[1], amounts[2], amounts[3], *self.margins(coin)))
         return private_frame("wallet", [wallet_account(rows)], now)

@@ -106,7 +106,14 @@ class PaperOrder:
         )
 
     def wire(self) -> dict[str, Any]:
-        """The order as an item of an ``order`` frame."""
+        """The order as an item of an ``order`` frame (spot: no ``tpslMode``, as live spot frames
+        have none; ccxt tells a contract order from a spot one by it)."""
+        item = self._wire()
+        if self.category == "spot":
+            del item["tpslMode"]
+        return item
+
+    def _wire(self) -> dict[str, Any]:
         leaves = _ZERO if not self.active else self.qty - (self.cum_value if self.quote_qty else self.cum_qty)
         average = self.cum_value / self.cum_qty if self.cum_qty else None
         return {
@@ -274,28 +281,49 @@ class CoinRow:
     usd: Decimal
     available: Decimal
     locked: Decimal
+    position_im: Decimal = _ZERO
+    order_im: Decimal = _ZERO
+    position_mm: Decimal = _ZERO
+    upl: Decimal = _ZERO
+
+    @property
+    def usd_rate(self) -> Decimal:
+        return self.usd / self.balance if self.balance else Decimal(1)
 
 
 def wallet_account(rows: list[CoinRow]) -> dict[str, Any]:
-    """The item of a ``wallet`` frame: a unified account holding ``rows`` (totals in USD)."""
+    """The item of a ``wallet`` frame: a unified account holding ``rows`` (totals in USD).
+
+    Margins agree with the positions and orders: a coin's ``totalPositionIM`` is its positions'
+    ``positionIM``, ``totalOrderIM`` what its resting linear orders reserve; the account's
+    ``totalInitialMargin`` is their sum in USD and ``totalAvailableBalance`` the margin balance less it.
+    """
     total = sum((row.usd for row in rows), _ZERO)
+    initial = sum(((row.position_im + row.order_im) * row.usd_rate for row in rows), _ZERO)
+    maintenance = sum((row.position_mm * row.usd_rate for row in rows), _ZERO)
+    upl = sum((row.upl * row.usd_rate for row in rows), _ZERO)
+    margin_balance = total + upl
+    im_rate = (initial / margin_balance).quantize(Decimal("0.0001")) if margin_balance else _ZERO
+    mm_rate = (maintenance / margin_balance).quantize(Decimal("0.0001")) if margin_balance else _ZERO
     coins = [
         {
             "coin": row.coin, "equity": num(row.balance), "usdValue": num(row.usd),
             "walletBalance": num(row.balance), "availableToWithdraw": num(row.available),
-            "availableToBorrow": "", "borrowAmount": "0", "accruedInterest": "0", "totalOrderIM": "0",
-            "totalPositionIM": "0", "totalPositionMM": "0", "unrealisedPnl": "0", "cumRealisedPnl": "0",
+            "availableToBorrow": "", "borrowAmount": "0", "accruedInterest": "0",
+            "totalOrderIM": num(row.order_im), "totalPositionIM": num(row.position_im),
+            "totalPositionMM": num(row.position_mm), "unrealisedPnl": num(row.upl), "cumRealisedPnl": "0",
             "bonus": "0", "collateralSwitch": True, "marginCollateral": True, "locked": num(row.locked),
             "spotHedgingQty": "0", "spotBorrow": "0",
         }
         for row in rows
     ]  # fmt: skip
     return {
-        "accountType": "UNIFIED", "accountLTV": "0", "accountIMRate": "0", "accountIMRateByMp": "0",
-        "accountMMRate": "0", "accountMMRateByMp": "0", "totalEquity": num(total),
-        "totalWalletBalance": num(total), "totalMarginBalance": num(total),
-        "totalAvailableBalance": num(total), "totalPerpUPL": "0", "totalInitialMargin": "0",
-        "totalInitialMarginByMp": "0", "totalMaintenanceMargin": "0", "totalMaintenanceMarginByMp": "0",
+        "accountType": "UNIFIED", "accountLTV": "0", "accountIMRate": num(im_rate),
+        "accountIMRateByMp": num(im_rate), "accountMMRate": num(mm_rate), "accountMMRateByMp": num(mm_rate),
+        "totalEquity": num(margin_balance), "totalWalletBalance": num(total),
+        "totalMarginBalance": num(margin_balance), "totalAvailableBalance": num(margin_balance - initial),
+        "totalPerpUPL": num(upl), "totalInitialMargin": num(initial), "totalInitialMarginByMp": num(initial),
+        "totalMaintenanceMargin": num(maintenance), "totalMaintenanceMarginByMp": num(maintenance),
         "coin": coins,
     }  # fmt: skip
 
@@ -338,7 +366,8 @@ class RateLimits:
         return {
             "X-Bapi-Limit": str(limit),
             "X-Bapi-Limit-Status": str(max(limit - used, 0)),
-            "X-Bapi-Limit-Reset-Timestamp": str((now_ms // 1000 + 1) * 1000),
+            # "when the limit is reached, the time it resets; otherwise just the current timestamp"
+            "X-Bapi-Limit-Reset-Timestamp": str((now_ms // 1000 + 1) * 1000 if used >= limit else now_ms),
             "Traceid": uuid.uuid4().hex,
             "Timenow": str(now_ms),
         }

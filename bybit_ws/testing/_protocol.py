@@ -10,9 +10,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import random
+import re
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
+
+from bybit_ws.testing._catalog import Catalog
 
 __all__ = [
     "AUTH_MESSAGES",
@@ -152,6 +157,30 @@ def check_auth(
     return None
 
 
+_B32 = "0123456789abcdefghijklmnopqrstuv"
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+_DURATION = re.compile(r"(\d+)([sm])")
+
+
+def _gateway_conn_id() -> str:
+    rng = random.SystemRandom()
+    head = "".join(rng.choice(_B32) for _ in range(20))
+    return head + "-" + "".join(rng.choice(_B36) for _ in range(rng.randint(1, 5)))
+
+
+def max_active_time(query: Mapping[str, list[str]]) -> float | None:
+    """Seconds of ``max_active_time`` (``30s`` ... ``600s``, ``1m`` ... ``10m``) in a URL query, or None.
+
+    Live Bybit takes 30 s to 600 s; the fake also honours shorter values, so that tests need not wait.
+    """
+    values = query.get("max_active_time")
+    match = _DURATION.fullmatch(values[0]) if values else None
+    if match is None:
+        return None
+    seconds = int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+    return float(seconds) if 0 < seconds <= 600 else None
+
+
 def _echo_req_id(req_id: object) -> object:
     return "" if req_id is None else req_id
 
@@ -164,11 +193,26 @@ class Endpoint:
     trade = False  # is this the Trade API (order entry), answered by the fake's trade desk?
     auth_style = "v3"  # key into AUTH_MESSAGES
 
-    def __init__(self, key: str, path: str) -> None:
+    def __init__(self, key: str, path: str, catalog: Catalog | None = None) -> None:
         #: the fake's server time, epoch ms (its clock skew included; set by the server)
         self.clock: Callable[[], int] = now_ms
         self.key = key  # the client's `urls` key, e.g. "v5.spot"
         self.path = path
+        self.catalog = catalog  # v5: the topics and symbols served, checked on subscribe
+        self.category = key.rpartition(".")[2]  # v5: "linear", ..., "private", "status"
+
+    def new_conn_id(self) -> str:
+        """A connection id shaped as this gateway's (v3/v5: ``cejreaspqfh3sjdnldmg-p``: 20 base-32
+        characters, a dash, 1 to 5 base-36 ones; v2 inverse: a UUID)."""
+        return _gateway_conn_id()
+
+    def idle_limit(self, query: Mapping[str, list[str]]) -> float | None:
+        """The idle cut-off `query` asks for (``max_active_time``, private and trade paths only)."""
+        return None
+
+    def topic_refusal(self, args: Sequence[str]) -> str | None:
+        """Bybit's ``ret_msg`` when one of `args` names no topic served here (v5 only)."""
+        return None if self.catalog is None else self.catalog.refusal(self.category, args)
 
     # -- decisions -------------------------------------------------------------------------------
 
@@ -254,6 +298,9 @@ class InverseEndpoint(Endpoint):
     auth_allowed = True
     auth_style = "v2"
 
+    def new_conn_id(self) -> str:
+        return str(uuid.uuid4())
+
     def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
         if authenticated:
             return None
@@ -299,6 +346,9 @@ class PrivateEndpoint(Endpoint):
 
     auth_allowed = True
 
+    def idle_limit(self, query: Mapping[str, list[str]]) -> float | None:
+        return max_active_time(query)
+
     def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
         return None if authenticated else NOT_AUTHORIZED
 
@@ -308,6 +358,9 @@ class PrivateEndpoint(Endpoint):
 
 class V5PrivateEndpoint(PrivateEndpoint):
     """``/v5/private``: ``{success, ret_msg, op, conn_id}`` (req_id only when sent); pong ``op: "pong"``."""
+
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        return super().subscribe_refusal(args, authenticated) or self.topic_refusal(args)
 
     def command_reply(
         self, conn_id: str, op: str, req_id: object, args: object, *, success: bool, ret_msg: str
@@ -327,6 +380,9 @@ class V5PublicEndpoint(Endpoint):
     def rejects_duplicates(self) -> bool:
         return True
 
+    def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
+        return self.topic_refusal(args)
+
 
 class V5SpotEndpoint(V5PublicEndpoint):
     """``/v5/public/spot``: ``ret_msg`` is the op on success; pong has no req_id; at most 10 args."""
@@ -334,7 +390,7 @@ class V5SpotEndpoint(V5PublicEndpoint):
     def subscribe_refusal(self, args: Sequence[str], authenticated: bool) -> str | None:
         if len(args) > SPOT_MAX_ARGS:
             return f"error:args size {len(args)} exceeds the limit of {SPOT_MAX_ARGS} per request"
-        return None
+        return self.topic_refusal(args)
 
     def ok_message(self, op: str) -> str:
         return op
@@ -415,25 +471,27 @@ class V5TradeEndpoint(PrivateEndpoint):
         return self.reply(conn_id, "", {}, 10001, f"Failed to decode incoming data: {detail}")
 
 
-def endpoints_for(dialect: Dialect) -> list[Endpoint]:
-    """The endpoints a fake exchange of this dialect serves, in `urls` order."""
+def endpoints_for(dialect: Dialect, catalog: Catalog | None = None) -> list[Endpoint]:
+    """The endpoints a fake exchange of this dialect serves, in `urls` order (v5: checking subscribes
+    against `catalog`, default: a new `Catalog` listing `DEFAULT_SYMBOLS`)."""
     if dialect == "inverse":
         return [InverseEndpoint("inverse", "/realtime")]
     if dialect == "contract":
         return [PrivateEndpoint("contract", "/contract/private/v3")]
     if dialect == "v5":
+        cat = Catalog() if catalog is None else catalog
         return [
-            V5PublicEndpoint("v5.linear", "/v5/public/linear"),
-            V5PublicEndpoint("v5.inverse", "/v5/public/inverse"),
-            V5SpotEndpoint("v5.spot", "/v5/public/spot"),
-            V5OptionEndpoint("v5.option", "/v5/public/option"),
-            V5OptionEndpoint("v5.spread", "/v5/public/spread"),  # replies and pongs as option's
-            V5PrivateEndpoint("v5.private", "/v5/private"),
-            V5TradeEndpoint("v5.trade", "/v5/trade"),
-            V5PublicEndpoint("v5.status", "/v5/public/misc/status"),  # system.status
+            V5PublicEndpoint("v5.linear", "/v5/public/linear", cat),
+            V5PublicEndpoint("v5.inverse", "/v5/public/inverse", cat),
+            V5SpotEndpoint("v5.spot", "/v5/public/spot", cat),
+            V5OptionEndpoint("v5.option", "/v5/public/option", cat),
+            V5OptionEndpoint("v5.spread", "/v5/public/spread", cat),  # replies and pongs as option's
+            V5PrivateEndpoint("v5.private", "/v5/private", cat),
+            V5TradeEndpoint("v5.trade", "/v5/trade", cat),
+            V5PublicEndpoint("v5.status", "/v5/public/misc/status", cat),  # system.status
             # issue 25: RFQ block trades and Advanced-Earn offers; reply shapes undocumented (V5_2026 §8),
             # so linear's
-            V5PublicEndpoint("v5.rfq", "/v5/public/rfq"),
-            V5PublicEndpoint("v5.fp", "/v5/public/fp"),
+            V5PublicEndpoint("v5.rfq", "/v5/public/rfq", cat),
+            V5PublicEndpoint("v5.fp", "/v5/public/fp", cat),
         ]
     raise ValueError(f"unknown dialect {dialect!r}; expected 'inverse', 'contract' or 'v5'")

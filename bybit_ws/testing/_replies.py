@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from bybit_ws.testing._protocol import INVALID_ARGS, INVALID_OP, AuthFailure, check_auth
-from bybit_ws.testing._server import Connection, FakeServer, dumps
+from bybit_ws.testing._server import Connection, FakeServer, SnapshotSource, dumps
 
 __all__ = ["RepliesMixin"]
 
@@ -101,6 +102,18 @@ class RepliesMixin(FakeServer):
             self._reply(conn, failure(refusal))
             return
 
+        with contextlib.ExitStack() as stack:
+            with self._lock:
+                sources = list(self._snapshot_sources) if op == "subscribe" else []
+            for source in sources:  # no market step between the reply and the snapshots
+                stack.enter_context(source.lock)
+            self._subscribe_locked(conn, op, req_id, args, sources)
+
+    def _subscribe_locked(
+        self, conn: Connection, op: str, req_id: object, args: list[str], sources: list[SnapshotSource]
+    ) -> None:
+        ep = conn.endpoint
+        served: list[str] = []
         with conn.send_lock:  # the reply goes out before any data for these topics
             with self._cond:
                 current = dict(conn.args)
@@ -115,12 +128,18 @@ class RepliesMixin(FakeServer):
                         current.pop(arg, None)
                         ok.append(arg)
                 if failed and not ep.partial_subscribe:
-                    reply = failure(f"error:already subscribed,topic:{failed[0]}")
+                    reply = ep.subscription_reply(
+                        conn.conn_id, op, req_id, args, (), (), f"error:already subscribed,topic:{failed[0]}"
+                    )
                 else:
                     reply = ep.subscription_reply(conn.conn_id, op, req_id, args, ok, failed, None)
                     conn.set_args(current)
+                    served = ok
                 self._bump()
             conn.send_locked(dumps(reply))
+        for source in sources:  # still under the sources' locks: their next data comes after this
+            for arg in served:
+                source.subscribed(ep.path, arg, conn.send_if)
 
     def _on_auth(self, conn: Connection, req_id: object, args: object, rejection: str | None) -> None:
         ep = conn.endpoint

@@ -12,8 +12,8 @@ import ssl
 import struct
 import threading
 import time
-import uuid
-from collections.abc import Callable
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from types import TracebackType
 from typing import Any, TypeVar
@@ -23,9 +23,12 @@ from websockets.http11 import Request, Response
 from websockets.protocol import State
 from websockets.sync.server import Server, ServerConnection, serve
 
+from bybit_ws.testing._addresses import AddressesMixin, SnapshotSource
+from bybit_ws.testing._catalog import Catalog
 from bybit_ws.testing._protocol import Dialect, Endpoint, account_key, endpoints_for, now_ms
+from bybit_ws.testing._rest import INSTRUMENTS_PATH, rest_response
 
-__all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "dumps"]
+__all__ = ["REJECTABLE_OPS", "Connection", "FakeServer", "SnapshotSource", "dumps"]
 
 _log = logging.getLogger("bybit_ws.testing")
 
@@ -52,12 +55,25 @@ class Connection:
     alone is enough to read them. `send_lock` orders a reply before any data for the topics it confirms.
     """
 
-    __slots__ = ("args", "authenticated", "closing", "conn_id", "endpoint", "multi", "send_lock", "ws")
+    __slots__ = (
+        "args",
+        "authenticated",
+        "closing",
+        "conn_id",
+        "endpoint",
+        "idle_limit",
+        "last_active",
+        "multi",
+        "send_lock",
+        "ws",
+    )
 
-    def __init__(self, ws: ServerConnection, endpoint: Endpoint) -> None:
+    def __init__(self, ws: ServerConnection, endpoint: Endpoint, idle_limit: float | None = None) -> None:
         self.ws = ws
         self.endpoint = endpoint
-        self.conn_id = str(uuid.uuid4())
+        self.conn_id = endpoint.new_conn_id()
+        self.idle_limit = idle_limit  # max_active_time: cut after this long with no frame either way
+        self.last_active = time.monotonic()
         self.args: dict[str, None] = {}  # subscribed args, in subscription order
         # multi-filter args: "trade.BTCUSD|ETHUSD" -> {"trade": {"BTCUSD", "ETHUSD"}}
         self.multi: dict[str, frozenset[str]] = {}
@@ -105,7 +121,18 @@ class Connection:
             self.ws.send(text)
         except ConnectionClosed:
             return False
+        self.last_active = time.monotonic()
         return True
+
+    def idle_wait(self) -> float | None:
+        """How long until the idle cut-off (``max_active_time``) comes; None: never."""
+        if self.idle_limit is None or self.closing:
+            return None
+        return max(0.0, self.last_active + self.idle_limit - time.monotonic())
+
+    def idle(self) -> bool:
+        """Whether nothing went either way for ``max_active_time`` (live Bybit then cuts it)."""
+        return self.idle_limit is not None and time.monotonic() - self.last_active >= self.idle_limit
 
     def reset(self) -> None:
         """Reset the TCP connection: no close frame; SO_LINGER 0 makes the final close() a TCP reset."""
@@ -116,7 +143,7 @@ class Connection:
             pass
 
 
-class FakeServer:
+class FakeServer(AddressesMixin):
     """The server half of `FakeBybit`: state, lifecycle, addresses, handshakes and teardown.
 
     Everything runs under one lock (`_lock`, with `_cond` on it); `_on_text` answers each text frame
@@ -135,10 +162,13 @@ class FakeServer:
         ssl_context: ssl.SSLContext | None = None,
         rsa_public_key: str | bytes | None = None,
         clock_skew: float = 0.0,
+        symbols: Mapping[str, Iterable[str]] | None = None,
+        check_topics: bool = True,
     ) -> None:
         self._rsa_public_key = account_key(api_key, api_secret, rsa_public_key)
         self._skew_ms = int(clock_skew * 1000)
-        self._endpoints = {ep.path: ep for ep in endpoints_for(dialect)}
+        self._catalog = Catalog(symbols, check=check_topics)
+        self._endpoints = {ep.path: ep for ep in endpoints_for(dialect, self._catalog)}
         for endpoint in self._endpoints.values():
             endpoint.clock = self.server_time_ms
         self._by_key = {ep.key: ep for ep in self._endpoints.values()}
@@ -173,6 +203,8 @@ class FakeServer:
         self._paused = False
         self._refuse_until = 0.0
         self._thread_ids = itertools.count(1)
+        self._snapshot_sources: list[SnapshotSource] = []
+        self._latency = 0.0  # seconds between a client frame's arrival and its handling
 
     # ---------------------------------------------------------------------------------------------
     # lifecycle
@@ -267,37 +299,6 @@ class FakeServer:
     ) -> None:
         self.close()
 
-    # ---------------------------------------------------------------------------------------------
-    # addresses
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._dialect
-
-    @property
-    def url(self) -> str:
-        """Base URL, e.g. ``ws://127.0.0.1:54321``. Only after `start`."""
-        if not self._bound_port:
-            raise RuntimeError("FakeBybit is not started")
-        scheme = "wss" if self._ssl is not None else "ws"
-        return f"{scheme}://{self._host}:{self._bound_port}"
-
-    @property
-    def urls(self) -> dict[str, str]:
-        """The client's ``urls`` mapping: ``"inverse"``, ``"contract"`` or the ``"v5.*"`` keys."""
-        base = self.url
-        return {ep.key: base + ep.path for ep in self._endpoints.values()}
-
-    def _resolve_path(self, path: str | None) -> str | None:
-        """Accept a URL path (``"/v5/public/spot"``) or a `urls` key (``"v5.spot"``)."""
-        if path is None or path in self._endpoints:
-            return path
-        endpoint = self._by_key.get(path)
-        if endpoint is None:
-            known = ", ".join([*self._endpoints, *self._by_key])
-            raise ValueError(f"unknown path {path!r} for dialect {self._dialect!r}; known: {known}")
-        return endpoint.path
-
     def server_time_ms(self) -> int:
         """The fake's clock, epoch ms: the wall clock plus its skew (see `set_clock_skew`)."""
         return now_ms() + self._skew_ms
@@ -329,6 +330,8 @@ class FakeServer:
                 self._refused_total += 1
         if refuse:
             return ws.respond(http.HTTPStatus.SERVICE_UNAVAILABLE, "Service Unavailable\n")
+        if path == INSTRUMENTS_PATH and self._dialect == "v5":  # REST: a client's market metadata
+            return rest_response(ws, request, self._catalog)
         if path not in self._endpoints:
             return ws.respond(http.HTTPStatus.NOT_FOUND, f"Not Found: {path}\n")
         return None
@@ -340,7 +343,9 @@ class FakeServer:
         # connection_count, drop_connections() and publish() know it once the client is connected.
         if response.status_code != http.HTTPStatus.SWITCHING_PROTOCOLS:
             return None
-        conn = Connection(ws, self._endpoints[request.path.split("?", 1)[0]])
+        path, _, query = request.path.partition("?")
+        endpoint = self._endpoints[path]
+        conn = Connection(ws, endpoint, endpoint.idle_limit(urllib.parse.parse_qs(query)))
         with self._cond:
             if self._state != "running":  # close() began during the handshake
                 self._refused_total += 1
@@ -352,10 +357,16 @@ class FakeServer:
 
     def _unregister(self, ws: ServerConnection, *, counted: bool = True) -> None:
         with self._cond:
-            if self._conns.pop(ws, None) is not None:
+            conn = self._conns.pop(ws, None)
+            if conn is not None:
                 if not counted:
                     self._connections_total -= 1
                 self._bump()
+        if conn is not None:
+            self._on_closed(conn)
+
+    def _on_closed(self, conn: Connection) -> None:
+        """A connection ended (runs in its handler thread, no lock held)."""
 
     def _handle(self, ws: ServerConnection) -> None:
         with self._lock:
@@ -363,13 +374,31 @@ class FakeServer:
         if conn is None:  # unregistered meanwhile
             return
         try:
-            for message in ws:
+            while True:
+                try:
+                    message = ws.recv(timeout=conn.idle_wait())
+                except TimeoutError:
+                    if conn.idle():
+                        _log.debug("FakeBybit: %s idle (max_active_time): closing it", conn.conn_id)
+                        self._close_idle(conn)
+                    continue
+                conn.last_active = time.monotonic()
+                with self._lock:
+                    latency = self._latency
+                if latency > 0:  # the network's latency: the request reaches the exchange later
+                    time.sleep(latency)
                 text = message if isinstance(message, str) else message.decode("utf-8", "replace")
                 self._on_text(conn, text)
         except ConnectionClosed:
             pass
         finally:
             self._unregister(ws)
+
+    def _close_idle(self, conn: Connection) -> None:
+        with self._cond:
+            conn.closing = True
+            self._bump()
+        conn.ws.close(1000, "max_active_time exceeded")
 
     def _on_text(self, conn: Connection, text: str) -> None:
         """Answer one text frame a client sent (runs in the connection's handler thread)."""

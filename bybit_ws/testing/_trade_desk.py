@@ -207,6 +207,10 @@ class TradeDeskMixin(ControlsMixin, RepliesMixin):
             reply = {"success": False, "ret_msg": reply["retMsg"], "op": op, "conn_id": conn.conn_id}
         self._send_order_reply(conn, dumps(reply))
 
+    def _on_closed(self, conn: Connection) -> None:
+        if conn.endpoint.trade:
+            self._paper.forget_connection(conn.conn_id)
+
     def _cut(self, conn: Connection) -> None:
         with self._cond:
             conn.closing = True  # nothing more is sent on it
