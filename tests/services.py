@@ -8,10 +8,7 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 STARTUP = 15.0  # seconds a service may take to answer (the test machine is shared and loaded)
 
@@ -23,7 +20,7 @@ def free_port() -> int:
         return port
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen[bytes] | None, what: str) -> None:
+def wait_for_port(port: int, proc: subprocess.Popen[bytes] | None, what: str) -> None:
     deadline = time.monotonic() + STARTUP
     tick = threading.Event()
     while True:
@@ -62,12 +59,10 @@ class RedisServer:
 
     def start(self) -> None:
         assert self.proc is None
-        self.proc = subprocess.Popen(  # fmt: skip
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(self.directory), "--protected-mode", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        _wait_for_port(self.port, self.proc, "redis-server")
+        options = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"]
+        command = [self.binary, "--port", str(self.port), "--dir", str(self.directory), *options]
+        self.proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port, self.proc, "redis-server")
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -79,32 +74,3 @@ class RedisServer:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """A fresh redis-server for one test (skipped with the reason where redis-server is missing)."""
-    binary = redis_binary()
-    if binary is None:
-        pytest.skip("redis-server is not installed (Debian package redis-server; .ci/run installs it)")
-    server = RedisServer(binary, tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def s3_server() -> Iterator[str]:
-    """moto's standalone S3 server on 127.0.0.1 (a real HTTP server, in this process): its endpoint URL.
-    Credentials are moto's dummies, set for the test only."""
-    server_module = pytest.importorskip("moto.server")
-    port = free_port()
-    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        _wait_for_port(port, None, "moto server")
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()

@@ -20,7 +20,7 @@ from bybit_ws.recording import Recorder
 from bybit_ws.sinks import BufferedSink, RedisStreamSink, Sink, read_redis
 from bybit_ws.testing import FakeBybit
 
-from .services import RedisServer, free_port, redis_server  # noqa: F401 (the fixture)
+from .services import RedisServer, free_port
 from .support import Collector, clients_for, frame_text, wait_until
 
 TOPICS = ["publicTrade.BTCUSDT", "publicTrade.ETHUSDT"]
@@ -73,7 +73,7 @@ class Consumer:
                 self.go_on.wait(30)
                 if len(self.events) >= self.expected:
                     break
-        except BaseException as exc:  # noqa: BLE001 (handed to the test)
+        except BaseException as exc:  # handed to the test
             self.error = exc
 
     def join(self) -> list[DataEvent[Any]]:
@@ -159,7 +159,7 @@ def test_two_consumers_in_a_group_share_the_work(redis_server: RedisServer) -> N
             text = TRADE.replace(b"20f43950", f"{n:08d}".encode())
             sink.write(text, received, "v5.linear")
         assert sink.flush(10)
-    options = {"last_id": "0", "block": 1.0, "group": "strategies", "count": 10}
+    options: dict[str, Any] = {"last_id": "0", "block": 1.0, "group": "strategies", "count": 10}
     first = Consumer(redis_server.url, 100, consumer="a", hold=True, **options)
     wait_until(lambda: len(first.events) >= 1, timeout=15, message="the first consumer's first entry")
     # it holds its batch of 10 while the second one takes the next

@@ -28,8 +28,8 @@ _BACKOFF_MAX = 2.0
 
 @runtime_checkable
 class Sink(Protocol):
-    """What ``client.record(sink)`` and ``Subscription.record(sink)`` take: :class:`bybit_ws.recording.Recorder`,
-    :class:`bybit_ws.sinks.RedisStreamSink`, or your own.
+    """What ``client.record(sink)`` and ``Subscription.record(sink)`` take:
+    :class:`bybit_ws.recording.Recorder`, :class:`bybit_ws.sinks.RedisStreamSink`, or your own.
 
     ``write`` is called on the connections' reader threads (several at once): it must be thread-safe
     and cheap (an append to a bounded buffer; see :class:`BufferedSink`), and should not raise.

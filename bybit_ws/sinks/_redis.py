@@ -34,7 +34,8 @@ def _redis() -> Any:
     try:
         import redis
     except ImportError as exc:
-        raise ImportError("Redis sinks need redis-py: pip install 'bybit-ws-sync[redis]'", name=exc.name) from exc
+        message = "Redis sinks need redis-py: pip install 'bybit-ws-sync[redis]'"
+        raise ImportError(message, name=exc.name) from exc
     return redis
 
 
@@ -87,7 +88,10 @@ class RedisStreamSink(BufferedSink):
         from redis.retry import Retry
 
         self._client = redis.Redis.from_url(  # no retries of its own: a pipeline sent twice is ours to judge
-            url, socket_timeout=socket_timeout, socket_connect_timeout=socket_timeout, retry=Retry(NoBackoff(), 0)
+            url,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
+            retry=Retry(NoBackoff(), 0),
         )
         self._errors = (redis.ConnectionError, redis.TimeoutError)
         self._response_error = redis.ResponseError
@@ -132,7 +136,7 @@ class RedisStreamSink(BufferedSink):
             raise
         written = 0
         retry: list[Any] = []
-        for item, reply in zip(items, replies):
+        for item, reply in zip(items, replies, strict=True):
             if not isinstance(reply, self._response_error):
                 written += 1
             elif _STALE in str(reply) and item[3]:
@@ -218,7 +222,8 @@ def read_redis(
     if count < 1:
         raise ValueError("count must be at least 1")
     names = {_stream_name(stream, t): t for t in topics}
-    return _read(redis, url, _Reader(redis, names, last_id, block, group, consumer, count, keep_original_data))
+    reader = _Reader(redis, names, last_id, block, group, consumer, count, keep_original_data)
+    return _read(redis, url, reader)
 
 
 def _read(redis: Any, url: str, reader: _Reader) -> Iterator[DataEvent[Any]]:
@@ -267,8 +272,8 @@ class _Reader:
                 waited_from = time.monotonic()
                 for name, entries in batch:
                     topic = self.names[name]
-                    for entry_id, fields in entries:
-                        entry_id = self._decode(entry_id)
+                    for raw_id, fields in entries:
+                        entry_id = self._decode(raw_id)
                         if self.group is None:
                             self.positions[name] = entry_id
                         else:
@@ -299,7 +304,8 @@ class _Reader:
             try:
                 self._ack()
                 if self.group is None:
-                    got = self.client.xread(self.positions, count=self.count, block=None if block == 0 else wait_ms)
+                    wait = None if block == 0 else wait_ms
+                    got = self.client.xread(self.positions, count=self.count, block=wait)
                 else:
                     got = self._read_group(0 if block == 0 else wait_ms)
             except self.errors as exc:
@@ -319,7 +325,9 @@ class _Reader:
         pending = {n: p for n, p in self.positions.items() if p != ">"}
         try:
             if pending:  # first this consumer's own entries delivered before and never acknowledged
-                got = self._named(self.client.xreadgroup(self.group, self.consumer, pending, count=self.count))
+                got = self._named(
+                    self.client.xreadgroup(self.group, self.consumer, pending, count=self.count)
+                )
                 for name in pending:
                     entries = dict(got).get(name)
                     self.positions[name] = self._decode(entries[-1][0]) if entries else ">"
@@ -327,9 +335,10 @@ class _Reader:
                 if got:
                     return got
             streams = dict.fromkeys(self.names, ">")
-            return self._named(
-                self.client.xreadgroup(self.group, self.consumer, streams, count=self.count, block=wait_ms or None)
+            got = self.client.xreadgroup(
+                self.group, self.consumer, streams, count=self.count, block=wait_ms or None
             )
+            return self._named(got)
         except self.redis.ResponseError as exc:
             if "NOGROUP" not in str(exc):
                 raise
@@ -363,7 +372,8 @@ class _Reader:
             for name, ids in self.unacked.items():
                 self.client.xack(name, self.group, *ids)
         except self.redis.ResponseError as exc:  # NOGROUP: Redis restarted without its data
-            _log.warning("read_redis: could not acknowledge %d entries: %s", sum(map(len, self.unacked.values())), exc)
+            left = sum(map(len, self.unacked.values()))
+            _log.warning("read_redis: could not acknowledge %d entries: %s", left, exc)
         except self.errors:
             if not quiet:
                 raise
