@@ -6,8 +6,9 @@ share the work; a sink that cannot deliver never stalls the writer."""
 from __future__ import annotations
 
 import logging
+import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,12 @@ from bybit_ws.recording import Recorder
 from bybit_ws.sinks import BufferedSink, RedisStreamSink, Sink, read_redis
 from bybit_ws.testing import FakeBybit
 
+from . import test_cli
 from .services import RedisServer, free_port
 from .support import Collector, clients_for, frame_text, wait_until
+from .test_cli import STARTUP, Proc
+
+run = test_cli.run  # the fixture: python subprocesses, killed at teardown
 
 TOPICS = ["publicTrade.BTCUSDT", "publicTrade.ETHUSDT"]
 TRADE = frame_text("v5_public_trade").encode()
@@ -259,3 +264,31 @@ def test_the_password_stays_out_of_the_repr_and_logs() -> None:
         assert "s3cret-pw" not in repr(sink) and "s3cret-pw" not in sink.name
     finally:
         sink.close()
+
+
+def test_cli_record_to_redis(run: Callable[..., Proc], redis_server: RedisServer, v5_fake: FakeBybit) -> None:
+    """``python -m bybit_ws record TOPIC... --to redis://...``: every frame to its topic's stream."""
+    sent = [frame_text("v5_public_trade"), frame_text("v5_orderbook_snapshot"), frame_text("v5_public_trade")]
+    topics = ["publicTrade.BTCUSDT", "orderbook.50.BTCUSDT"]
+    proc = run(
+        "-m", "bybit_ws", "record", *topics, "--url", v5_fake.url, "--to", redis_server.url,
+        "--status-every", "0.1", sigint=True,
+    )  # fmt: skip
+    for topic in topics:
+        v5_fake.wait_for_subscribers(topic, timeout=STARTUP, path="v5.linear")
+    for text in sent:
+        assert v5_fake.send_raw(text, path="v5.linear") == 1
+    proc.next_line(lambda line: "3 frames, 3 sent, 0 buffered, 0 dropped" in line, 15.0, stderr=True)
+    proc.popen.send_signal(signal.SIGINT)
+    assert proc.finish(timeout=15.0) == 0, proc.stderr
+    assert proc.stderr[0].endswith(f"to redis-sink({redis_server.url}); Ctrl-C stops"), proc.stderr
+    assert proc.stderr[-1].startswith("recorded 3 frames"), proc.stderr
+    events = list(read_redis(redis_server.url, topics, last_id="0", block=0, keep_original_data=True))
+    assert sorted(e.original_data or "" for e in events) == sorted(sent)
+    assert [e.topic for e in events] == ["publicTrade.BTCUSDT"] * 2 + ["orderbook.50.BTCUSDT"]
+
+
+def test_cli_record_to_a_bad_url(run: Callable[..., Proc]) -> None:
+    proc = run("-m", "bybit_ws", "record", "publicTrade.BTCUSDT", "--to", "http://example.invalid")
+    assert proc.finish(timeout=15.0) == 2
+    assert any("redis://" in line for line in proc.stderr), proc.stderr
