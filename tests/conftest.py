@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -67,14 +68,19 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
 
 @pytest.fixture
 def s3_server() -> Iterator[str]:
-    """moto's standalone S3 server on 127.0.0.1 (a real HTTP server, in this process): its endpoint URL.
-    Credentials are moto's dummies, set for the test only."""
+    """moto's standalone S3 server on 127.0.0.1 (a real HTTP server on a thread of this process): its
+    endpoint URL. Any key and secret are accepted."""
     server_module = pytest.importorskip("moto.server", reason="moto[server] is not installed")
     port = free_port()
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    endpoint = f"http://127.0.0.1:{port}"
     try:
         wait_for_port(port, None, "moto server")
-        yield f"http://127.0.0.1:{port}"
+        yield endpoint
     finally:
+        # moto keeps its buckets in the process, not in the server: empty them for the next test
+        reset = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(reset, timeout=10):
+            pass
         server.stop()
