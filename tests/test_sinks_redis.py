@@ -110,6 +110,21 @@ def test_every_frame_arrives_typed_in_order_per_topic(redis_server: RedisServer,
     assert list(read_redis(redis_server.url, TOPICS, block=0)) == []
 
 
+def test_a_subscription_records_only_its_topics(redis_server: RedisServer, v5_fake: FakeBybit) -> None:
+    recorded, other = Collector(), Collector()
+    with RedisStreamSink(redis_server.url) as sink, clients_for(v5_fake) as make:
+        client = make()
+        subscription = client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", recorded)
+        client.v5.subscribe_to_trade_updates("linear", "ETHUSDT", other)
+        subscription.record(sink)
+        publish(v5_fake, range(3))
+        recorded.wait(3)
+        other.wait(3)
+        assert sink.flush(10)
+    events = list(read_redis(redis_server.url, TOPICS, last_id="0", block=0))
+    assert [(e.topic, e.data) for e in events] == [(e.topic, e.data) for e in recorded.events]
+
+
 def test_a_redis_restart_mid_stream_loses_nothing_buffered(
     redis_server: RedisServer, v5_fake: FakeBybit, caplog: pytest.LogCaptureFixture
 ) -> None:
