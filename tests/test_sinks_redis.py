@@ -92,6 +92,11 @@ class Consumer:
 def test_every_frame_arrives_typed_in_order_per_topic(redis_server: RedisServer, v5_fake: FakeBybit) -> None:
     live = Collector()
     consumer = Consumer(redis_server.url, expected=2 * 40, last_id="0", block=30)
+    newcomer = Consumer(redis_server.url, expected=2 * 40, block=30)  # last_id="$": what comes from now
+    conn = redis.Redis.from_url(redis_server.url)
+    waiting = lambda: sum(c["cmd"] == "xread" for c in conn.client_list()) == 2  # noqa: E731
+    wait_until(waiting, timeout=15, message="both consumers waiting for entries")
+    conn.close()
     with RedisStreamSink(redis_server.url, batch=7) as sink, clients_for(v5_fake) as make:
         client = make()
         client.record(sink)
@@ -101,7 +106,7 @@ def test_every_frame_arrives_typed_in_order_per_topic(redis_server: RedisServer,
         live.wait(80)
         assert sink.flush(10)
     got = consumer.join()
-    assert by_topic(got) == by_topic(live.events)
+    assert by_topic(got) == by_topic(live.events) == by_topic(newcomer.join())
     assert [e.data[0].id for e in got if e.topic == TOPICS[0]] == [f"BTCUSDT-{n}" for n in range(40)]
     assert sink.stats.written == 80 and sink.stats.dropped == 0 and sink.stats.pending == 0
     assert all(e.exchange_timestamp is not None for e in got)

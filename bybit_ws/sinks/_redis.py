@@ -262,6 +262,8 @@ class _Reader:
         try:
             if self.group is not None:
                 self._create_groups(self.last_id)
+            elif self.last_id == "$":
+                self._pin_positions()
             waited_from = time.monotonic()
             while True:
                 batch = self._fetch(waited_from)
@@ -356,6 +358,16 @@ class _Reader:
     @staticmethod
     def _decode(value: Any) -> str:
         return value.decode() if isinstance(value, bytes) else str(value)
+
+    def _pin_positions(self) -> None:
+        """``"$"`` as each stream's last ID now: XREAD re-reads ``"$"`` on every call, so entries added
+        between two calls would be missed."""
+        for name in self.names:
+            try:
+                top = self.client.xinfo_stream(name)["last-generated-id"]
+            except self.redis.ResponseError:  # no such stream yet: everything it will get is new
+                top = "0-0"
+            self.positions[name] = self._decode(top)
 
     def _create_groups(self, start: str) -> None:
         for name in self.names:
