@@ -113,7 +113,7 @@ def main(
     read them; return 0 when the consumers got every frame (each all of them, or ``share``: between
     them)."""
     topics = [f"publicTrade.{symbol}"] if share else [f"publicTrade.{symbol}", f"tickers.{symbol}"]
-    start = f"{int(time.time() * 1000)}-0"  # entry IDs are receive times: read what comes from now
+    start = f"{int(time.time() * 1000)}-0"  # entry IDs are Redis's clock (ms): what comes from now
     group = f"fan-out-{start}" if share else None
     consumers = [_consumer(redis_url, name, topics, start, group) for name in ("a", "b")]
     written = -1

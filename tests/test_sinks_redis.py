@@ -232,28 +232,30 @@ def test_a_sink_that_cannot_deliver_never_stalls_the_writer(caplog: pytest.LogCa
     assert sink.stats.dropped == 151
 
 
-def test_a_pipeline_sent_again_after_a_broken_connection_repeats_nothing(redis_server: RedisServer) -> None:
-    """Entries that reached Redis before the connection broke are refused when sent again (their IDs
-    are not above the stream's top) and count as written; a first refusal (the stream is ahead of the
-    sink's clock) renumbers the entries instead of losing them."""
+def test_a_batch_sent_again_after_a_lost_reply_is_not_written_twice(redis_server: RedisServer) -> None:
+    """A batch is one atomic script call that records the batch's number: sent again (its reply was
+    lost with the connection), it is not applied again, and counts as written; the next batch is."""
     received = datetime(2024, 5, 1, tzinfo=timezone.utc)
     sink = RedisStreamSink(redis_server.url)
+    conn = redis.Redis.from_url(redis_server.url)
     try:
         items = [sink._prepare(TRADE, received, "v5.linear") for _ in range(3)]
-        assert sink._deliver(list(items)) == 3
-        for item in items:
-            item[3] = True  # as after a broken pipeline
-        assert sink._deliver(list(items)) == 3
-        conn = redis.Redis.from_url(redis_server.url)
+        sink._batches += 1  # as the flusher numbers each batch it takes
+        assert sink._deliver(items) == 3
+        assert sink._deliver(items) == 3  # the same batch again
         assert conn.xlen("bybit:publicTrade.BTCUSDT") == 3
-        conn.xadd("bybit:publicTrade.BTCUSDT", {"x": "1"}, id="99999999999999-0")  # far ahead
-        late = [sink._prepare(TRADE, received, "v5.linear")]
-        with pytest.raises(RuntimeError, match="renumbered"):
-            sink._deliver(late)
-        assert sink._deliver(late) == 1
-        assert conn.xlen("bybit:publicTrade.BTCUSDT") == 5
-        conn.close()
+        sink._batches += 1
+        assert sink._deliver(items[:1]) == 1
+        assert conn.xlen("bybit:publicTrade.BTCUSDT") == 4
+        conn.set("bybit:publicTrade.ETHUSDT", "not a stream")  # Redis refuses XADD to it: counted
+        other = sink._prepare(TRADE.replace(b"BTCUSDT", b"ETHUSDT"), received, "v5.linear")
+        sink._batches += 1
+        assert sink._deliver([other, *items[:1]]) == 1
+        assert sink.failed == 1 and sink.stats.dropped == 1
+        fields = conn.xrange("bybit:publicTrade.BTCUSDT")[0][1]
+        assert fields == {b"t": b"%.6f" % received.timestamp(), b"key": b"v5.linear", b"frame": TRADE}
     finally:
+        conn.close()
         sink.close()
 
 

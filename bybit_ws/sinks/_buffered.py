@@ -96,7 +96,7 @@ class BufferedSink:
         self._idle = False
         self._wake = threading.Event()
         self._flushed = threading.Condition()
-        self._delivered = 0  # batches handed on or given up (for flush())
+        self._batches = 0  # the number of the batch in flight: the same on every attempt to hand it on
         self._thread = threading.Thread(target=self._run, name=f"bybit-ws-sink-{name}", daemon=True)
         self._thread.start()
 
@@ -188,6 +188,8 @@ class BufferedSink:
                 skipped += 1
             else:
                 inflight.append(item)
+        if inflight:
+            self._batches += 1
         if skipped:
             with self._lock:
                 self._skipped += skipped

@@ -2,15 +2,16 @@
 back into the live client's typed events (through the recording's :class:`FrameParser`).
 
 An entry is ``{"t": <receive time, epoch seconds>, "key": <endpoint key>, "frame": <the frame's bytes>}``
-with the ID ``<receive time in ms>-<n>`` (kept increasing per stream by the sink): when a pipeline broke
-half way and is sent again, Redis refuses the entries it already has (their IDs are not above the
-stream's top), so a reconnect neither loses nor repeats a frame.
+under an ID Redis gives (``*``). The sink writes a batch of frames in one atomic script call that also
+stores the batch's number, so a batch sent again after a broken connection is not written twice: a
+reconnect neither loses nor repeats a frame.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
@@ -25,7 +26,6 @@ __all__ = ["RedisStreamSink", "read_redis"]
 
 _log = logging.getLogger(__name__)
 
-_STALE = "equal or smaller than the target stream top item"
 _fromtimestamp = datetime.fromtimestamp
 _utc = timezone.utc
 
@@ -43,25 +43,55 @@ def _stream_name(template: str, topic: str) -> str:
     return template.replace("{topic}", topic)
 
 
+#: XADDs a batch of frames, each to its stream, in one atomic call; a batch number not above the last
+#: one this sink had applied (a resend after the reply was lost) is not applied again
+_SCRIPT = b"""
+local last = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if last >= tonumber(ARGV[1]) then return {-1, 0} end
+local maxlen, n, failed = ARGV[2], 0, 0
+for i = 3, #ARGV, 4 do
+  local r
+  if maxlen == '' then
+    r = redis.pcall('XADD', ARGV[i], '*', 't', ARGV[i+1], 'key', ARGV[i+2], 'frame', ARGV[i+3])
+  else
+    r = redis.pcall('XADD', ARGV[i], 'MAXLEN', '~', maxlen, '*', 't', ARGV[i+1], 'key', ARGV[i+2],
+                    'frame', ARGV[i+3])
+  end
+  if type(r) == 'table' and r.err then failed = failed + 1 else n = n + 1 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', 86400)
+return {n, failed}
+"""
+
+
+def _bulk(value: bytes) -> bytes:
+    """One RESP bulk string."""
+    return b"$%d\r\n%b\r\n" % (len(value), value)
+
+
 class RedisStreamSink(BufferedSink):
     """Appends every raw frame, with its receive time, to a Redis stream per topic (``XADD`` with an
-    approximate ``MAXLEN``, pipelined in batches by a background thread).
+    approximate ``MAXLEN``), in batches, from a background thread.
 
     Give it to ``client.record(sink)`` (every topic) or ``subscription.record(sink)`` (one
     subscription's); read the streams elsewhere with :func:`read_redis`. The reader threads only
     append to a bounded buffer; while Redis is unreachable the frames stay buffered (up to ``buffer``
-    of them; more are dropped and counted in :attr:`stats`) and the same batch is sent again on
-    reconnect, without repeats. One sink per stream: the entry IDs come from the receive times.
+    of them; more are dropped and counted in :attr:`stats`) and go on reconnect. A batch is one
+    atomic Lua call (``EVAL``) that also records the batch's number under a key of its own
+    (``bybit-ws:sink:<uuid>``, expiring after a day), so a batch sent again after its reply was lost
+    is not written twice. Entry IDs are Redis's own (``*``), increasing per stream; the receive time
+    is the entry's ``t`` field. Several sinks may write to one stream. Not for Redis Cluster (a batch
+    spans streams).
 
     Args:
         url: ``redis://[[user]:password@]host:port/db`` (``rediss://`` for TLS, ``unix://``).
         stream: the stream name, ``{topic}`` replaced by each frame's topic.
         maxlen: keep about this many entries per stream (Redis trims whole nodes: ``MAXLEN ~``);
             ``None``: no trimming.
-        batch: frames per pipeline at most.
+        batch: frames per call at most.
         buffer: frames buffered at most while Redis is slow or down.
         close_timeout: seconds :meth:`close` keeps trying to hand the buffer on.
-        socket_timeout: seconds for Redis to answer a pipeline before it counts as down.
+        socket_timeout: seconds for Redis to answer before it counts as down.
 
     Raises:
         ImportError: redis-py is missing (extra ``[redis]``).
@@ -87,80 +117,67 @@ class RedisStreamSink(BufferedSink):
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 
-        self._client = redis.Redis.from_url(  # no retries of its own: a pipeline sent twice is ours to judge
+        self._client = redis.Redis.from_url(  # no retries of its own: a batch sent twice is ours to judge
             url,
             socket_timeout=socket_timeout,
             socket_connect_timeout=socket_timeout,
             retry=Retry(NoBackoff(), 0),
         )
-        self._errors = (redis.ConnectionError, redis.TimeoutError)
         self._response_error = redis.ResponseError
         self._template = stream
-        self._maxlen = maxlen
         self._url = _safe_url(url)
-        self._streams: dict[str, str] = {}  # topic -> stream name
-        self._top: dict[str, tuple[int, int]] = {}  # stream -> the last ID given out
+        self._marker = f"bybit-ws:sink:{uuid.uuid4().hex}"
+        self._head = _bulk(b"EVAL") + _bulk(_SCRIPT) + _bulk(b"1") + _bulk(self._marker.encode())
+        self._maxlen = _bulk(b"" if maxlen is None else str(maxlen).encode())
+        self._streams: dict[str, bytes] = {}  # topic -> its stream name, packed
+        self._endpoints: dict[str, bytes] = {}  # endpoint key -> packed
+        self.failed = 0  # frames Redis refused (e.g. the stream's key holds another type): dropped
         super().__init__(f"redis-sink({self._url})", buffer=buffer, batch=batch, close_timeout=close_timeout)
 
     def __repr__(self) -> str:
         return f"RedisStreamSink({self._url!r}, stream={self._template!r}, stats={self.stats})"
 
     # ------------------------------------------------------------------------------ the flusher
-    def _prepare(self, data: bytes, received: datetime, endpoint: str) -> Any:
+    def _prepare(self, data: bytes, received: datetime, endpoint: str) -> bytes | None:
+        """The frame's four script arguments (stream, receive time, endpoint, frame), packed."""
         topic = topic_of(data)
         if topic is None:
             return None
         name = self._streams.get(topic)
         if name is None:
-            name = self._streams[topic] = _stream_name(self._template, topic)
-        t = received.timestamp()
-        ms = int(t * 1000)
-        last = self._top.get(name)
-        seq = 0
-        if last is not None and ms <= last[0]:
-            ms, seq = last[0], last[1] + 1
-        self._top[name] = (ms, seq)
-        # [stream, id, fields, sent before]
-        return [name, f"{ms}-{seq}", {"t": repr(t), "key": endpoint, "frame": data}, False]
+            name = self._streams[topic] = _bulk(_stream_name(self._template, topic).encode())
+        key = self._endpoints.get(endpoint)
+        if key is None:
+            key = self._endpoints[endpoint] = _bulk(endpoint.encode())
+        t = b"%.6f" % received.timestamp()
+        return b"%b$%d\r\n%b\r\n%b$%d\r\n%b\r\n" % (name, len(t), t, key, len(data), data)
 
     def _deliver(self, items: list[Any]) -> int:
-        pipe = self._client.pipeline(transaction=False)
-        maxlen, approximate = self._maxlen, self._maxlen is not None
-        for name, entry_id, fields, _sent in items:
-            pipe.xadd(name, fields, id=entry_id, maxlen=maxlen, approximate=approximate)
+        number = str(self._batches).encode()
+        packed = [b"*%d\r\n" % (6 + 4 * len(items)), self._head, _bulk(number), self._maxlen, *items]
+        pool = self._client.connection_pool
+        connection = pool.get_connection()
         try:
-            replies = pipe.execute(raise_on_error=False)
-        except self._errors:
-            for item in items:
-                item[3] = True  # some may have arrived: a refusal next time means "already there"
+            connection.send_packed_command(packed, check_health=False)
+            reply = connection.read_response()
+        except self._response_error:
             raise
-        written = 0
-        retry: list[Any] = []
-        for item, reply in zip(items, replies, strict=True):
-            if not isinstance(reply, self._response_error):
-                written += 1
-            elif _STALE in str(reply) and item[3]:
-                written += 1  # sent before the connection broke, and it did arrive
-            elif _STALE in str(reply):
-                retry.append(item)  # the stream is ahead of our clock (another writer, a clock step)
-            else:
-                raise reply
-        if retry:
-            self._renumber(retry)
-            items[:] = retry
-            raise RuntimeError(f"{len(retry)} entries behind their stream's top; renumbered")
+        except BaseException:
+            connection.disconnect()  # the reply may still come: never read it as the next one's
+            raise
+        finally:
+            pool.release(connection)
+        if isinstance(reply, self._response_error):
+            raise reply
+        written, failed = int(reply[0]), int(reply[1])
+        if written < 0:  # applied before: the reply to the first attempt was lost
+            return len(items)
+        if failed:
+            self.failed += failed
+            with self._lock:
+                self._dropped += failed
+            _log.warning("%s: Redis refused %d frames (see its log); dropped", self.name, failed)
         return written
-
-    def _renumber(self, items: list[Any]) -> None:
-        for name in {item[0] for item in items}:
-            top = self._client.xinfo_stream(name)["last-generated-id"]
-            top = top.decode() if isinstance(top, bytes) else top
-            ms, _, seq = top.partition("-")
-            self._top[name] = (int(ms), int(seq))
-        for item in items:
-            ms, seq = self._top[item[0]]
-            self._top[item[0]] = (ms, seq + 1)
-            item[1] = f"{ms}-{seq + 1}"
 
     def _release(self) -> None:
         self._client.close()
