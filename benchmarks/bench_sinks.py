@@ -138,6 +138,16 @@ def client_rate(server: ReplayServer, url: str | None, frames: int) -> float:
     return result.rate
 
 
+def report(plain: list[float], sinked: list[float]) -> None:
+    without, with_sink = median(plain), median(sinked)
+    runs = [round(r) for r in plain], [round(r) for r in sinked]
+    print(f"client:     {without:10,.0f} events/s without a sink (v5-mix, runs {runs[0]})")
+    print(f"            {with_sink:10,.0f} events/s recording to Redis (runs {runs[1]})")
+    print(
+        f"            sink cost {(1 - with_sink / without) * 100:.1f} % of the client's throughput (medians)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -158,26 +168,17 @@ def main() -> None:
             prebuild = [("v5-mix", args.frames), ("trades", args.latency_frames)]
             with ReplayServer(prebuild) as server:
                 samples = latency(server, redis.url, args.latency_frames, args.rate)
+                p50, p99 = percentile(samples, 0.5) * 1e3, percentile(samples, 0.99) * 1e3
                 print(
-                    f"latency:    frame arrival -> consumer process, {len(samples)} frames at {args.rate:g}/s: "
-                    f"p50 {percentile(samples, 0.5) * 1e3:.2f} ms, p99 {percentile(samples, 0.99) * 1e3:.2f} ms, "
-                    f"max {samples[-1] * 1e3:.2f} ms"
+                    f"latency:    frame arrival -> consumer process, {len(samples)} frames at "
+                    f"{args.rate:g}/s: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {samples[-1] * 1e3:.2f} ms"
                 )
                 plain: list[float] = []
                 sinked: list[float] = []
                 for _ in range(args.runs):  # interleaved, so drifting load hits both alike
                     plain.append(client_rate(server, None, args.frames))
                     sinked.append(client_rate(server, redis.url, args.frames))
-                without, with_sink = median(plain), median(sinked)
-                print(
-                    f"client:     {without:10,.0f} events/s without a sink (v5-mix, runs {[round(r) for r in plain]})"
-                )
-                print(
-                    f"            {with_sink:10,.0f} events/s recording to Redis (runs {[round(r) for r in sinked]})"
-                )
-                print(
-                    f"            sink cost {(1 - with_sink / without) * 100:.1f} % of the client's throughput"
-                )
+                report(plain, sinked)
         finally:
             redis.stop()
     print(load())

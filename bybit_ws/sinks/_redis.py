@@ -22,6 +22,9 @@ from bybit_ws.recording._writer import topic_of
 
 from ._buffered import BufferedSink
 
+_TOPIC_FIRST = b'{"topic":"'
+_TOPIC_AT = len(_TOPIC_FIRST)
+
 __all__ = ["RedisStreamSink", "read_redis"]
 
 _log = logging.getLogger(__name__)
@@ -129,7 +132,7 @@ class RedisStreamSink(BufferedSink):
         self._marker = f"bybit-ws:sink:{uuid.uuid4().hex}"
         self._head = _bulk(b"EVAL") + _bulk(_SCRIPT) + _bulk(b"1") + _bulk(self._marker.encode())
         self._maxlen = _bulk(b"" if maxlen is None else str(maxlen).encode())
-        self._streams: dict[str, bytes] = {}  # topic -> its stream name, packed
+        self._streams: dict[bytes, bytes] = {}  # a topic as it starts frames -> its stream name, packed
         self._endpoints: dict[str, bytes] = {}  # endpoint key -> packed
         self.failed = 0  # frames Redis refused (e.g. the stream's key holds another type): dropped
         super().__init__(f"redis-sink({self._url})", buffer=buffer, batch=batch, close_timeout=close_timeout)
@@ -140,12 +143,16 @@ class RedisStreamSink(BufferedSink):
     # ------------------------------------------------------------------------------ the flusher
     def _prepare(self, data: bytes, received: datetime, endpoint: str) -> bytes | None:
         """The frame's four script arguments (stream, receive time, endpoint, frame), packed."""
-        topic = topic_of(data)
-        if topic is None:
-            return None
-        name = self._streams.get(topic)
+        name = None
+        if data.startswith(_TOPIC_FIRST):  # the common shape: the topic's bytes name the stream
+            name = self._streams.get(data[_TOPIC_AT : data.find(b'"', _TOPIC_AT)])
         if name is None:
-            name = self._streams[topic] = _bulk(_stream_name(self._template, topic).encode())
+            topic = topic_of(data)
+            if topic is None:
+                return None
+            name = _bulk(_stream_name(self._template, topic).encode())
+            if data.startswith(b'{"topic":"%b"' % topic.encode()):
+                self._streams[topic.encode()] = name
         key = self._endpoints.get(endpoint)
         if key is None:
             key = self._endpoints[endpoint] = _bulk(endpoint.encode())
@@ -154,11 +161,13 @@ class RedisStreamSink(BufferedSink):
 
     def _deliver(self, items: list[Any]) -> int:
         number = str(self._batches).encode()
-        packed = [b"*%d\r\n" % (6 + 4 * len(items)), self._head, _bulk(number), self._maxlen, *items]
+        packed = b"".join(
+            (b"*%d\r\n" % (6 + 4 * len(items)), self._head, _bulk(number), self._maxlen, *items)
+        )
         pool = self._client.connection_pool
         connection = pool.get_connection()
         try:
-            connection.send_packed_command(packed, check_health=False)
+            connection.send_packed_command([packed], check_health=False)  # one sendall
             reply = connection.read_response()
         except self._response_error:
             raise
