@@ -11,7 +11,9 @@ Needs a redis-server binary (one is started on a free port on 127.0.0.1 and stop
                Redis; a consumer process reads them with ``read_redis`` and measures, per event, its
                wall-clock time minus the frame's receive time at the client (``event.timestamp``).
 3. throughput: the client's typed v5-mix events/s flat out, with and without a ``RedisStreamSink`` on
-               ``client.record`` (interleaved runs, medians): the sink's cost on the client.
+               ``client.record`` (interleaved runs, medians): the sink's cost on the client; and with
+               a sink that packs every batch but sends nothing: its cost without redis-server's CPU,
+               which here competes for the same cores (in production Redis runs elsewhere).
 
 Every number moves with the machine's load (printed); compare runs made on the same machine.
 """
@@ -114,18 +116,25 @@ def latency(server: ReplayServer, url: str, frames: int, rate: float) -> list[fl
     return sorted(json.loads(out))
 
 
-def client_rate(server: ReplayServer, url: str | None, frames: int) -> float:
-    """The client's typed events/s on v5-mix flat out; ``url``: with a RedisStreamSink recording."""
+def client_rate(server: ReplayServer, url: str | None, frames: int, send: bool = True) -> float:
+    """The client's typed events/s on v5-mix flat out; ``url``: with a RedisStreamSink recording
+    (``send=False``: it packs every batch but sends nothing, so Redis's own CPU is left out)."""
     client_cls, reason = load_bybit_ws()
     if client_cls is None:
         raise RuntimeError(reason)
     from bybit_ws.sinks import RedisStreamSink
 
+    class Unsent(RedisStreamSink):
+        def _deliver(self, items: list[Any]) -> int:
+            b"".join(items)
+            return len(items)
+
     counter = Counter(frames)
     client = client_cls(urls={"v5.linear": server.url("v5-mix", frames)})
     sink = None
     if url is not None:
-        sink = RedisStreamSink(url, stream="bench-client:{topic}", maxlen=100_000, buffer=frames + 1)
+        kind = RedisStreamSink if send else Unsent
+        sink = kind(url, stream="bench-client:{topic}", maxlen=100_000, buffer=frames + 1)
         client.record(sink)
     try:
         subscribe_workload(client, "v5-mix", counter.hit)
@@ -138,14 +147,15 @@ def client_rate(server: ReplayServer, url: str | None, frames: int) -> float:
     return result.rate
 
 
-def report(plain: list[float], sinked: list[float]) -> None:
-    without, with_sink = median(plain), median(sinked)
-    runs = [round(r) for r in plain], [round(r) for r in sinked]
+def report(plain: list[float], sinked: list[float], unsent: list[float]) -> None:
+    without, with_sink, in_process = median(plain), median(sinked), median(unsent)
+    runs = [[round(r) for r in rates] for rates in (plain, sinked, unsent)]
     print(f"client:     {without:10,.0f} events/s without a sink (v5-mix, runs {runs[0]})")
     print(f"            {with_sink:10,.0f} events/s recording to Redis (runs {runs[1]})")
-    print(
-        f"            sink cost {(1 - with_sink / without) * 100:.1f} % of the client's throughput (medians)"
-    )
+    print(f"            {in_process:10,.0f} events/s with the sink packing but not sending (runs {runs[2]})")
+    cost, own = (1 - with_sink / without) * 100, (1 - in_process / without) * 100
+    print(f"            sink cost {cost:.1f} % of the client's throughput (medians); {own:.1f} % without")
+    print("            Redis's own CPU (redis-server on this machine: it competes for the same cores)")
 
 
 def main() -> None:
@@ -175,10 +185,12 @@ def main() -> None:
                 )
                 plain: list[float] = []
                 sinked: list[float] = []
-                for _ in range(args.runs):  # interleaved, so drifting load hits both alike
+                unsent: list[float] = []
+                for _ in range(args.runs):  # interleaved, so drifting load hits all alike
                     plain.append(client_rate(server, None, args.frames))
                     sinked.append(client_rate(server, redis.url, args.frames))
-                report(plain, sinked)
+                    unsent.append(client_rate(server, redis.url, args.frames, send=False))
+                report(plain, sinked, unsent)
         finally:
             redis.stop()
     print(load())
