@@ -228,6 +228,7 @@ def test_a_sink_that_cannot_deliver_never_stalls_the_writer(caplog: pytest.LogCa
         sink.close()
     assert sink.stats.dropped == 150 and sink.stats.pending == 0  # close gave up on the buffered ones
     assert sum("cannot hand frames on" in r.getMessage() for r in caplog.records) == 1
+    assert sum("buffer of 100 frames full" in r.getMessage() for r in caplog.records) == 1
     sink.write(TRADE, received, "v5.linear")  # after close: dropped, counted, no exception
     assert sink.stats.dropped == 151
 

@@ -194,11 +194,30 @@ class BufferedSink:
             with self._lock:
                 self._skipped += skipped
 
+    def _report_drops(self, seen: int) -> int:
+        """One log line when frames start being dropped (the buffer is full); another episode starts
+        once the buffer has emptied. Returns the drops seen so far, or -1 while none is ongoing."""
+        dropped = self._dropped
+        if seen < 0:
+            if dropped > -seen - 1:
+                _log.warning(
+                    "%s: buffer of %d frames full: new frames are dropped (%d so far; see .stats)",
+                    self.name,
+                    self._capacity,
+                    dropped,
+                )
+                return dropped
+            return seen
+        if not self._queue and not self._inflight:
+            return -dropped - 1  # the episode is over
+        return seen
+
     def _run(self) -> None:
         backoff = 0.0
         down_since: float | None = None
-        reported_drops = 0
+        drops = -1  # -(drops seen) - 1 between episodes, the drops seen during one
         while True:
+            drops = self._report_drops(drops)
             if not self._inflight:
                 self._take()
             if not self._inflight:
@@ -235,19 +254,9 @@ class BufferedSink:
                 continue
             with self._lock:
                 self._written += written
-                dropped = self._dropped
             self._inflight.clear()
             if down_since is not None:
                 _log.warning(
                     "%s: handing frames on again after %.1f s", self.name, time.monotonic() - down_since
                 )
                 down_since, backoff = None, 0.0
-            if dropped > reported_drops:
-                if reported_drops == 0 or not self._queue:
-                    _log.warning(
-                        "%s: buffer of %d frames full; %d frames dropped so far",
-                        self.name,
-                        self._capacity,
-                        dropped,
-                    )
-                reported_drops = dropped
