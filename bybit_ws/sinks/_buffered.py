@@ -15,11 +15,12 @@ import time
 from collections import deque
 from datetime import datetime
 from types import TracebackType
-from typing import Any, NamedTuple, Protocol, runtime_checkable
+from typing import Any, NamedTuple, Protocol, TypeVar, runtime_checkable
 
 __all__ = ["BufferedSink", "Sink", "SinkStats"]
 
 _log = logging.getLogger(__name__)
+_S = TypeVar("_S", bound="BufferedSink")
 
 #: first and longest wait between attempts to deliver a batch to a target that is down
 _BACKOFF_FIRST = 0.05
@@ -157,7 +158,7 @@ class BufferedSink:
         if stats.dropped:
             _log.warning("%s: closed; %d frames written, %d dropped", self.name, stats.written, stats.dropped)
 
-    def __enter__(self) -> BufferedSink:
+    def __enter__(self: _S) -> _S:
         return self
 
     def __exit__(
