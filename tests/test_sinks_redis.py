@@ -154,6 +154,8 @@ def test_a_redis_restart_mid_stream_loses_nothing_buffered(
     assert sink.stats.written == 60 and sink.stats.dropped == 0
     down = [r.getMessage() for r in caplog.records if "cannot hand frames on" in r.getMessage()]
     assert len(down) == 1  # one line for the outage, however many attempts failed
+    reader = [r.getMessage() for r in caplog.records if r.getMessage().startswith("read_redis")]
+    assert len(reader) == 2 and reader[-1] == "read_redis: reading again"  # the consumer's outage
 
 
 def test_a_small_buffer_bounds_the_loss_and_counts_it(

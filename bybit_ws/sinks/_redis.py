@@ -282,6 +282,7 @@ class _Reader:
         self.positions = dict.fromkeys(names, "0" if group is not None else last_id)
         self.unacked: dict[str, list[str]] = {}
         self.errors = (redis.ConnectionError, redis.TimeoutError)
+        self.down = False  # Redis unreachable (logged once)
 
     def __iter__(self) -> Iterator[DataEvent[Any]]:
         event_of = FrameParser().event
@@ -337,11 +338,16 @@ class _Reader:
                 else:
                     got = self._read_group(0 if block == 0 else wait_ms)
             except self.errors as exc:
-                _log.debug("read_redis: %s; retrying", exc)
+                if not self.down:
+                    _log.warning("read_redis: %s; retrying", exc)  # once an outage
+                self.down = True
                 if left is not None and left <= 0:
                     raise
                 time.sleep(0.1 if left is None else min(0.1, left))
                 continue
+            if self.down:
+                _log.warning("read_redis: reading again")
+                self.down = False
             got = self._named(got)
             if got:
                 return got
