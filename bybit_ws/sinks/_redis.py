@@ -220,8 +220,9 @@ def read_redis(
     Args:
         url: the Redis URL the sink writes to.
         topics: the wire topics to read (``"publicTrade.BTCUSDT"``, ...).
-        last_id: read entries after this ID: ``"$"`` only new ones, ``"0"`` everything kept. With a
-            group, where a group created here starts.
+        last_id: read entries after this ID: ``"$"`` those added from the first ``next()`` on, ``"0"``
+            everything kept, ``"<ms>-0"`` those added from that Redis time on. With a group, where a
+            group created here starts.
         block: seconds to wait for new entries before the iterator ends (``None``: forever; ``0``:
             end as soon as nothing is waiting). While Redis is unreachable the reader retries; after
             ``block`` seconds down it raises.
