@@ -255,7 +255,9 @@ def test_a_batch_sent_again_after_a_lost_reply_is_not_written_twice(redis_server
         sink._batches += 1
         assert sink._deliver([other, *items[:1]]) == 1
         assert sink.failed == 1 and sink.stats.dropped == 1
-        fields = conn.xrange("bybit:publicTrade.BTCUSDT")[0][1]
+        entries = conn.xrange("bybit:publicTrade.BTCUSDT")
+        assert entries is not None
+        fields = entries[0][1]
         assert fields == {b"t": b"%.6f" % received.timestamp(), b"key": b"v5.linear", b"frame": TRADE}
     finally:
         conn.close()
