@@ -183,12 +183,16 @@ class BufferedSink:
     def _take(self) -> None:
         queue, inflight, prepare = self._queue, self._inflight, self._prepare
         skipped = 0
+        taken = 0
         while queue and len(inflight) < self._batch:
             item = prepare(*queue.popleft())
             if item is None:
                 skipped += 1
             else:
                 inflight.append(item)
+            taken += 1
+            if not taken & 31:
+                time.sleep(0)  # let a reader thread waiting for the GIL have it at once
         if inflight:
             self._batches += 1
         if skipped:
