@@ -353,16 +353,20 @@ class BybitSocketClient:
 
     # -------------------------------------------------------------------------------- lifecycle
     def record(self, recorder: FrameRecorder) -> None:
-        """Record every raw frame of every connection, now and later, with ``recorder``.
+        """Record every raw frame of every connection, now and later, with ``recorder``: a sink
+        (:class:`bybit_ws.sinks.Sink`).
 
-        ``recorder.write(data, received, endpoint)`` is called on the reader threads, e.g. a
-        :class:`bybit_ws.recording.Recorder`, whose files :func:`bybit_ws.recording.read` turns back into
-        events offline. To record one subscription only, use :meth:`Subscription.record`.
+        ``recorder.write(data, received, endpoint)`` is called on the reader threads: a
+        :class:`bybit_ws.recording.Recorder` (local files, read back with :func:`bybit_ws.recording.read`),
+        a :class:`bybit_ws.sinks.RedisStreamSink` (Redis streams, read by other processes or machines with
+        :func:`bybit_ws.sinks.read_redis`), or your own. A sink that falls behind or fails reports it in
+        its stats and log and never stalls the stream. To record one subscription only, use
+        :meth:`Subscription.record`.
         """
         self._engine.record(recorder)
 
     def stop_recording(self, recorder: FrameRecorder) -> None:
-        """Stop recording with ``recorder`` (close the recorder yourself to flush its files)."""
+        """Stop recording with ``recorder`` (close it yourself to flush what it buffered)."""
         self._engine.stop_recording(recorder)
 
     def close(self) -> None:

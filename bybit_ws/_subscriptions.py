@@ -212,9 +212,10 @@ class Subscription(Generic[T]):
         self._finish()
 
     def record(self, recorder: Any) -> None:
-        """Record the raw frames of this subscription's topics with ``recorder`` (e.g. a
-        :class:`bybit_ws.recording.Recorder`, whose ``write(data, received, endpoint)`` is called on the
-        reader thread) until :meth:`stop_recording` or until this subscription ends."""
+        """Record the raw frames of this subscription's topics with ``recorder``, a sink (e.g. a
+        :class:`bybit_ws.recording.Recorder` or :class:`bybit_ws.sinks.RedisStreamSink`, whose
+        ``write(data, received, endpoint)`` is called on the reader thread) until :meth:`stop_recording`
+        or until this subscription ends."""
         with self._lock:
             if self._closed or self._ended or any(r is recorder for r in self._recorders):
                 return

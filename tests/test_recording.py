@@ -265,10 +265,10 @@ def test_parquet_layout_and_round_trip(tmp_path: Path) -> None:
     written = to_parquet(source, out, batch_events=4)
     layout = sorted({str(p.parent.relative_to(out)) for p in written})
     assert layout == [
-        "v5_order_book_update/topic=orderbook.50.BTCUSDT/date=2024-05-01",
-        "v5_order_book_update/topic=orderbook.50.BTCUSDT/date=2024-05-02",
-        "v5_trade/topic=publicTrade.BTCUSDT/date=2024-05-01",
-        "v5_trade/topic=publicTrade.BTCUSDT/date=2024-05-02",
+        "v5_order_book_update/category=linear/topic=orderbook.50.BTCUSDT/date=2024-05-01",
+        "v5_order_book_update/category=linear/topic=orderbook.50.BTCUSDT/date=2024-05-02",
+        "v5_trade/category=linear/topic=publicTrade.BTCUSDT/date=2024-05-01",
+        "v5_trade/category=linear/topic=publicTrade.BTCUSDT/date=2024-05-02",
     ]
     assert len(written) == 8  # 6 events per day and table, 4 per part
     trades = pd.read_parquet(out / "v5_trade").sort_values("received", kind="stable").reset_index(drop=True)
@@ -277,6 +277,7 @@ def test_parquet_layout_and_round_trip(tmp_path: Path) -> None:
     for column in ("received", "timestamp", "price", "quantity", "side", "id", "sequence"):
         assert list(trades[column]) == list(expected[column]), column
     assert set(trades["topic"].astype(str)) == {"publicTrade.BTCUSDT"}
+    assert set(trades["category"].astype(str)) == {"linear"}
     assert sorted(set(trades["date"].astype(str))) == ["2024-05-01", "2024-05-02"]
     book = ds.dataset(out / "v5_order_book_update", partitioning="hive").to_table().to_pandas()
     assert len(book) == 12 * 4 and set(book["side"]) == {"Buy", "Sell"}

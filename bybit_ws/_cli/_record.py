@@ -22,6 +22,7 @@ from bybit_ws._errors import BybitWsError
 from bybit_ws.models._common import DataEvent
 from bybit_ws.recording import Recorder
 from bybit_ws.recording._writer import SUFFIXES, topic_of
+from bybit_ws.sinks import RedisStreamSink
 
 __all__ = ["add_record_parser", "run_record"]
 
@@ -35,10 +36,18 @@ def add_record_parser(commands: Any, common: argparse.ArgumentParser) -> None:
         description="Record every frame of raw wire topics, unattended, to rotating compressed files in "
         "--out DIR, with a status line on stderr. Ctrl-C (or SIGTERM) stops, with everything flushed. "
         "Read the files with bybit_ws.recording.read, export them with bybit_ws.recording.to_parquet, "
-        "or serve them with: replay DIR.",
+        "or serve them with: replay DIR. With --to redis://host:6379/0 the frames go to Redis streams "
+        "(bybit:TOPIC) instead, for other processes or machines to read (bybit_ws.sinks.read_redis).",
     )
     add_topic_options(record)
-    record.add_argument("--out", required=True, metavar="DIR", help="directory for the files (created)")
+    target = record.add_mutually_exclusive_group(required=True)
+    target.add_argument("--out", metavar="DIR", help="directory for the files (created)")
+    target.add_argument(
+        "--to",
+        metavar="URL",
+        help="a Redis URL (redis://host:6379/0): XADD each frame to the stream bybit:TOPIC instead of "
+        "files; read them with bybit_ws.sinks.read_redis (extra [redis])",
+    )
     record.add_argument(
         "--compression",
         choices=list(SUFFIXES),
@@ -66,7 +75,7 @@ def add_record_parser(commands: Any, common: argparse.ArgumentParser) -> None:
 class _Tally:
     """The client's frame recorder: hands each frame to the `Recorder` and counts it by topic."""
 
-    def __init__(self, recorder: Recorder) -> None:
+    def __init__(self, recorder: Recorder | RedisStreamSink) -> None:
         self.recorder = recorder
         self._lock = threading.Lock()
         self._counts: dict[str, int] = {}
@@ -176,7 +185,7 @@ class _Report:
         health = self._health
         return (  # the per-topic rates last: a narrow terminal cuts the line
             f"{time.strftime('%H:%M:%S')} recording {now - self.started:.0f} s | "
-            f"{sum(counts.values())} frames, {_size(self._tally.recorder.bytes_written)} written | "
+            f"{sum(counts.values())} frames, {_written(self._tally.recorder)} | "
             f"{health.reconnects} reconnects, {health.gaps} gaps ({health.downtime():.1f} s down) | {rates}"
         )
 
@@ -186,9 +195,22 @@ class _Report:
         elapsed = time.monotonic() - self.started
         return (
             f"recorded {sum(counts.values())} frames ({per_topic}) in {elapsed:.1f} s "
-            f"to {len(recorder.files)} file(s) in {recorder.directory}, {_size(recorder.bytes_written)}; "
+            f"{_destination(recorder)}; "
             f"{health.reconnects} reconnects, {health.gaps} gaps ({health.downtime():.1f} s down)"
         )
+
+
+def _written(recorder: Recorder | RedisStreamSink) -> str:
+    if isinstance(recorder, Recorder):
+        return f"{_size(recorder.bytes_written)} written"
+    stats = recorder.stats
+    return f"{stats.written} sent, {stats.pending} buffered, {stats.dropped} dropped"
+
+
+def _destination(recorder: Recorder | RedisStreamSink) -> str:
+    if isinstance(recorder, Recorder):
+        return f"to {len(recorder.files)} file(s) in {recorder.directory}, {_size(recorder.bytes_written)}"
+    return f"to {recorder.name}: {_written(recorder)}"
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -222,7 +244,7 @@ def run_record(args: argparse.Namespace) -> int:
 
 def _record(args: argparse.Namespace, plans: list[TopicPlan], urls: dict[str, str] | None) -> int:
     line = _StatusLine(sys.stderr)
-    recorder: Recorder | None = None
+    recorder: Recorder | RedisStreamSink | None = None
     client: BybitSocketClient | None = None
     report: _Report | None = None
     code = 0
@@ -232,19 +254,24 @@ def _record(args: argparse.Namespace, plans: list[TopicPlan], urls: dict[str, st
         metadata: dict[str, Any] = {"api": plans[0].api, "topics": list(args.topics), "urls": used}
         if plans[0].api == "v5":
             metadata["category"] = args.category
-        recorder = Recorder(
-            args.out,
-            compression=args.compression,
-            rotate_seconds=args.rotate_seconds,
-            rotate_bytes=None if args.rotate_mb is None else int(args.rotate_mb * 1_000_000),
-            metadata=metadata,
-        )
+        if args.to is not None:
+            recorder = RedisStreamSink(args.to)
+            where = recorder.name
+        else:
+            recorder = Recorder(
+                args.out,
+                compression=args.compression,
+                rotate_seconds=args.rotate_seconds,
+                rotate_bytes=None if args.rotate_mb is None else int(args.rotate_mb * 1_000_000),
+                metadata=metadata,
+            )
+            where = f"{recorder.directory}/ ({recorder.compression})"
         tally, health = _Tally(recorder), _Health()
         report = _Report(tally, health, args.topics)
         client.record(tally)  # before subscribing: the first frames (order-book snapshots) count
         line.message(
             f"recording {', '.join(args.topics)} from {', '.join(sorted(set(used.values())))} "
-            f"to {recorder.directory}/ ({recorder.compression}); Ctrl-C stops"
+            f"to {where}; Ctrl-C stops"
         )
         _subscribe(client, plans, health, line)
         _wait(client, args.seconds, line, report, args.status_every)
