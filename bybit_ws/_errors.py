@@ -13,12 +13,14 @@ All of them derive from :class:`BybitWsError`::
     ├── ClientClosedError             (also RuntimeError) the client or subscription is closed
     └── FrameError                    (also ValueError) a frame that could not be parsed
 
-:class:`TradeRetCode` names the Trade API's ``retCode`` values a caller acts on.
+:class:`TradeRetCode` names the Trade API's ``retCode`` values a caller acts on. :func:`deprecated` warns
+about a spelling of 0.1 that goes in 0.3.
 """
 
 from __future__ import annotations
 
 import enum
+import warnings
 from typing import Any
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "OrderRejectedError",
     "SubscriptionError",
     "TradeRetCode",
+    "deprecated",
 ]
 
 
@@ -227,3 +230,13 @@ for _error in (
 ):
     _error.__module__ = "bybit_ws"
 del _error
+
+
+def deprecated(old: str, new: str) -> None:
+    """Warn that the public method ``old`` (a 0.1 spelling) is deprecated for ``new``; call it first
+    thing in ``old``, so the warning points at the line that called ``old``."""
+    warnings.warn(
+        f"{old} is deprecated since bybit_ws 0.2 and goes in 0.3: use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
