@@ -14,14 +14,16 @@ All of them derive from :class:`BybitWsError`::
     └── FrameError                    (also ValueError) a frame that could not be parsed
 
 :class:`TradeRetCode` names the Trade API's ``retCode`` values a caller acts on. :func:`deprecated` warns
-about a spelling of 0.1 that goes in 0.3.
+about a spelling of 0.1 that goes in 0.3; :func:`renamed` makes a method's old name that warns.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
     "AuthenticationError",
@@ -35,6 +37,7 @@ __all__ = [
     "SubscriptionError",
     "TradeRetCode",
     "deprecated",
+    "renamed",
 ]
 
 
@@ -240,3 +243,22 @@ def deprecated(old: str, new: str) -> None:
         DeprecationWarning,
         stacklevel=3,
     )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def renamed(new: Callable[P, R], old: str) -> Callable[P, R]:
+    """``new`` under its 0.1 name ``old``, warning (:func:`deprecated`) on every call; for a class body:
+    ``submit_amend = renamed(submit_amend_order, "submit_amend")``."""
+
+    @functools.wraps(new)  # signature and type hints (through __wrapped__) are new's
+    def method(*args: P.args, **kwargs: P.kwargs) -> R:
+        deprecated(old, new.__name__)
+        return new(*args, **kwargs)
+
+    method.__name__ = old
+    method.__qualname__ = f"{new.__qualname__.rpartition('.')[0]}.{old}".lstrip(".")
+    method.__doc__ = f"Deprecated since 0.2 (goes in 0.3): use :meth:`{new.__name__}`."
+    return method

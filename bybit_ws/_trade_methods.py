@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from . import _trade
-from ._errors import deprecated
+from ._errors import renamed
 from .enums import (
     BboSideType,
     OrderFilter,
@@ -146,30 +146,11 @@ class TradeMethods:
         future form of :meth:`cancel_orders`)."""
         return self._submit_batch(category, requests, CancelOrderRequest)
 
-    # deprecated spellings of 0.1 (README 0.1): the verbs now match the blocking methods'
-    def submit_amend(self, category: str, request: AmendOrderRequest) -> Future[OrderAck]:
-        """Deprecated since 0.2 (goes in 0.3): use :meth:`submit_amend_order`."""
-        deprecated("submit_amend", "submit_amend_order")
-        return self.submit_amend_order(category, request)
-
-    def submit_cancel(self, category: str, request: CancelOrderRequest) -> Future[OrderAck]:
-        """Deprecated since 0.2 (goes in 0.3): use :meth:`submit_cancel_order`."""
-        deprecated("submit_cancel", "submit_cancel_order")
-        return self.submit_cancel_order(category, request)
-
-    def submit_amends(
-        self, category: str, requests: Sequence[AmendOrderRequest]
-    ) -> Future[list[BatchOrderResult]]:
-        """Deprecated since 0.2 (goes in 0.3): use :meth:`submit_amend_orders`."""
-        deprecated("submit_amends", "submit_amend_orders")
-        return self.submit_amend_orders(category, requests)
-
-    def submit_cancels(
-        self, category: str, requests: Sequence[CancelOrderRequest]
-    ) -> Future[list[BatchOrderResult]]:
-        """Deprecated since 0.2 (goes in 0.3): use :meth:`submit_cancel_orders`."""
-        deprecated("submit_cancels", "submit_cancel_orders")
-        return self.submit_cancel_orders(category, requests)
+    # the 0.1 spellings (README 0.1): the verbs now match the blocking methods'
+    submit_amend = renamed(submit_amend_order, "submit_amend")
+    submit_cancel = renamed(submit_cancel_order, "submit_cancel")
+    submit_amends = renamed(submit_amend_orders, "submit_amends")
+    submit_cancels = renamed(submit_cancel_orders, "submit_cancels")
 
     def _submit_one(
         self, category: str, request: Any, kind: type[Any], *, blocking: bool = False
