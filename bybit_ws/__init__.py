@@ -61,6 +61,7 @@ from __future__ import annotations
 from . import recording
 from ._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
 from ._config import Backoff
+from ._contract import ContractStreams
 from ._errors import (
     AuthenticationError,
     BybitConnectionError,
@@ -74,9 +75,35 @@ from ._errors import (
     TradeRetCode,
 )
 from ._export import to_builtins, to_dataframe
+from ._framepath import FrameRecorder
+from ._full_book import FullOrderBook, SnapshotProvider
+from ._inverse import InverseStreams
 from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
+from ._streams import Handler
 from ._subscriptions import Subscription, SubscriptionStats
-from .enums import KlineInterval, UpdateType
+from ._v5 import V5Streams
+from .enums import (
+    BboSideType,
+    KlineInterval,
+    LiquidityType,
+    OrderFilter,
+    OrderSide,
+    OrderStatus,
+    OrderType,
+    PositionMode,
+    PositionSide,
+    PositionStatus,
+    StopLossTakeProfitMode,
+    StopOrderStatus,
+    StopOrderType,
+    TickDirection,
+    TimeInForce,
+    TradeMode,
+    TradeType,
+    TriggerDirection,
+    TriggerType,
+    UpdateType,
+)
 from .models._common import DataEvent, DeltaUpdate
 from .models.trade import (
     AmendOrderRequest,
@@ -86,6 +113,7 @@ from .models.trade import (
     OrderRequest,
     RateLimitStatus,
 )
+from .models.v5 import MarketUnit, SelfMatchPreventionType, SlippageToleranceType
 
 __version__ = "0.1.0"
 
@@ -96,30 +124,58 @@ __all__ = [
     "AuthenticationError",
     "Backoff",
     "BatchOrderResult",
+    "BboSideType",
     "BybitConnectionError",
     "BybitSocketClient",
     "BybitTimeoutError",
     "BybitWsError",
     "CancelOrderRequest",
     "ClientClosedError",
+    "ContractStreams",
     "DataEvent",
     "DeltaUpdate",
     "FrameError",
+    "FrameRecorder",
+    "FullOrderBook",
+    "Handler",
+    "InverseStreams",
     "KlineInterval",
+    "LiquidityType",
+    "MarketUnit",
     "OrderAck",
     "OrderBook",
     "OrderBookLevel",
     "OrderBookStatus",
     "OrderBookView",
+    "OrderFilter",
     "OrderOutcomeUnknownError",
     "OrderRejectedError",
     "OrderRequest",
+    "OrderSide",
+    "OrderStatus",
+    "OrderType",
+    "PositionMode",
+    "PositionSide",
+    "PositionStatus",
     "RateLimitStatus",
+    "SelfMatchPreventionType",
+    "SlippageToleranceType",
+    "SnapshotProvider",
+    "StopLossTakeProfitMode",
+    "StopOrderStatus",
+    "StopOrderType",
     "Subscription",
     "SubscriptionError",
     "SubscriptionStats",
-    "UpdateType",
+    "TickDirection",
+    "TimeInForce",
+    "TradeMode",
     "TradeRetCode",
+    "TradeType",
+    "TriggerDirection",
+    "TriggerType",
+    "UpdateType",
+    "V5Streams",
     "__version__",
     "recording",
     "to_builtins",

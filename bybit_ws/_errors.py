@@ -13,13 +13,17 @@ All of them derive from :class:`BybitWsError`::
     ├── ClientClosedError             (also RuntimeError) the client or subscription is closed
     └── FrameError                    (also ValueError) a frame that could not be parsed
 
-:class:`TradeRetCode` names the Trade API's ``retCode`` values a caller acts on.
+:class:`TradeRetCode` names the Trade API's ``retCode`` values a caller acts on. :func:`deprecated` warns
+about a spelling of 0.1 that goes in 0.3; :func:`renamed` makes a method's old name that warns.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Any
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 __all__ = [
     "AuthenticationError",
@@ -32,6 +36,8 @@ __all__ = [
     "OrderRejectedError",
     "SubscriptionError",
     "TradeRetCode",
+    "deprecated",
+    "renamed",
 ]
 
 
@@ -227,3 +233,32 @@ for _error in (
 ):
     _error.__module__ = "bybit_ws"
 del _error
+
+
+def deprecated(old: str, new: str) -> None:
+    """Warn that the public method ``old`` (a 0.1 spelling) is deprecated for ``new``; call it first
+    thing in ``old``, so the warning points at the line that called ``old``."""
+    warnings.warn(
+        f"{old} is deprecated since bybit_ws 0.2 and goes in 0.3: use {new}",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def renamed(new: Callable[P, R], old: str) -> Callable[P, R]:
+    """``new`` under its 0.1 name ``old``, warning (:func:`deprecated`) on every call; for a class body:
+    ``submit_amend = renamed(submit_amend_order, "submit_amend")``."""
+
+    @functools.wraps(new)  # signature and type hints (through __wrapped__) are new's
+    def method(*args: P.args, **kwargs: P.kwargs) -> R:
+        deprecated(old, new.__name__)
+        return new(*args, **kwargs)
+
+    method.__name__ = old
+    method.__qualname__ = f"{new.__qualname__.rpartition('.')[0]}.{old}".lstrip(".")
+    method.__doc__ = f"Deprecated since 0.2 (goes in 0.3): use :meth:`{new.__name__}`."
+    return method

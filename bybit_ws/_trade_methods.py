@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from . import _trade
+from ._errors import renamed
 from .enums import (
     BboSideType,
     OrderFilter,
@@ -64,15 +65,30 @@ def _then(
     return result
 
 
+def _alone(request: object, method: str, arguments: Mapping[str, Any]) -> None:
+    """A request object comes with nothing but the category: a field given twice would be ambiguous."""
+    given = sorted(
+        k for k, v in arguments.items() if k not in ("self", "category", "symbol") and v is not None
+    )
+    if given:
+        raise TypeError(
+            f"{method} takes a {type(request).__name__} or its fields as arguments, not both: "
+            f"{', '.join(given)} given too"
+        )
+
+
 class TradeMethods:
     """Order entry over the v5 Trade API: blocking methods, and ``submit_*`` forms returning futures.
 
     The blocking methods (``place_order``, ``amend_order``, ``cancel_order``, ``place_orders``,
-    ``amend_orders``, ``cancel_orders``) return when Bybit's reply arrives. The ``submit_*`` methods
-    (``submit_order``, ``submit_amend``, ``submit_cancel`` and the batch forms ``submit_orders``,
-    ``submit_amends``, ``submit_cancels``) take request objects, send at once and return a
+    ``amend_orders``, ``cancel_orders``) return when Bybit's reply arrives; the single-order ones take
+    a request object (``place_order("linear", OrderRequest(...))``) or its fields flattened into
+    arguments. Each has a future form with the same verb, ``submit_`` in front (``submit_order``,
+    ``submit_amend_order``, ``submit_cancel_order``, ``submit_orders``, ``submit_amend_orders``,
+    ``submit_cancel_orders``): it takes request objects, sends at once and returns a
     ``concurrent.futures.Future``, so a strategy can fire several requests and wait for all
-    (``concurrent.futures.wait``).
+    (``concurrent.futures.wait``). ``submit_amend``, ``submit_cancel``, ``submit_amends`` and
+    ``submit_cancels`` (0.1) still work and warn (``DeprecationWarning``).
 
     Errors: ``ValueError`` (or ``TypeError``) before anything is sent for bad arguments;
     :class:`~bybit_ws.OrderRejectedError` for a non-zero ``retCode``; :class:`~bybit_ws.BybitTimeoutError`
@@ -94,35 +110,47 @@ class TradeMethods:
 
     # ----------------------------------------------------------------------------------------- futures
     def submit_order(self, category: str, request: OrderRequest) -> Future[OrderAck]:
-        """Send ``order.create`` now; the future gives the :class:`~bybit_ws.OrderAck`."""
+        """Send ``order.create`` now; the future gives the :class:`~bybit_ws.OrderAck` (the future form of
+        :meth:`place_order`)."""
         return self._submit_one(category, request, OrderRequest)
 
-    def submit_amend(self, category: str, request: AmendOrderRequest) -> Future[OrderAck]:
-        """Send ``order.amend`` now; the future gives the :class:`~bybit_ws.OrderAck`."""
+    def submit_amend_order(self, category: str, request: AmendOrderRequest) -> Future[OrderAck]:
+        """Send ``order.amend`` now; the future gives the :class:`~bybit_ws.OrderAck` (the future form of
+        :meth:`amend_order`)."""
         return self._submit_one(category, request, AmendOrderRequest)
 
-    def submit_cancel(self, category: str, request: CancelOrderRequest) -> Future[OrderAck]:
-        """Send ``order.cancel`` now; the future gives the :class:`~bybit_ws.OrderAck`."""
+    def submit_cancel_order(self, category: str, request: CancelOrderRequest) -> Future[OrderAck]:
+        """Send ``order.cancel`` now; the future gives the :class:`~bybit_ws.OrderAck` (the future form of
+        :meth:`cancel_order`)."""
         return self._submit_one(category, request, CancelOrderRequest)
 
     def submit_orders(
         self, category: str, requests: Sequence[OrderRequest]
     ) -> Future[list[BatchOrderResult]]:
         """Send ``order.create-batch`` now (at most 10 spot / 20 other orders); the future gives one
-        :class:`~bybit_ws.BatchOrderResult` per order, in request order."""
+        :class:`~bybit_ws.BatchOrderResult` per order, in request order (the future form of
+        :meth:`place_orders`)."""
         return self._submit_batch(category, requests, OrderRequest)
 
-    def submit_amends(
+    def submit_amend_orders(
         self, category: str, requests: Sequence[AmendOrderRequest]
     ) -> Future[list[BatchOrderResult]]:
-        """Send ``order.amend-batch`` now; the future gives one result per order, in request order."""
+        """Send ``order.amend-batch`` now; the future gives one result per order, in request order (the
+        future form of :meth:`amend_orders`)."""
         return self._submit_batch(category, requests, AmendOrderRequest)
 
-    def submit_cancels(
+    def submit_cancel_orders(
         self, category: str, requests: Sequence[CancelOrderRequest]
     ) -> Future[list[BatchOrderResult]]:
-        """Send ``order.cancel-batch`` now; the future gives one result per order, in request order."""
+        """Send ``order.cancel-batch`` now; the future gives one result per order, in request order (the
+        future form of :meth:`cancel_orders`)."""
         return self._submit_batch(category, requests, CancelOrderRequest)
+
+    # the 0.1 spellings (README 0.1): the verbs now match the blocking methods'
+    submit_amend = renamed(submit_amend_order, "submit_amend")
+    submit_cancel = renamed(submit_cancel_order, "submit_cancel")
+    submit_amends = renamed(submit_amend_orders, "submit_amends")
+    submit_cancels = renamed(submit_cancel_orders, "submit_cancels")
 
     def _submit_one(
         self, category: str, request: Any, kind: type[Any], *, blocking: bool = False
@@ -154,10 +182,10 @@ class TradeMethods:
     def place_order(
         self,
         category: str,
-        symbol: str,
-        side: OrderSide | str,
-        order_type: OrderType | str,
-        quantity: Number,
+        symbol: str | OrderRequest,
+        side: OrderSide | str | None = None,
+        order_type: OrderType | str | None = None,
+        quantity: Number | None = None,
         *,
         price: Number | None = None,
         is_leverage: bool | None = None,
@@ -192,11 +220,17 @@ class TradeMethods:
     ) -> OrderAck:
         """Place an order (``order.create``) and return Bybit's :class:`~bybit_ws.OrderAck`.
 
-        ``category``: ``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``. The other arguments are
-        those of :class:`~bybit_ws.OrderRequest` (wire names in its field metadata); ``extra`` passes
+        ``category``: ``"linear"``, ``"inverse"``, ``"spot"`` or ``"option"``. Then either one
+        :class:`~bybit_ws.OrderRequest` and nothing else, or its arguments (``symbol``, ``side``,
+        ``order_type`` and ``quantity`` required; wire names in its field metadata); ``extra`` passes
         fields Bybit adds later through verbatim. The ack means "accepted": the order's fate comes on
         the order stream. Raises as described in the class docstring.
         """
+        if isinstance(symbol, OrderRequest):
+            _alone(symbol, "place_order", locals())
+            return self._submit_one(category, symbol, OrderRequest, blocking=True).result()
+        if side is None or order_type is None or quantity is None:
+            raise TypeError("place_order needs symbol, side, order_type and quantity (or one OrderRequest)")
         request = OrderRequest(
             symbol, side, order_type, quantity,
             price=price,
@@ -235,7 +269,7 @@ class TradeMethods:
     def amend_order(
         self,
         category: str,
-        symbol: str,
+        symbol: str | AmendOrderRequest,
         *,
         order_id: str | None = None,
         client_order_id: str | None = None,
@@ -255,9 +289,12 @@ class TradeMethods:
     ) -> OrderAck:
         """Amend an open order (``order.amend``) found by ``order_id`` or ``client_order_id``.
 
-        Arguments as :class:`~bybit_ws.AmendOrderRequest`; returns Bybit's :class:`~bybit_ws.OrderAck`.
-        Raises as described in the class docstring.
+        Arguments as :class:`~bybit_ws.AmendOrderRequest`, or one such request and nothing else; returns
+        Bybit's :class:`~bybit_ws.OrderAck`. Raises as described in the class docstring.
         """
+        if isinstance(symbol, AmendOrderRequest):
+            _alone(symbol, "amend_order", locals())
+            return self._submit_one(category, symbol, AmendOrderRequest, blocking=True).result()
         request = AmendOrderRequest(
             symbol,
             order_id=order_id,
@@ -281,7 +318,7 @@ class TradeMethods:
     def cancel_order(
         self,
         category: str,
-        symbol: str,
+        symbol: str | CancelOrderRequest,
         *,
         order_id: str | None = None,
         client_order_id: str | None = None,
@@ -290,8 +327,12 @@ class TradeMethods:
     ) -> OrderAck:
         """Cancel an open order (``order.cancel``) found by ``order_id`` or ``client_order_id``.
 
-        Returns Bybit's :class:`~bybit_ws.OrderAck`; raises as described in the class docstring.
+        Or one :class:`~bybit_ws.CancelOrderRequest` and nothing else. Returns Bybit's
+        :class:`~bybit_ws.OrderAck`; raises as described in the class docstring.
         """
+        if isinstance(symbol, CancelOrderRequest):
+            _alone(symbol, "cancel_order", locals())
+            return self._submit_one(category, symbol, CancelOrderRequest, blocking=True).result()
         request = CancelOrderRequest(
             symbol,
             order_id=order_id,

@@ -38,8 +38,6 @@ from .models.v5 import (
     Position,
     PriceLimit,
     RpiOrderBookUpdate,
-    SpreadOrder,
-    SpreadUserTrade,
     SystemStatus,
     Ticker,
     Trade,
@@ -63,8 +61,6 @@ _PRIVATE_CATEGORIES = {
 }
 #: The insurance and ADL-alert pools, and the endpoint each is on.
 _POOLS = {"USDT": "linear", "USDC": "linear", "inverse": "inverse"}
-#: The one order-book depth of spread combinations.
-_SPREAD_DEPTHS = (25,)
 #: DCP products: ``dcp.future`` (derivatives), ``dcp.spot``, ``dcp.option``.
 _DCP_PRODUCTS = ("future", "spot", "option")
 
@@ -314,7 +310,7 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
         """Your option account's greeks per base coin (``greeks``)."""
         return self._private("greeks", handler, None)
 
-    def subscribe_to_disconnect_cancel_all(self, product: str) -> Subscription[None]:
+    def subscribe_to_disconnect_cancel_all_updates(self, product: str) -> Subscription[None]:
         """Disconnect-cancel-all (``dcp.future``, ``dcp.spot`` or ``dcp.option``): a keep-alive topic with
         no data. While no private connection that subscribed it is alive for the account's ``timeWindow``
         (3-300 s, set over REST), Bybit cancels all the product's active orders. The client resubscribes
@@ -323,6 +319,10 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
         if product not in _DCP_PRODUCTS:
             raise ValueError(f"dcp product must be one of {', '.join(_DCP_PRODUCTS)}, not {product!r}")
         return self._private(f"dcp.{product}", _ignore, None)
+
+    def subscribe_to_disconnect_cancel_all(self, product: str) -> Subscription[None]:
+        """:meth:`subscribe_to_disconnect_cancel_all_updates` under its 0.1 name (kept, no warning)."""
+        return self.subscribe_to_disconnect_cancel_all_updates(product)
 
     def subscribe_to_user_trade_updates(
         self, handler: Handler[list[UserTrade]] | None = None, category: str | None = None
@@ -342,46 +342,6 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
         topics = [f"{prefix}.{s}" for s in symbol_list(symbols)]
         return self._subscribe("v5.spread", topics, handlers, dialect=_dialect("spread"))
 
-    def subscribe_to_spread_order_book_updates(
-        self,
-        symbols: str | Iterable[str],
-        handler: Handler[OrderBookUpdate] | None = None,
-        *,
-        depth: int = 25,
-    ) -> Subscription[OrderBookUpdate]:
-        """Spread order book (``orderbook.25.{combination}``, on ``/v5/public/spread``, ``urls`` key
-        ``v5.spread``), for combination symbols such as ``"SOLUSDT_SOL/USDT"``: snapshots and deltas to
-        the one ``handler``, told apart by ``event.update_type``. Bybit serves depth 25 only; any other
-        ``depth`` raises ``ValueError`` before anything is sent."""
-        if depth not in _SPREAD_DEPTHS or isinstance(depth, bool):
-            raise ValueError(f"spread order-book depth must be one of {_SPREAD_DEPTHS}, not {depth!r}")
-        return self._spread(f"orderbook.{depth}", symbols, {"snapshot": handler, "delta": handler})
-
-    def subscribe_to_spread_trade_updates(
-        self, symbols: str | Iterable[str], handler: Handler[list[Trade]] | None = None
-    ) -> Subscription[list[Trade]]:
-        """Public trades of spread combinations (``publicTrade.{combination}``, on ``v5.spread``)."""
-        return self._spread("publicTrade", symbols, {"data": handler})
-
-    def subscribe_to_spread_ticker_updates(
-        self, symbols: str | Iterable[str], handler: Handler[Ticker] | None = None
-    ) -> Subscription[Ticker]:
-        """Tickers of spread combinations (``tickers.{combination}``, on ``v5.spread``; snapshots): best
-        bid and ask, last price, 24 h high, low, previous price and volume; other fields stay ``None``."""
-        return self._spread("tickers", symbols, {"data": handler})
-
-    def subscribe_to_spread_order_updates(
-        self, handler: Handler[list[SpreadOrder]] | None = None
-    ) -> Subscription[list[SpreadOrder]]:
-        """Your spread orders and their legs (``spread.order``, on the private endpoint)."""
-        return self._private("spread.order", handler, None)
-
-    def subscribe_to_spread_user_trade_updates(
-        self, handler: Handler[list[SpreadUserTrade]] | None = None
-    ) -> Subscription[list[SpreadUserTrade]]:
-        """Your spread fills, combinations and legs (``spread.execution``, on the private endpoint)."""
-        return self._private("spread.execution", handler, None)
-
     def subscribe_to_system_status_updates(
         self, handler: Handler[list[SystemStatus]] | None = None
     ) -> Subscription[list[SystemStatus]]:
@@ -400,6 +360,12 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
         """Isolated insurance pools (``insurance.{USDT,USDC,inverse}``): ``"USDT"`` and ``"USDC"`` on the
         linear endpoint, ``"inverse"`` on the inverse one; nothing is sent while balances stay the same."""
         return self._pools("insurance", coins, handler)
+
+    def subscribe_to_insurance_updates(
+        self, coins: str | Iterable[str], handler: Handler[list[InsurancePool]] | None = None
+    ) -> Subscription[list[InsurancePool]]:
+        """:meth:`subscribe_to_insurance_pool_updates` under the name ``client.inverse`` uses (both work)."""
+        return self.subscribe_to_insurance_pool_updates(coins, handler)
 
     def subscribe_to_price_limit_updates(
         self, category: str, symbols: str | Iterable[str], handler: Handler[PriceLimit] | None = None

@@ -1,14 +1,16 @@
-"""``client.v5``'s streams of 2026 (issue 25, V5_2026.md §4): the full-depth order book from a REST
-snapshot, RFQ block trades, Advanced-Earn Dual Assets offers and algo-order (``strategy``) updates.
+"""``client.v5``'s spread-combination streams (``/v5/public/spread``) and its streams of 2026 (issue 25,
+V5_2026.md §4): the full-depth order book from a REST snapshot, RFQ block trades, Advanced-Earn Dual
+Assets offers and algo-order (``strategy``) updates.
 
-A mixin of :class:`~bybit_ws._v5.V5Streams`, which supplies the three ways to subscribe it uses.
+A mixin of :class:`~bybit_ws._v5.V5Streams`, which supplies the four ways to subscribe it uses.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, overload
 
+from ._errors import deprecated
 from ._full_book import FullOrderBook, SnapshotProvider
 from ._streams import Handler, symbol_list
 from ._subscriptions import Subscription
@@ -19,13 +21,19 @@ from .models.v5 import (
     RfqPublicTrade,
     RfqQuote,
     RfqTrade,
+    SpreadOrder,
+    SpreadUserTrade,
     Strategy,
+    Ticker,
+    Trade,
 )
 
 __all__ = ["FULL_BOOK_CATEGORIES", "V5MoreStreams"]
 
 #: Where ``orderbook.full`` is served: spot today; linear and inverse as Bybit rolls it out (V5_2026 §4.1).
 FULL_BOOK_CATEGORIES = ("spot", "linear", "inverse")
+#: The one order-book depth of spread combinations.
+_SPREAD_DEPTHS = (25,)
 
 
 def _full_book_category(category: str) -> str:
@@ -37,7 +45,7 @@ def _full_book_category(category: str) -> str:
 
 
 class V5MoreStreams:
-    """The issue-25 subscribe calls of ``client.v5``."""
+    """The spread combinations' and the issue-25 subscribe calls of ``client.v5``."""
 
     def _public(
         self,
@@ -55,6 +63,75 @@ class V5MoreStreams:
         self, endpoint: str, topics: list[str], handlers: Mapping[str, Handler[Any] | None]
     ) -> Subscription[Any]:
         raise NotImplementedError  # V5Streams
+
+    def _spread(
+        self, prefix: str, symbols: str | Iterable[str], handlers: Mapping[str, Handler[Any] | None]
+    ) -> Subscription[Any]:
+        raise NotImplementedError  # V5Streams
+
+    # ------------------------------------------------------------------------- spread combinations
+    @overload
+    def subscribe_to_spread_order_book_updates(
+        self,
+        symbols: str | Iterable[str],
+        depth: int = 25,
+        handler: Handler[OrderBookUpdate] | None = None,
+    ) -> Subscription[OrderBookUpdate]: ...
+
+    @overload
+    def subscribe_to_spread_order_book_updates(
+        self, symbols: str | Iterable[str], depth: Handler[OrderBookUpdate]
+    ) -> Subscription[OrderBookUpdate]: ...  # 0.1: (symbols, handler), deprecated
+
+    def subscribe_to_spread_order_book_updates(
+        self,
+        symbols: str | Iterable[str],
+        depth: int | Handler[OrderBookUpdate] = 25,
+        handler: Handler[OrderBookUpdate] | None = None,
+    ) -> Subscription[OrderBookUpdate]:
+        """Spread order book (``orderbook.25.{combination}``, on ``/v5/public/spread``, ``urls`` key
+        ``v5.spread``), for combination symbols such as ``"SOLUSDT_SOL/USDT"``: snapshots and deltas to
+        the one ``handler``, told apart by ``event.update_type``. Bybit serves depth 25 only (the
+        default); any other ``depth`` raises ``ValueError`` before anything is sent.
+
+        The 0.1 form ``(symbols, handler)`` still works and warns (``DeprecationWarning``)."""
+        if callable(depth):
+            deprecated(
+                "subscribe_to_spread_order_book_updates(symbols, handler)",
+                "subscribe_to_spread_order_book_updates(symbols, depth, handler)",
+            )
+            if handler is not None:
+                raise TypeError("give the spread order book handler once")
+            handler = depth
+            depth = 25
+        if depth not in _SPREAD_DEPTHS or isinstance(depth, bool):
+            raise ValueError(f"spread order-book depth must be one of {_SPREAD_DEPTHS}, not {depth!r}")
+        return self._spread(f"orderbook.{depth}", symbols, {"snapshot": handler, "delta": handler})
+
+    def subscribe_to_spread_trade_updates(
+        self, symbols: str | Iterable[str], handler: Handler[list[Trade]] | None = None
+    ) -> Subscription[list[Trade]]:
+        """Public trades of spread combinations (``publicTrade.{combination}``, on ``v5.spread``)."""
+        return self._spread("publicTrade", symbols, {"data": handler})
+
+    def subscribe_to_spread_ticker_updates(
+        self, symbols: str | Iterable[str], handler: Handler[Ticker] | None = None
+    ) -> Subscription[Ticker]:
+        """Tickers of spread combinations (``tickers.{combination}``, on ``v5.spread``; snapshots): best
+        bid and ask, last price, 24 h high, low, previous price and volume; other fields stay ``None``."""
+        return self._spread("tickers", symbols, {"data": handler})
+
+    def subscribe_to_spread_order_updates(
+        self, handler: Handler[list[SpreadOrder]] | None = None
+    ) -> Subscription[list[SpreadOrder]]:
+        """Your spread orders and their legs (``spread.order``, on the private endpoint)."""
+        return self._private("spread.order", handler, None)
+
+    def subscribe_to_spread_user_trade_updates(
+        self, handler: Handler[list[SpreadUserTrade]] | None = None
+    ) -> Subscription[list[SpreadUserTrade]]:
+        """Your spread fills, combinations and legs (``spread.execution``, on the private endpoint)."""
+        return self._private("spread.execution", handler, None)
 
     # ------------------------------------------------------------------------- full-depth book
     def subscribe_to_full_order_book_updates(

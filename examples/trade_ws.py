@@ -115,7 +115,7 @@ def main(
             orders.wait(lambda o: o.status is not OrderStatus.CREATED)
 
             price = five_digits(last * Decimal("0.94"))
-            future = client.v5.submit_amend(
+            future = client.v5.submit_amend_order(
                 "linear", AmendOrderRequest(symbol, client_order_id=link, price=price)
             )
             ack = future.result(timeout=30)  # the future form: fire several requests, then wait for all

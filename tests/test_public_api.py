@@ -40,9 +40,13 @@ TRADE_METHODS = [
     "amend_orders",
     "cancel_orders",
     "submit_order",
-    "submit_amend",
-    "submit_cancel",
+    "submit_amend_order",
+    "submit_cancel_order",
     "submit_orders",
+    "submit_amend_orders",
+    "submit_cancel_orders",
+    "submit_amend",  # 0.1 spellings, deprecated
+    "submit_cancel",
     "submit_amends",
     "submit_cancels",
 ]
@@ -70,6 +74,8 @@ V5_METHODS = [
     "subscribe_to_adl_alert_updates",
     "subscribe_to_greek_updates",
     "subscribe_to_disconnect_cancel_all",
+    "subscribe_to_disconnect_cancel_all_updates",
+    "subscribe_to_insurance_updates",
     "order_book",
 ]
 

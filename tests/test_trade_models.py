@@ -496,7 +496,7 @@ def test_futures_let_a_strategy_fire_several_and_wait(streams: PaperStreams) -> 
     assert len({a.order_id for a in acks}) == 3
     assert not futures[0].cancel()  # already on the wire: cannot be called back
     streams.paper.reject_next(TradeRetCode.TOO_MANY_VISITS, "Too many visits!")
-    rejected = streams.submit_cancel("linear", CancelOrderRequest("BTCUSDT", order_id=acks[0].order_id))
+    rejected = streams.submit_cancel_order("linear", CancelOrderRequest("BTCUSDT", order_id=acks[0].order_id))
     error = rejected.exception()
     assert isinstance(error, OrderRejectedError) and error.is_rate_limited
 

@@ -244,19 +244,19 @@ def test_spread_endpoint_urls(fake: FakeBybit) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "name"),
+    ("method", "params", "name"),
     [
-        ("subscribe_to_spread_order_book_updates", "v5_spread_orderbook_snapshot"),
-        ("subscribe_to_spread_trade_updates", "v5_spread_public_trade"),
-        ("subscribe_to_spread_ticker_updates", "v5_spread_ticker"),
+        ("subscribe_to_spread_order_book_updates", (25,), "v5_spread_orderbook_snapshot"),
+        ("subscribe_to_spread_trade_updates", (), "v5_spread_public_trade"),
+        ("subscribe_to_spread_ticker_updates", (), "v5_spread_ticker"),
     ],
 )
 def test_public_spread_streams_end_to_end(
-    fake: FakeBybit, client: BybitSocketClient, method: str, name: str
+    fake: FakeBybit, client: BybitSocketClient, method: str, params: tuple[Any, ...], name: str
 ) -> None:
     raw = frame(name)
     got = Collector()
-    sub = getattr(client.v5, method)(COMBO, got)
+    sub = getattr(client.v5, method)(COMBO, *params, got)
     assert sub.topics == (raw["topic"],)
     assert fake.subscriptions("v5.spread") == {raw["topic"]: 1}  # on the spread endpoint only
     assert fake.subscriptions("v5.linear") == {}
@@ -272,7 +272,7 @@ def test_spread_order_book_snapshot_then_delta_to_one_handler(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
     got = Collector()
-    client.v5.subscribe_to_spread_order_book_updates([COMBO], got)
+    client.v5.subscribe_to_spread_order_book_updates([COMBO], handler=got)  # depth 25, the default
     fake.publish_frame(frame("v5_spread_orderbook_snapshot"), path="v5.spread")
     fake.publish_frame(frame("v5_spread_orderbook_delta"), path="v5.spread")
     snapshot, delta = got.wait(2)
@@ -310,8 +310,8 @@ def test_private_spread_streams_end_to_end(
 @pytest.mark.parametrize(
     "call",
     [
-        lambda c: c.v5.subscribe_to_spread_order_book_updates(COMBO, Collector(), depth=50),
-        lambda c: c.v5.subscribe_to_spread_order_book_updates(COMBO, Collector(), depth=True),
+        lambda c: c.v5.subscribe_to_spread_order_book_updates(COMBO, 50, Collector()),
+        lambda c: c.v5.subscribe_to_spread_order_book_updates(COMBO, True, Collector()),
         lambda c: c.v5.subscribe_to_spread_trade_updates("publicTrade.X", Collector()),
         lambda c: c.v5.subscribe_to_spread_ticker_updates([], Collector()),
     ],
