@@ -180,7 +180,7 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
 
         def parse() -> None:
             add = parsed.append
-            for envelope, route in zip(envelopes, found):
+            for envelope, route in zip(envelopes, found, strict=True):
                 add(route.typed.parse(envelope, route.state))
 
         out["parse: typed structs -> models (exact Decimals, state)"] = best(repeats, n, parse, reset_state)
@@ -189,7 +189,7 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
         def build_events() -> None:
             events.clear()
             add = events.append
-            for (kind, payload), envelope, route in zip(parsed, envelopes, found):
+            for (kind, payload), envelope, route in zip(parsed, envelopes, found, strict=True):
                 add(
                     new_event(
                         kind, payload, route.topic, received, None, envelope.ts, envelope.type, route.time
@@ -269,8 +269,7 @@ def print_frames(workloads: list[str], results: dict[str, dict[str, float]]) -> 
 
 # -- 2: the recorder ------------------------------------------------------------------------------
 def recording_stages(args: argparse.Namespace) -> dict[str, float]:
-    from bybit_ws.recording import Recorder
-    from bybit_ws.recording import _writer
+    from bybit_ws.recording import Recorder, _writer
 
     n, repeats = args.frames, args.repeats
     payloads = _frames.build_payloads("v5-mix", n)
@@ -333,6 +332,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     from decimal import Decimal
 
     import bench_orders
+
     from bybit_ws import _trade_connection, _transport
 
     marks: dict[str, list[int]] = {"send_in": [], "send_out": [], "read_in": [], "read_out": []}
@@ -382,7 +382,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     m = marks
     if not len(m["send_in"]) == len(m["read_in"]) == len(starts):  # a ping or another frame came between
         print(f"  note: {len(m['send_in'])} sends and {len(m['read_in'])} replies for {len(starts)} orders")
-    rows = list(zip(starts, m["send_in"], m["send_out"], m["read_in"], m["read_out"], ends))
+    rows = list(zip(starts, m["send_in"], m["send_out"], m["read_in"], m["read_out"], ends, strict=False))
 
     def p50(f: Callable[[tuple[int, ...]], int]) -> float:
         return statistics.median(f(r) for r in rows)
