@@ -178,6 +178,10 @@ def report(
     for ours, theirs, goal in targets:
         if theirs not in medians:
             continue
+        if ours in failures or theirs in failures:  # a median of the runs before a failure says little
+            failed = ours if ours in failures else theirs
+            print(f"target {ours}/{theirs} >= {goal}: not measured ({failed} failed)")
+            continue
         if ours in medians:
             ratio = medians[ours] / medians[theirs]
             if not goal:  # a cost, no target
