@@ -58,16 +58,31 @@ def parse_args() -> argparse.Namespace:
 
 
 def best(
-    repeats: int, count: int, run: Callable[[], None], before: Callable[[], None] | None = None
+    repeats: int,
+    count: int,
+    run: Callable[[], None],
+    before: Callable[[], None] | None = None,
+    *,
+    gc_off: bool = True,
 ) -> float:
-    """Least ns per item of ``run()`` (``count`` items) over ``repeats`` calls; ``before`` untimed."""
+    """Least ns per item of ``run()`` (``count`` items) over ``repeats`` calls; ``before`` untimed.
+
+    ``gc_off``: the cyclic GC is off while ``run()`` runs (a stage alone keeps what it made for the next
+    one, which a collection would walk); the whole pipeline runs with it on, and once more with it
+    off, which shows the GC's share."""
     times = []
     for _ in range(repeats):
         if before is not None:
             before()
-        began = time.perf_counter_ns()
-        run()
-        times.append(time.perf_counter_ns() - began)
+        gc.collect()
+        if gc_off:
+            gc.disable()
+        try:
+            began = time.perf_counter_ns()
+            run()
+            times.append(time.perf_counter_ns() - began)
+        finally:
+            gc.enable()
     return min(times) / count
 
 
@@ -130,9 +145,12 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
     out["split: library (websocket-client parser on 256 KiB reads)"] = best(repeats, n, library_split)
     out["split: floor (floor_split)"] = best(repeats, n, floor_split(len))
     decode = msgspec.json.decode
-    out["decode: msgspec.json.decode alone (the floor's)"] = best(
-        repeats, n, lambda: [decode(p) for p in payloads] and None
-    )
+
+    def decode_alone() -> None:
+        for data in payloads:
+            decode(data)
+
+    out["decode: msgspec.json.decode alone (the floor's)"] = best(repeats, n, decode_alone)
     out["floor in process: split + decode"] = best(repeats, n, floor_split(decode))
 
     tally = Tally()
@@ -225,19 +243,17 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
         events.clear()
         parsed.clear()
         envelopes.clear()
-        out["reader: on_frame, pipeline to the pool's handler"] = best(repeats, n, whole(False))
-        gc.disable()
-        try:
-            out["reader: on_frame, pipeline to the handler, GC off"] = best(repeats, n, whole(False))
-        finally:
-            gc.enable()
-        out["reader: split + on_frame, pipeline to the handler"] = best(repeats, n, whole(True))
+        out["reader: on_frame, pipeline to the pool's handler"] = best(repeats, n, whole(False), gc_off=False)
+        out["reader: on_frame, pipeline to the handler, GC off"] = best(repeats, n, whole(False))
+        out["reader: split + on_frame, pipeline to the handler"] = best(repeats, n, whole(True), gc_off=False)
         with tempfile.TemporaryDirectory(prefix="profile-rec-") as scratch:
             from bybit_ws.recording import Recorder
 
             with Recorder(scratch) as recorder:
                 client.record(recorder)
-                out["recording: split + on_frame + client.record"] = best(repeats, n, whole(True))
+                out["recording: split + on_frame + client.record"] = best(
+                    repeats, n, whole(True), gc_off=False
+                )
                 client.stop_recording(recorder)
     finally:
         _clients.close_client(client)
@@ -322,7 +338,9 @@ def recording_stages(args: argparse.Namespace) -> dict[str, float]:
                 rec.close()
             rec = Recorder(f"{scratch}/{next(recorders)}")
 
-        out["Recorder.write, flusher thread (the default)"] = best(repeats, n, write, fresh_flusher)
+        out["Recorder.write, flusher thread (the default)"] = best(
+            repeats, n, write, fresh_flusher, gc_off=False
+        )
         rec.close()
     return out
 
@@ -346,8 +364,11 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
         finally:
             marks["send_out"].append(clock())
 
+    replies: list[bytes] = []
+
     def on_frame(self: Any, data: bytes, received: datetime) -> None:
         marks["read_in"].append(clock())
+        replies[:] = [data]
         try:
             real_on_frame(self, data, received)
         finally:
@@ -394,7 +415,67 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     out["  decode, classify, match, OrderAck, futures (reader)"] = p50(lambda r: r[4] - r[3])
     out["  hand-off back to the caller: on_frame end -> return"] = p50(lambda r: r[5] - r[4])
     out["thread hand-off alone: Event ping-pong, one way (p50)"] = ping_pong(args.orders)
+    out.update(order_building(args.repeats))
+    out.update(reply_work(args.repeats, replies[0]))
     return out
+
+
+def reply_work(repeats: int, reply: bytes) -> dict[str, float]:
+    """The reader's own work on an order's reply, in process (no locks, no futures): decode, classify
+    and the typed ack."""
+    from bybit_ws import _trade, _trade_connection
+
+    n = 2000
+    decode = _trade_connection._decode
+    frame = decode(reply)
+
+    def decoding() -> None:
+        for _ in range(n):
+            decode(reply)
+
+    def classify() -> None:
+        for _ in range(n):
+            _trade.classify_reply(frame)
+
+    def ack() -> None:
+        for _ in range(n):
+            _trade.order_ack(frame)
+
+    return {
+        "  in process: reply decode": best(repeats, n, decoding),
+        "  in process: classify_reply": best(repeats, n, classify),
+        "  in process: order_ack (the typed ack)": best(repeats, n, ack),
+    }
+
+
+def order_building(repeats: int) -> dict[str, float]:
+    """The caller's own work before the send, in process: the typed request, its args, the frame, JSON."""
+    from decimal import Decimal
+
+    from bybit_ws import OrderRequest, _requests, _trade
+
+    qty, price, n = Decimal("0.01"), Decimal("29000"), 2000
+    requests: list[Any] = []
+    args: list[Any] = []
+
+    def build() -> None:
+        requests[:] = [
+            OrderRequest("BTCUSDT", "Buy", "Limit", qty, price=price, time_in_force="IOC") for _ in range(n)
+        ]
+
+    def to_args() -> None:
+        args[:] = [_trade.single_args("linear", r) for r in requests]
+
+    def to_json() -> None:
+        for a in args:
+            frame = _trade.request_frame("order.create", a, req_id=_requests.next_req_id(), timestamp_ms=1)
+            _requests.encode(frame)
+
+    return {
+        "  in process: OrderRequest(...) (validation)": best(repeats, n, build),
+        "  in process: single_args (wire fields)": best(repeats, n, to_args),
+        "  in process: request_frame + JSON encode": best(repeats, n, to_json),
+    }
 
 
 def ping_pong(rounds: int) -> float:
