@@ -381,7 +381,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
         out["raw round trip (p50)"] = statistics.median(raw)
         client = client_cls(api_key=bench_orders.KEY, api_secret=bench_orders.SECRET, urls=fake.urls)
         qty, price = Decimal("0.01"), Decimal("29000")
-        place = client.v5.place_order
+        place, order = client.v5.place_order, ("linear", "BTCUSDT", "Buy", "Limit", qty)
         _transport.Transport.send = send  # type: ignore[method-assign]
         _trade_connection._ReplyReader.on_frame = on_frame  # type: ignore[method-assign]
         try:
@@ -394,6 +394,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
                 starts.append(clock())
                 place("linear", "BTCUSDT", "Buy", "Limit", qty, price=price, time_in_force="IOC")
                 ends.append(clock())
+            quiet = heartbeat_not_woken(args.orders, lambda: place(*order, price=price, time_in_force="IOC"))
         finally:
             _transport.Transport.send = real_send  # type: ignore[method-assign]
             _trade_connection._ReplyReader.on_frame = real_on_frame  # type: ignore[method-assign]
@@ -414,10 +415,30 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     out["  server + loopback + reader wake-up: send -> on_frame"] = p50(lambda r: r[3] - r[2])
     out["  decode, classify, match, OrderAck, futures (reader)"] = p50(lambda r: r[4] - r[3])
     out["  hand-off back to the caller: on_frame end -> return"] = p50(lambda r: r[5] - r[4])
+    out["experiment: round trip, heartbeat not woken per order (p50)"] = statistics.median(quiet)
     out["thread hand-off alone: Event ping-pong, one way (p50)"] = ping_pong(args.orders)
     out.update(order_building(args.repeats))
     out.update(reply_work(args.repeats, replies[0]))
     return out
+
+
+def heartbeat_not_woken(orders: int, one: Callable[[], object]) -> list[int]:
+    """ns of ``orders`` calls of ``one()`` with ``Supervisor.wake`` (the heartbeat's wake-up after each
+    request is sent) made a no-op: an experiment on how much waking a third thread per order costs.
+    Request timeouts then wait for the heartbeat's own next look; the fake answers every order."""
+    from bybit_ws import _supervisor
+
+    real_wake = _supervisor.Supervisor.wake
+    _supervisor.Supervisor.wake = lambda self: None  # type: ignore[method-assign]
+    samples = []
+    try:
+        for _ in range(orders):
+            began = time.perf_counter_ns()
+            one()
+            samples.append(time.perf_counter_ns() - began)
+    finally:
+        _supervisor.Supervisor.wake = real_wake  # type: ignore[method-assign]
+    return samples
 
 
 def reply_work(repeats: int, reply: bytes) -> dict[str, float]:
