@@ -38,6 +38,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -145,11 +146,14 @@ def child_bybit_ws(url: str, names: list[str], args: argparse.Namespace) -> dict
         _clients.close_client(client)
 
 
-def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def _thread_per_connection(
+    url: str, names: list[str], args: argparse.Namespace, read: Callable[[Any, Callable[[int], None]], None]
+) -> dict[str, Any]:
+    """The references without a pool: the topics split over connections as bybit_ws splits them, and
+    ``read(ws, add)`` on a thread of its own per connection, ``add`` taking each frame's latency in ns."""
     import websocket
 
     samples: list[int] = []
-    add, clock, stamp = samples.append, time.monotonic_ns, _market.STAMP.search
     sockets = []
     stopping = threading.Event()
     failures: list[str] = []
@@ -159,14 +163,8 @@ def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str,
         sockets.append(ws)
 
     def reader(ws: Any) -> None:
-        recv = ws.recv_data  # bytes, as they arrive
         try:
-            while True:
-                _, data = recv()
-                now = clock()
-                found = stamp(data)
-                if found and data.startswith(b'{"topic"'):
-                    add(now - int(found.group(1)))
+            read(ws, samples.append)
         except Exception as exc:  # the probe shut the socket down
             if not stopping.is_set():
                 failures.append(f"{type(exc).__name__}: {exc}")
@@ -187,60 +185,45 @@ def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str,
             ws.shutdown()
         for thread in threads:
             thread.join(5)
+
+
+def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    def read(ws: Any, add: Callable[[int], None]) -> None:
+        recv, clock, stamp = ws.recv_data, time.monotonic_ns, _market.STAMP.search  # bytes, as they arrive
+        while True:
+            _, data = recv()
+            now = clock()
+            found = stamp(data)
+            if found and data.startswith(b'{"topic"'):
+                add(now - int(found.group(1)))
+
+    return _thread_per_connection(url, names, args, read)
 
 
 def child_floor(url: str, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
     import msgspec
-    import websocket
 
-    samples: list[int] = []
-    add, clock, decode = samples.append, time.monotonic_ns, msgspec.json.decode
-    sockets = []
-    stopping = threading.Event()
-    failures: list[str] = []
-    for group in _market.split_by_chars(_market.market_topics(names)):
-        ws = websocket.create_connection(url, skip_utf8_validation=True, timeout=60)
-        ws.send(json.dumps({"op": "subscribe", "req_id": "1", "args": group}))
-        sockets.append(ws)
+    def read(ws: Any, add: Callable[[int], None]) -> None:
+        clock, decode = time.monotonic_ns, msgspec.json.decode
 
-    def on_payload(payload: memoryview) -> None:
-        frame = decode(payload)
-        topic = frame.get("topic")
-        if topic is None:  # the subscribe reply
-            return
-        now, first = clock(), topic[0]
-        data = frame["data"]
-        add(now - (data["seq"] if first == "o" else data[0]["seq"] if first == "p" else frame["cs"]))
+        def on_payload(payload: memoryview) -> None:
+            frame = decode(payload)
+            topic = frame.get("topic")
+            if topic is None:  # the subscribe reply
+                return
+            now, first = clock(), topic[0]
+            data = frame["data"]
+            add(now - (data["seq"] if first == "o" else data[0]["seq"] if first == "p" else frame["cs"]))
 
-    def reader(ws: Any) -> None:
         recv, buf, pos = ws.sock.recv, b"", 0
-        try:
-            while True:
-                data = recv(_clients.FLOOR_READ)
-                if not data:
-                    return
-                buf = buf[pos:] + data if pos < len(buf) else data
-                pos, _ = _clients.floor_split(buf, 0, on_payload)
-        except Exception as exc:  # the probe shut the socket down
-            if not stopping.is_set():
-                failures.append(f"{type(exc).__name__}: {exc}")
+        while True:
+            data = recv(_clients.FLOOR_READ)
+            if not data:
+                return
+            buf = buf[pos:] + data if pos < len(buf) else data
+            pos, _ = _clients.floor_split(buf, 0, on_payload)
 
-    threads = [threading.Thread(target=reader, args=(ws,), daemon=True) for ws in sockets]
-    for thread in threads:
-        thread.start()
-    try:
-        probe = _Probe(samples, lambda: 0, args.seconds, args.warmup)
-        result = probe.run(time.monotonic() + args.seconds * 4 + 60)
-        result["dropped"] = 0
-        if failures:
-            result["error"] = f"reader failed: {failures[0]}"
-        return result
-    finally:
-        stopping.set()
-        for ws in sockets:
-            ws.shutdown()
-        for thread in threads:
-            thread.join(5)
+    return _thread_per_connection(url, names, args, read)
 
 
 def budget_us(rate: int, cpu_per_100k: float) -> float | None:
