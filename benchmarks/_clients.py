@@ -151,7 +151,8 @@ FLOOR_READ = 256 * 1024
 def floor_split(buf: bytes, pos: int, on_payload: Callable[[memoryview], Any]) -> tuple[int, int]:
     """The floor's frame work on ``buf`` from ``pos``: split every whole websocket frame's header
     (unmasked server frames, 7/16/64-bit lengths) and call ``on_payload`` on each text or binary
-    payload (a memoryview, no copy). Returns (where the first incomplete frame starts, payloads)."""
+    payload (a memoryview, no copy); continuation frames are skipped too (the replay server never
+    fragments). Returns (where the first incomplete frame starts, payloads)."""
     end = len(buf)
     view = memoryview(buf)
     count = 0

@@ -180,7 +180,8 @@ def report(
             continue
         if ours in failures or theirs in failures:  # a median of the runs before a failure says little
             failed = ours if ours in failures else theirs
-            print(f"target {ours}/{theirs} >= {goal}: not measured ({failed} failed)")
+            what = f"target {ours}/{theirs} >= {goal}" if goal else f"{ours}/{theirs}"
+            print(f"{what}: not measured ({failed} failed)")
             continue
         if ours in medians:
             ratio = medians[ours] / medians[theirs]
