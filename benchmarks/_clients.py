@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import json
 import math
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import _frames
+import msgspec
 import websocket
 
 HERE = Path(__file__).resolve().parent
@@ -138,6 +140,67 @@ def run_socket_ceiling(url: str, workload: str, frames: int, nbytes: int, max_se
             data = sock.recv(1 << 20)
         seconds = time.perf_counter() - first
         return RunResult(min(frames, frames * got // nbytes), seconds)
+    finally:
+        ws.shutdown()
+
+
+FLOOR_READ = 256 * 1024
+"""Bytes per socket read of the floor client (the reader of bybit_ws reads as much)."""
+
+
+def floor_split(buf: bytes, pos: int, on_payload: Callable[[memoryview], Any]) -> tuple[int, int]:
+    """The floor's frame work on ``buf`` from ``pos``: split every whole websocket frame's header
+    (unmasked server frames, 7/16/64-bit lengths) and call ``on_payload`` on each text or binary
+    payload (a memoryview, no copy); continuation frames are skipped too (the replay server never
+    fragments). Returns (where the first incomplete frame starts, payloads)."""
+    end = len(buf)
+    view = memoryview(buf)
+    count = 0
+    while pos + 2 <= end:
+        length = buf[pos + 1] & 0x7F
+        if length < 126:
+            start = pos + 2
+        elif length == 126:
+            start = pos + 4
+            if start > end:
+                break
+            length = (buf[pos + 2] << 8) | buf[pos + 3]
+        else:
+            start = pos + 10
+            if start > end:
+                break
+            length = int.from_bytes(buf[pos + 2 : start], "big")
+        stop = start + length
+        if stop > end:
+            break
+        if buf[pos] & 0x0F in (1, 2):  # text, binary; control frames are skipped
+            on_payload(view[start:stop])
+            count += 1
+        pos = stop
+    return pos, count
+
+
+def run_floor(url: str, workload: str, frames: int, max_seconds: float) -> RunResult:
+    """The floor: the least any Python client must do per frame. 256 KiB socket reads, websocket frame
+    headers split (``floor_split``), ``msgspec.json.decode`` of each payload, nothing else."""
+    ws = _raw_connect(url, _frames.WORKLOADS[workload])
+    try:
+        while ws.recv().startswith('{"success"'):  # the subscribe reply; its recv reads no further
+            pass
+        sock, decode, buf, pos = ws.sock, msgspec.json.decode, b"", 0
+        first = time.perf_counter()
+        deadline = first + max_seconds
+        count = 1
+        while count < frames:
+            data = sock.recv(FLOOR_READ)
+            if not data:
+                break
+            buf = buf[pos:] + data if pos < len(buf) else data
+            pos, got = floor_split(buf, 0, decode)
+            count += got
+            if time.perf_counter() > deadline:
+                break
+        return RunResult(min(count, frames), time.perf_counter() - first)
     finally:
         ws.shutdown()
 
@@ -327,6 +390,35 @@ def percentile(sorted_values: Sequence[int], fraction: float) -> int:
     """Nearest-rank percentile of an ascending sequence."""
     index = max(0, math.ceil(fraction * len(sorted_values)) - 1)
     return sorted_values[index]
+
+
+def best(
+    repeats: int,
+    count: int,
+    run: Callable[[], None],
+    before: Callable[[], None] | None = None,
+    *,
+    gc_off: bool = True,
+) -> float:
+    """Least ns per item of ``run()`` (``count`` items) over ``repeats`` calls; ``before`` untimed.
+
+    ``gc_off``: the cyclic GC is off while ``run()`` runs (a stage alone keeps what it made for the next
+    one, which a collection would walk); the whole pipeline runs with it on, and once more with it
+    off, which shows the GC's share."""
+    times = []
+    for _ in range(repeats):
+        if before is not None:
+            before()
+        gc.collect()
+        if gc_off:
+            gc.disable()
+        try:
+            began = time.perf_counter_ns()
+            run()
+            times.append(time.perf_counter_ns() - began)
+        finally:
+            gc.enable()
+    return min(times) / count
 
 
 def median(values: Sequence[float]) -> float:

@@ -11,6 +11,9 @@ a fresh process per rate, so CPU time and RSS are its own:
   worker pool) take ``monotonic_ns() - stamp``.
 - raw: websocket-client, one thread per connection (the same split), a bare ``recv`` loop that takes the
   time and reads the stamp with a regular expression (no JSON parsing).
+- floor: the least any Python client must do (issue 28), one thread per connection (the same split):
+  256 KiB socket reads, websocket headers split, ``msgspec.json.decode`` of each payload, then the time
+  and the stamp read from the decoded frame.
 
 Rates are aggregate frames/s over all connections (0: unpaced, ``--frames`` frames as fast as they go).
 Per run: connections, frames received and sent, frames/s, CPU seconds per 100,000 frames (the client
@@ -18,7 +21,11 @@ process, first frame to last), p50/p99/max latency from the server's send stamp 
 first ``--warmup`` seconds left out), bybit_ws's peak backlog (sum over the subscriptions, sampled
 every 20 ms) and drops, the server's peak lag (most frames due at once on one connection: a client
 that falls behind fills the socket and the server's writes wait), and peak RSS.
-Target: at 50,000 frames/s no backlog growth and bybit_ws p99 < 5 ms.
+The last column is the CPU budget per frame left to user code: a frame is due every 1e6/rate µs, and
+one GIL runs Python on one core at a time, so what the client's own work (its CPU per frame) leaves
+of that interval is what handlers may spend before the process falls behind (paced rates only).
+Target: at 50,000 frames/s no backlog growth and bybit_ws p99 < 5 ms; the floor's p99 beside it
+shows what the machine allows.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -52,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=5.0, help="length of a paced run (default 5)")
     parser.add_argument("--frames", type=int, default=300_000, help="frames of an unpaced run")
     parser.add_argument("--warmup", type=float, default=0.5, help="seconds of latency left out")
-    parser.add_argument("--clients", default="bybit_ws,raw", help="subset of bybit_ws,raw")
+    parser.add_argument("--clients", default="bybit_ws,raw,floor", help="subset of bybit_ws,raw,floor")
     parser.add_argument("--workers", type=int, default=4, help="bybit_ws worker pool size (default 4)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
@@ -138,11 +146,14 @@ def child_bybit_ws(url: str, names: list[str], args: argparse.Namespace) -> dict
         _clients.close_client(client)
 
 
-def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def _thread_per_connection(
+    url: str, names: list[str], args: argparse.Namespace, read: Callable[[Any, Callable[[int], None]], None]
+) -> dict[str, Any]:
+    """The references without a pool: the topics split over connections as bybit_ws splits them, and
+    ``read(ws, add)`` on a thread of its own per connection, ``add`` taking each frame's latency in ns."""
     import websocket
 
     samples: list[int] = []
-    add, clock, stamp = samples.append, time.monotonic_ns, _market.STAMP.search
     sockets = []
     stopping = threading.Event()
     failures: list[str] = []
@@ -152,14 +163,8 @@ def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str,
         sockets.append(ws)
 
     def reader(ws: Any) -> None:
-        recv = ws.recv_data  # bytes, as they arrive
         try:
-            while True:
-                _, data = recv()
-                now = clock()
-                found = stamp(data)
-                if found and data.startswith(b'{"topic"'):
-                    add(now - int(found.group(1)))
+            read(ws, samples.append)
         except Exception as exc:  # the probe shut the socket down
             if not stopping.is_set():
                 failures.append(f"{type(exc).__name__}: {exc}")
@@ -182,10 +187,55 @@ def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str,
             thread.join(5)
 
 
+def child_raw(url: str, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    def read(ws: Any, add: Callable[[int], None]) -> None:
+        recv, clock, stamp = ws.recv_data, time.monotonic_ns, _market.STAMP.search  # bytes, as they arrive
+        while True:
+            _, data = recv()
+            now = clock()
+            found = stamp(data)
+            if found and data.startswith(b'{"topic"'):
+                add(now - int(found.group(1)))
+
+    return _thread_per_connection(url, names, args, read)
+
+
+def child_floor(url: str, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    import msgspec
+
+    def read(ws: Any, add: Callable[[int], None]) -> None:
+        clock, decode = time.monotonic_ns, msgspec.json.decode
+
+        def on_payload(payload: memoryview) -> None:
+            frame = decode(payload)
+            topic = frame.get("topic")
+            if topic is None:  # the subscribe reply
+                return
+            now, first = clock(), topic[0]
+            data = frame["data"]
+            add(now - (data["seq"] if first == "o" else data[0]["seq"] if first == "p" else frame["cs"]))
+
+        recv, buf, pos = ws.sock.recv, b"", 0
+        while True:
+            data = recv(_clients.FLOOR_READ)
+            if not data:
+                return
+            buf = buf[pos:] + data if pos < len(buf) else data
+            pos, _ = _clients.floor_split(buf, 0, on_payload)
+
+    return _thread_per_connection(url, names, args, read)
+
+
+def budget_us(rate: int, cpu_per_100k: float) -> float | None:
+    """µs of CPU per frame left to user code at ``rate`` frames/s (one GIL: one core's worth), or None
+    unpaced."""
+    return 1e6 / rate - cpu_per_100k * 10 if rate else None
+
+
 def child(args: argparse.Namespace) -> None:
     names = _market.symbols(args.symbols)
     baseline = _rss_kib("VmRSS:")
-    run = child_bybit_ws if args.child == "bybit_ws" else child_raw
+    run = {"bybit_ws": child_bybit_ws, "floor": child_floor}.get(args.child, child_raw)
     try:
         result = run(args.url, names, args)
         result.update(rss_base=baseline, rss_peak=_rss_kib("VmHWM:"))
@@ -193,6 +243,11 @@ def child(args: argparse.Namespace) -> None:
         result = {"error": f"{type(exc).__name__}: {exc}"}
     print(json.dumps(result), flush=True)
     os._exit(0)
+
+
+def _budget(rate: int, cpu_per_100k: float) -> str:
+    left = budget_us(rate, cpu_per_100k)
+    return "-" if left is None else f"{left:.1f}"
 
 
 # -- in the parent --------------------------------------------------------------------------------
@@ -218,7 +273,7 @@ def main() -> None:
         child(args)
         return
     rates = [int(r) for r in args.rates.split(",") if r]
-    wanted = [c for c in args.clients.split(",") if c in ("bybit_ws", "raw")]
+    wanted = [c for c in args.clients.split(",") if c in ("bybit_ws", "raw", "floor")]
     topics = _market.market_topics(_market.symbols(args.symbols))
     groups = _market.split_by_chars(topics)
     print(f"bench_market {date.today()} | {_clients.machine()}")
@@ -231,7 +286,9 @@ def main() -> None:
     head = (
         f"{'rate':>7} {'client':9} {'conns':>5} {'received':>9} {'sent':>9} {'f/s':>8} {'cpu s/100k':>10} "
         f"{'p50 us':>7} {'p99 us':>8} {'max us':>8} {'backlog':>7} {'drops':>6} {'srv lag':>7} {'RSS MiB':>7}"
+        f" {'budget us':>9}"
     )
+    floor_p99 = "not measured"
     print(f"\n{head}")
     verdict = "pending (bybit_ws not measured at 50,000/s)"
     started = time.monotonic()
@@ -248,8 +305,10 @@ def main() -> None:
                     f"{r['rate']:8,.0f} {r['cpu_per_100k']:10.2f} {r['p50'] / 1e3:7,.0f} "
                     f"{r['p99'] / 1e3:8,.0f} {r['max'] / 1e3:8,.0f} "
                     f"{r['backlog'] if name == 'bybit_ws' else '-':>7} {r['dropped']:6} {r['lag']:7} "
-                    f"{r['rss_peak'] / 1024:7.1f}"
+                    f"{r['rss_peak'] / 1024:7.1f} {_budget(rate, r['cpu_per_100k']):>9}"
                 )
+                if name == "floor" and rate == TARGET_RATE:
+                    floor_p99 = f"{r['p99'] / 1e6:.2f} ms (received {r['received']:,} of {r['sent']:,})"
                 if name == "bybit_ws" and rate == TARGET_RATE:
                     p99_ms = r["p99"] / 1e6
                     bounded = r["backlog"] <= TARGET_RATE // 10 and r["dropped"] == 0
@@ -263,6 +322,7 @@ def main() -> None:
         f"\ntarget bybit_ws at {TARGET_RATE:,}/s: p99 < {TARGET_P99_MS:g} ms, no backlog growth "
         f"(peak < 0.1 s of frames, nothing dropped or lost): {verdict}"
     )
+    print(f"the floor client at {TARGET_RATE:,}/s, same machine and server: p99 {floor_p99}")
     print(f"total {time.monotonic() - started:.0f} s")
     print(_clients.load())
 
