@@ -5,7 +5,7 @@
 frames: recorded v5 frames (``_frames.py``, the bench_throughput workloads) fed to the reader's work of
 a live client (its ``FramePath``, routes and worker pool, subscribed through the public API to an
 in-process FakeBybit that sends nothing), no socket. Each stage is timed alone over all frames, best of
-``--repeats``, in ns a frame: the header split (the library's ``_BufferedFrames.recv_frame`` and the
+``--repeats``, in ns a frame: the header split (the library's ``protocol.frames.ClientProtocol`` and the
 floor's ``floor_split``), decode (msgspec alone, then the topic lookup and the typed decode), parse to
 models, the event, the mailbox ``put``, a worker's ``drain`` (run here), then the whole reader
 (``on_frame``, with and without the cyclic GC) and the whole pipeline to the handler on the pool.
@@ -89,7 +89,7 @@ def _chunks(blob: bytes) -> list[bytes]:
 def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls: Any) -> dict[str, float]:
     from bybit_ws._dispatch import Mailbox
     from bybit_ws._framepath import new_event
-    from bybit_ws._transport import _BufferedFrames
+    from bybit_ws.protocol.frames import ClientProtocol
 
     n, repeats = args.frames, args.repeats
     payloads = _frames.build_payloads(workload, n)
@@ -98,10 +98,11 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
     out: dict[str, float] = {}
 
     def library_split() -> None:
-        supply = iter(chunks)
-        read = _BufferedFrames(lambda: next(supply)).recv_frame
-        for _ in range(n):
-            read()
+        protocol = ClientProtocol()
+        feed, take = protocol.receive_data, protocol.events_received
+        for data in chunks:
+            feed(data)
+            take()
 
     def floor_split(on_payload: Callable[[memoryview], Any]) -> Callable[[], None]:
         def run() -> None:
@@ -112,7 +113,7 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
 
         return run
 
-    out["split: library (websocket-client parser on 256 KiB reads)"] = best(repeats, n, library_split)
+    out["split: library (protocol.frames.ClientProtocol on 256 KiB reads)"] = best(repeats, n, library_split)
     out["split: floor (floor_split)"] = best(repeats, n, floor_split(len))
     decode = msgspec.json.decode
 
@@ -134,10 +135,12 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
             def run() -> None:
                 tally.expect(n)
                 if split:
-                    supply = iter(chunks)
-                    read = _BufferedFrames(lambda: next(supply)).recv_frame
-                    for _ in range(n):
-                        on_frame(read().data, received)
+                    protocol = ClientProtocol()
+                    feed, take = protocol.receive_data, protocol.events_received
+                    for data in chunks:
+                        feed(data)
+                        for event in take():
+                            on_frame(event, received)  # text frames come out as bytes
                 else:
                     for data in payloads:
                         on_frame(data, received)
@@ -240,7 +243,7 @@ def print_frames(workloads: list[str], results: dict[str, dict[str, float]]) -> 
     print(f"{'floor / bybit_ws in process (frames/s ratio)':58}", end="")
     print("".join(f" {results[w][floor] / results[w][total]:10.2f}" for w in workloads))
     parts = [
-        "split: library (websocket-client parser on 256 KiB reads)",
+        "split: library (protocol.frames.ClientProtocol on 256 KiB reads)",
         "decode: topic lookup + typed msgspec decode",
         "parse: typed structs -> models (exact Decimals, state)",
         "event: DataEvent (new_event, + a call)",
