@@ -10,7 +10,6 @@ A :class:`PoolFuture` (a trade request's future) runs its done callbacks on the 
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import queue
@@ -30,7 +29,6 @@ __all__ = [
     "FailureLog",
     "Mailbox",
     "PoolFuture",
-    "collect_if_quiet",
 ]
 
 _BATCH = 64
@@ -410,37 +408,3 @@ class FailureLog:
             )
             self._since = 0
             self._next = now + self._interval
-
-
-#: the most queued events :func:`collect_if_quiet` lets a young collection promote
-QUIET_BACKLOG = 64
-
-_gc_counts = gc.get_count
-
-
-def collect_if_quiet(mailboxes: Iterable[Mailbox]) -> bool:
-    """Collect CPython's two young GC generations now, if the events of ``mailboxes`` are handled.
-
-    Called by a reader between two socket reads. An event lives from its frame until a worker has
-    handled it, about one GIL switch interval (5 ms) under load, and a book event is about six
-    GC-tracked objects: the young collections CPython runs meanwhile move thousands of them to the
-    next generation, and its middle-generation collections, coming at any moment, move the events
-    still queued to the old one, which then fills fast enough to trigger full collections of the
-    whole heap (measured: 9 of ~8 ms per 200,000 book frames, 5 % of the time). Collected here,
-    when the workers have caught up, those events are dead: the collection is cheap (5-20 us) and
-    promotes almost nothing, and full collections all but stop.
-
-    It only ever brings forward a collection CPython would make: it runs when the GC is enabled
-    (``gc.disable()`` is respected), at most once per young collection (``gc.get_count()[1]``), and
-    only when at most :data:`QUIET_BACKLOG` events are queued. Returns True when it collected.
-    """
-    if _gc_counts()[1] < 1 or not gc.isenabled():
-        return False
-    boxes = list(mailboxes)
-    if sum(box.backlog for box in boxes) > QUIET_BACKLOG:
-        return False
-    for box in boxes:  # what the workers handled, released here as the reader's puts release it
-        if box._spent:
-            box._spent = []
-    gc.collect(1)
-    return True

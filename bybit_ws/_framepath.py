@@ -18,7 +18,6 @@ import msgspec
 
 from ._convert import required_twin
 from ._dialect import PONG, Dialect, Parsed, Reply
-from ._dispatch import collect_if_quiet
 from ._errors import FrameError
 from ._registry import Registry, Route
 from .enums import UpdateType
@@ -43,9 +42,6 @@ def decode_frame(data: bytes) -> Any:
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
-#: bytes a reader reads between two tries of collect_if_quiet: a few hundred frames, whose events
-#: are worth a young collection; a quiet feed never reaches it between CPython's own collections
-_GC_BYTES = 64 * 1024
 
 _event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
 #: an event's update type by its parsed kind ("snapshot", "delta"), or for kind "data" by the frame's type
@@ -146,15 +142,6 @@ class FramePath:
         self.fed = False
         #: recorders of this connection's raw frames (replaced, never changed in place)
         self.taps: tuple[FrameTap, ...] = ()
-        self._read_since_gc = 0  # bytes read since the reader last collected (see on_read)
-
-    def on_read(self, nbytes: int) -> None:
-        """After each socket read: past every ``_GC_BYTES``, collect the young GC generations if the
-        workers have handled this connection's events (see collect_if_quiet)."""
-        read = self._read_since_gc + nbytes
-        if read >= _GC_BYTES and collect_if_quiet(self.registry.routes.mailboxes):
-            read = 0
-        self._read_since_gc = read
 
     def on_frame(self, data: bytes, received: datetime) -> None:
         """One whole frame, read at ``received``."""

@@ -60,12 +60,10 @@ class Route:
 class Routes:
     """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
 
-    __slots__ = ("by_topic", "cache", "mailboxes", "raw", "unrouted")
+    __slots__ = ("by_topic", "cache", "raw", "unrouted")
 
     def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
         self.by_topic = by_topic
-        # the mailboxes this connection's events go to (see FramePath.on_read)
-        self.mailboxes = tuple({sub._mailbox: None for subs in by_topic.values() for sub in subs})
         self.cache: dict[str, Route] = {}
         self.raw: dict[bytes, Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
         self.unrouted = 0  # cached routes of topics nobody listens to (at most MAX_UNROUTED)

@@ -37,13 +37,11 @@ __all__ = ["Reader", "Supervised", "Supervisor"]
 
 
 class Reader(Protocol):
-    """What the reader thread runs for each socket read and each frame (see :mod:`._framepath`)."""
+    """What the reader thread runs for each frame (see :mod:`._framepath`)."""
 
     fed: bool
 
     def on_frame(self, data: bytes, received: datetime) -> None: ...
-
-    def on_read(self, nbytes: int) -> None: ...
 
 
 class Supervised(Protocol):
@@ -308,7 +306,7 @@ class Supervisor:
                     gen = requests.attach(transport)
                     self._to(State.AUTHENTICATING)
                     restore = self._owner.on_attached(gen)
-                transport.start(reader.on_frame, functools.partial(self._on_closed, gen), reader.on_read)
+                transport.start(reader.on_frame, functools.partial(self._on_closed, gen))
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     restore()

@@ -62,9 +62,6 @@ class _ReplyReader:
         self._on_time = on_time  # every reply and pong, for the server time it carries
         self.fed = False  # no data feed here: the stale watchdog is off
 
-    def on_read(self, nbytes: int) -> None:
-        """(Nothing to do per socket read.)"""
-
     def on_frame(self, data: bytes, received: datetime) -> None:
         """Match one reply to its request."""
         try:

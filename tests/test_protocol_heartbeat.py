@@ -81,9 +81,6 @@ class _Reader:
     def on_frame(self, data: bytes, received: datetime) -> None:
         """Every frame is a pong (the fake's are switched off; see below)."""
 
-    def on_read(self, nbytes: int) -> None:
-        """(nothing per read)"""
-
 
 class _PongAtOnce:
     """A Supervised whose pong is handled before the supervisor runs again after the ping: while the
