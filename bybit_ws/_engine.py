@@ -22,7 +22,7 @@ from ._clock import ServerClock
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher, PoolFuture
-from ._errors import AuthenticationError, BybitWsError, ClientClosedError
+from ._errors import BybitWsError, ClientClosedError, no_credentials
 from ._framepath import FrameRecorder
 from ._pacing import OrderPacing
 from ._stream_connection import Retired, StreamConnection
@@ -89,11 +89,7 @@ class Engine:
     ) -> Subscription[Any]:
         """The one subscribe path of every dialect: place topics on connections, register, confirm."""
         if private and self.credentials is None:
-            raise AuthenticationError(
-                "private topics need API credentials: pass api_key and api_secret, "
-                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
-                op="auth",
-            )
+            raise no_credentials("private topics")
         check_process(self.pid)
         url = self.urls[endpoint]
         deadline = time.monotonic() + self.config.request_timeout
@@ -212,11 +208,7 @@ class Engine:
             )
         credentials = self.credentials
         if credentials is None:
-            raise AuthenticationError(
-                "order entry needs API credentials: pass api_key and api_secret, "
-                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
-                op="auth",
-            )
+            raise no_credentials("orders")
         with self.lock:
             if self.closed:
                 raise ClientClosedError("the client is closed")

@@ -27,17 +27,12 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["FramePath", "FrameRecorder", "FrameTap", "decode_frame", "frame_meta", "new_event"]
 
-# msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
-_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
-
-
-def decode_frame(data: bytes) -> Any:
-    """Decode one frame; JSON floats become exact ``Decimal`` values, integers stay ``int``.
-
-    Raises ValueError (msgspec's DecodeError, UnicodeDecodeError) for bytes that are not JSON, and
-    RecursionError for JSON nested deeper than the decoder goes.
-    """
-    return _decode(data)
+#: Decode one frame (every connection's: streams and trade); JSON floats become exact ``Decimal``
+#: values (msgspec hands every float's text to Decimal, in C: no double in between), integers stay
+#: ``int``. Raises ValueError (msgspec's DecodeError, UnicodeDecodeError) for bytes that are not JSON,
+#: and RecursionError for JSON nested deeper than the decoder goes.
+decode_frame: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
+_decode = decode_frame
 
 
 _TOPIC_FIRST = b'{"topic":"'
@@ -58,8 +53,8 @@ def new_event(
     frame_type: str | None,
     time: Callable[[Any], datetime | None],
 ) -> DataEvent[Any]:
-    """The event of one parsed frame, as :meth:`FramePath.on_frame` builds it inline (which
-    tests/test_event_metadata.py holds to this), for :func:`bybit_ws.recording.read`.
+    """The event of one parsed frame: what :meth:`FramePath.on_frame` and :func:`bybit_ws.recording.read`
+    hand on.
 
     ``kind`` and ``payload``: what the topic's parser gave; ``stamp``: the frame's exchange time as sent
     (``None``: none), made a datetime by ``time``; ``frame_type``: the frame's ``type`` string. The
@@ -174,16 +169,9 @@ class FramePath:
             route, parsed, stamp, frame_type = found
         if parsed is None or route is None:  # (a route is always set here; the test is for mypy)
             return
-        # Wrap it in a DataEvent and hand it on: new_event's work, inline, as this runs once a frame.
         kind, payload = parsed
-        event: Any = _event_twin()  # DataEvent(...) without attrs' __init__ and its frozen slot stores
-        event.data = payload
-        event.topic = route.topic
-        event.timestamp = received
-        event.original_data = data.decode("utf-8", "replace") if self.keep_original_data else None
-        event.exchange_timestamp = None if stamp is None else (stamp, route.time)  # converted when read
-        event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
-        event.__class__ = DataEvent
+        original = data.decode("utf-8", "replace") if self.keep_original_data else None
+        event = new_event(kind, payload, route.topic, received, original, stamp, frame_type, route.time)
         sinks = route.sinks.get(kind)
         if sinks is None:
             sinks = route.sinks_of(kind)

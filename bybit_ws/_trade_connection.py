@@ -15,10 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
-
-import msgspec
 
 from . import _trade
 from ._auth import Auth, Credentials
@@ -33,6 +30,7 @@ from ._errors import (
     OrderOutcomeUnknownError,
     TradeRetCode,
 )
+from ._framepath import decode_frame
 from ._requests import ConnectionLost, NotSent, Pending, Requests
 from ._supervisor import Supervisor
 
@@ -41,7 +39,6 @@ _log = logging.getLogger(__name__)
 __all__ = ["TradeConnection"]
 
 _names = itertools.count(1)
-_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
 _ANONYMOUS_OPS = frozenset({"auth"})
 _UNKNOWN = "the order may or may not exist: check the order stream; it was not sent again"
 
@@ -65,7 +62,7 @@ class _ReplyReader:
     def on_frame(self, data: bytes, received: datetime) -> None:
         """Match one reply to its request."""
         try:
-            frame = _decode(data)
+            frame = decode_frame(data)
             reply = _trade.classify_reply(frame) if type(frame) is dict else None
         except Exception as exc:  # not JSON, nested too deep: this frame's problem only
             _log.warning("%s: cannot parse a trade reply (%s); frame starts %.200r", self.name, exc, data)
