@@ -31,11 +31,12 @@ One frame: reader thread -> ``_transport`` reads, ``protocol.frames`` parses and
 ``_framepath.FramePath.on_frame`` decodes it (typed msgspec path, else dicts) -> ``_registry`` route gives
 the dialect's parser and the subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` ->
 a worker calls the handler.
-A control frame instead goes to ``_requests.Requests.match`` (a reply) or the supervisor (a pong).
+A control frame instead goes to ``_requests.RequestTracker.match`` (a reply) or the supervisor (a
+pong).
 
 One request: ``client.v5.place_order`` -> ``_trade_methods`` checks and builds ``args`` ->
 ``_engine.trade_submit`` (through ``_pacing`` with ``order_rate_limit``) -> ``_trade_connection`` waits
-for a ready, authenticated socket -> ``_requests.Requests.send`` registers and sends it -> the reader
+for a ready, authenticated socket -> ``_requests.RequestTracker.send`` registers and sends it -> the reader
 matches the reply by ``reqId`` -> the future resolves (or fails: timeout, outcome unknown; never resent).
 """
 

@@ -12,7 +12,7 @@ from typing import Any
 from ._clock import ServerClock
 from ._dialect import Reply
 from ._errors import AuthenticationError, BybitTimeoutError, no_credentials
-from ._requests import ConnectionLost, Requests, encode, next_req_id
+from ._requests import ConnectionLost, RequestTracker, encode, next_req_id
 from ._signing import make_signer
 
 _log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Auth:
         self,
         name: str,
         credentials: Credentials | None,
-        requests: Requests,
+        requests: RequestTracker,
         *,
         clock: ServerClock | None = None,
         ping: Callable[[str | None], Mapping[str, Any]] | None = None,

@@ -2,7 +2,9 @@
 routes the reader looks frames up in.
 
 The registry is the source of truth: a reconnect replays it. Its methods run with the connection's lock
-held, except :meth:`Registry.route` (reader thread), which only reads an immutable snapshot.
+held, except :meth:`Registry.route` (reader thread), which reads the immutable snapshot of topics and
+subscriptions and fills caches only: the snapshot's route caches (written by that one reader thread
+alone) and the per-topic parse specs and parser state (an entry, once made, is never replaced).
 """
 
 from __future__ import annotations
@@ -168,11 +170,14 @@ class Registry:
         try:
             return self._specs[topic]
         except KeyError:
-            spec = self._specs[topic] = self.dialect.topic_spec(topic)
-            return spec
+            return self._specs.setdefault(topic, self.dialect.topic_spec(topic))
 
     def route(self, topic: str) -> Route:
-        """Resolve and cache what the reader needs for a frame topic (reader thread)."""
+        """Resolve what the reader needs for a frame topic (reader thread, without the lock).
+
+        It changes no subscription state; it writes caches: the current snapshot's ``cache``, ``raw``
+        and ``unrouted`` (only the reader writes them; a registry change replaces the snapshot), the
+        topic's parser state and its spec (made once per topic, never replaced: ``setdefault``)."""
         routes = self.routes
         subs = routes.resolve(topic)
         if not subs:  # nobody listens: no state, and cached only up to a bound
@@ -183,7 +188,7 @@ class Registry:
             return route
         state = self._topic_state.get(topic)
         if state is None:
-            state = self._topic_state[topic] = {}
+            state = self._topic_state.setdefault(topic, {})
         route = Route(topic, subs, self.spec(topic) if subs else None, state)
         routes.cache[topic] = route
         if route.typed is not None:

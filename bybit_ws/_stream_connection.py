@@ -1,9 +1,10 @@
 """A stream connection: one endpoint's socket shared by the subscriptions placed on it.
 
 Assembled from the engine's parts, all sharing one lock: the :class:`Registry` (topics and
-subscriptions), :class:`Requests` and :class:`Auth` (subscribe, unsubscribe, auth and their replies), the
-:class:`FramePath` (the reader's work) and the :class:`Supervisor` (the socket's life). This class holds
-what is particular to streams: the subscribe handshake, and restoring every subscription on a new socket.
+subscriptions), the :class:`RequestTracker` and :class:`Auth` (subscribe, unsubscribe, auth and their
+replies), the :class:`FramePath` (the reader thread's work) and the :class:`Supervisor` (the socket's
+life). This class holds what is particular to streams: the subscribe handshake, and restoring every
+subscription on a new socket.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ._dialect import Dialect
 from ._errors import BybitTimeoutError, BybitWsError, SubscriptionError
 from ._framepath import FramePath, FrameRecorder, FrameTap
 from ._registry import OK, PENDING, Registry
-from ._requests import ConnectionLost, Pending, Requests
+from ._requests import ConnectionLost, Pending, RequestTracker
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
@@ -65,7 +66,7 @@ class StreamConnection:
         self._cond = threading.Condition(threading.RLock())
         self._retired = False
         self.registry = Registry(dialect)
-        self.requests = Requests(
+        self.requests = RequestTracker(
             url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id, name=self.name
         )
         timed = clock if dialect.pong_has_time else None  # (other pongs tell no time)
@@ -74,20 +75,17 @@ class StreamConnection:
             self.name, credentials, self.requests, clock=clock, ping=self.ping if timed else None,
             ping_req_id=dialect.uses_req_id,
         )  # fmt: skip
-        self.frames = self._reader()
-        self.supervisor = Supervisor(
-            self.name, url, config, self.requests, self.frames, self, uses_req_id=dialect.uses_req_id
-        )
-
-    def _reader(self) -> FramePath:
-        return FramePath(
+        self.frame_path = FramePath(
             self.name,
-            self.dialect,
+            dialect,
             self.registry,
-            keep_original_data=self.config.keep_original_data,
+            keep_original_data=config.keep_original_data,
             on_reply=self.requests.match,
             on_pong=self._pong,
-            on_pong_frame=None if self._clock is None else self._pong_time,
+            on_pong_frame=None if timed is None else self._pong_time,
+        )
+        self.supervisor = Supervisor(
+            self.name, url, config, self.requests, self.frame_path, self, uses_req_id=dialect.uses_req_id
         )
 
     def _pong(self) -> None:
@@ -121,12 +119,12 @@ class StreamConnection:
         """Hand this connection's raw frames (all, or those of ``topics``) to ``recorder``."""
         tap = FrameTap(recorder, self.key, None if topics is None else frozenset(topics))
         with self._cond:
-            self.frames.taps = (*self.frames.taps, tap)
+            self.frame_path.taps = (*self.frame_path.taps, tap)
 
     def stop_recording(self, recorder: FrameRecorder) -> None:
         """Stop handing frames to ``recorder``."""
         with self._cond:
-            self.frames.taps = tuple(t for t in self.frames.taps if t.recorder is not recorder)
+            self.frame_path.taps = tuple(t for t in self.frame_path.taps if t.recorder is not recorder)
 
     def register(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
         """Put ``sub`` in the registry under ``topics`` (before anything is sent: the first data frame

@@ -26,18 +26,19 @@ from ._errors import (
     BybitWsError,
     ClientClosedError,
 )
-from ._requests import ConnectionLost, Pending, Requests, encode, next_req_id
-from ._transport import Transport, abort_socket
+from ._requests import ConnectionLost, Pending, RequestTracker, encode, next_req_id
+from ._transport import Connecting, Transport, abort_socket
 from .protocol.heartbeat import Due, Heartbeat
 from .protocol.state import ConnectionState, State
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Reader", "Supervised", "Supervisor"]
+__all__ = ["AnyFramePath", "Supervised", "Supervisor"]
 
 
-class Reader(Protocol):
-    """What the reader thread runs for each frame (see :mod:`._framepath`)."""
+class AnyFramePath(Protocol):
+    """A connection's frame path: what the reader thread runs for each frame (a stream connection's
+    :class:`~bybit_ws._framepath.FramePath`, the trade connection's reply path)."""
 
     fed: bool
 
@@ -60,7 +61,8 @@ class Supervised(Protocol):
         any other BybitWsError to replace the socket)."""
 
     def timeout_error(self, pending: Pending) -> BaseException:
-        """The error of a request whose deadline passed with no reply (see :meth:`Requests.expire`)."""
+        """The error of a request whose deadline passed with no reply (see
+        :meth:`RequestTracker.expire`)."""
 
     def on_lost(self) -> None:
         """The socket died; a reconnect follows unless the connection is given up."""
@@ -85,8 +87,8 @@ class Supervisor:
         name: str,
         url: str,
         config: ConnectionConfig,
-        requests: Requests,
-        reader: Reader,
+        requests: RequestTracker,
+        frame_path: AnyFramePath,
         owner: Supervised,
         *,
         uses_req_id: bool,
@@ -96,7 +98,7 @@ class Supervisor:
         self.url = url
         self.config = config
         self._requests = requests
-        self._reader = reader
+        self._frame_path = frame_path
         self._owner = owner
         self._uses_req_id = uses_req_id
         self._cond = requests.cond
@@ -235,7 +237,7 @@ class Supervisor:
     def _connect(self) -> Transport | None:
         """Open a socket (None: it failed, or the connection is stopping)."""
         config = self.config
-        ws = Transport.new_socket(config.transport)
+        ws = Connecting()
         with self._cond:
             if self.stop.is_set():
                 return None
@@ -274,7 +276,7 @@ class Supervisor:
         give_up: BaseException | None = None
         config = self.config
         requests = self._requests
-        reader = self._reader
+        frame_path = self._frame_path
         try:
             while not self.stop.is_set():
                 if attempt:  # BACKING_OFF
@@ -306,7 +308,7 @@ class Supervisor:
                     gen = requests.attach(transport)
                     self._to(State.AUTHENTICATING)
                     restore = self._owner.on_attached(gen)
-                transport.start(reader.on_frame, functools.partial(self._on_closed, gen))
+                transport.start(frame_path.on_frame, functools.partial(self._on_closed, gen))
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     restore()
@@ -367,14 +369,14 @@ class Supervisor:
         """
         config = self.config
         owner = self._owner
-        reader = self._reader
+        frame_path = self._frame_path
         requests = self._requests
         clock = self._clock
         lock = self._timers_lock
         timers = Heartbeat(config.ping_interval, config.pong_timeout, config.stale_timeout, clock())
         with lock:
             self._timers = timers
-        reader.fed = False
+        frame_path.fed = False
         wake = self._wake
         while True:
             now = clock()
@@ -389,8 +391,8 @@ class Supervisor:
             if request_due is not None:
                 requests.expire(now, owner.timeout_error)
             with lock:
-                if reader.fed:
-                    reader.fed = False
+                if frame_path.fed:
+                    frame_path.fed = False
                     timers.data_seen(now)
                 due = timers.due(now, continuous=owner.continuous)
                 if due is Due.PING:

@@ -59,11 +59,6 @@ class Transport:
         self._released = False
         self._thread: threading.Thread | None = None
 
-    @staticmethod
-    def new_socket(options: TransportOptions) -> Connecting:
-        """A connect to be; pass it to :meth:`open` (and to :func:`abort_socket` to cancel)."""
-        return Connecting()
-
     @classmethod
     def open(cls, connecting: Connecting, url: str, options: TransportOptions, name: str) -> Transport:
         """Connect to ``url`` within ``options.connect_timeout`` (DNS, TCP, proxy, TLS and handshake
