@@ -20,10 +20,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from ._errors import BybitTimeoutError, ClientClosedError
+
 _log = logging.getLogger(__name__)
 
 __all__ = [
     "CLOSE_GRACE",
+    "Buffer",
     "HANDLER_ERROR_LOG_INTERVAL",
     "Dispatcher",
     "FailureLog",
@@ -408,3 +411,75 @@ class FailureLog:
             )
             self._since = 0
             self._next = now + self._interval
+
+
+class Buffer:
+    """A subscription's events kept for iteration / ``get()`` when it has no handler (bounded: drops the
+    oldest when full, as a :class:`Mailbox` does)."""
+
+    def __init__(self, max_backlog: int, name: str) -> None:
+        self._items: deque[Any] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._max = max_backlog
+        self._ended = False
+        self._name = name
+        self.received = 0
+        self.delivered = 0
+        self.dropped = 0
+
+    def put(self, event: Any) -> None:
+        with self._cond:
+            if self._ended:
+                return
+            self.received += 1
+            if len(self._items) >= self._max:
+                self._items.popleft()
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 10_000 == 0:
+                    _log.warning(
+                        "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
+                        self._name,
+                        self._max,
+                        self.dropped,
+                    )
+            self._items.append(event)
+            self._cond.notify()
+
+    def get(self, timeout: float | None) -> Any:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._items:
+                if self._ended:
+                    raise ClientClosedError(f"subscription {self._name} has ended")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise BybitTimeoutError(f"no event within {timeout} s")
+                self._cond.wait(remaining)
+            self.delivered += 1
+            return self._items.popleft()
+
+    def take_all(self) -> list[Any]:
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            self.delivered += len(items)
+            return items
+
+    def newest(self, timeout: float | None) -> Any:
+        with self._cond:
+            if self._items:
+                self.delivered += len(self._items)
+                newest = self._items[-1]
+                self._items.clear()
+                return newest
+        return self.get(timeout)
+
+    def end(self, *, discard: bool) -> None:
+        with self._cond:
+            self._ended = True
+            if discard:
+                self._items.clear()
+            self._cond.notify_all()
+
+    def __len__(self) -> int:
+        return len(self._items)

@@ -251,7 +251,7 @@ class FramePath:
         routes = self.registry.routes
         subs = routes.resolve(topic) if topic is not None else routes.subscriptions()
         for sub in subs:
-            sub._report(error)
+            sub.report(error)
 
 
 def _topic_of(data: bytes) -> str | None:

@@ -16,7 +16,7 @@ from ._convert import time_ms
 from ._dialect import Dialect, Parser, TopicSpec, TypedParser
 
 if TYPE_CHECKING:
-    from ._subscriptions import Sink, Subscription
+    from ._subscriptions import Sink, SubscriptionSink
 
 __all__ = ["LEAVING", "MAX_UNROUTED", "OK", "PENDING", "Registry", "Route", "Routes"]
 
@@ -37,7 +37,7 @@ class Route:
     def __init__(
         self,
         topic: str,
-        subs: tuple[Subscription[Any], ...],
+        subs: tuple[SubscriptionSink, ...],
         spec: TopicSpec | None,
         state: dict[str, Any],
     ) -> None:
@@ -54,7 +54,7 @@ class Route:
 
     def sinks_of(self, kind: str) -> tuple[Sink, ...]:
         """Where this topic's events of ``kind`` go, one sink per subscription that takes them."""
-        sinks = tuple(sink for sink in (sub._sink(kind) for sub in self.subs) if sink is not None)
+        sinks = tuple(sink for sink in (sub.sink_of(kind) for sub in self.subs) if sink is not None)
         self.sinks[kind] = sinks
         return sinks
 
@@ -64,17 +64,17 @@ class Routes:
 
     __slots__ = ("by_topic", "cache", "raw", "unrouted")
 
-    def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
+    def __init__(self, by_topic: dict[str, tuple[SubscriptionSink, ...]]) -> None:
         self.by_topic = by_topic
         self.cache: dict[str, Route] = {}
         self.raw: dict[bytes, Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
         self.unrouted = 0  # cached routes of topics nobody listens to (at most MAX_UNROUTED)
 
-    def subscriptions(self) -> tuple[Subscription[Any], ...]:
+    def subscriptions(self) -> tuple[SubscriptionSink, ...]:
         """Every subscription in this snapshot, once each."""
         return tuple(dict.fromkeys(sub for subs in self.by_topic.values() for sub in subs))
 
-    def resolve(self, topic: str) -> tuple[Subscription[Any], ...]:
+    def resolve(self, topic: str) -> tuple[SubscriptionSink, ...]:
         """Subscriptions for a frame topic: exact arg, plus ``prefix.*`` wildcard args (BYBITNET §1.3)."""
         found = self.by_topic.get(topic, ())
         head, dot, _last = topic.rpartition(".")
@@ -90,9 +90,9 @@ class Registry:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        self.subs: dict[str, list[Subscription[Any]]] = {}
+        self.subs: dict[str, list[SubscriptionSink]] = {}
         #: confirmed on this connection: a new socket resubscribes these
-        self.live: set[Subscription[Any]] = set()
+        self.live: set[SubscriptionSink] = set()
         #: topic -> OK / PENDING / LEAVING / the SubscriptionError that rejected it
         self.status: dict[str, Any] = {}
         #: characters of all topic args (for per-connection limits)
@@ -103,7 +103,7 @@ class Registry:
         self._specs: dict[str, TopicSpec | None] = {}
         self._topic_state: dict[str, dict[str, Any]] = {}
 
-    def add(self, sub: Subscription[Any], topics: Iterable[str]) -> None:
+    def add(self, sub: SubscriptionSink, topics: Iterable[str]) -> None:
         """Register ``sub`` under ``topics``."""
         for topic in topics:
             subs = self.subs.setdefault(topic, [])
@@ -112,7 +112,7 @@ class Registry:
                 self.chars += len(topic)
         self._changed()
 
-    def remove(self, sub: Subscription[Any], topics: Iterable[str]) -> list[str]:
+    def remove(self, sub: SubscriptionSink, topics: Iterable[str]) -> list[str]:
         """Remove ``sub`` from ``topics``; return the confirmed topics nobody uses now (now LEAVING)."""
         leaving: list[str] = []
         self.live.discard(sub)
@@ -151,11 +151,11 @@ class Registry:
             self.status[topic] = PENDING
         return topics
 
-    def subscriptions(self) -> list[Subscription[Any]]:
+    def subscriptions(self) -> list[SubscriptionSink]:
         """Every registered subscription, once each."""
         return list(dict.fromkeys(sub for subs in self.subs.values() for sub in subs))
 
-    def on_topics(self, topics: Sequence[str], live_only: bool = False) -> list[Subscription[Any]]:
+    def on_topics(self, topics: Sequence[str], live_only: bool = False) -> list[SubscriptionSink]:
         """The subscriptions registered on any of ``topics`` (only confirmed ones if ``live_only``)."""
         found = (sub for t in topics for sub in self.subs.get(t, ()))
         return list(dict.fromkeys(s for s in found if not live_only or s in self.live))

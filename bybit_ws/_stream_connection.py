@@ -28,7 +28,7 @@ from ._requests import ConnectionLost, Pending, RequestTracker
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
-    from ._subscriptions import Subscription
+    from ._subscriptions import SubscriptionSink
 
 _log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ class StreamConnection:
         """True once the connection closed or was given up: it takes no new subscriptions."""
         return self._retired or self.supervisor.finished
 
-    def subscriptions(self) -> list[Subscription[Any]]:
+    def subscriptions(self) -> list[SubscriptionSink]:
         """Every subscription registered here."""
         with self._cond:
             return self.registry.subscriptions()
@@ -126,7 +126,7 @@ class StreamConnection:
         with self._cond:
             self.frame_path.taps = tuple(t for t in self.frame_path.taps if t.recorder is not recorder)
 
-    def register(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+    def register(self, sub: SubscriptionSink, topics: Sequence[str]) -> None:
         """Put ``sub`` in the registry under ``topics`` (before anything is sent: the first data frame
         can arrive right behind the reply). Starts the supervisor on first use.
 
@@ -141,7 +141,7 @@ class StreamConnection:
             self.supervisor.start()
 
     def wait_subscribed(
-        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+        self, sub: SubscriptionSink, topics: Sequence[str], private: bool, deadline: float
     ) -> None:
         """Block until the server has confirmed every one of ``topics``; unregister ``sub`` on failure.
 
@@ -158,7 +158,7 @@ class StreamConnection:
 
     # ================================================================= a subscription's side
     def remove(
-        self, sub: Subscription[Any], topics: Sequence[str], unsubscribe_timeout: float | None = None
+        self, sub: SubscriptionSink, topics: Sequence[str], unsubscribe_timeout: float | None = None
     ) -> None:
         """Unregister ``sub``; unsubscribe topics nobody else uses; close when nothing is left."""
         with self._cond:
@@ -185,7 +185,7 @@ class StreamConnection:
         if empty:
             self.close()
 
-    def forget(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+    def forget(self, sub: SubscriptionSink, topics: Sequence[str]) -> None:
         """Unregister ``sub`` without talking to the server (it ended because the server said so)."""
         with self._cond:
             self.registry.left(self.registry.remove(sub, topics))
@@ -238,7 +238,7 @@ class StreamConnection:
             self.supervisor.touch()
 
     def _await_subscribed(
-        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+        self, sub: SubscriptionSink, topics: Sequence[str], private: bool, deadline: float
     ) -> None:
         registry = self.registry
         supervisor = self.supervisor
@@ -364,17 +364,17 @@ class StreamConnection:
                     sub: errors[t] for t in rejected for sub in self.registry.on_topics([t], live_only=True)
                 }
             for sub, error in victims.items():
-                sub._end(error if isinstance(error, BaseException) else None)
+                sub.end(error if isinstance(error, BaseException) else None)
 
     def on_lost(self) -> None:
         """Tell every subscription the socket dropped."""
         for sub in self.subscriptions():
-            sub._notify_lost()
+            sub.notify_lost()
 
     def on_restored(self, downtime: timedelta) -> None:
         """Tell every subscription the socket is back."""
         for sub in self.subscriptions():
-            sub._notify_restored(downtime)
+            sub.notify_restored(downtime)
 
     def on_finished(self, error: BaseException | None, closed: bool) -> None:
         """The supervisor ended: end the confirmed subscriptions if it gave up; tell the pool."""
@@ -383,7 +383,7 @@ class StreamConnection:
             live = list(self.registry.live)  # the others are still in their subscribe call: it raises
         if error is not None and not closed:
             for sub in live:
-                sub._end(error)
+                sub.end(error)
         try:
             self._on_finished(self, error if not closed else None)
         except Exception:
