@@ -33,7 +33,7 @@ from .protocol.state import ConnectionState, State
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["AnyFramePath", "Supervised", "Supervisor"]
+__all__ = ["AnyFramePath", "HeartbeatLoop", "Supervised", "Supervisor"]
 
 
 class AnyFramePath(Protocol):
@@ -100,7 +100,6 @@ class Supervisor:
         self._requests = requests
         self._frame_path = frame_path
         self._owner = owner
-        self._uses_req_id = uses_req_id
         self._cond = requests.cond
         self._state = ConnectionState()  # lock held to change
         self._ever_connected = False  # history, not state: a first connect that fails is an error
@@ -108,11 +107,9 @@ class Supervisor:
         self._connect_error: BaseException | None = None
         self._given_up: BaseException | None = None
         self.stop = threading.Event()
-        self._wake = threading.Event()
-        self._clock = clock
-        #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
-        self._timers: Heartbeat | None = None
-        self._timers_lock = threading.Lock()
+        self._heartbeat = HeartbeatLoop(
+            name, config, requests, frame_path, owner, uses_req_id=uses_req_id, clock=clock
+        )
         self._thread: threading.Thread | None = None
         self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
 
@@ -169,19 +166,15 @@ class Supervisor:
 
     def wake(self) -> None:
         """Make the heartbeat look again now (e.g. a request with a nearer deadline was sent)."""
-        self._wake.set()
+        self._heartbeat.wake()
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
-        with self._timers_lock:
-            if self._timers is not None:
-                self._timers.data_seen(self._clock())
+        self._heartbeat.touch()
 
     def pong(self) -> None:
         """A heartbeat reply arrived (reader thread): it answers the ping outstanding, if any."""
-        with self._timers_lock:
-            if self._timers is not None:
-                self._timers.pong()
+        self._heartbeat.pong()
 
     def reconnect(self) -> None:
         """Drop the socket; the thread reconnects and restores."""
@@ -190,7 +183,7 @@ class Supervisor:
             if self._state.value in (State.AUTHENTICATING, State.OPEN):
                 _log.info("%s: reconnect requested", self.name)
                 self._state.to(State.CLOSING)  # no new request goes to the socket being replaced
-        self._wake.set()
+        self._heartbeat.wake()
         if transport is not None:
             transport.abort()
 
@@ -205,7 +198,7 @@ class Supervisor:
             self._requests.fail(None, ClientClosedError("the connection is closing"))
             self._cond.notify_all()
         self._requests.run_callbacks()
-        self._wake.set()
+        self._heartbeat.wake()
         if connecting is not None:
             abort_socket(connecting)
         if transport is not None:
@@ -231,7 +224,7 @@ class Supervisor:
         self._requests.run_callbacks()
         if error is not None and not self.stop.is_set():
             _log.warning("%s: connection lost: %s", self.name, error)
-        self._wake.set()
+        self._heartbeat.wake()
 
     # ================================================================= the thread
     def _connect(self) -> Transport | None:
@@ -256,6 +249,10 @@ class Supervisor:
                 self._cond.notify_all()
             return None
         return transport
+
+    def _is_open(self) -> bool:
+        """The socket is up and restored, and the connection is not stopping."""
+        return not self.stop.is_set() and self._state.value is State.OPEN
 
     def _to(self, state: State) -> None:
         """Move to ``state`` (lock held); CLOSING may already have been reached from another thread."""
@@ -336,7 +333,7 @@ class Supervisor:
                     _log.info("%s: connection restored after %.3f s", self.name, downtime.total_seconds())
                     self._owner.on_restored(downtime)
                     lost_at = None
-                self._heartbeat(transport)
+                self._heartbeat.run(transport, self._is_open)
                 transport.close()
                 self._socket_gone(gen)
                 if self.stop.is_set():
@@ -359,8 +356,77 @@ class Supervisor:
                 transport_left.close()
             self._finish(give_up)
 
-    def _heartbeat(self, transport: Transport) -> None:
-        """Ping, watch pongs, the data feed and request deadlines; return when the socket must be replaced.
+    def _finish(self, error: BaseException | None) -> None:
+        with self._cond:
+            if self._state.value is State.CLOSED:
+                return
+            self._to(State.CLOSED)
+            self._given_up = error if error is not None else ClientClosedError("closed")
+            self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
+            self._cond.notify_all()
+        self._heartbeat.done()
+        self._requests.run_callbacks()
+        closed = self.stop.is_set()
+        if error is not None and not closed:
+            _log.error("%s: connection to %s given up: %s", self.name, self.url, error)
+        try:
+            self._owner.on_finished(error, closed)
+        except Exception:
+            _log.exception("%s: on_finished failed", self.name)
+
+
+class HeartbeatLoop:
+    """The supervisor's watch over one open socket at a time: pings, pongs, the data feed (stale-feed
+    watchdog) and request deadlines. :meth:`run` runs on the supervisor's thread; :meth:`wake`,
+    :meth:`touch` and :meth:`pong` come from other threads (the reader's pongs, callers' requests)."""
+
+    def __init__(
+        self,
+        name: str,
+        config: ConnectionConfig,
+        requests: RequestTracker,
+        frame_path: AnyFramePath,
+        owner: Supervised,
+        *,
+        uses_req_id: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        self.name = name
+        self.config = config
+        self._requests = requests
+        self._frame_path = frame_path
+        self._owner = owner
+        self._uses_req_id = uses_req_id
+        self._clock = clock
+        self._wake = threading.Event()
+        #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
+        self._timers: Heartbeat | None = None
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        """Look again now (a request with a nearer deadline was sent, the socket closed, ...)."""
+        self._wake.set()
+
+    def touch(self) -> None:
+        """Count the data feed as alive now (the watchdog starts over)."""
+        with self._lock:
+            if self._timers is not None:
+                self._timers.data_seen(self._clock())
+
+    def pong(self) -> None:
+        """A heartbeat reply arrived (reader thread): it answers the ping outstanding, if any."""
+        with self._lock:
+            if self._timers is not None:
+                self._timers.pong()
+
+    def done(self) -> None:
+        """No socket is watched any more."""
+        with self._lock:
+            self._timers = None
+
+    def run(self, transport: Transport, is_open: Callable[[], bool]) -> None:
+        """Ping, watch pongs, the data feed and request deadlines; return when the socket must be replaced
+        (or ``is_open()`` turns false).
 
         One computation (:meth:`Heartbeat.next_deadline`) says how long to sleep; each wake asks the
         timers what is due. The stale-feed watchdog: the reader does not read the clock for each frame
@@ -372,7 +438,7 @@ class Supervisor:
         frame_path = self._frame_path
         requests = self._requests
         clock = self._clock
-        lock = self._timers_lock
+        lock = self._lock
         timers = Heartbeat(config.ping_interval, config.pong_timeout, config.stale_timeout, clock())
         with lock:
             self._timers = timers
@@ -385,7 +451,7 @@ class Supervisor:
                 deadline = timers.next_deadline(now, continuous=owner.continuous, request_due=request_due)
             wake.wait(max(0.0, deadline - now))
             wake.clear()
-            if self.stop.is_set() or not transport.is_open or self._state.value is not State.OPEN:
+            if not transport.is_open or not is_open():
                 return
             now = clock()
             if request_due is not None:
@@ -411,22 +477,3 @@ class Supervisor:
                 except Exception as exc:
                     _log.warning("%s: ping failed: %s", self.name, exc)
                     return
-
-    def _finish(self, error: BaseException | None) -> None:
-        with self._cond:
-            if self._state.value is State.CLOSED:
-                return
-            self._to(State.CLOSED)
-            self._given_up = error if error is not None else ClientClosedError("closed")
-            self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
-            self._cond.notify_all()
-        with self._timers_lock:
-            self._timers = None
-        self._requests.run_callbacks()
-        closed = self.stop.is_set()
-        if error is not None and not closed:
-            _log.error("%s: connection to %s given up: %s", self.name, self.url, error)
-        try:
-            self._owner.on_finished(error, closed)
-        except Exception:
-            _log.exception("%s: on_finished failed", self.name)
