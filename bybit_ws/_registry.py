@@ -13,7 +13,8 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._convert import time_ms
-from ._dialect import Dialect, Parser, TopicSpec, TypedParser
+from ._dialect import Dialect, Parser, Reply, TopicSpec, TypedParser
+from ._errors import SubscriptionError
 
 if TYPE_CHECKING:
     from ._subscriptions import Sink, SubscriptionSink
@@ -150,6 +151,54 @@ class Registry:
         for topic in topics:
             self.status[topic] = PENDING
         return topics
+
+    # ------------------------------------------------------------------ subscribe status
+    def to_send(self, topics: Sequence[str]) -> list[str]:
+        """Those of ``topics`` with no request under way nor confirmed, now marked PENDING."""
+        fresh = [t for t in topics if t not in self.status]
+        for topic in fresh:
+            self.status[topic] = PENDING
+        return fresh
+
+    def outcome(self, topics: Sequence[str]) -> bool | None:
+        """Where the subscription of ``topics`` stands: True, all confirmed; False, still pending;
+        ``None``, one of them is no longer asked for (an unsubscribe just ended it): send again.
+
+        Raises:
+            SubscriptionError: the error one of them was rejected with.
+        """
+        states = [self.status.get(t) for t in topics]
+        for state in states:
+            if isinstance(state, BaseException):
+                raise state
+        if all(s == OK for s in states):
+            return True
+        return None if None in states else False
+
+    def unsent(self, topics: Iterable[str]) -> None:
+        """The subscribe request of ``topics`` failed before a reply: they are no longer pending."""
+        for topic in topics:
+            if self.status.get(topic) == PENDING:
+                del self.status[topic]
+
+    def answered(self, batch: Sequence[str], reply: Reply) -> list[str]:
+        """Record the server's reply to the subscribe request of ``batch``; return the rejected topics
+        (their status is the :class:`SubscriptionError` to raise)."""
+        failed = set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
+        rejected = [t for t in batch if t in failed]
+        for topic in batch:
+            if topic not in failed:
+                if self.status.get(topic) == PENDING:
+                    self.status[topic] = OK
+                continue
+            message = reply.ret_msg or "subscription rejected"
+            self.status[topic] = SubscriptionError(
+                f"subscribe {topic} rejected: {message}",
+                op="subscribe",
+                ret_msg=reply.ret_msg,
+                req_id=reply.req_id,
+            )
+        return rejected
 
     def subscriptions(self) -> list[SubscriptionSink]:
         """Every registered subscription, once each."""

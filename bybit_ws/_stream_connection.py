@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Retired", "StreamConnection"]
+__all__ = ["Retired", "StreamConnection", "SubscribeHandshake"]
 
 _names = itertools.count(1)
 
@@ -86,6 +86,9 @@ class StreamConnection:
         )
         self.supervisor = Supervisor(
             self.name, url, config, self.requests, self.frame_path, self, uses_req_id=dialect.uses_req_id
+        )
+        self.handshake = SubscribeHandshake(
+            self.name, dialect, self.registry, self.requests, self.supervisor, self.auth, self._closed_to_new
         )
 
     def _pong(self) -> None:
@@ -151,7 +154,7 @@ class StreamConnection:
             BybitConnectionError: the connection could not be opened or was given up.
         """
         try:
-            self._await_subscribed(sub, topics, private, deadline)
+            self.handshake.run(sub, topics, private, deadline)
         except BaseException:
             self.remove(sub, topics, unsubscribe_timeout=1.0)
             raise
@@ -210,7 +213,7 @@ class StreamConnection:
         try:
             for batch in self.dialect.batches(mine):
                 self.requests.request("unsubscribe", batch, deadline, gen)
-            if self._subscribe_topics(mine, gen, deadline):
+            if self.handshake.send(mine, gen, deadline):
                 raise SubscriptionError("resubscribe rejected")
         except ConnectionLost:
             return
@@ -237,85 +240,8 @@ class StreamConnection:
         if not self.registry.continuous:
             self.supervisor.touch()
 
-    def _await_subscribed(
-        self, sub: SubscriptionSink, topics: Sequence[str], private: bool, deadline: float
-    ) -> None:
-        registry = self.registry
-        supervisor = self.supervisor
-        with self._cond:
-            failures = supervisor.connect_failures
-        while True:
-            with self._cond:
-                gen = supervisor.wait_ready(deadline, failures, self._closed_to_new)
-            try:
-                if private:
-                    self.auth.ensure(gen, deadline)
-                with self._cond:
-                    if gen != self.requests.gen:
-                        continue
-                    to_send = [t for t in topics if t not in registry.status]
-                    for topic in to_send:
-                        registry.status[topic] = PENDING
-                if to_send:
-                    self._subscribe_topics(to_send, gen, deadline)
-                with self._cond:
-                    while gen == self.requests.gen:
-                        states = [registry.status.get(t) for t in topics]
-                        errors = [s for s in states if isinstance(s, BaseException)]
-                        if errors:
-                            raise errors[0]
-                        if all(s == OK for s in states):
-                            registry.live.add(sub)
-                            return
-                        if None in states:
-                            break  # an unsubscribe of one of them just finished: send it again
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise BybitTimeoutError(f"subscription to {list(topics)} not confirmed in time")
-                        self._cond.wait(remaining)
-            except ConnectionLost:
-                continue
-
     def _closed_to_new(self) -> bool:
         return self._retired and not self.registry.subs
-
-    def _subscribe_topics(self, topics: Sequence[str], gen: int, deadline: float) -> list[str]:
-        """Subscribe ``topics`` (already marked pending) on ``gen``; record the outcome; return rejects."""
-        rejected: list[str] = []
-        status = self.registry.status
-        for batch in self.dialect.batches(topics):
-            try:
-                reply = self.requests.request("subscribe", batch, deadline, gen)
-            except BybitWsError:
-                with self._cond:
-                    if gen == self.requests.gen:
-                        for topic in batch:
-                            if status.get(topic) == PENDING:
-                                del status[topic]
-                    self._cond.notify_all()
-                raise
-            with self._cond:
-                if gen != self.requests.gen:
-                    raise ConnectionLost("the connection was lost")
-                failed = (
-                    set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
-                )
-                for topic in batch:
-                    if topic not in failed:
-                        if status.get(topic) == PENDING:
-                            status[topic] = OK
-                        continue
-                    rejected.append(topic)
-                    message = reply.ret_msg or "subscription rejected"
-                    _log.warning("%s: subscribe %s rejected: %s", self.name, topic, message)
-                    status[topic] = SubscriptionError(
-                        f"subscribe {topic} rejected: {message}",
-                        op="subscribe",
-                        ret_msg=reply.ret_msg,
-                        req_id=reply.req_id,
-                    )
-                self._cond.notify_all()
-        return rejected
 
     # ================================================================= the supervisor's side
     @property
@@ -353,7 +279,7 @@ class StreamConnection:
             self.auth.restore(gen, deadline)
         if not topics:
             return
-        rejected = self._subscribe_topics(topics, gen, deadline)
+        rejected = self.handshake.send(topics, gen, deadline)
         _log.info("%s: subscribed %d topic(s)", self.name, len(topics) - len(rejected))
         if rejected:
             # Subscriptions still waiting in their subscribe call see the error status and raise;
@@ -388,3 +314,93 @@ class StreamConnection:
             self._on_finished(self, error if not closed else None)
         except Exception:
             _log.exception("on_finished callback failed")
+
+
+class SubscribeHandshake:
+    """A stream connection's subscribe handshake: send subscribe requests, record the server's answers
+    in the registry, and wait until a subscription's topics are confirmed (all under the connection's
+    lock, ``cond``)."""
+
+    def __init__(
+        self,
+        name: str,
+        dialect: Dialect,
+        registry: Registry,
+        requests: RequestTracker,
+        supervisor: Supervisor,
+        auth: Auth,
+        closed_to_new: Callable[[], bool],
+    ) -> None:
+        self.name = name
+        self.dialect = dialect
+        self.registry = registry
+        self.requests = requests
+        self.supervisor = supervisor
+        self.auth = auth
+        self._cond = requests.cond
+        self._closed_to_new = closed_to_new
+
+    def run(self, sub: SubscriptionSink, topics: Sequence[str], private: bool, deadline: float) -> None:
+        """Until ``topics`` are confirmed: wait for a ready socket, authenticate if ``private``, send what
+        is not under way, wait for the replies; again on a new socket or after a racing unsubscribe."""
+        with self._cond:
+            failures = self.supervisor.connect_failures
+        while True:
+            with self._cond:
+                gen = self.supervisor.wait_ready(deadline, failures, self._closed_to_new)
+            try:
+                if private:
+                    self.auth.ensure(gen, deadline)
+                with self._cond:
+                    to_send = self.registry.to_send(topics) if gen == self.requests.gen else []
+                if to_send:
+                    self.send(to_send, gen, deadline)
+                if self._confirmed(sub, topics, gen, deadline):
+                    return
+            except ConnectionLost:
+                continue
+
+    def _confirmed(self, sub: SubscriptionSink, topics: Sequence[str], gen: int, deadline: float) -> bool:
+        """Wait until the server has answered for every one of ``topics`` on socket ``gen``: True when
+        all are confirmed (``sub`` is then live); False to send again (a new socket, or an unsubscribe
+        of one of them just ended). Raises the rejection, or BybitTimeoutError at ``deadline``."""
+        with self._cond:
+            while gen == self.requests.gen:
+                outcome = self.registry.outcome(topics)
+                if outcome:
+                    self.registry.live.add(sub)
+                    return True
+                if outcome is None:
+                    return False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise BybitTimeoutError(f"subscription to {list(topics)} not confirmed in time")
+                self._cond.wait(remaining)
+        return False
+
+    def send(self, topics: Sequence[str], gen: int, deadline: float) -> list[str]:
+        """Subscribe ``topics`` (already marked pending) on ``gen``; record the outcome; return rejects."""
+        rejected: list[str] = []
+        for batch in self.dialect.batches(topics):
+            try:
+                reply = self.requests.request("subscribe", batch, deadline, gen)
+            except BybitWsError:
+                with self._cond:
+                    if gen == self.requests.gen:
+                        self.registry.unsent(batch)
+                    self._cond.notify_all()
+                raise
+            with self._cond:
+                if gen != self.requests.gen:
+                    raise ConnectionLost("the connection was lost")
+                refused = self.registry.answered(batch, reply)
+                self._cond.notify_all()
+            for topic in refused:
+                _log.warning(
+                    "%s: subscribe %s rejected: %s",
+                    self.name,
+                    topic,
+                    reply.ret_msg or "subscription rejected",
+                )
+            rejected += refused
+        return rejected
