@@ -16,10 +16,11 @@ holds that):
   below: ``_supervisor`` (connect, backoff, heartbeat, stale watchdog, restore, give up),
   ``_framepath`` (decode, parse, route to mailboxes), ``_auth`` and ``_requests`` (requests, reply
   matching, timeouts), ``_registry`` (topics and subscriptions, the routes the reader uses).
-- ``_subscriptions`` (the handle users hold), ``_dispatch`` (worker pool, per-subscription mailboxes),
-  ``_transport`` (socket and reader thread; knows nothing of Bybit), ``_connect`` (DNS, TCP, proxy, TLS
-  and handshake under one deadline), ``_dialect``, ``models``, ``_convert``; at the bottom ``protocol``,
-  the sans-I/O core (websocket framing and close handshake in ``protocol.frames``; no sockets, no threads).
+- ``_subscriptions`` (the handle users hold, and ``SubscriptionSink``, the engine's side of it),
+  ``_dispatch`` (worker pool, per-subscription mailboxes), ``_transport`` (socket and reader thread;
+  knows nothing of Bybit), ``_connect`` (DNS, TCP, proxy, TLS and handshake under one deadline),
+  ``_dialect``, ``models``, ``_convert``; at the bottom ``protocol``, the sans-I/O core (websocket
+  framing and close handshake in ``protocol.frames``; no sockets, no threads).
 - Pure helpers below the dialect interface: ``_clock`` (Bybit's time from pongs and ``Timenow``, for
   ``expires`` and ``X-BAPI-TIMESTAMP``), ``_signing`` (HMAC or RSA auth signatures), ``_pacing`` (order
   pacing; its thread ``bybit-ws-order-pacer`` sends what waited for room).
