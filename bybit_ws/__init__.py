@@ -33,10 +33,11 @@ holds that):
   below: ``_supervisor`` (connect, backoff, heartbeat, stale watchdog, restore, give up),
   ``_framepath`` (decode, parse, route to mailboxes), ``_auth`` and ``_requests`` (requests, reply
   matching, timeouts), ``_registry`` (topics and subscriptions, the routes the reader uses).
-- ``_subscriptions`` (the handle users hold), ``_dispatch`` (worker pool, per-subscription mailboxes),
-  ``_transport`` (socket and reader thread; knows nothing of Bybit), ``_connect`` (DNS, TCP, proxy, TLS
-  and handshake under one deadline), ``_dialect``, ``models``, ``_convert``; at the bottom ``protocol``,
-  the sans-I/O core (websocket framing and close handshake in ``protocol.frames``; no sockets, no threads).
+- ``_subscriptions`` (the handle users hold, and ``SubscriptionSink``, the engine's side of it),
+  ``_dispatch`` (worker pool, per-subscription mailboxes), ``_transport`` (socket and reader thread;
+  knows nothing of Bybit), ``_connect`` (DNS, TCP, proxy, TLS and handshake under one deadline),
+  ``_dialect``, ``models``, ``_convert``; at the bottom ``protocol``, the sans-I/O core (websocket
+  framing and close handshake in ``protocol.frames``; no sockets, no threads).
 - Pure helpers below the dialect interface: ``_clock`` (Bybit's time from pongs and ``Timenow``, for
   ``expires`` and ``X-BAPI-TIMESTAMP``), ``_signing`` (HMAC or RSA auth signatures), ``_pacing`` (order
   pacing; its thread ``bybit-ws-order-pacer`` sends what waited for room).
@@ -48,11 +49,12 @@ One frame: reader thread -> ``_transport`` reads, ``protocol.frames`` parses and
 ``_framepath.FramePath.on_frame`` decodes it (typed msgspec path, else dicts) -> ``_registry`` route gives
 the dialect's parser and the subscriptions' sinks -> a ``DataEvent`` into each ``_dispatch.Mailbox`` ->
 a worker calls the handler.
-A control frame instead goes to ``_requests.Requests.match`` (a reply) or the supervisor (a pong).
+A control frame instead goes to ``_requests.RequestTracker.match`` (a reply) or the supervisor (a
+pong).
 
 One request: ``client.v5.place_order`` -> ``_trade_methods`` checks and builds ``args`` ->
 ``_engine.trade_submit`` (through ``_pacing`` with ``order_rate_limit``) -> ``_trade_connection`` waits
-for a ready, authenticated socket -> ``_requests.Requests.send`` registers and sends it -> the reader
+for a ready, authenticated socket -> ``_requests.RequestTracker.send`` registers and sends it -> the reader
 matches the reply by ``reqId`` -> the future resolves (or fails: timeout, outcome unknown; never resent).
 """
 

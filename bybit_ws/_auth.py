@@ -11,8 +11,8 @@ from typing import Any
 
 from ._clock import ServerClock
 from ._dialect import Reply
-from ._errors import AuthenticationError, BybitTimeoutError
-from ._requests import ConnectionLost, Requests, encode, next_req_id
+from ._errors import AuthenticationError, BybitTimeoutError, no_credentials
+from ._requests import ConnectionLost, RequestTracker, encode, next_req_id
 from ._signing import make_signer
 
 _log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Auth:
         self,
         name: str,
         credentials: Credentials | None,
-        requests: Requests,
+        requests: RequestTracker,
         *,
         clock: ServerClock | None = None,
         ping: Callable[[str | None], Mapping[str, Any]] | None = None,
@@ -131,11 +131,7 @@ class Auth:
     def _authenticate(self, gen: int, deadline: float) -> None:
         credentials = self._credentials
         if credentials is None:
-            raise AuthenticationError(
-                "this topic needs API credentials: pass api_key/api_secret "
-                "or set BYBIT_API_KEY/BYBIT_API_SECRET",
-                op="auth",
-            )
+            raise no_credentials("private topics")
         clock = self._clock
         if clock is not None and clock.samples == 0:
             self._measure(gen, deadline)

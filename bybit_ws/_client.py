@@ -16,14 +16,12 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ._auth import Credentials
-from ._config import Backoff, ConnectionConfig
+from ._config import Backoff, ClientOptions
 from ._contract import ContractDialect, ContractStreams
 from ._engine import Engine
 from ._errors import BybitConnectionError
 from ._framepath import FrameRecorder
 from ._inverse import InverseDialect, InverseStreams
-from ._pacing import parse_limits
-from ._transport import TransportOptions
 from ._v5 import V5Streams
 from .protocol.frames import DEFAULT_MAX_MESSAGE_SIZE
 
@@ -81,11 +79,37 @@ def region_urls(region: str) -> dict[str, str]:
 _ACTIVE_TIME_KEYS = ("v5.private", "v5.trade")
 
 
-def _active_time(seconds: float) -> str:
-    """``max_active_time``'s query value: whole seconds from 30 to 600, as Bybit takes them."""
-    if not 30 <= seconds <= 600 or seconds != int(seconds):
-        raise ValueError(f"max_active_time must be whole seconds from 30 to 600, not {seconds!r}")
-    return f"{int(seconds)}s"
+def _credentials(
+    api_key: str | None, api_secret: str | bytes | os.PathLike[str] | None
+) -> Credentials | None:
+    """The client's credentials: the arguments, else ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``."""
+    key = api_key if api_key is not None else os.environ.get("BYBIT_API_KEY")
+    secret = api_secret if api_secret is not None else os.environ.get("BYBIT_API_SECRET")
+    if bool(key) != bool(secret):
+        raise ValueError("api_key and api_secret must be given together")
+    return Credentials(key, secret) if key and secret else None
+
+
+def _endpoint_urls(options: ClientOptions, urls: Mapping[str, str] | None) -> dict[str, str]:
+    """The client's endpoints by key: the site's (mainnet, testnet, a region; demo's private host),
+    then ``urls`` over them (checked: known keys, ``ws://``/``wss://``), then ``max_active_time``."""
+    if options.region is not None:
+        endpoints = region_urls(options.region)
+    else:
+        endpoints = dict(TESTNET_URLS if options.testnet else MAINNET_URLS)
+    if options.demo:
+        endpoints["v5.private"] = DEMO_PRIVATE_URL
+    for name, url in (urls or {}).items():
+        if name not in endpoints:
+            raise ValueError(f"unknown endpoint key {name!r}; known: {', '.join(sorted(endpoints))}")
+        if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
+            raise ValueError(f"endpoint {name!r} must be a ws:// or wss:// URL, not {url!r}")
+        endpoints[name] = _with_default_path(url, endpoints[name])
+    active_time = options.active_time
+    if active_time is not None:
+        for name in _ACTIVE_TIME_KEYS:
+            endpoints[name] = _with_query(endpoints[name], "max_active_time", active_time)
+    return endpoints
 
 
 def _with_query(url: str, name: str, value: str) -> str:
@@ -230,72 +254,24 @@ class BybitSocketClient:
         connect_trade: bool = False,
         order_rate_limit: bool | Mapping[str, int] | None = None,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("BYBIT_API_KEY")
-        secret = api_secret if api_secret is not None else os.environ.get("BYBIT_API_SECRET")
-        if bool(key) != bool(secret):
-            raise ValueError("api_key and api_secret must be given together")
-        if workers < 1:
-            raise ValueError("workers must be at least 1")
-        if max_backlog < 1:
-            raise ValueError("max_backlog must be at least 1")
-        for name, value in (
-            ("ping_interval", ping_interval),
-            ("pong_timeout", pong_timeout),
-            ("request_timeout", request_timeout),
-            ("connect_timeout", connect_timeout),
-        ):
-            if not value > 0:
-                raise ValueError(f"{name} must be positive")
-        if demo and testnet:
-            raise ValueError("demo and testnet exclude each other: demo trading runs on mainnet's demo host")
-        if recv_window is not None and not (isinstance(recv_window, int) and recv_window > 0):
-            raise ValueError(f"recv_window must be a positive number of milliseconds, not {recv_window!r}")
-        active_time = None if max_active_time is None else _active_time(max_active_time)
-        if region is not None and (testnet or demo):
-            raise ValueError("region picks a local site's mainnet host: it excludes testnet and demo")
-        rate_limits = parse_limits(order_rate_limit)
-        if connect_trade and not (key and secret):
+        self._credentials = credentials = _credentials(api_key, api_secret)
+        options = ClientOptions(
+            testnet=testnet, workers=workers, max_backlog=max_backlog, ping_interval=ping_interval,
+            pong_timeout=pong_timeout, request_timeout=request_timeout, connect_timeout=connect_timeout,
+            demo=demo, recv_window=recv_window, max_active_time=max_active_time, region=region,
+            order_rate_limit=order_rate_limit, reconnect=reconnect, keep_original_data=keep_original_data,
+            stale_timeout=stale_timeout, sslopt=sslopt, proxy=proxy, ssl_context=ssl_context,
+            max_message_size=max_message_size, backoff=backoff, max_retries=max_retries, referer=referer,
+            connect_trade=connect_trade,
+        )  # fmt: skip
+        if connect_trade and credentials is None:
             raise ValueError("connect_trade needs api_key and api_secret")
-        self._credentials = Credentials(key, secret) if key and secret else None
         self.testnet = testnet
         self.demo = demo
         self.region = region
-        if region is not None:
-            endpoints = region_urls(region)
-        else:
-            endpoints = dict(TESTNET_URLS if testnet else MAINNET_URLS)
-        if demo:
-            endpoints["v5.private"] = DEMO_PRIVATE_URL
-        for name, url in (urls or {}).items():
-            if name not in endpoints:
-                raise ValueError(f"unknown endpoint key {name!r}; known: {', '.join(sorted(endpoints))}")
-            if not isinstance(url, str) or not url.startswith(("ws://", "wss://")):
-                raise ValueError(f"endpoint {name!r} must be a ws:// or wss:// URL, not {url!r}")
-            endpoints[name] = _with_default_path(url, endpoints[name])
-        if active_time is not None:
-            for name in _ACTIVE_TIME_KEYS:
-                endpoints[name] = _with_query(endpoints[name], "max_active_time", active_time)
-        self._urls = endpoints
+        self._urls = endpoints = _endpoint_urls(options, urls)
         self._workers = workers
-        self._config = ConnectionConfig(
-            ping_interval=ping_interval,
-            pong_timeout=pong_timeout,
-            request_timeout=request_timeout,
-            stale_timeout=stale_timeout if stale_timeout and stale_timeout > 0 else None,
-            reconnect=reconnect,
-            max_retries=max_retries,
-            backoff=backoff or Backoff(),
-            keep_original_data=keep_original_data,
-            max_backlog=max_backlog,
-            transport=TransportOptions(
-                connect_timeout=connect_timeout,
-                send_timeout=request_timeout,
-                sslopt=sslopt,
-                proxy=proxy,
-                ssl_context=ssl_context,
-                max_message_size=max_message_size,
-            ),
-        )
+        self._config = options.connection_config()
         self._engine = engine = Engine(
             endpoints,
             self._config,
@@ -304,7 +280,7 @@ class BybitSocketClient:
             demo=demo,
             recv_window=recv_window,
             referer=referer,
-            order_rate_limit=rate_limits,
+            order_rate_limit=options.order_rate_limit,
         )
         self._finalizer = weakref.finalize(self, _close_unreferenced, engine)
         self._finalizer.atexit = False  # at exit, _close_live_clients closes what is still open, quietly

@@ -242,8 +242,3 @@ class Dialect:
     def topic_spec(self, topic: str) -> TopicSpec | None:
         """How to parse frames of ``topic`` (None: unknown topic, frames are ignored)."""
         raise NotImplementedError
-
-    def is_private(self, topic: str) -> bool:
-        """Whether ``topic`` needs authentication."""
-        spec = self.topic_spec(topic)
-        return spec is not None and spec.private

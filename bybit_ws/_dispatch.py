@@ -10,7 +10,6 @@ A :class:`PoolFuture` (a trade request's future) runs its done callbacks on the 
 
 from __future__ import annotations
 
-import gc
 import logging
 import math
 import queue
@@ -21,16 +20,18 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from ._errors import BybitTimeoutError, ClientClosedError
+
 _log = logging.getLogger(__name__)
 
 __all__ = [
     "CLOSE_GRACE",
+    "Buffer",
     "HANDLER_ERROR_LOG_INTERVAL",
     "Dispatcher",
     "FailureLog",
     "Mailbox",
     "PoolFuture",
-    "collect_if_quiet",
 ]
 
 _BATCH = 64
@@ -412,35 +413,73 @@ class FailureLog:
             self._next = now + self._interval
 
 
-#: the most queued events :func:`collect_if_quiet` lets a young collection promote
-QUIET_BACKLOG = 64
+class Buffer:
+    """A subscription's events kept for iteration / ``get()`` when it has no handler (bounded: drops the
+    oldest when full, as a :class:`Mailbox` does)."""
 
-_gc_counts = gc.get_count
+    def __init__(self, max_backlog: int, name: str) -> None:
+        self._items: deque[Any] = deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._max = max_backlog
+        self._ended = False
+        self._name = name
+        self.received = 0
+        self.delivered = 0
+        self.dropped = 0
 
+    def put(self, event: Any) -> None:
+        with self._cond:
+            if self._ended:
+                return
+            self.received += 1
+            if len(self._items) >= self._max:
+                self._items.popleft()
+                self.dropped += 1
+                if self.dropped == 1 or self.dropped % 10_000 == 0:
+                    _log.warning(
+                        "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
+                        self._name,
+                        self._max,
+                        self.dropped,
+                    )
+            self._items.append(event)
+            self._cond.notify()
 
-def collect_if_quiet(mailboxes: Iterable[Mailbox]) -> bool:
-    """Collect CPython's two young GC generations now, if the events of ``mailboxes`` are handled.
+    def get(self, timeout: float | None) -> Any:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._cond:
+            while not self._items:
+                if self._ended:
+                    raise ClientClosedError(f"subscription {self._name} has ended")
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise BybitTimeoutError(f"no event within {timeout} s")
+                self._cond.wait(remaining)
+            self.delivered += 1
+            return self._items.popleft()
 
-    Called by a reader between two socket reads. An event lives from its frame until a worker has
-    handled it, about one GIL switch interval (5 ms) under load, and a book event is about six
-    GC-tracked objects: the young collections CPython runs meanwhile move thousands of them to the
-    next generation, and its middle-generation collections, coming at any moment, move the events
-    still queued to the old one, which then fills fast enough to trigger full collections of the
-    whole heap (measured: 9 of ~8 ms per 200,000 book frames, 5 % of the time). Collected here,
-    when the workers have caught up, those events are dead: the collection is cheap (5-20 us) and
-    promotes almost nothing, and full collections all but stop.
+    def take_all(self) -> list[Any]:
+        with self._cond:
+            items = list(self._items)
+            self._items.clear()
+            self.delivered += len(items)
+            return items
 
-    It only ever brings forward a collection CPython would make: it runs when the GC is enabled
-    (``gc.disable()`` is respected), at most once per young collection (``gc.get_count()[1]``), and
-    only when at most :data:`QUIET_BACKLOG` events are queued. Returns True when it collected.
-    """
-    if _gc_counts()[1] < 1 or not gc.isenabled():
-        return False
-    boxes = list(mailboxes)
-    if sum(box.backlog for box in boxes) > QUIET_BACKLOG:
-        return False
-    for box in boxes:  # what the workers handled, released here as the reader's puts release it
-        if box._spent:
-            box._spent = []
-    gc.collect(1)
-    return True
+    def newest(self, timeout: float | None) -> Any:
+        with self._cond:
+            if self._items:
+                self.delivered += len(self._items)
+                newest = self._items[-1]
+                self._items.clear()
+                return newest
+        return self.get(timeout)
+
+    def end(self, *, discard: bool) -> None:
+        with self._cond:
+            self._ended = True
+            if discard:
+                self._items.clear()
+            self._cond.notify_all()
+
+    def __len__(self) -> int:
+        return len(self._items)

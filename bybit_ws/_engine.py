@@ -22,11 +22,11 @@ from ._clock import ServerClock
 from ._config import ConnectionConfig
 from ._dialect import Dialect
 from ._dispatch import Dispatcher, PoolFuture
-from ._errors import AuthenticationError, BybitWsError, ClientClosedError
+from ._errors import BybitWsError, ClientClosedError, no_credentials
 from ._framepath import FrameRecorder
 from ._pacing import OrderPacing
 from ._stream_connection import Retired, StreamConnection
-from ._subscriptions import Subscription, check_process
+from ._subscriptions import Subscription, SubscriptionSink, check_process
 from ._trade_connection import TradeConnection
 
 _log = logging.getLogger(__name__)
@@ -89,15 +89,11 @@ class Engine:
     ) -> Subscription[Any]:
         """The one subscribe path of every dialect: place topics on connections, register, confirm."""
         if private and self.credentials is None:
-            raise AuthenticationError(
-                "private topics need API credentials: pass api_key and api_secret, "
-                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
-                op="auth",
-            )
+            raise no_credentials("private topics")
         check_process(self.pid)
         url = self.urls[endpoint]
         deadline = time.monotonic() + self.config.request_timeout
-        sub: Subscription[Any] = Subscription(topics, handlers, self.dispatcher(), self.config.max_backlog)
+        sub = SubscriptionSink(topics, handlers, self.dispatcher(), self.config.max_backlog)
         while True:
             with self.lock:
                 if self.closed:
@@ -116,7 +112,7 @@ class Engine:
         except BaseException:
             sub.close()
             raise
-        return sub
+        return sub.handle
 
     def dispatcher(self) -> Dispatcher:
         """The worker pool (started on first use)."""
@@ -134,7 +130,7 @@ class Engine:
         url: str,
         dialect: Dialect,
         topics: list[str],
-        sub: Subscription[Any],
+        sub: SubscriptionSink,
     ) -> list[tuple[StreamConnection, tuple[str, ...]]]:
         """Choose connections for ``topics`` (respecting per-connection limits) and register ``sub``."""
         group = self.connections.setdefault(endpoint, [])
@@ -161,11 +157,11 @@ class Engine:
                 connection = planned or self._new_connection(group, endpoint, url, dialect)
                 connection.register(sub, part)
                 parts.append((connection, tuple(part)))
-                sub._parts.append((connection, tuple(part)))
+                sub.placed(connection, part)
         except Retired:
             for registered, topics_part in parts:
                 registered.forget(sub, topics_part)
-            sub._parts.clear()
+            sub.unplaced()
             raise
         return parts
 
@@ -212,11 +208,7 @@ class Engine:
             )
         credentials = self.credentials
         if credentials is None:
-            raise AuthenticationError(
-                "order entry needs API credentials: pass api_key and api_secret, "
-                "or set BYBIT_API_KEY and BYBIT_API_SECRET",
-                op="auth",
-            )
+            raise no_credentials("orders")
         with self.lock:
             if self.closed:
                 raise ClientClosedError("the client is closed")
@@ -316,7 +308,7 @@ class Engine:
             trade, self._trade = self._trade, None
         for connection in connections:
             for sub in connection.subscriptions():
-                sub._end(None)
+                sub.end(None)
         for connection in connections:
             connection.close()
         if trade is not None:

@@ -93,6 +93,15 @@ class AuthenticationError(SubscriptionError):
     """The server rejected the credentials, or a private topic was asked for without any."""
 
 
+def no_credentials(what: str) -> AuthenticationError:
+    """The error for ``what`` (plural: "private topics", "orders") asked for without API credentials."""
+    return AuthenticationError(
+        f"{what} need API credentials: pass api_key and api_secret, "
+        "or set BYBIT_API_KEY and BYBIT_API_SECRET",
+        op="auth",
+    )
+
+
 class ClientClosedError(BybitWsError, RuntimeError):
     """The client (or the subscription) has been closed."""
 

@@ -18,7 +18,6 @@ import msgspec
 
 from ._convert import required_twin
 from ._dialect import PONG, Dialect, Parsed, Reply
-from ._dispatch import collect_if_quiet
 from ._errors import FrameError
 from ._registry import Registry, Route
 from .enums import UpdateType
@@ -28,24 +27,16 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["FramePath", "FrameRecorder", "FrameTap", "decode_frame", "frame_meta", "new_event"]
 
-# msgspec hands every JSON float's text to Decimal, in C: exact, with no double in between
-_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
-
-
-def decode_frame(data: bytes) -> Any:
-    """Decode one frame; JSON floats become exact ``Decimal`` values, integers stay ``int``.
-
-    Raises ValueError (msgspec's DecodeError, UnicodeDecodeError) for bytes that are not JSON, and
-    RecursionError for JSON nested deeper than the decoder goes.
-    """
-    return _decode(data)
+#: Decode one frame (every connection's: streams and trade); JSON floats become exact ``Decimal``
+#: values (msgspec hands every float's text to Decimal, in C: no double in between), integers stay
+#: ``int``. Raises ValueError (msgspec's DecodeError, UnicodeDecodeError) for bytes that are not JSON,
+#: and RecursionError for JSON nested deeper than the decoder goes.
+decode_frame: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
+_decode = decode_frame
 
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
-#: bytes a reader reads between two tries of collect_if_quiet: a few hundred frames, whose events
-#: are worth a young collection; a quiet feed never reaches it between CPython's own collections
-_GC_BYTES = 64 * 1024
 
 _event_twin = required_twin(DataEvent)  # events are built as the generated model builders build models
 #: an event's update type by its parsed kind ("snapshot", "delta"), or for kind "data" by the frame's type
@@ -62,8 +53,8 @@ def new_event(
     frame_type: str | None,
     time: Callable[[Any], datetime | None],
 ) -> DataEvent[Any]:
-    """The event of one parsed frame, as :meth:`FramePath.on_frame` builds it inline (which
-    tests/test_event_metadata.py holds to this), for :func:`bybit_ws.recording.read`.
+    """The event of one parsed frame: what :meth:`FramePath.on_frame` and :func:`bybit_ws.recording.read`
+    hand on.
 
     ``kind`` and ``payload``: what the topic's parser gave; ``stamp``: the frame's exchange time as sent
     (``None``: none), made a datetime by ``time``; ``frame_type``: the frame's ``type`` string. The
@@ -146,15 +137,6 @@ class FramePath:
         self.fed = False
         #: recorders of this connection's raw frames (replaced, never changed in place)
         self.taps: tuple[FrameTap, ...] = ()
-        self._read_since_gc = 0  # bytes read since the reader last collected (see on_read)
-
-    def on_read(self, nbytes: int) -> None:
-        """After each socket read: past every ``_GC_BYTES``, collect the young GC generations if the
-        workers have handled this connection's events (see collect_if_quiet)."""
-        read = self._read_since_gc + nbytes
-        if read >= _GC_BYTES and collect_if_quiet(self.registry.routes.mailboxes):
-            read = 0
-        self._read_since_gc = read
 
     def on_frame(self, data: bytes, received: datetime) -> None:
         """One whole frame, read at ``received``."""
@@ -187,16 +169,9 @@ class FramePath:
             route, parsed, stamp, frame_type = found
         if parsed is None or route is None:  # (a route is always set here; the test is for mypy)
             return
-        # Wrap it in a DataEvent and hand it on: new_event's work, inline, as this runs once a frame.
         kind, payload = parsed
-        event: Any = _event_twin()  # DataEvent(...) without attrs' __init__ and its frozen slot stores
-        event.data = payload
-        event.topic = route.topic
-        event.timestamp = received
-        event.original_data = data.decode("utf-8", "replace") if self.keep_original_data else None
-        event.exchange_timestamp = None if stamp is None else (stamp, route.time)  # converted when read
-        event.update_type = _UPDATE_TYPES.get(frame_type if kind == "data" else kind)
-        event.__class__ = DataEvent
+        original = data.decode("utf-8", "replace") if self.keep_original_data else None
+        event = new_event(kind, payload, route.topic, received, original, stamp, frame_type, route.time)
         sinks = route.sinks.get(kind)
         if sinks is None:
             sinks = route.sinks_of(kind)
@@ -276,7 +251,7 @@ class FramePath:
         routes = self.registry.routes
         subs = routes.resolve(topic) if topic is not None else routes.subscriptions()
         for sub in subs:
-            sub._report(error)
+            sub.report(error)
 
 
 def _topic_of(data: bytes) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from ._errors import BybitTimeoutError, BybitWsError, ClientClosedError, FrameError
-from ._subscriptions import Subscription
+from ._subscriptions import Subscription, resubscribe
 from .enums import OrderSide
 from .models._common import DataEvent
 from .models._display import table_html
@@ -341,7 +341,7 @@ class OrderBook:
         self._set_status(OrderBookStatus.SYNCING)
         self._lock.release()
         try:
-            self._sub._resubscribe()
+            resubscribe(self._sub)
         finally:
             self._lock.acquire()
 

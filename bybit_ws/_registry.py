@@ -2,7 +2,9 @@
 routes the reader looks frames up in.
 
 The registry is the source of truth: a reconnect replays it. Its methods run with the connection's lock
-held, except :meth:`Registry.route` (reader thread), which only reads an immutable snapshot.
+held, except :meth:`Registry.route` (reader thread), which reads the immutable snapshot of topics and
+subscriptions and fills caches only: the snapshot's route caches (written by that one reader thread
+alone) and the per-topic parse specs and parser state (an entry, once made, is never replaced).
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._convert import time_ms
-from ._dialect import Dialect, Parser, TopicSpec, TypedParser
+from ._dialect import Dialect, Parser, Reply, TopicSpec, TypedParser
+from ._errors import SubscriptionError
 
 if TYPE_CHECKING:
-    from ._subscriptions import Sink, Subscription
+    from ._subscriptions import Sink, SubscriptionSink
 
 __all__ = ["LEAVING", "MAX_UNROUTED", "OK", "PENDING", "Registry", "Route", "Routes"]
 
@@ -35,7 +38,7 @@ class Route:
     def __init__(
         self,
         topic: str,
-        subs: tuple[Subscription[Any], ...],
+        subs: tuple[SubscriptionSink, ...],
         spec: TopicSpec | None,
         state: dict[str, Any],
     ) -> None:
@@ -52,7 +55,7 @@ class Route:
 
     def sinks_of(self, kind: str) -> tuple[Sink, ...]:
         """Where this topic's events of ``kind`` go, one sink per subscription that takes them."""
-        sinks = tuple(sink for sink in (sub._sink(kind) for sub in self.subs) if sink is not None)
+        sinks = tuple(sink for sink in (sub.sink_of(kind) for sub in self.subs) if sink is not None)
         self.sinks[kind] = sinks
         return sinks
 
@@ -60,21 +63,19 @@ class Route:
 class Routes:
     """An immutable snapshot of the registry plus a cache of resolved frame topics (reader side)."""
 
-    __slots__ = ("by_topic", "cache", "mailboxes", "raw", "unrouted")
+    __slots__ = ("by_topic", "cache", "raw", "unrouted")
 
-    def __init__(self, by_topic: dict[str, tuple[Subscription[Any], ...]]) -> None:
+    def __init__(self, by_topic: dict[str, tuple[SubscriptionSink, ...]]) -> None:
         self.by_topic = by_topic
-        # the mailboxes this connection's events go to (see FramePath.on_read)
-        self.mailboxes = tuple({sub._mailbox: None for subs in by_topic.values() for sub in subs})
         self.cache: dict[str, Route] = {}
         self.raw: dict[bytes, Route] = {}  # routes with a typed parser, by the topic's UTF-8 bytes
         self.unrouted = 0  # cached routes of topics nobody listens to (at most MAX_UNROUTED)
 
-    def subscriptions(self) -> tuple[Subscription[Any], ...]:
+    def subscriptions(self) -> tuple[SubscriptionSink, ...]:
         """Every subscription in this snapshot, once each."""
         return tuple(dict.fromkeys(sub for subs in self.by_topic.values() for sub in subs))
 
-    def resolve(self, topic: str) -> tuple[Subscription[Any], ...]:
+    def resolve(self, topic: str) -> tuple[SubscriptionSink, ...]:
         """Subscriptions for a frame topic: exact arg, plus ``prefix.*`` wildcard args (BYBITNET §1.3)."""
         found = self.by_topic.get(topic, ())
         head, dot, _last = topic.rpartition(".")
@@ -90,9 +91,9 @@ class Registry:
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
-        self.subs: dict[str, list[Subscription[Any]]] = {}
+        self.subs: dict[str, list[SubscriptionSink]] = {}
         #: confirmed on this connection: a new socket resubscribes these
-        self.live: set[Subscription[Any]] = set()
+        self.live: set[SubscriptionSink] = set()
         #: topic -> OK / PENDING / LEAVING / the SubscriptionError that rejected it
         self.status: dict[str, Any] = {}
         #: characters of all topic args (for per-connection limits)
@@ -103,7 +104,7 @@ class Registry:
         self._specs: dict[str, TopicSpec | None] = {}
         self._topic_state: dict[str, dict[str, Any]] = {}
 
-    def add(self, sub: Subscription[Any], topics: Iterable[str]) -> None:
+    def add(self, sub: SubscriptionSink, topics: Iterable[str]) -> None:
         """Register ``sub`` under ``topics``."""
         for topic in topics:
             subs = self.subs.setdefault(topic, [])
@@ -112,7 +113,7 @@ class Registry:
                 self.chars += len(topic)
         self._changed()
 
-    def remove(self, sub: Subscription[Any], topics: Iterable[str]) -> list[str]:
+    def remove(self, sub: SubscriptionSink, topics: Iterable[str]) -> list[str]:
         """Remove ``sub`` from ``topics``; return the confirmed topics nobody uses now (now LEAVING)."""
         leaving: list[str] = []
         self.live.discard(sub)
@@ -151,11 +152,59 @@ class Registry:
             self.status[topic] = PENDING
         return topics
 
-    def subscriptions(self) -> list[Subscription[Any]]:
+    # ------------------------------------------------------------------ subscribe status
+    def to_send(self, topics: Sequence[str]) -> list[str]:
+        """Those of ``topics`` with no request under way nor confirmed, now marked PENDING."""
+        fresh = [t for t in topics if t not in self.status]
+        for topic in fresh:
+            self.status[topic] = PENDING
+        return fresh
+
+    def outcome(self, topics: Sequence[str]) -> bool | None:
+        """Where the subscription of ``topics`` stands: True, all confirmed; False, still pending;
+        ``None``, one of them is no longer asked for (an unsubscribe just ended it): send again.
+
+        Raises:
+            SubscriptionError: the error one of them was rejected with.
+        """
+        states = [self.status.get(t) for t in topics]
+        for state in states:
+            if isinstance(state, BaseException):
+                raise state
+        if all(s == OK for s in states):
+            return True
+        return None if None in states else False
+
+    def unsent(self, topics: Iterable[str]) -> None:
+        """The subscribe request of ``topics`` failed before a reply: they are no longer pending."""
+        for topic in topics:
+            if self.status.get(topic) == PENDING:
+                del self.status[topic]
+
+    def answered(self, batch: Sequence[str], reply: Reply) -> list[str]:
+        """Record the server's reply to the subscribe request of ``batch``; return the rejected topics
+        (their status is the :class:`SubscriptionError` to raise)."""
+        failed = set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
+        rejected = [t for t in batch if t in failed]
+        for topic in batch:
+            if topic not in failed:
+                if self.status.get(topic) == PENDING:
+                    self.status[topic] = OK
+                continue
+            message = reply.ret_msg or "subscription rejected"
+            self.status[topic] = SubscriptionError(
+                f"subscribe {topic} rejected: {message}",
+                op="subscribe",
+                ret_msg=reply.ret_msg,
+                req_id=reply.req_id,
+            )
+        return rejected
+
+    def subscriptions(self) -> list[SubscriptionSink]:
         """Every registered subscription, once each."""
         return list(dict.fromkeys(sub for subs in self.subs.values() for sub in subs))
 
-    def on_topics(self, topics: Sequence[str], live_only: bool = False) -> list[Subscription[Any]]:
+    def on_topics(self, topics: Sequence[str], live_only: bool = False) -> list[SubscriptionSink]:
         """The subscriptions registered on any of ``topics`` (only confirmed ones if ``live_only``)."""
         found = (sub for t in topics for sub in self.subs.get(t, ()))
         return list(dict.fromkeys(s for s in found if not live_only or s in self.live))
@@ -170,11 +219,14 @@ class Registry:
         try:
             return self._specs[topic]
         except KeyError:
-            spec = self._specs[topic] = self.dialect.topic_spec(topic)
-            return spec
+            return self._specs.setdefault(topic, self.dialect.topic_spec(topic))
 
     def route(self, topic: str) -> Route:
-        """Resolve and cache what the reader needs for a frame topic (reader thread)."""
+        """Resolve what the reader needs for a frame topic (reader thread, without the lock).
+
+        It changes no subscription state; it writes caches: the current snapshot's ``cache``, ``raw``
+        and ``unrouted`` (only the reader writes them; a registry change replaces the snapshot), the
+        topic's parser state and its spec (made once per topic, never replaced: ``setdefault``)."""
         routes = self.routes
         subs = routes.resolve(topic)
         if not subs:  # nobody listens: no state, and cached only up to a bound
@@ -185,7 +237,7 @@ class Registry:
             return route
         state = self._topic_state.get(topic)
         if state is None:
-            state = self._topic_state[topic] = {}
+            state = self._topic_state.setdefault(topic, {})
         route = Route(topic, subs, self.spec(topic) if subs else None, state)
         routes.cache[topic] = route
         if route.typed is not None:

@@ -24,7 +24,7 @@ from .protocol.requests import Request, RequestBook
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["ConnectionLost", "NotSent", "Pending", "Requests", "encode", "next_req_id"]
+__all__ = ["ConnectionLost", "NotSent", "Pending", "RequestTracker", "encode", "next_req_id"]
 
 #: compact JSON text of a request frame
 encode: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":")).encode
@@ -84,7 +84,7 @@ class Pending(Request):
             self.callback(self)
 
 
-class Requests:
+class RequestTracker:
     """The request channel of one connection: the current socket, its generation, pending requests.
 
     ``cond`` is the connection's lock, shared by all its parts; the supervisor calls :meth:`attach`

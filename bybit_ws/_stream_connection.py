@@ -1,9 +1,10 @@
 """A stream connection: one endpoint's socket shared by the subscriptions placed on it.
 
 Assembled from the engine's parts, all sharing one lock: the :class:`Registry` (topics and
-subscriptions), :class:`Requests` and :class:`Auth` (subscribe, unsubscribe, auth and their replies), the
-:class:`FramePath` (the reader's work) and the :class:`Supervisor` (the socket's life). This class holds
-what is particular to streams: the subscribe handshake, and restoring every subscription on a new socket.
+subscriptions), the :class:`RequestTracker` and :class:`Auth` (subscribe, unsubscribe, auth and their
+replies), the :class:`FramePath` (the reader thread's work) and the :class:`Supervisor` (the socket's
+life). This class holds what is particular to streams: the subscribe handshake, and restoring every
+subscription on a new socket.
 """
 
 from __future__ import annotations
@@ -23,15 +24,15 @@ from ._dialect import Dialect
 from ._errors import BybitTimeoutError, BybitWsError, SubscriptionError
 from ._framepath import FramePath, FrameRecorder, FrameTap
 from ._registry import OK, PENDING, Registry
-from ._requests import ConnectionLost, Pending, Requests
+from ._requests import ConnectionLost, Pending, RequestTracker
 from ._supervisor import Supervisor
 
 if TYPE_CHECKING:
-    from ._subscriptions import Subscription
+    from ._subscriptions import SubscriptionSink
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Retired", "StreamConnection"]
+__all__ = ["Retired", "StreamConnection", "SubscribeHandshake"]
 
 _names = itertools.count(1)
 
@@ -65,7 +66,7 @@ class StreamConnection:
         self._cond = threading.Condition(threading.RLock())
         self._retired = False
         self.registry = Registry(dialect)
-        self.requests = Requests(
+        self.requests = RequestTracker(
             url, self._cond, dialect.request, uses_req_id=dialect.uses_req_id, name=self.name
         )
         timed = clock if dialect.pong_has_time else None  # (other pongs tell no time)
@@ -74,20 +75,20 @@ class StreamConnection:
             self.name, credentials, self.requests, clock=clock, ping=self.ping if timed else None,
             ping_req_id=dialect.uses_req_id,
         )  # fmt: skip
-        self.frames = self._reader()
-        self.supervisor = Supervisor(
-            self.name, url, config, self.requests, self.frames, self, uses_req_id=dialect.uses_req_id
-        )
-
-    def _reader(self) -> FramePath:
-        return FramePath(
+        self.frame_path = FramePath(
             self.name,
-            self.dialect,
+            dialect,
             self.registry,
-            keep_original_data=self.config.keep_original_data,
+            keep_original_data=config.keep_original_data,
             on_reply=self.requests.match,
             on_pong=self._pong,
-            on_pong_frame=None if self._clock is None else self._pong_time,
+            on_pong_frame=None if timed is None else self._pong_time,
+        )
+        self.supervisor = Supervisor(
+            self.name, url, config, self.requests, self.frame_path, self, uses_req_id=dialect.uses_req_id
+        )
+        self.handshake = SubscribeHandshake(
+            self.name, dialect, self.registry, self.requests, self.supervisor, self.auth, self._closed_to_new
         )
 
     def _pong(self) -> None:
@@ -112,7 +113,7 @@ class StreamConnection:
         """True once the connection closed or was given up: it takes no new subscriptions."""
         return self._retired or self.supervisor.finished
 
-    def subscriptions(self) -> list[Subscription[Any]]:
+    def subscriptions(self) -> list[SubscriptionSink]:
         """Every subscription registered here."""
         with self._cond:
             return self.registry.subscriptions()
@@ -121,14 +122,14 @@ class StreamConnection:
         """Hand this connection's raw frames (all, or those of ``topics``) to ``recorder``."""
         tap = FrameTap(recorder, self.key, None if topics is None else frozenset(topics))
         with self._cond:
-            self.frames.taps = (*self.frames.taps, tap)
+            self.frame_path.taps = (*self.frame_path.taps, tap)
 
     def stop_recording(self, recorder: FrameRecorder) -> None:
         """Stop handing frames to ``recorder``."""
         with self._cond:
-            self.frames.taps = tuple(t for t in self.frames.taps if t.recorder is not recorder)
+            self.frame_path.taps = tuple(t for t in self.frame_path.taps if t.recorder is not recorder)
 
-    def register(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+    def register(self, sub: SubscriptionSink, topics: Sequence[str]) -> None:
         """Put ``sub`` in the registry under ``topics`` (before anything is sent: the first data frame
         can arrive right behind the reply). Starts the supervisor on first use.
 
@@ -143,7 +144,7 @@ class StreamConnection:
             self.supervisor.start()
 
     def wait_subscribed(
-        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
+        self, sub: SubscriptionSink, topics: Sequence[str], private: bool, deadline: float
     ) -> None:
         """Block until the server has confirmed every one of ``topics``; unregister ``sub`` on failure.
 
@@ -153,14 +154,14 @@ class StreamConnection:
             BybitConnectionError: the connection could not be opened or was given up.
         """
         try:
-            self._await_subscribed(sub, topics, private, deadline)
+            self.handshake.run(sub, topics, private, deadline)
         except BaseException:
             self.remove(sub, topics, unsubscribe_timeout=1.0)
             raise
 
     # ================================================================= a subscription's side
     def remove(
-        self, sub: Subscription[Any], topics: Sequence[str], unsubscribe_timeout: float | None = None
+        self, sub: SubscriptionSink, topics: Sequence[str], unsubscribe_timeout: float | None = None
     ) -> None:
         """Unregister ``sub``; unsubscribe topics nobody else uses; close when nothing is left."""
         with self._cond:
@@ -187,7 +188,7 @@ class StreamConnection:
         if empty:
             self.close()
 
-    def forget(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+    def forget(self, sub: SubscriptionSink, topics: Sequence[str]) -> None:
         """Unregister ``sub`` without talking to the server (it ended because the server said so)."""
         with self._cond:
             self.registry.left(self.registry.remove(sub, topics))
@@ -212,7 +213,7 @@ class StreamConnection:
         try:
             for batch in self.dialect.batches(mine):
                 self.requests.request("unsubscribe", batch, deadline, gen)
-            if self._subscribe_topics(mine, gen, deadline):
+            if self.handshake.send(mine, gen, deadline):
                 raise SubscriptionError("resubscribe rejected")
         except ConnectionLost:
             return
@@ -239,85 +240,8 @@ class StreamConnection:
         if not self.registry.continuous:
             self.supervisor.touch()
 
-    def _await_subscribed(
-        self, sub: Subscription[Any], topics: Sequence[str], private: bool, deadline: float
-    ) -> None:
-        registry = self.registry
-        supervisor = self.supervisor
-        with self._cond:
-            failures = supervisor.connect_failures
-        while True:
-            with self._cond:
-                gen = supervisor.wait_ready(deadline, failures, self._closed_to_new)
-            try:
-                if private:
-                    self.auth.ensure(gen, deadline)
-                with self._cond:
-                    if gen != self.requests.gen:
-                        continue
-                    to_send = [t for t in topics if t not in registry.status]
-                    for topic in to_send:
-                        registry.status[topic] = PENDING
-                if to_send:
-                    self._subscribe_topics(to_send, gen, deadline)
-                with self._cond:
-                    while gen == self.requests.gen:
-                        states = [registry.status.get(t) for t in topics]
-                        errors = [s for s in states if isinstance(s, BaseException)]
-                        if errors:
-                            raise errors[0]
-                        if all(s == OK for s in states):
-                            registry.live.add(sub)
-                            return
-                        if None in states:
-                            break  # an unsubscribe of one of them just finished: send it again
-                        remaining = deadline - time.monotonic()
-                        if remaining <= 0:
-                            raise BybitTimeoutError(f"subscription to {list(topics)} not confirmed in time")
-                        self._cond.wait(remaining)
-            except ConnectionLost:
-                continue
-
     def _closed_to_new(self) -> bool:
         return self._retired and not self.registry.subs
-
-    def _subscribe_topics(self, topics: Sequence[str], gen: int, deadline: float) -> list[str]:
-        """Subscribe ``topics`` (already marked pending) on ``gen``; record the outcome; return rejects."""
-        rejected: list[str] = []
-        status = self.registry.status
-        for batch in self.dialect.batches(topics):
-            try:
-                reply = self.requests.request("subscribe", batch, deadline, gen)
-            except BybitWsError:
-                with self._cond:
-                    if gen == self.requests.gen:
-                        for topic in batch:
-                            if status.get(topic) == PENDING:
-                                del status[topic]
-                    self._cond.notify_all()
-                raise
-            with self._cond:
-                if gen != self.requests.gen:
-                    raise ConnectionLost("the connection was lost")
-                failed = (
-                    set(reply.failed_args) if reply.failed_args else (set() if reply.success else set(batch))
-                )
-                for topic in batch:
-                    if topic not in failed:
-                        if status.get(topic) == PENDING:
-                            status[topic] = OK
-                        continue
-                    rejected.append(topic)
-                    message = reply.ret_msg or "subscription rejected"
-                    _log.warning("%s: subscribe %s rejected: %s", self.name, topic, message)
-                    status[topic] = SubscriptionError(
-                        f"subscribe {topic} rejected: {message}",
-                        op="subscribe",
-                        ret_msg=reply.ret_msg,
-                        req_id=reply.req_id,
-                    )
-                self._cond.notify_all()
-        return rejected
 
     # ================================================================= the supervisor's side
     @property
@@ -355,7 +279,7 @@ class StreamConnection:
             self.auth.restore(gen, deadline)
         if not topics:
             return
-        rejected = self._subscribe_topics(topics, gen, deadline)
+        rejected = self.handshake.send(topics, gen, deadline)
         _log.info("%s: subscribed %d topic(s)", self.name, len(topics) - len(rejected))
         if rejected:
             # Subscriptions still waiting in their subscribe call see the error status and raise;
@@ -366,17 +290,17 @@ class StreamConnection:
                     sub: errors[t] for t in rejected for sub in self.registry.on_topics([t], live_only=True)
                 }
             for sub, error in victims.items():
-                sub._end(error if isinstance(error, BaseException) else None)
+                sub.end(error if isinstance(error, BaseException) else None)
 
     def on_lost(self) -> None:
         """Tell every subscription the socket dropped."""
         for sub in self.subscriptions():
-            sub._notify_lost()
+            sub.notify_lost()
 
     def on_restored(self, downtime: timedelta) -> None:
         """Tell every subscription the socket is back."""
         for sub in self.subscriptions():
-            sub._notify_restored(downtime)
+            sub.notify_restored(downtime)
 
     def on_finished(self, error: BaseException | None, closed: bool) -> None:
         """The supervisor ended: end the confirmed subscriptions if it gave up; tell the pool."""
@@ -385,8 +309,98 @@ class StreamConnection:
             live = list(self.registry.live)  # the others are still in their subscribe call: it raises
         if error is not None and not closed:
             for sub in live:
-                sub._end(error)
+                sub.end(error)
         try:
             self._on_finished(self, error if not closed else None)
         except Exception:
             _log.exception("on_finished callback failed")
+
+
+class SubscribeHandshake:
+    """A stream connection's subscribe handshake: send subscribe requests, record the server's answers
+    in the registry, and wait until a subscription's topics are confirmed (all under the connection's
+    lock, ``cond``)."""
+
+    def __init__(
+        self,
+        name: str,
+        dialect: Dialect,
+        registry: Registry,
+        requests: RequestTracker,
+        supervisor: Supervisor,
+        auth: Auth,
+        closed_to_new: Callable[[], bool],
+    ) -> None:
+        self.name = name
+        self.dialect = dialect
+        self.registry = registry
+        self.requests = requests
+        self.supervisor = supervisor
+        self.auth = auth
+        self._cond = requests.cond
+        self._closed_to_new = closed_to_new
+
+    def run(self, sub: SubscriptionSink, topics: Sequence[str], private: bool, deadline: float) -> None:
+        """Until ``topics`` are confirmed: wait for a ready socket, authenticate if ``private``, send what
+        is not under way, wait for the replies; again on a new socket or after a racing unsubscribe."""
+        with self._cond:
+            failures = self.supervisor.connect_failures
+        while True:
+            with self._cond:
+                gen = self.supervisor.wait_ready(deadline, failures, self._closed_to_new)
+            try:
+                if private:
+                    self.auth.ensure(gen, deadline)
+                with self._cond:
+                    to_send = self.registry.to_send(topics) if gen == self.requests.gen else []
+                if to_send:
+                    self.send(to_send, gen, deadline)
+                if self._confirmed(sub, topics, gen, deadline):
+                    return
+            except ConnectionLost:
+                continue
+
+    def _confirmed(self, sub: SubscriptionSink, topics: Sequence[str], gen: int, deadline: float) -> bool:
+        """Wait until the server has answered for every one of ``topics`` on socket ``gen``: True when
+        all are confirmed (``sub`` is then live); False to send again (a new socket, or an unsubscribe
+        of one of them just ended). Raises the rejection, or BybitTimeoutError at ``deadline``."""
+        with self._cond:
+            while gen == self.requests.gen:
+                outcome = self.registry.outcome(topics)
+                if outcome:
+                    self.registry.live.add(sub)
+                    return True
+                if outcome is None:
+                    return False
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise BybitTimeoutError(f"subscription to {list(topics)} not confirmed in time")
+                self._cond.wait(remaining)
+        return False
+
+    def send(self, topics: Sequence[str], gen: int, deadline: float) -> list[str]:
+        """Subscribe ``topics`` (already marked pending) on ``gen``; record the outcome; return rejects."""
+        rejected: list[str] = []
+        for batch in self.dialect.batches(topics):
+            try:
+                reply = self.requests.request("subscribe", batch, deadline, gen)
+            except BybitWsError:
+                with self._cond:
+                    if gen == self.requests.gen:
+                        self.registry.unsent(batch)
+                    self._cond.notify_all()
+                raise
+            with self._cond:
+                if gen != self.requests.gen:
+                    raise ConnectionLost("the connection was lost")
+                refused = self.registry.answered(batch, reply)
+                self._cond.notify_all()
+            for topic in refused:
+                _log.warning(
+                    "%s: subscribe %s rejected: %s",
+                    self.name,
+                    topic,
+                    reply.ret_msg or "subscription rejected",
+                )
+            rejected += refused
+        return rejected

@@ -6,8 +6,6 @@ import itertools
 import logging
 import os
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
 from types import TracebackType
@@ -15,14 +13,14 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from ._dispatch import Dispatcher, FailureLog, Mailbox
-from ._errors import BybitTimeoutError, ClientClosedError
+from ._dispatch import Buffer, Dispatcher, FailureLog, Mailbox
+from ._errors import ClientClosedError
 from .models._common import DataEvent
 from .models._display import fields_html
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Subscription", "SubscriptionStats"]
+__all__ = ["Subscription", "SubscriptionSink", "SubscriptionStats", "resubscribe"]
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -49,10 +47,10 @@ class SubscriptionStats:
 class Membership(Protocol):
     """A connection a subscription's topics are placed on, as the subscription sees it."""
 
-    def remove(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+    def remove(self, sub: SubscriptionSink, topics: Sequence[str]) -> None:
         """Unregister ``sub`` from ``topics`` (and unsubscribe them if nobody else listens)."""
 
-    def forget(self, sub: Subscription[Any], topics: Sequence[str]) -> None:
+    def forget(self, sub: SubscriptionSink, topics: Sequence[str]) -> None:
         """Unregister ``sub`` without talking to the server."""
 
     def reconnect(self) -> None:
@@ -66,77 +64,6 @@ class Membership(Protocol):
 
     def stop_recording(self, recorder: Any) -> None:
         """Stop handing frames to ``recorder``."""
-
-
-class _Buffer:
-    """Events kept for iteration / ``get()`` when no handler was given (bounded, drops the oldest)."""
-
-    def __init__(self, max_backlog: int, name: str) -> None:
-        self._items: deque[Any] = deque()
-        self._cond = threading.Condition(threading.Lock())
-        self._max = max_backlog
-        self._ended = False
-        self._name = name
-        self.received = 0
-        self.delivered = 0
-        self.dropped = 0
-
-    def put(self, event: Any) -> None:
-        with self._cond:
-            if self._ended:
-                return
-            self.received += 1
-            if len(self._items) >= self._max:
-                self._items.popleft()
-                self.dropped += 1
-                if self.dropped == 1 or self.dropped % 10_000 == 0:
-                    _log.warning(
-                        "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
-                        self._name,
-                        self._max,
-                        self.dropped,
-                    )
-            self._items.append(event)
-            self._cond.notify()
-
-    def get(self, timeout: float | None) -> Any:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while not self._items:
-                if self._ended:
-                    raise ClientClosedError(f"subscription {self._name} has ended")
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise BybitTimeoutError(f"no event within {timeout} s")
-                self._cond.wait(remaining)
-            self.delivered += 1
-            return self._items.popleft()
-
-    def take_all(self) -> list[Any]:
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-            self.delivered += len(items)
-            return items
-
-    def newest(self, timeout: float | None) -> Any:
-        with self._cond:
-            if self._items:
-                self.delivered += len(self._items)
-                newest = self._items[-1]
-                self._items.clear()
-                return newest
-        return self.get(timeout)
-
-    def end(self, *, discard: bool) -> None:
-        with self._cond:
-            self._ended = True
-            if discard:
-                self._items.clear()
-            self._cond.notify_all()
-
-    def __len__(self) -> int:
-        return len(self._items)
 
 
 class Subscription(Generic[T]):
@@ -153,7 +80,9 @@ class Subscription(Generic[T]):
         handlers: Mapping[str, Callable[[Any], object] | None],
         dispatcher: Dispatcher,
         max_backlog: int,
+        engine_side: SubscriptionSink,
     ) -> None:
+        self._engine_side = engine_side
         self.id: int = next(_ids)
         self.topics: tuple[str, ...] = tuple(topics)
         self._handlers = {kind: fn for kind, fn in handlers.items() if fn is not None}
@@ -161,7 +90,7 @@ class Subscription(Generic[T]):
         # the handler of the frequent kind (deltas, or the only one) gets the mailbox's lean lane
         primary = self._handlers.get("delta", self._handlers.get("data"))
         self._mailbox = Mailbox(dispatcher, max_backlog, self._handler_failed, name, primary)
-        self._buffer = None if self._handlers else _Buffer(max_backlog, name)
+        self._buffer = None if self._handlers else Buffer(max_backlog, name)
         self._parts: list[tuple[Membership, tuple[str, ...]]] = []
         self._lock = threading.Lock()
         self._closed = False
@@ -206,7 +135,7 @@ class Subscription(Generic[T]):
             self._buffer.end(discard=True)
         for connection, topics in parts:
             try:
-                connection.remove(self, topics)
+                connection.remove(self._engine_side, topics)
             except Exception:
                 _log.exception("error while closing subscription %d", self.id)
         self._finish()
@@ -277,7 +206,7 @@ class Subscription(Generic[T]):
         """
         return self._need_buffer().newest(timeout)  # type: ignore[no-any-return]
 
-    def _need_buffer(self) -> _Buffer:
+    def _need_buffer(self) -> Buffer:
         if self._buffer is None:
             raise RuntimeError("this subscription has a handler; events go to the handler, not to the caller")
         return self._buffer
@@ -344,19 +273,6 @@ class Subscription(Generic[T]):
         )
 
     # ----------------------------------------------------------------------------- engine side
-    def _sink(self, kind: str) -> Sink | None:
-        """Where events of ``kind`` go: the reader delivers each with ``put(callback, event)``.
-
-        ``None``: this subscription takes no events of ``kind``. The reader caches sinks per topic and
-        kind (a subscription's handlers never change), so a frame costs one call per subscription.
-        """
-        handler = self._handlers.get(kind)
-        if handler is not None:
-            return self._mailbox.put, handler
-        if self._buffer is not None:
-            return _put_buffered, self._buffer
-        return None
-
     def _report(self, exc: BaseException) -> None:
         """Report a problem found off the worker pool (e.g. a frame that did not parse)."""
         self._mailbox.put(self._call_exception_callbacks, exc, counted=False)
@@ -372,14 +288,6 @@ class Subscription(Generic[T]):
             except Exception:
                 _log.exception("on_exception callback of subscription %d raised", self.id)
 
-    def _notify_lost(self) -> None:
-        for fn in list(self._lost):
-            self._mailbox.put(_call0, fn, counted=False)
-
-    def _notify_restored(self, downtime: timedelta) -> None:
-        for fn in list(self._restored):
-            self._mailbox.put(_Call1(fn), downtime, counted=False)
-
     def _end(self, error: BaseException | None) -> None:
         """The connection was given up for good (or a resubscribe was rejected): end, keep the buffer."""
         with self._lock:
@@ -388,7 +296,7 @@ class Subscription(Generic[T]):
             self._ended = True
             parts = list(self._parts)
         for connection, topics in parts:
-            connection.forget(self, topics)
+            connection.forget(self._engine_side, topics)
         if error is not None:
             self._report(error)
         if self._buffer is not None:
@@ -401,6 +309,96 @@ class Subscription(Generic[T]):
         for fn in list(self._closed_callbacks):
             self._mailbox.put(_call0, fn, counted=False)
         self._mailbox.put(_close_mailbox, self._mailbox, counted=False)
+
+
+class SubscriptionSink:
+    """The engine's side of one :class:`Subscription`: everything the engine (the registry, the
+    connections, the frame path) does with a subscription, and nothing else.
+
+    The engine makes this object (which makes the user's handle, :attr:`handle`), registers it on
+    connections and holds it; the handle keeps it to unregister itself. One per subscription.
+    """
+
+    __slots__ = ("handle",)
+
+    def __init__(
+        self,
+        topics: Sequence[str],
+        handlers: Mapping[str, Callable[[Any], object] | None],
+        dispatcher: Dispatcher,
+        max_backlog: int,
+    ) -> None:
+        #: the user's handle (what ``subscribe_to_*`` returns)
+        self.handle: Subscription[Any] = Subscription(topics, handlers, dispatcher, max_backlog, self)
+
+    @property
+    def id(self) -> int:
+        """The subscription's id."""
+        return self.handle.id
+
+    @property
+    def parts(self) -> list[tuple[Membership, tuple[str, ...]]]:
+        """The connections the subscription's topics are placed on, with the topics on each (a copy)."""
+        with self.handle._lock:
+            return list(self.handle._parts)
+
+    def placed(self, connection: Membership, topics: Sequence[str]) -> None:
+        """``topics`` were registered on ``connection``."""
+        with self.handle._lock:
+            self.handle._parts.append((connection, tuple(topics)))
+
+    def unplaced(self) -> None:
+        """The placement was undone before the subscription was confirmed: no connection holds it."""
+        with self.handle._lock:
+            self.handle._parts.clear()
+
+    def sink_of(self, kind: str) -> Sink | None:
+        """Where events of ``kind`` go: the reader delivers each with ``put(callback, event)``.
+
+        ``None``: this subscription takes no events of ``kind``. The reader caches sinks per topic and
+        kind (a subscription's handlers never change), so a frame costs one call per subscription.
+        """
+        handle = self.handle
+        handler = handle._handlers.get(kind)
+        if handler is not None:
+            return handle._mailbox.put, handler
+        if handle._buffer is not None:
+            return _put_buffered, handle._buffer
+        return None
+
+    def report(self, exc: BaseException) -> None:
+        """Report a problem found off the worker pool (e.g. a frame that did not parse) to the
+        subscription's ``on_exception`` callbacks."""
+        self.handle._report(exc)
+
+    def notify_lost(self) -> None:
+        """The socket dropped: queue the ``on_connection_lost`` callbacks."""
+        handle = self.handle
+        for fn in list(handle._lost):
+            handle._mailbox.put(_call0, fn, counted=False)
+
+    def notify_restored(self, downtime: timedelta) -> None:
+        """The socket is back and resubscribed: queue the ``on_connection_restored`` callbacks."""
+        handle = self.handle
+        for fn in list(handle._restored):
+            handle._mailbox.put(_Call1(fn), downtime, counted=False)
+
+    def end(self, error: BaseException | None) -> None:
+        """The connection was given up for good (or a resubscribe was rejected): end the subscription,
+        keeping its buffered events; ``error`` (if any) goes to its ``on_exception`` callbacks."""
+        self.handle._end(error)
+
+    def close(self) -> None:
+        """Close the subscription (as the user would: unsubscribe, end)."""
+        self.handle.close()
+
+    def __repr__(self) -> str:
+        return f"<SubscriptionSink of {self.handle!r}>"
+
+
+def resubscribe(sub: Subscription[Any]) -> None:
+    """Ask the server for fresh snapshots of ``sub``'s topics (local order books)."""
+    sub._resubscribe()
 
 
 def check_process(pid: int) -> None:
@@ -417,7 +415,7 @@ def check_process(pid: int) -> None:
 Sink = tuple[Callable[[Any, Any], None], Any]
 
 
-def _put_buffered(buffer: _Buffer, event: Any) -> None:
+def _put_buffered(buffer: Buffer, event: Any) -> None:
     buffer.put(event)
 
 

@@ -26,24 +26,23 @@ from ._errors import (
     BybitWsError,
     ClientClosedError,
 )
-from ._requests import ConnectionLost, Pending, Requests, encode, next_req_id
-from ._transport import Transport, abort_socket
+from ._requests import ConnectionLost, Pending, RequestTracker, encode, next_req_id
+from ._transport import Connecting, Transport, abort_socket
 from .protocol.heartbeat import Due, Heartbeat
 from .protocol.state import ConnectionState, State
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["Reader", "Supervised", "Supervisor"]
+__all__ = ["AnyFramePath", "HeartbeatLoop", "Supervised", "Supervisor"]
 
 
-class Reader(Protocol):
-    """What the reader thread runs for each socket read and each frame (see :mod:`._framepath`)."""
+class AnyFramePath(Protocol):
+    """A connection's frame path: what the reader thread runs for each frame (a stream connection's
+    :class:`~bybit_ws._framepath.FramePath`, the trade connection's reply path)."""
 
     fed: bool
 
     def on_frame(self, data: bytes, received: datetime) -> None: ...
-
-    def on_read(self, nbytes: int) -> None: ...
 
 
 class Supervised(Protocol):
@@ -62,7 +61,8 @@ class Supervised(Protocol):
         any other BybitWsError to replace the socket)."""
 
     def timeout_error(self, pending: Pending) -> BaseException:
-        """The error of a request whose deadline passed with no reply (see :meth:`Requests.expire`)."""
+        """The error of a request whose deadline passed with no reply (see
+        :meth:`RequestTracker.expire`)."""
 
     def on_lost(self) -> None:
         """The socket died; a reconnect follows unless the connection is given up."""
@@ -87,8 +87,8 @@ class Supervisor:
         name: str,
         url: str,
         config: ConnectionConfig,
-        requests: Requests,
-        reader: Reader,
+        requests: RequestTracker,
+        frame_path: AnyFramePath,
         owner: Supervised,
         *,
         uses_req_id: bool,
@@ -98,9 +98,8 @@ class Supervisor:
         self.url = url
         self.config = config
         self._requests = requests
-        self._reader = reader
+        self._frame_path = frame_path
         self._owner = owner
-        self._uses_req_id = uses_req_id
         self._cond = requests.cond
         self._state = ConnectionState()  # lock held to change
         self._ever_connected = False  # history, not state: a first connect that fails is an error
@@ -108,11 +107,9 @@ class Supervisor:
         self._connect_error: BaseException | None = None
         self._given_up: BaseException | None = None
         self.stop = threading.Event()
-        self._wake = threading.Event()
-        self._clock = clock
-        #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
-        self._timers: Heartbeat | None = None
-        self._timers_lock = threading.Lock()
+        self._heartbeat = HeartbeatLoop(
+            name, config, requests, frame_path, owner, uses_req_id=uses_req_id, clock=clock
+        )
         self._thread: threading.Thread | None = None
         self._connecting: Any = None  # the websocket being opened, so close() can abort the handshake
 
@@ -169,19 +166,15 @@ class Supervisor:
 
     def wake(self) -> None:
         """Make the heartbeat look again now (e.g. a request with a nearer deadline was sent)."""
-        self._wake.set()
+        self._heartbeat.wake()
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
-        with self._timers_lock:
-            if self._timers is not None:
-                self._timers.data_seen(self._clock())
+        self._heartbeat.touch()
 
     def pong(self) -> None:
         """A heartbeat reply arrived (reader thread): it answers the ping outstanding, if any."""
-        with self._timers_lock:
-            if self._timers is not None:
-                self._timers.pong()
+        self._heartbeat.pong()
 
     def reconnect(self) -> None:
         """Drop the socket; the thread reconnects and restores."""
@@ -190,7 +183,7 @@ class Supervisor:
             if self._state.value in (State.AUTHENTICATING, State.OPEN):
                 _log.info("%s: reconnect requested", self.name)
                 self._state.to(State.CLOSING)  # no new request goes to the socket being replaced
-        self._wake.set()
+        self._heartbeat.wake()
         if transport is not None:
             transport.abort()
 
@@ -205,7 +198,7 @@ class Supervisor:
             self._requests.fail(None, ClientClosedError("the connection is closing"))
             self._cond.notify_all()
         self._requests.run_callbacks()
-        self._wake.set()
+        self._heartbeat.wake()
         if connecting is not None:
             abort_socket(connecting)
         if transport is not None:
@@ -231,13 +224,13 @@ class Supervisor:
         self._requests.run_callbacks()
         if error is not None and not self.stop.is_set():
             _log.warning("%s: connection lost: %s", self.name, error)
-        self._wake.set()
+        self._heartbeat.wake()
 
     # ================================================================= the thread
     def _connect(self) -> Transport | None:
         """Open a socket (None: it failed, or the connection is stopping)."""
         config = self.config
-        ws = Transport.new_socket(config.transport)
+        ws = Connecting()
         with self._cond:
             if self.stop.is_set():
                 return None
@@ -265,6 +258,10 @@ class Supervisor:
             return None
         return transport
 
+    def _is_open(self) -> bool:
+        """The socket is up and restored, and the connection is not stopping."""
+        return not self.stop.is_set() and self._state.value is State.OPEN
+
     def _to(self, state: State) -> None:
         """Move to ``state`` (lock held); CLOSING may already have been reached from another thread."""
         if state is not State.CLOSING or self._state.value is not State.CLOSING:
@@ -284,7 +281,7 @@ class Supervisor:
         give_up: BaseException | None = None
         config = self.config
         requests = self._requests
-        reader = self._reader
+        frame_path = self._frame_path
         try:
             while not self.stop.is_set():
                 if attempt:  # BACKING_OFF
@@ -316,7 +313,7 @@ class Supervisor:
                     gen = requests.attach(transport)
                     self._to(State.AUTHENTICATING)
                     restore = self._owner.on_attached(gen)
-                transport.start(reader.on_frame, functools.partial(self._on_closed, gen), reader.on_read)
+                transport.start(frame_path.on_frame, functools.partial(self._on_closed, gen))
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     restore()
@@ -345,7 +342,7 @@ class Supervisor:
                     _log.info("%s: connection restored after %.3f s", self.name, downtime.total_seconds())
                     self._owner.on_restored(downtime)
                     lost_at = None
-                self._heartbeat(transport)
+                self._heartbeat.run(transport, self._is_open)
                 transport.close()
                 self._socket_gone(gen)
                 if self.stop.is_set():
@@ -368,8 +365,77 @@ class Supervisor:
                 transport_left.close()
             self._finish(give_up)
 
-    def _heartbeat(self, transport: Transport) -> None:
-        """Ping, watch pongs, the data feed and request deadlines; return when the socket must be replaced.
+    def _finish(self, error: BaseException | None) -> None:
+        with self._cond:
+            if self._state.value is State.CLOSED:
+                return
+            self._to(State.CLOSED)
+            self._given_up = error if error is not None else ClientClosedError("closed")
+            self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
+            self._cond.notify_all()
+        self._heartbeat.done()
+        self._requests.run_callbacks()
+        closed = self.stop.is_set()
+        if error is not None and not closed:
+            _log.error("%s: connection to %s given up: %s", self.name, self.url, error)
+        try:
+            self._owner.on_finished(error, closed)
+        except Exception:
+            _log.exception("%s: on_finished failed", self.name)
+
+
+class HeartbeatLoop:
+    """The supervisor's watch over one open socket at a time: pings, pongs, the data feed (stale-feed
+    watchdog) and request deadlines. :meth:`run` runs on the supervisor's thread; :meth:`wake`,
+    :meth:`touch` and :meth:`pong` come from other threads (the reader's pongs, callers' requests)."""
+
+    def __init__(
+        self,
+        name: str,
+        config: ConnectionConfig,
+        requests: RequestTracker,
+        frame_path: AnyFramePath,
+        owner: Supervised,
+        *,
+        uses_req_id: bool,
+        clock: Callable[[], float],
+    ) -> None:
+        self.name = name
+        self.config = config
+        self._requests = requests
+        self._frame_path = frame_path
+        self._owner = owner
+        self._uses_req_id = uses_req_id
+        self._clock = clock
+        self._wake = threading.Event()
+        #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
+        self._timers: Heartbeat | None = None
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        """Look again now (a request with a nearer deadline was sent, the socket closed, ...)."""
+        self._wake.set()
+
+    def touch(self) -> None:
+        """Count the data feed as alive now (the watchdog starts over)."""
+        with self._lock:
+            if self._timers is not None:
+                self._timers.data_seen(self._clock())
+
+    def pong(self) -> None:
+        """A heartbeat reply arrived (reader thread): it answers the ping outstanding, if any."""
+        with self._lock:
+            if self._timers is not None:
+                self._timers.pong()
+
+    def done(self) -> None:
+        """No socket is watched any more."""
+        with self._lock:
+            self._timers = None
+
+    def run(self, transport: Transport, is_open: Callable[[], bool]) -> None:
+        """Ping, watch pongs, the data feed and request deadlines; return when the socket must be replaced
+        (or ``is_open()`` turns false).
 
         One computation (:meth:`Heartbeat.next_deadline`) says how long to sleep; each wake asks the
         timers what is due. The stale-feed watchdog: the reader does not read the clock for each frame
@@ -378,14 +444,14 @@ class Supervisor:
         """
         config = self.config
         owner = self._owner
-        reader = self._reader
+        frame_path = self._frame_path
         requests = self._requests
         clock = self._clock
-        lock = self._timers_lock
+        lock = self._lock
         timers = Heartbeat(config.ping_interval, config.pong_timeout, config.stale_timeout, clock())
         with lock:
             self._timers = timers
-        reader.fed = False
+        frame_path.fed = False
         wake = self._wake
         while True:
             now = clock()
@@ -394,14 +460,14 @@ class Supervisor:
                 deadline = timers.next_deadline(now, continuous=owner.continuous, request_due=request_due)
             wake.wait(max(0.0, deadline - now))
             wake.clear()
-            if self.stop.is_set() or not transport.is_open or self._state.value is not State.OPEN:
+            if not transport.is_open or not is_open():
                 return
             now = clock()
             if request_due is not None:
                 requests.expire(now, owner.timeout_error)
             with lock:
-                if reader.fed:
-                    reader.fed = False
+                if frame_path.fed:
+                    frame_path.fed = False
                     timers.data_seen(now)
                 due = timers.due(now, continuous=owner.continuous)
                 if due is Due.PING:
@@ -420,22 +486,3 @@ class Supervisor:
                 except Exception as exc:
                     _log.warning("%s: ping failed: %s", self.name, exc)
                     return
-
-    def _finish(self, error: BaseException | None) -> None:
-        with self._cond:
-            if self._state.value is State.CLOSED:
-                return
-            self._to(State.CLOSED)
-            self._given_up = error if error is not None else ClientClosedError("closed")
-            self._requests.fail(None, BybitConnectionError(f"connection to {self.url} closed"))
-            self._cond.notify_all()
-        with self._timers_lock:
-            self._timers = None
-        self._requests.run_callbacks()
-        closed = self.stop.is_set()
-        if error is not None and not closed:
-            _log.error("%s: connection to %s given up: %s", self.name, self.url, error)
-        try:
-            self._owner.on_finished(error, closed)
-        except Exception:
-            _log.exception("%s: on_finished failed", self.name)

@@ -1,7 +1,7 @@
 """A request-only connection: the v5 Trade API (order entry over the websocket).
 
 Assembled from the same parts as a stream connection (requests, auth, supervisor), with no registry and
-no market data: its reader only matches replies. Requests are sent **at most once**: a request whose
+no market data: its frame path only matches replies. Requests are sent **at most once**: a request whose
 socket died before the reply fails with :class:`OrderOutcomeUnknownError` and is never resent (the order
 may or may not exist: check the order stream); one that was never sent waits for the next socket.
 """
@@ -15,10 +15,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
-
-import msgspec
 
 from . import _trade
 from ._auth import Auth, Credentials
@@ -33,7 +30,8 @@ from ._errors import (
     OrderOutcomeUnknownError,
     TradeRetCode,
 )
-from ._requests import ConnectionLost, NotSent, Pending, Requests
+from ._framepath import decode_frame
+from ._requests import ConnectionLost, NotSent, Pending, RequestTracker
 from ._supervisor import Supervisor
 
 _log = logging.getLogger(__name__)
@@ -41,18 +39,17 @@ _log = logging.getLogger(__name__)
 __all__ = ["TradeConnection"]
 
 _names = itertools.count(1)
-_decode: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).decode
 _ANONYMOUS_OPS = frozenset({"auth"})
 _UNKNOWN = "the order may or may not exist: check the order stream; it was not sent again"
 
 
-class _ReplyReader:
-    """The trade socket's reader: every frame is a reply (or a pong) to match."""
+class _ReplyPath:
+    """The trade socket's frame path: every frame is a reply (or a pong) to match."""
 
     def __init__(
         self,
         name: str,
-        requests: Requests,
+        requests: RequestTracker,
         on_pong: Callable[[], None],
         on_time: Callable[[Mapping[str, Any], _trade.TradeReply], None] | None = None,
     ) -> None:
@@ -62,13 +59,10 @@ class _ReplyReader:
         self._on_time = on_time  # every reply and pong, for the server time it carries
         self.fed = False  # no data feed here: the stale watchdog is off
 
-    def on_read(self, nbytes: int) -> None:
-        """(Nothing to do per socket read.)"""
-
     def on_frame(self, data: bytes, received: datetime) -> None:
         """Match one reply to its request."""
         try:
-            frame = _decode(data)
+            frame = decode_frame(data)
             reply = _trade.classify_reply(frame) if type(frame) is dict else None
         except Exception as exc:  # not JSON, nested too deep: this frame's problem only
             _log.warning("%s: cannot parse a trade reply (%s); frame starts %.200r", self.name, exc, data)
@@ -113,7 +107,7 @@ class TradeConnection:
         self._replace = False  # the service said it is restarting: replace the socket when idle
         # A reply without reqId completes no order (it cannot say which one it concerns): each order ends
         # with its own reply or times out. Auth is one request per socket, so its reply matches by op.
-        self.requests = Requests(
+        self.requests = RequestTracker(
             url, self._cond, self._build, uses_req_id=True, name=self.name, anonymous_ops=_ANONYMOUS_OPS
         )
         self.auth = Auth(self.name, credentials, self.requests, clock=clock, ping=self.ping)
@@ -122,7 +116,7 @@ class TradeConnection:
             url,
             config,
             self.requests,
-            _ReplyReader(self.name, self.requests, self._pong, None if clock is None else self._server_time),
+            _ReplyPath(self.name, self.requests, self._pong, None if clock is None else self._server_time),
             self,
             uses_req_id=False,
         )

@@ -51,10 +51,9 @@ class Transport:
     """A connected websocket plus the thread that reads it.
 
     ``on_frame(data, received)`` is called on the reader thread with the bytes of each text (or binary)
-    message and the UTC time of the socket read that completed it; ``on_read(nbytes)``, if given, after
-    each socket read, before its frames; ``on_closed(error)`` exactly once when the reader ends
-    (``error`` is ``None`` after a local ``close()``; a protocol violation by the server is a
-    :class:`~bybit_ws.protocol.frames.ProtocolError` with the close code sent for it).
+    message and the UTC time of the socket read that completed it; ``on_closed(error)`` exactly once
+    when the reader ends (``error`` is ``None`` after a local ``close()``; a protocol violation by the
+    server is a :class:`~bybit_ws.protocol.frames.ProtocolError` with the close code sent for it).
     """
 
     def __init__(
@@ -74,12 +73,6 @@ class Transport:
         self._closing = threading.Event()  # close() was called, or the reader ended
         self._released = False
         self._thread: threading.Thread | None = None
-        self._on_read: Callable[[int], None] | None = None
-
-    @staticmethod
-    def new_socket(options: TransportOptions) -> Connecting:
-        """A connect to be; pass it to :meth:`open` (and to :func:`abort_socket` to cancel)."""
-        return Connecting()
 
     @classmethod
     def open(cls, connecting: Connecting, url: str, options: TransportOptions, name: str) -> Transport:
@@ -94,10 +87,8 @@ class Transport:
         self,
         on_frame: OnFrame,
         on_closed: Callable[[BaseException | None], None],
-        on_read: Callable[[int], None] | None = None,
     ) -> None:
         """Start the reader thread."""
-        self._on_read = on_read
         thread = threading.Thread(
             target=self._read_loop,
             args=(on_frame, on_closed),
@@ -130,12 +121,6 @@ class Transport:
                     break
                 # one clock reading per read: every message completed by these bytes arrived at this moment
                 received = _now(_utc)
-                on_read = self._on_read
-                if on_read is not None:
-                    try:
-                        on_read(len(data))
-                    except Exception:
-                        _log.exception("on_read callback failed")
                 with state_lock:
                     feed(data)
                     events = take()

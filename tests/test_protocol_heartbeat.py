@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from bybit_ws._config import ConnectionConfig
-from bybit_ws._requests import Pending, Requests
+from bybit_ws._requests import Pending, RequestTracker
 from bybit_ws._supervisor import Supervisor
 from bybit_ws.protocol.heartbeat import Due, Heartbeat
 from bybit_ws.testing import FakeBybit
@@ -75,14 +75,11 @@ def test_one_next_deadline_covers_ping_pong_stale_and_requests() -> None:
 
 
 # --------------------------------------------------------------------------------- the supervisor's order
-class _Reader:
+class _FramePath:
     fed = False
 
     def on_frame(self, data: bytes, received: datetime) -> None:
         """Every frame is a pong (the fake's are switched off; see below)."""
-
-    def on_read(self, nbytes: int) -> None:
-        """(nothing per read)"""
 
 
 class _PongAtOnce:
@@ -127,11 +124,11 @@ def test_the_supervisor_arms_the_pong_deadline_before_sending_the_ping(v5: FakeB
     v5.stop_answering_pings()  # only the pong counted in ping() exists
     url = v5.urls["v5.linear"]
     config = ConnectionConfig(ping_interval=0.1, pong_timeout=0.05, stale_timeout=None)
-    requests = Requests(
+    requests = RequestTracker(
         url, threading.Condition(threading.RLock()), lambda op, a, r: {"op": op}, uses_req_id=False
     )
     owner = _PongAtOnce()
-    supervisor = Supervisor("race", url, config, requests, _Reader(), owner, uses_req_id=False)
+    supervisor = Supervisor("race", url, config, requests, _FramePath(), owner, uses_req_id=False)
     owner.supervisor = supervisor
     try:
         with requests.cond:

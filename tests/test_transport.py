@@ -10,7 +10,7 @@ import pytest
 from bybit_ws._transport import Transport
 from bybit_ws.protocol.frames import CLOSE, ClientProtocol
 
-from .support import ClientFrames, server_frame, wait_until
+from .support import ClientFrames, server_frame
 
 PAYLOADS = [b"{}", b'{"topic":"trade.BTCUSD","data":[]}', b"x" * 125, b"y" * 126, b"z" * 70_000, b""]
 STREAM = b"".join(server_frame(p) for p in PAYLOADS)
@@ -22,31 +22,6 @@ def test_frames_split_across_reads_parse_whole(size: int) -> None:
     for start in range(0, len(STREAM), size):
         core.receive_data(STREAM[start : start + size])
     assert core.events_received() == PAYLOADS
-
-
-def test_a_failing_on_read_callback_is_logged_and_reading_goes_on(caplog: pytest.LogCaptureFixture) -> None:
-    ours, theirs = socket.socketpair()
-    transport = Transport(ours, "test")
-    frames: list[bytes] = []
-    reads: list[int] = []
-    closed = threading.Event()
-
-    def on_read(nbytes: int) -> None:
-        reads.append(nbytes)
-        raise RuntimeError("boom")
-
-    transport.start(lambda data, received: frames.append(data), lambda error: closed.set(), on_read)
-    try:
-        theirs.sendall(server_frame(b'{"n":1}'))
-        wait_until(lambda: frames == [b'{"n":1}'], message="the first frame")
-        theirs.sendall(server_frame(b'{"n":2}'))
-        wait_until(lambda: len(frames) == 2, message="the second frame, after the callback failed")
-        assert reads and all(n > 0 for n in reads)
-        assert "on_read callback failed" in caplog.text
-    finally:
-        theirs.close()
-        assert closed.wait(5)
-        transport.close()
 
 
 def test_close_sends_one_close_and_waits_for_the_echo() -> None:

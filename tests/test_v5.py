@@ -959,7 +959,7 @@ def test_linear_args_over_21000_characters_spread_over_connections(
     assert fake.connection_count == 2
     assert fake.subscriptions("v5.linear") == dict.fromkeys(topics, 1)  # each topic on one connection
     # white box: no connection carries more than 21,000 characters of args
-    per_connection = [sum(map(len, part)) for _connection, part in sub._parts]
+    per_connection = [sum(map(len, part)) for _connection, part in sub._engine_side.parts]
     assert len(per_connection) == 2
     assert all(chars <= 21_000 for chars in per_connection), per_connection
     # data from both connections reaches the one subscription

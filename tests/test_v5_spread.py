@@ -71,7 +71,7 @@ def test_spread_dialect_knows_its_three_families_only() -> None:
         assert SPREAD.topic_spec(topic) is V5Dialect("linear").topic_spec(topic)  # the same engine
     assert SPREAD.topic_spec(f"kline.1.{COMBO}") is None
     assert SPREAD.max_args_per_request is None  # futures and spread: no args limit (V5_MORE.md §1)
-    assert PRIVATE.is_private("spread.order") and PRIVATE.is_private("spread.execution")
+    assert all(getattr(PRIVATE.topic_spec(t), "private", False) for t in ("spread.order", "spread.execution"))
     assert PRIVATE.topic_spec("spread.order") is not PRIVATE.topic_spec("order")
 
 
