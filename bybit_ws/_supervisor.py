@@ -188,8 +188,7 @@ class Supervisor:
             transport.abort()
 
     def close(self) -> None:
-        """Stop the thread, close the socket, join it (never from the thread itself or from the reader
-        thread). Idempotent."""
+        """Stop the thread, close the socket, join it (not from the thread or its reader). Idempotent."""
         with self._cond:
             self.stop.set()
             transport = self._requests.transport
@@ -208,10 +207,7 @@ class Supervisor:
         elif thread is not threading.current_thread() and not (
             transport is not None and transport.on_reader_thread()
         ):
-            # (from the reader thread itself, e.g. a trade future's callback: the supervisor joins the
-            # reader, so joining the supervisor here would wait out the reader's close grace; it ends
-            # on its own once the callback returns)
-            thread.join()
+            thread.join()  # (not from the reader, e.g. a future's callback: the thread joins the reader)
 
     # ================================================================= reader thread
     def _on_closed(self, gen: int, error: BaseException | None) -> None:
@@ -242,14 +238,8 @@ class Supervisor:
                 self._connecting = None
             if self.stop.is_set():
                 return None
-            # the first connect's failure reaches the caller as BybitConnectionError: not a warning too
-            first = not self._ever_connected and not self.connect_failures
-            _log.log(
-                logging.INFO if first else logging.WARNING,
-                "%s: cannot connect to %s: %s",
-                self.name,
-                self.url,
-                exc,
+            _log_connect_failure(
+                self.name, self.url, exc, first=not (self._ever_connected or self.connect_failures)
             )
             with self._cond:
                 self._connect_error = exc
@@ -382,6 +372,11 @@ class Supervisor:
             self._owner.on_finished(error, closed)
         except Exception:
             _log.exception("%s: on_finished failed", self.name)
+
+
+def _log_connect_failure(name: str, url: str, exc: BaseException, *, first: bool) -> None:
+    """The first connect's failure reaches the caller as BybitConnectionError: INFO, not a warning too."""
+    _log.log(logging.INFO if first else logging.WARNING, "%s: cannot connect to %s: %s", name, url, exc)
 
 
 class HeartbeatLoop:
