@@ -17,11 +17,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 from ._auth import Credentials
 from ._config import Backoff, ClientOptions
-from ._contract import ContractDialect, ContractStreams
+from ._contract import ContractStreams
+from ._contract_dialect import ContractDialect
 from ._engine import Engine
 from ._errors import BybitConnectionError
 from ._framepath import FrameRecorder
-from ._inverse import InverseDialect, InverseStreams
+from ._inverse import InverseStreams
+from ._inverse_dialect import InverseDialect
 from ._v5 import V5Streams
 from .protocol.frames import DEFAULT_MAX_MESSAGE_SIZE
 

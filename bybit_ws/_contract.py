@@ -9,10 +9,8 @@ out a timeout.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from ._dialect import Dialect, Reply, TopicSpec, classify_op_reply, list_topic
 from ._streams import Handler, Streams
 from ._subscriptions import Subscription
 from .models.contract import (
@@ -22,33 +20,7 @@ from .models.contract import (
     ContractUserTradeUpdate,
 )
 
-__all__ = ["ContractDialect", "ContractStreams"]
-
-#: the frame key of the exchange's time of a frame: the documented frames have none, real ones may
-#: carry v5's ``creationTime`` (PROTOCOL.md §B)
-_CREATED = "creationTime"
-
-
-class ContractDialect(Dialect):
-    """Derivatives v3 contract private wire dialect."""
-
-    name = "contract"
-    uses_req_id = True
-
-    _specs: dict[str, TopicSpec] = {  # noqa: RUF012
-        "user.position.contractAccount": list_topic(ContractPositionUpdate, private=True, stamp=_CREATED),
-        "user.execution.contractAccount": list_topic(ContractUserTradeUpdate, private=True, stamp=_CREATED),
-        "user.order.contractAccount": list_topic(ContractOrderUpdate, private=True, stamp=_CREATED),
-        "user.wallet.contractAccount": list_topic(ContractBalanceUpdate, private=True, stamp=_CREATED),
-    }
-
-    def topic_spec(self, topic: str) -> TopicSpec | None:
-        """The spec of one of the four private topics."""
-        return self._specs.get(topic)
-
-    def classify(self, frame: Mapping[str, Any]) -> Reply | Any | None:
-        """Top-level ``op`` replies (see :func:`~bybit_ws._dialect.classify_op_reply`)."""
-        return classify_op_reply(frame)
+__all__ = ["ContractStreams"]
 
 
 class ContractStreams(Streams):

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from bybit_ws import DataEvent, UpdateType, recording
-from bybit_ws._contract import ContractDialect
+from bybit_ws._contract_dialect import ContractDialect
 from bybit_ws._dialect import Dialect
-from bybit_ws._inverse import InverseDialect
-from bybit_ws._v5 import V5Dialect
+from bybit_ws._inverse_dialect import InverseDialect
+from bybit_ws._v5_dialect import V5Dialect
 from bybit_ws.models.v5 import Ticker
 from bybit_ws.testing import FakeBybit
 

@@ -13,7 +13,7 @@ import pytest
 
 from bybit_ws import TradeRetCode
 from bybit_ws import _trade as trade
-from bybit_ws._v5 import V5Dialect
+from bybit_ws._v5_dialect import V5Dialect
 from bybit_ws.enums import OrderStatus
 from bybit_ws.models.trade import AmendOrderRequest, CancelOrderRequest, OrderRequest
 from bybit_ws.models.v5 import Balance, Order, Position, UserTrade

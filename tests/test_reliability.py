@@ -24,7 +24,7 @@ from bybit_ws._framepath import FramePath
 from bybit_ws._registry import MAX_UNROUTED, Registry
 from bybit_ws._requests import ConnectionLost, NotSent
 from bybit_ws._stream_connection import Retired
-from bybit_ws._v5 import V5Dialect
+from bybit_ws._v5_dialect import V5Dialect
 from bybit_ws.models.trade import RateLimitStatus
 from bybit_ws.testing import FakeBybit
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from bybit_ws._client import MAINNET_URLS, BybitSocketClient
 from bybit_ws._subscriptions import Subscription
-from bybit_ws._v5 import _DCP_PRODUCTS, _POOLS, _PRIVATE_CATEGORIES, CATEGORIES
+from bybit_ws._v5_dialect import _DCP_PRODUCTS, _POOLS, _PRIVATE_CATEGORIES, CATEGORIES
 from bybit_ws._v5_more import FULL_BOOK_CATEGORIES
 from bybit_ws.enums import KlineInterval
 from bybit_ws.models._common import DataEvent
