@@ -21,7 +21,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
 
     import bench_orders
 
-    from bybit_ws import _trade_connection, _transport
+    from bybit_ws.engine import _trade_connection, _transport
 
     marks: dict[str, list[int]] = {"send_in": [], "send_out": [], "read_in": [], "read_out": []}
     clock = time.perf_counter_ns
@@ -100,7 +100,7 @@ def heartbeat_not_woken(orders: int, one: Callable[[], object]) -> list[int]:
     """ns of ``orders`` calls of ``one()`` with ``Supervisor.wake`` (the heartbeat's wake-up after each
     request is sent) made a no-op: an experiment on how much waking a third thread per order costs.
     Request timeouts then wait for the heartbeat's own next look; the fake answers every order."""
-    from bybit_ws import _supervisor
+    from bybit_ws.engine import _supervisor
 
     real_wake = _supervisor.Supervisor.wake
     _supervisor.Supervisor.wake = lambda self: None  # type: ignore[method-assign]
@@ -118,7 +118,8 @@ def heartbeat_not_woken(orders: int, one: Callable[[], object]) -> list[int]:
 def reply_work(repeats: int, reply: bytes) -> dict[str, float]:
     """The reader's own work on an order's reply, in process (no locks, no futures): decode, classify
     and the typed ack."""
-    from bybit_ws import _trade, _trade_connection
+    from bybit_ws.dialects import _trade
+    from bybit_ws.engine import _trade_connection
 
     n = 2000
     decode = _trade_connection._decode
@@ -147,7 +148,9 @@ def order_building(repeats: int) -> dict[str, float]:
     """The caller's own work before the send, in process: the typed request, its args, the frame, JSON."""
     from decimal import Decimal
 
-    from bybit_ws import OrderRequest, _requests, _trade
+    from bybit_ws import OrderRequest
+    from bybit_ws.dialects import _trade
+    from bybit_ws.engine import _requests
 
     qty, price, n = Decimal("0.01"), Decimal("29000"), 2000
     requests: list[Any] = []

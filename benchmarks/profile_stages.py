@@ -87,8 +87,8 @@ def _chunks(blob: bytes) -> list[bytes]:
 
 # -- 1: the frame path ------------------------------------------------------------------------------
 def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls: Any) -> dict[str, float]:
-    from bybit_ws._dispatch import Mailbox
-    from bybit_ws._framepath import new_event
+    from bybit_ws.engine._dispatch import Mailbox
+    from bybit_ws.engine._framepath import new_event
     from bybit_ws.protocol.frames import ClientProtocol
 
     n, repeats = args.frames, args.repeats

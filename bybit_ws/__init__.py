@@ -61,9 +61,6 @@ matches the reply by ``reqId`` -> the future resolves (or fails: timeout, outcom
 from __future__ import annotations
 
 from . import recording
-from ._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
-from ._config import Backoff
-from ._contract import ContractStreams
 from ._errors import (
     AuthenticationError,
     BybitConnectionError,
@@ -77,13 +74,16 @@ from ._errors import (
     TradeRetCode,
 )
 from ._export import to_builtins, to_dataframe
-from ._framepath import FrameRecorder
-from ._full_book import FullOrderBook, SnapshotProvider
-from ._inverse import InverseStreams
-from ._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
-from ._streams import Handler
-from ._subscriptions import Subscription, SubscriptionStats
-from ._v5 import V5Streams
+from .api._client import MAINNET_URLS, TESTNET_URLS, BybitSocketClient
+from .api._contract import ContractStreams
+from .api._full_book import FullOrderBook, SnapshotProvider
+from .api._inverse import InverseStreams
+from .api._orderbook import OrderBook, OrderBookLevel, OrderBookStatus, OrderBookView
+from .api._streams import Handler
+from .api._v5 import V5Streams
+from .engine._config import Backoff
+from .engine._framepath import FrameRecorder
+from .engine._subscriptions import Subscription, SubscriptionStats
 from .enums import (
     BboSideType,
     KlineInterval,

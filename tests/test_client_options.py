@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from bybit_ws import BybitSocketClient
-from bybit_ws._config import Backoff, ClientOptions
+from bybit_ws.engine._config import Backoff, ClientOptions
 
 BAD: list[tuple[dict[str, Any], str]] = [
     ({"workers": 0}, "workers must be at least 1"),

@@ -19,7 +19,7 @@ import pytest
 import trustme
 
 from bybit_ws import Backoff, BybitConnectionError, BybitSocketClient, ClientClosedError
-from bybit_ws._transport import TransportOptions
+from bybit_ws.engine._transport import TransportOptions
 from bybit_ws.protocol.frames import TEXT
 from bybit_ws.testing import FakeBybit
 

@@ -30,7 +30,7 @@ from bybit_ws._convert import (
     wire,
     wire_schema,
 )
-from bybit_ws._framepath import decode_frame
+from bybit_ws.engine._framepath import decode_frame
 from bybit_ws.models import DataEvent, DeltaUpdate, contract, inverse, v5
 
 from .support import BYBITNET, FRAMES, bybitnet, frame

@@ -21,7 +21,7 @@ from bybit_ws import (
     FrameError,
     SubscriptionError,
 )
-from bybit_ws._dispatch import Dispatcher, Mailbox, PoolFuture
+from bybit_ws.engine._dispatch import Dispatcher, Mailbox, PoolFuture
 from bybit_ws.testing import FakeBybit
 
 from .support import ClientFactory, Collector, frame_text, wait_until

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from bybit_ws import DataEvent, UpdateType, recording
-from bybit_ws._contract_dialect import ContractDialect
-from bybit_ws._dialect import Dialect
-from bybit_ws._inverse_dialect import InverseDialect
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects._base import Dialect
+from bybit_ws.dialects._contract import ContractDialect
+from bybit_ws.dialects._inverse import InverseDialect
+from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.models.v5 import Ticker
 from bybit_ws.testing import FakeBybit
 
@@ -199,7 +199,7 @@ def test_the_exchange_time_is_made_when_first_read_and_behaves_as_a_field() -> N
 
     from bybit_ws import to_builtins
     from bybit_ws._convert import time_ms
-    from bybit_ws._framepath import new_event
+    from bybit_ws.engine._framepath import new_event
 
     calls: list[Any] = []
 

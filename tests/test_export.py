@@ -12,10 +12,10 @@ import pytest
 
 import bybit_ws
 from bybit_ws import DataEvent, DeltaUpdate, to_builtins, to_dataframe
-from bybit_ws._contract_dialect import ContractDialect
-from bybit_ws._dialect import Dialect
-from bybit_ws._inverse_dialect import InverseDialect
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects._base import Dialect
+from bybit_ws.dialects._contract import ContractDialect
+from bybit_ws.dialects._inverse import InverseDialect
+from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.enums import KlineInterval, OrderSide
 from bybit_ws.models import inverse, v5
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bybit_ws import BybitSocketClient, BybitWsError, ClientClosedError, OrderBookStatus
-from bybit_ws._full_book import FETCH_ATTEMPTS, FullOrderBook, snapshot_update
+from bybit_ws.api._full_book import FETCH_ATTEMPTS, FullOrderBook, snapshot_update
 from bybit_ws.testing import FakeBybit, FullBookFeed
 
 from .support import clients_for, frame, wait_until

@@ -33,27 +33,28 @@ def test_the_layers_contract_is_kept() -> None:
     pytest.importorskip("importlinter")
     result = _lint_imports(ROOT, ROOT / "setup.cfg")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 kept, 0 broken" in result.stdout
+    assert "4 kept, 0 broken" in result.stdout
 
 
 def test_the_contract_breaks_on_an_upward_import_even_a_typing_only_one(tmp_path: Path) -> None:
     pytest.importorskip("importlinter")
     shutil.copytree(PACKAGE, tmp_path / "bybit_ws", ignore=shutil.ignore_patterns("__pycache__"))
-    transport = tmp_path / "bybit_ws" / "_transport.py"
+    transport = tmp_path / "bybit_ws" / "engine" / "_transport.py"
     text = transport.read_text()
     # the transport (a low layer) naming the client (a high one), for type checking only
     upward = (
-        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from ._client import BybitSocketClient\n"
+        "from typing import TYPE_CHECKING\n\n"
+        "if TYPE_CHECKING:\n    from bybit_ws.api._client import BybitSocketClient\n"
     )
     text = text.replace(
         "from __future__ import annotations\n", f"from __future__ import annotations\n\n{upward}", 1
     )
-    assert "from ._client import" in text
+    assert "from bybit_ws.api._client import" in text
     transport.write_text(text)
     result = _lint_imports(tmp_path, ROOT / "setup.cfg")
     assert result.returncode != 0
     assert "BROKEN" in result.stdout or "broken" in result.stdout
-    assert "bybit_ws._transport -> bybit_ws._client" in result.stdout
+    assert "bybit_ws.engine._transport -> bybit_ws.api._client" in result.stdout
 
 
 # ----------------------------------------------------------------------------------- structure
@@ -163,9 +164,9 @@ def test_the_library_never_touches_the_garbage_collector() -> None:
 def test_only_the_subscription_module_touches_a_subscriptions_private_parts() -> None:
     """The engine holds a SubscriptionSink (the engine's side) and calls its public methods; no other
     module reaches into a Subscription's underscored attributes (``sub._end``, ``sub._mailbox``, ...)."""
-    from bybit_ws._subscriptions import Subscription, SubscriptionSink
+    from bybit_ws.engine._subscriptions import Subscription, SubscriptionSink
 
-    source = (PACKAGE / "_subscriptions.py").read_text(encoding="utf-8")
+    source = (PACKAGE / "engine" / "_subscriptions.py").read_text(encoding="utf-8")
     private = {
         node.attr
         for node in ast.walk(ast.parse(source))

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bybit_ws import BybitSocketClient, BybitTimeoutError, ClientClosedError, OrderRequest
-from bybit_ws._pacing import DEFAULT_LIMITS, Entry, Pacer, parse_limits
+from bybit_ws.engine._pacing import DEFAULT_LIMITS, Entry, Pacer, parse_limits
 from bybit_ws.testing import FakeBybit, PaperExchange
 
 from .support import API_KEY, API_SECRET, clients_for

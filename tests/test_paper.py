@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from bybit_ws import TradeRetCode
-from bybit_ws import _trade as trade
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects import _trade as trade
+from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.enums import OrderStatus
 from bybit_ws.models.trade import AmendOrderRequest, CancelOrderRequest, OrderRequest
 from bybit_ws.models.v5 import Balance, Order, Position, UserTrade

@@ -29,8 +29,8 @@ from bybit_ws import (
     Subscription,
     SubscriptionError,
 )
-from bybit_ws._auth import Credentials
 from bybit_ws._convert import structurer
+from bybit_ws.engine._auth import Credentials
 from bybit_ws.enums import (
     LiquidityType,
     OrderSide,

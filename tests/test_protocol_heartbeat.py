@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from bybit_ws._config import ConnectionConfig
-from bybit_ws._requests import Pending, RequestTracker
-from bybit_ws._supervisor import Supervisor
+from bybit_ws.engine._config import ConnectionConfig
+from bybit_ws.engine._requests import Pending, RequestTracker
+from bybit_ws.engine._supervisor import Supervisor
 from bybit_ws.protocol.heartbeat import Due, Heartbeat
 from bybit_ws.testing import FakeBybit
 

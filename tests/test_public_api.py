@@ -9,7 +9,7 @@ import pytest
 
 import bybit_ws
 from bybit_ws import BybitSocketClient, KlineInterval, Subscription
-from bybit_ws._trade_methods import TradeMethods
+from bybit_ws.api._trade_methods import TradeMethods
 from bybit_ws.models import contract, inverse, trade, v5
 
 INVERSE_METHODS = [

@@ -3,7 +3,7 @@ the ``record`` command of its ```sh block, so the documentation cannot drift fro
 
 The convention: README blocks connect as a reader would (``BybitSocketClient()``, ``testnet=True``, keys
 from ``BYBIT_API_KEY`` / ``BYBIT_API_SECRET``). The test points the client's default endpoints
-(``bybit_ws._client.MAINNET_URLS`` and ``TESTNET_URLS``) at a local FakeBybit running a SimulatedMarket,
+(``bybit_ws.api._client.MAINNET_URLS`` and ``TESTNET_URLS``) at a local FakeBybit running a SimulatedMarket,
 sets the key variables to the fake's, and runs in a temporary directory. A block whose last line is an
 expression is a notebook cell: that value must render as an HTML table (``_repr_html_``). In the sh
 block, the fake stands in for ``demo --port 8765`` and its URL for ``ws://127.0.0.1:8765``.
@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from bybit_ws import _client
+from bybit_ws.api import _client
 from bybit_ws.testing import FakeBybit, SimulatedMarket
 
 from .support import API_KEY, API_SECRET

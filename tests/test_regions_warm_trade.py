@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bybit_ws import AuthenticationError, BybitConnectionError, BybitSocketClient, BybitWsError
-from bybit_ws._client import MAINNET_URLS
+from bybit_ws.api._client import MAINNET_URLS
 from bybit_ws.testing import FakeBybit, PaperExchange
 
 from .support import API_KEY, API_SECRET, clients_for

@@ -18,13 +18,14 @@ from typing import Any
 import pytest
 
 import bybit_ws
-from bybit_ws import BybitSocketClient, _dispatch, _errors
-from bybit_ws._dispatch import FailureLog
-from bybit_ws._framepath import FramePath
-from bybit_ws._registry import MAX_UNROUTED, Registry
-from bybit_ws._requests import ConnectionLost, NotSent
-from bybit_ws._stream_connection import Retired
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws import BybitSocketClient, _errors
+from bybit_ws.dialects._v5 import V5Dialect
+from bybit_ws.engine import _dispatch
+from bybit_ws.engine._dispatch import FailureLog
+from bybit_ws.engine._framepath import FramePath
+from bybit_ws.engine._registry import MAX_UNROUTED, Registry
+from bybit_ws.engine._requests import ConnectionLost, NotSent
+from bybit_ws.engine._stream_connection import Retired
 from bybit_ws.models.trade import RateLimitStatus
 from bybit_ws.testing import FakeBybit
 

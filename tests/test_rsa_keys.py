@@ -19,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from bybit_ws import AuthenticationError, BybitSocketClient
-from bybit_ws._auth import Credentials
-from bybit_ws._signing import make_signer
+from bybit_ws.dialects._signing import make_signer
+from bybit_ws.engine._auth import Credentials
 from bybit_ws.testing import FakeBybit, PaperExchange
 
 from .support import Collector, clients_for

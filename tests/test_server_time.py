@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from bybit_ws import AuthenticationError, BybitSocketClient, OrderRejectedError, TradeRetCode
-from bybit_ws._clock import ServerClock, pong_time_ms, reply_time_ms
+from bybit_ws.engine._clock import ServerClock, pong_time_ms, reply_time_ms
 from bybit_ws.testing import FakeBybit, PaperExchange
 
 from .support import API_KEY, API_SECRET, Collector, clients_for, wait_until
@@ -76,7 +76,7 @@ def test_an_unknown_send_time_is_a_poor_sample_and_an_offset_over_a_second_is_wa
 ) -> None:
     clock = Clocks().clock()
     local = clock.local_ms()
-    with caplog.at_level(logging.WARNING, logger="bybit_ws._clock"):
+    with caplog.at_level(logging.WARNING, logger="bybit_ws.engine._clock"):
         clock.sample(None, int(local + 3000), local)
         clock.sample(local - 10, int(local + 3000), local)
         clock.sample(local - 10, int(local + 3001), local)

@@ -447,7 +447,7 @@ def test_close_from_a_futures_callback_is_prompt_and_leaves_no_thread(
 ) -> None:
     """Closing the client from a future's callback is prompt (on 81ccaf0 the callback ran on the trade
     connection's reader, which close() must not wait for; with a 30 s close grace it would wait it out)."""
-    from bybit_ws import _transport
+    from bybit_ws.engine import _transport
 
     monkeypatch.setattr(_transport, "_CLOSE_GRACE", 30.0)
     closed = threading.Event()

@@ -24,8 +24,8 @@ from bybit_ws import (
     RateLimitStatus,
     TradeRetCode,
 )
-from bybit_ws import _trade as trade
-from bybit_ws._trade_methods import TradeMethods
+from bybit_ws.api._trade_methods import TradeMethods
+from bybit_ws.dialects import _trade as trade
 from bybit_ws.enums import OrderSide, OrderType, TimeInForce, TriggerType
 from bybit_ws.testing import PaperExchange
 

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from bybit_ws._transport import Transport
+from bybit_ws.engine._transport import Transport
 from bybit_ws.protocol.frames import CLOSE, ClientProtocol
 
 from .support import ClientFrames, server_frame

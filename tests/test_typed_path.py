@@ -14,14 +14,14 @@ import msgspec
 import pytest
 
 from bybit_ws import BybitSocketClient, FrameError
-from bybit_ws._contract_dialect import ContractDialect
-from bybit_ws._dialect import Dialect, TopicSpec
-from bybit_ws._framepath import decode_frame
-from bybit_ws._inverse_dialect import InverseDialect, _entry_schema
-from bybit_ws._inverse_dialect import _ticker_schema as InverseTicker
-from bybit_ws._stream_connection import StreamConnection
-from bybit_ws._v5_dialect import V5Dialect
-from bybit_ws._v5_dialect import _ticker_schema as V5Ticker
+from bybit_ws.dialects._base import Dialect, TopicSpec
+from bybit_ws.dialects._contract import ContractDialect
+from bybit_ws.dialects._inverse import InverseDialect, _entry_schema
+from bybit_ws.dialects._inverse import _ticker_schema as InverseTicker
+from bybit_ws.dialects._v5 import V5Dialect
+from bybit_ws.dialects._v5 import _ticker_schema as V5Ticker
+from bybit_ws.engine._framepath import decode_frame
+from bybit_ws.engine._stream_connection import StreamConnection
 from bybit_ws.models import DataEvent, DeltaUpdate
 from bybit_ws.models.inverse import TradeUpdate
 from bybit_ws.testing import FakeBybit

@@ -23,11 +23,11 @@ from bybit_ws import (
     TradeRetCode,
     UpdateType,
 )
-from bybit_ws import _trade as trade
 from bybit_ws._cli._format import summary
 from bybit_ws._cli._topics import UsageError, plan_topic, plan_topics
 from bybit_ws._convert import structurer
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects import _trade as trade
+from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.enums import OrderSide, TradeType
 from bybit_ws.models.v5 import (
     Category,

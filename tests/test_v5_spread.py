@@ -18,8 +18,8 @@ import pytest
 
 from bybit_ws import MAINNET_URLS, TESTNET_URLS, BybitSocketClient, UpdateType
 from bybit_ws._convert import structurer
-from bybit_ws._dialect import Reply
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects._base import Reply
+from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.enums import OrderSide, OrderStatus, OrderType, TickDirection, TradeType
 from bybit_ws.models.v5 import (
     CreateType,

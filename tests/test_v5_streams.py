@@ -13,7 +13,7 @@ import pytest
 
 from bybit_ws import BybitSocketClient, OrderBookLevel, OrderBookStatus, UpdateType
 from bybit_ws._convert import structurer
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.enums import OrderSide
 from bybit_ws.models.v5 import (
     AdlAlert,

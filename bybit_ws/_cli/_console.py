@@ -13,7 +13,7 @@ from typing import Any
 
 from bybit_ws._cli._format import format_event
 from bybit_ws._cli._topics import Handler, TopicPlan
-from bybit_ws._client import BybitSocketClient
+from bybit_ws.api._client import BybitSocketClient
 from bybit_ws.models._common import DataEvent
 
 __all__ = ["Printer", "status", "subscribe_all", "usage", "wait_until_done"]

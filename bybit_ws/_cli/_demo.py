@@ -15,8 +15,8 @@ from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_u
 from bybit_ws._cli._demo_trade import run_trade_demo
 from bybit_ws._cli._demo_urls import peer_recipes
 from bybit_ws._cli._topics import plan_topic
-from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
+from bybit_ws.api._client import BybitSocketClient
 
 __all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "run_demo"]
 

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 
 from bybit_ws._cli._console import Printer, status, usage, wait_until_done
 from bybit_ws._cli._demo_urls import peer_recipes
-from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError, OrderRejectedError
-from bybit_ws._v5 import V5Streams
+from bybit_ws.api._client import BybitSocketClient
+from bybit_ws.api._v5 import V5Streams
 from bybit_ws.enums import OrderStatus
 from bybit_ws.models._common import DataEvent
 from bybit_ws.models.trade import CancelOrderRequest, OrderAck, OrderRequest

@@ -17,8 +17,8 @@ from typing import Any, TextIO
 from bybit_ws._cli._console import status, usage
 from bybit_ws._cli._stream import check_plans
 from bybit_ws._cli._topics import TopicPlan, UsageError, add_topic_options, endpoint_urls, plan_topics
-from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
+from bybit_ws.api._client import BybitSocketClient
 from bybit_ws.models._common import DataEvent
 from bybit_ws.recording import Recorder
 from bybit_ws.recording._writer import SUFFIXES, topic_of

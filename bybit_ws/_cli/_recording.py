@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
 from bybit_ws._cli._topics import APIS, UsageError
-from bybit_ws._client import MAINNET_URLS
+from bybit_ws.api._client import MAINNET_URLS
 from bybit_ws.recording import frames as recorded_frames
 from bybit_ws.recording import recording_files
 from bybit_ws.recording._reader import _lines

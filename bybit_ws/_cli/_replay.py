@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage
 from bybit_ws._cli._recording import Frame, load_recording
 from bybit_ws._cli._topics import UsageError, plan_topics
-from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
+from bybit_ws.api._client import BybitSocketClient
 from bybit_ws.models._common import DataEvent
 
 if TYPE_CHECKING:

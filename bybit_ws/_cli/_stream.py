@@ -10,8 +10,8 @@ from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
 from bybit_ws._cli._topics import TopicPlan, UsageError, endpoint_urls, plan_topics
-from bybit_ws._client import BybitSocketClient
 from bybit_ws._errors import BybitWsError
+from bybit_ws.api._client import BybitSocketClient
 from bybit_ws.recording import Recorder
 
 __all__ = ["check_plans", "run_stream"]

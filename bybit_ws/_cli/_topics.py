@@ -7,10 +7,10 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 from urllib.parse import urlsplit
 
-from bybit_ws._client import MAINNET_URLS, BybitSocketClient
-from bybit_ws._subscriptions import Subscription
-from bybit_ws._v5_dialect import _DCP_PRODUCTS, _POOLS, _PRIVATE_CATEGORIES, CATEGORIES
-from bybit_ws._v5_more import FULL_BOOK_CATEGORIES
+from bybit_ws.api._client import MAINNET_URLS, BybitSocketClient
+from bybit_ws.api._v5_more import FULL_BOOK_CATEGORIES
+from bybit_ws.dialects._v5 import _DCP_PRODUCTS, _POOLS, _PRIVATE_CATEGORIES, CATEGORIES
+from bybit_ws.engine._subscriptions import Subscription
 from bybit_ws.enums import KlineInterval
 from bybit_ws.models._common import DataEvent
 

@@ -21,7 +21,7 @@ __all__ = ["ReplyLike", "Request", "RequestBook"]
 
 
 class ReplyLike(Protocol):
-    """What matching reads of a reply (``bybit_ws._dialect.Reply`` has it)."""
+    """What matching reads of a reply (``bybit_ws.dialects._base.Reply`` has it)."""
 
     @property
     def op(self) -> str | None: ...

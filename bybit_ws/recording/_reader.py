@@ -17,11 +17,11 @@ from typing import IO, Any, NamedTuple
 
 import msgspec
 
-from bybit_ws._contract_dialect import ContractDialect
-from bybit_ws._dialect import Dialect, TopicSpec
-from bybit_ws._framepath import frame_meta, new_event
-from bybit_ws._inverse_dialect import InverseDialect
-from bybit_ws._v5_dialect import V5Dialect
+from bybit_ws.dialects._base import Dialect, TopicSpec
+from bybit_ws.dialects._contract import ContractDialect
+from bybit_ws.dialects._inverse import InverseDialect
+from bybit_ws.dialects._v5 import V5Dialect
+from bybit_ws.engine._framepath import frame_meta, new_event
 from bybit_ws.models._common import DataEvent
 
 from ._writer import SUFFIXES

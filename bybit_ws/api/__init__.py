@@ -1,0 +1,1 @@
+"""api: internal layer of bybit_ws (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""dialects: internal layer of bybit_ws (see the package docstring)."""

@@ -1,0 +1,1 @@
+"""engine: internal layer of bybit_ws (see the package docstring)."""
