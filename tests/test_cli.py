@@ -177,7 +177,7 @@ def test_demo_exits_0_without_traceback_on_ctrl_c(run: Callable[..., Proc]) -> N
 def test_the_readme_inverse_stream_line_works_against_the_inverse_demo(run: Callable[..., Proc]) -> None:
     """README's ``stream trade.BTCUSD --api inverse --url ws://127.0.0.1:8765/realtime`` against its own
     ``demo --api inverse --port 8765`` (a free port instead of 8765): trades stream (it got a 404)."""
-    readme = (ROOT / "README.md").read_text()
+    readme = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
     demo_line = next(line for line in readme.splitlines() if "bybit_ws demo --api inverse" in line)
     stream_line = next(line for line in readme.splitlines() if "stream trade.BTCUSD --api inverse" in line)
     with socket.socket() as probe:

@@ -373,7 +373,7 @@ def _free_port() -> int:
 
 
 def test_the_readme_lists_every_example() -> None:
-    readme = (ROOT / "README.md").read_text()
+    readme = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
     for path in sorted(EXAMPLES.glob("*.py")):
         assert f"`{path.name}`" in readme, path.name
 

@@ -114,7 +114,12 @@ def test_the_distribution_name_is_ours_everywhere_a_pip_install_is_written() -> 
     config = configparser.ConfigParser()
     config.read(root / "setup.cfg")
     assert config["metadata"]["name"] == "bybit-ws-sync"
-    files = [root / "README.md", *root.glob("bybit_ws/**/*.py"), *root.glob("examples/*.py")]
+    files = [
+        root / "README.md",
+        *root.glob("docs/**/*.md"),
+        *root.glob("bybit_ws/**/*.py"),
+        *root.glob("examples/*.py"),
+    ]
     installs = [
         (path.name, line.strip())
         for path in files

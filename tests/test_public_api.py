@@ -206,8 +206,8 @@ def test_the_package_docstring_opens_with_how_to_use_it() -> None:
     """help(bybit_ws) starts with usage; the layer map comes after it, marked for developers."""
     doc = bybit_ws.__doc__ or ""
     opening = doc[: doc.index("\n\n", doc.index(">>>"))]
-    assert "subscribe_to_trade_updates" in opening and "How it is built" not in opening
-    assert doc.index("subscribe_to_") < doc.index("for developers") < doc.index("How it is built")
+    assert "subscribe_to_trade_updates" in opening and "layers" not in opening
+    assert doc.index("subscribe_to_") < doc.index("For developers") < doc.index("layers")
 
 
 def test_data_event_docstring_says_list() -> None:

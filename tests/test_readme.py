@@ -31,16 +31,24 @@ from bybit_ws.testing import FakeBybit, SimulatedMarket
 from .support import API_KEY, API_SECRET
 from .test_cli import ROOT, child_env
 
-README = (ROOT / "README.md").read_text()
+#: README and every docs page: the guides' sections are run here as README's were
+DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+README = "\n".join(path.read_text() for path in DOC_FILES)
 _BLOCK = re.compile(r"^```(\w+)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
 
 
 def blocks(section: str, language: str = "python") -> list[str]:
-    """The ``language`` code blocks of the README section whose ``## `` heading starts with ``section``."""
-    parts = re.split(r"^## ", README, flags=re.MULTILINE)
-    (body,) = [part for part in parts if part.startswith(section)]
+    """The ``language`` code blocks of the section (README or a docs page) whose ``## `` heading starts
+    with ``section``; exactly one section may match."""
+    bodies = [
+        part
+        for path in DOC_FILES
+        for part in re.split(r"^## ", path.read_text(), flags=re.MULTILINE)[1:]
+        if part.startswith(section)
+    ]
+    (body,) = bodies
     found = [code for lang, code in _BLOCK.findall(body) if lang == language]
-    assert found, f"no {language} block in README section {section!r}"
+    assert found, f"no {language} block in section {section!r}"
     return found
 
 
@@ -150,6 +158,14 @@ def test_recording(market: FakeBybit, tmp_path: Path, capsys: pytest.CaptureFixt
     recorder = namespace["recorder"]
     assert recorder.frames >= 1 and recorder.bytes_written > 0
     assert capsys.readouterr().out.splitlines()[-1].startswith(f"{recorder.frames} frames,")
+
+
+def test_order_book(market: FakeBybit, capsys: pytest.CaptureFixture[str]) -> None:
+    namespace = run_section("Order book")
+    ordered, fill = capsys.readouterr().out.splitlines()
+    assert ordered == "True True"
+    assert fill.startswith("fill 0.5 BTC: ") and Decimal(fill.split(": ")[1]) > 0
+    assert namespace["client"].wait(0)  # the with block closed the client, and the book with it
 
 
 def test_offline_fake_exchange(capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,7 +3,6 @@ client's credentials and testnet endpoints are swapped for the fake's)."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -13,26 +12,22 @@ import pytest
 from bybit_ws.testing import FakeBybit, PaperExchange
 
 from .support import API_KEY, API_SECRET
-from .test_cli import ROOT
+from .test_readme import blocks
 
 _CLIENT = 'BybitSocketClient(api_key="...", api_secret="...", testnet=True)'
 
 
 def readme_block(heading: str) -> str:
-    """The first ```python block under the README's ``## heading``."""
-    text = (ROOT / "README.md").read_text()
-    section = text.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
-    match = re.search(r"```python\n(.*?)```", section, re.S)
-    assert match is not None, f"no python block under ## {heading}"
-    return match.group(1)
+    """The first ```python block under the ``## heading`` section (README or a docs page)."""
+    return blocks(heading)[0]
 
 
-def run_block(fake: FakeBybit) -> dict[str, Any]:
-    code = readme_block("Placing orders")
+def run_block(fake: FakeBybit, heading: str = "Placing orders") -> dict[str, Any]:
+    code = readme_block(heading)
     assert code.count(_CLIENT) == 1, "the block's client line changed: update this test"
     code = code.replace(_CLIENT, "BybitSocketClient(api_key=API_KEY, api_secret=API_SECRET, urls=URLS)")
     namespace: dict[str, Any] = {"API_KEY": API_KEY, "API_SECRET": API_SECRET, "URLS": fake.urls}
-    exec(compile(code, "README.md: Placing orders", "exec"), namespace)
+    exec(compile(code, f"docs: {heading}", "exec"), namespace)
     return namespace
 
 
@@ -74,3 +69,12 @@ def test_the_readme_block_catches_a_rejection(capsys: pytest.CaptureFixture[str]
         run_block(fake)
     assert "10001 no market price for BTCUSDT: set one first" in capsys.readouterr().out
     assert fake.paper.open_orders() == [] and fake.paper.position_size("BTCUSDT") == 0
+
+
+def test_the_readme_front_page_order_places_and_cancels(fake: FakeBybit) -> None:
+    """README's one order example (its section "Placing an order"), run as written against the paper
+    exchange: a resting limit buy, then its cancel."""
+    namespace = run_block(fake, "Placing an order")
+    assert namespace["client"].is_closed
+    assert [f["op"] for f in fake.trade_requests()] == ["order.create", "order.cancel"]
+    assert namespace["ack"].order_id and fake.paper.open_orders() == []
