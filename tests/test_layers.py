@@ -58,8 +58,6 @@ def test_the_contract_breaks_on_an_upward_import_even_a_typing_only_one(tmp_path
 
 
 # ----------------------------------------------------------------------------------- structure
-#: the one import cycle another change removes (the demo's two modules); nothing else may be added
-KNOWN_CYCLES = [{"bybit_ws._cli._demo", "bybit_ws._cli._demo_trade"}]
 #: where the size limits do not apply: the fake exchange and the command line
 UNSIZED = ("testing", "_cli")
 
@@ -123,7 +121,7 @@ def test_no_import_cycle_runtime_or_typing_only(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.syspath_prepend(str(ROOT))
     graph = grimp.build_graph("bybit_ws", cache_dir=None)
     edges = {module: set(graph.find_modules_directly_imported_by(module)) for module in graph.modules}
-    assert [c for c in _cycles(edges) if c not in KNOWN_CYCLES] == []
+    assert _cycles(edges) == []
 
 
 def test_no_module_over_500_lines_and_no_class_over_300() -> None:

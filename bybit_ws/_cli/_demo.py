@@ -13,19 +13,12 @@ from typing import Any
 
 from bybit_ws._cli._console import Printer, status, subscribe_all, usage, wait_until_done
 from bybit_ws._cli._demo_trade import run_trade_demo
-from bybit_ws._cli._demo_urls import peer_recipes
+from bybit_ws._cli._demo_urls import DEMO_API_KEY, DEMO_API_SECRET, LATENCY, peer_recipes
 from bybit_ws._cli._topics import plan_topic
 from bybit_ws._errors import BybitWsError
 from bybit_ws.api._client import BybitSocketClient
 
 __all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "run_demo"]
-
-#: Credentials the demo's fake exchange accepts on ``/v5/private`` (``examples/private_orders.py``).
-DEMO_API_KEY = "demo-key"
-DEMO_API_SECRET = "demo-secret"
-#: Requests are handled this long after they arrive, as over a network: pybit 5.17 registers a
-#: request's callback after sending it and would miss an instant reply (README, "Testing your pybit...").
-_LATENCY = 0.005
 
 
 def run_demo(args: argparse.Namespace) -> int:
@@ -53,7 +46,7 @@ def run_demo(args: argparse.Namespace) -> int:
             fake = stack.enter_context(
                 FakeBybit("v5", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, port=args.port)
             )
-            fake.set_latency(_LATENCY)
+            fake.set_latency(LATENCY)
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(urls=fake.urls))
             # a digest of what the market serves (it serves every depth and kline interval)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bybit_ws._cli._console import Printer, status, usage, wait_until_done
-from bybit_ws._cli._demo_urls import peer_recipes
+from bybit_ws._cli._demo_urls import DEMO_API_KEY, DEMO_API_SECRET, LATENCY, peer_recipes
 from bybit_ws._errors import BybitWsError, OrderRejectedError
 from bybit_ws.api._client import BybitSocketClient
 from bybit_ws.api._v5 import V5Streams
@@ -240,7 +240,6 @@ def _await_fill(
 
 def run_trade_demo(args: argparse.Namespace, out: Printer) -> int:
     """``demo --trade``: the fake exchange, a simulated market, and a client trading on it."""
-    from bybit_ws._cli._demo import _LATENCY, DEMO_API_KEY, DEMO_API_SECRET
     from bybit_ws.testing import FakeBybit, SimulatedMarket
 
     symbol = args.symbol
@@ -251,7 +250,7 @@ def run_trade_demo(args: argparse.Namespace, out: Printer) -> int:
             fake = stack.enter_context(
                 FakeBybit("v5", api_key=DEMO_API_KEY, api_secret=DEMO_API_SECRET, port=args.port)
             )
-            fake.set_latency(_LATENCY)
+            fake.set_latency(LATENCY)
             market = stack.enter_context(SimulatedMarket(fake, symbol, seed=args.seed, rate=args.rate))
             client = stack.enter_context(BybitSocketClient(DEMO_API_KEY, DEMO_API_SECRET, urls=fake.urls))
             out(f"bybit_ws demo --trade: paper trading {symbol} offline (nothing leaves this machine)")

@@ -4,7 +4,14 @@ offline")."""
 
 from __future__ import annotations
 
-__all__ = ["peer_recipes"]
+__all__ = ["DEMO_API_KEY", "DEMO_API_SECRET", "LATENCY", "peer_recipes"]
+
+#: Credentials the demo's fake exchange accepts on ``/v5/private`` (``examples/private_orders.py``).
+DEMO_API_KEY = "demo-key"
+DEMO_API_SECRET = "demo-secret"
+#: Requests are handled this long after they arrive, as over a network: pybit 5.17 registers a
+#: request's callback after sending it and would miss an instant reply (docs, "Testing your pybit...").
+LATENCY = 0.005
 
 
 def peer_recipes(url: str, rest_url: str) -> list[str]:
