@@ -74,10 +74,21 @@ class _Codec(Protocol):
     def finish(self) -> bytes: ...
 
 
-#: bytes of lines collected before they go to the compressor together
-_BATCH = 64 * 1024
-#: bytes of lines the writers may get ahead of the flusher thread before they compress themselves
+#: frames queued before the flusher thread is woken to encode and compress them together
+_BATCH = 256
+#: frames the writers may get ahead of the flusher thread before they encode and compress themselves
 _MAX_AHEAD = 16 * _BATCH
+#: raw topics (the bytes after ``{"topic":"``) whose strings are kept for the next frames
+_TOPICS_KEPT = 4096
+
+
+class _Line(msgspec.Struct):
+    """One data line of a recording (fields in the file's order)."""
+
+    t: float
+    key: str
+    topic: str
+    frame: str
 
 
 class _Plain:
@@ -134,9 +145,9 @@ def _codec(compression: str, level: int | None) -> _Codec:
 class _File:
     """One open recording file: the lines not yet compressed, its compressor, its bytes on disk.
 
-    Lines are collected (``add``, under the recorder's lock) and handed to the compressor in batches
-    (``compress``, under its I/O lock): a compressor call per line cost ~12 us (zstandard allocates its
-    output buffer on every call), and a batch compresses with the GIL released, on the flusher thread.
+    Lines are collected (``add``) and handed to the compressor in batches (``compress``), both under
+    the recorder's I/O lock: a compressor call per line cost ~12 us (zstandard allocates its output
+    buffer on every call), and a batch compresses with the GIL released, on the flusher thread.
     """
 
     def __init__(self, path: Path, codec: _Codec) -> None:
@@ -250,12 +261,16 @@ class Recorder:
         self._fsync = fsync
         self._prefix = prefix
         self._metadata = dict(metadata or {})
-        self._lock = threading.Lock()  # the files and their queued lines
+        self._lock = threading.Lock()  # the file lists and the counters
         self._io = threading.Lock()  # the compressors and the disk; taken before _lock, never after
         self._file: _File | None = None
         self._retiring: list[_File] = []  # rotated out: their last lines still to compress, then finish
         self._period = -math.inf
         self._closed = False
+        #: frames written and not yet encoded: appended by the writers, taken by whoever holds ``_io``
+        self._queue: list[tuple[bytes, datetime, str]] = []
+        self._refuse = False  # closed, or stopped by a write error: writers count, never queue
+        self._topics: dict[bytes, str] = {}  # raw topic -> its string (see _topic)
         self._files: list[Path] = []
         self._count = 0
         #: frames written, and frames skipped (no topic: control frames or not JSON)
@@ -278,7 +293,10 @@ class Recorder:
 
     @property
     def files(self) -> list[Path]:
-        """The files written so far, oldest first."""
+        """The files written so far, oldest first (the frames queued are encoded first, so a file is
+        listed once a frame for it was written)."""
+        with self._io:
+            self._drain(flush=False)
         with self._lock:
             return list(self._files)
 
@@ -294,50 +312,31 @@ class Recorder:
         """Record one frame: its exact bytes, the time it was received, and the client's ``urls`` key
         of its endpoint (``"v5.linear"``, ``"v5.private"``, ``"inverse"``, ``"contract"``, ...).
 
+        The reader's share is an append to a queue (atomic under the GIL, no lock): the topic, the
+        line and the compression are the flusher thread's work, ``_BATCH`` frames at a time.
+
         After :meth:`close`, frames are dropped (and counted in ``skipped``): a reader thread that
         outlives the recorder never raises here. Nor does a write error: see :attr:`error`.
         """
-        topic = topic_of(data)
-        if topic is None:
-            with self._lock:
-                self.skipped += 1
+        if self._refuse:
+            self._refused()
             return
-        t = received.timestamp()
-        line = _encode({"t": t, "key": endpoint, "topic": topic, "frame": data.decode("utf-8", "replace")})
-        with self._lock:
-            if self._closed or self.error is not None:
-                if self._closed:
-                    self.skipped += 1
-                else:
-                    self.dropped += 1
-                return
-            file = self._file
-            if self._rotate_seconds is not None:
-                period = t // self._rotate_seconds
-                if period > self._period:
-                    self._period = period
-                    if file is not None:
-                        self._retire()
-                        file = None
-            if file is None:
-                try:
-                    file = self._open(received)
-                except OSError as exc:
-                    self._failed(exc, self.directory)
-                    self.dropped += 1
-                    return
-            file.add(line + b"\n")
-            self.frames += 1
-            if self._rotate_bytes is not None and file.size + file.batched >= self._rotate_bytes:
-                self._retire()
-            ready = file.batched >= _BATCH or bool(self._retiring)
-            behind = file.batched >= _MAX_AHEAD
-        if ready:
-            if self._flusher is None or behind:
-                with self._io:  # no flusher thread, or it fell behind: compress here
+        queue = self._queue
+        queue.append((data, received, endpoint))
+        queued = len(queue)
+        if queued >= _BATCH:
+            if self._flusher is None or queued >= _MAX_AHEAD:
+                with self._io:  # no flusher thread, or it fell behind: encode and compress here
                     self._drain(flush=False)
-            else:
+            elif not queued % _BATCH:
                 self._wake.set()
+
+    def _refused(self) -> None:
+        with self._lock:
+            if self._closed:
+                self.skipped += 1
+            else:
+                self.dropped += 1
 
     def flush(self) -> None:
         """Compress what is queued and flush the compressor to a block boundary and the file to the OS:
@@ -362,16 +361,17 @@ class Recorder:
         with self._lock:
             if self._closed:
                 return
-            self._closed = True
-            self._retire()
+            self._closed = self._refuse = True
         try:
             with self._io:
-                self._drain(flush=False)
+                self._drain(flush=False, final=True)
         finally:
             self._stop.set()
             self._wake.set()
             if self._flusher is not None and self._flusher is not threading.current_thread():
                 self._flusher.join()
+            with self._lock:  # a write that raced close() (queued after the last drain): not recorded
+                self.skipped += self._sweep()
         if self.error is not None:
             raise self.error
 
@@ -411,11 +411,16 @@ class Recorder:
         if file is not None:
             self._retiring.append(file)
 
-    def _drain(self, *, flush: bool) -> None:
-        """Compress every queued line, in order, and finish rotated files; ``flush``: flush the current
-        file too. Runs with ``_io`` held (one drain at a time keeps the lines in order). A write error
-        stops the recording (see :meth:`_failed`); it is not raised here."""
+    def _drain(self, *, flush: bool, final: bool = False) -> None:
+        """Encode and compress every queued frame, in order, and finish rotated files; ``flush``: flush
+        the current file too; ``final``: finish it. Runs with ``_io`` held (one drain at a time keeps
+        the lines in order). A write error stops the recording (see :meth:`_failed`); it is not raised
+        here."""
         try:
+            self._encode_queued()
+            if final:
+                with self._lock:
+                    self._retire()
             self._drain_files(flush)
         except OSError as exc:
             with self._lock:
@@ -424,8 +429,11 @@ class Recorder:
             self._abandon()
 
     def _failed(self, exc: OSError, where: Path) -> None:
-        """Lock held: a write error stops the recording; the first is kept and logged, once."""
+        """Lock held: a write error stops the recording; the first is kept and logged, once. The frames
+        still queued are dropped (and counted) before :attr:`error` is set."""
         if self.error is None:
+            self._refuse = True
+            self.dropped += self._sweep()
             self.error = exc
             _log.error(
                 "recorder: writing %s failed (%s); recording stopped, later frames are dropped "
@@ -434,16 +442,93 @@ class Recorder:
                 exc,
             )
 
+    def _sweep(self) -> int:
+        """Empty the queue (``_lock`` held, the recording stopped): how many frames it held."""
+        queue = self._queue
+        swept = len(queue)
+        del queue[:swept]
+        return swept
+
     def _abandon(self) -> None:
         """``_io`` held, after a write error: close every open file as it is (what was flushed stays
-        readable) and forget the queued lines."""
+        readable) and forget the queued frames and lines."""
         with self._lock:
+            self.dropped += self._sweep()  # writes that raced the error
             files = [*self._retiring, *([self._file] if self._file is not None else [])]
             self._retiring, self._file = [], None
             self._closed_bytes += sum(f.size for f in files)
         for file in files:
             with contextlib.suppress(OSError):  # its buffer cannot be written either; the fd is closed
                 file.file.close()
+
+    def _topic(self, data: bytes) -> str | None:
+        """:func:`topic_of`, with the strings of the common shape's raw topics kept (``_io`` held)."""
+        if not data.startswith(_TOPIC_FIRST):
+            return topic_of(data)
+        end = data.find(b'"', _TOPIC_AT)
+        raw = data[_TOPIC_AT:end]
+        topic = self._topics.get(raw)
+        if topic is None:
+            topic = topic_of(data)
+            if topic is not None and end > 0 and b"\\" not in raw:  # read off the start: the same next time
+                if len(self._topics) >= _TOPICS_KEPT:
+                    self._topics.clear()
+                self._topics[raw] = topic
+        return topic
+
+    def _encode_queued(self) -> None:
+        """``_io`` held: take the queued frames and encode them into their files' lines, opening and
+        rotating files on the way. An error opening a file stops the recording (raised as OSError)."""
+        if self.error is not None:
+            with self._lock:  # writes that raced the error
+                self.dropped += self._sweep()
+            return
+        queue = self._queue
+        taken = len(queue)
+        if not taken:
+            return
+        frames = queue[:taken]
+        del queue[:taken]  # writers only append: what they add meanwhile stays for the next drain
+        encode = _encode
+        topic_of_ = self._topic
+        rotate_seconds, rotate_bytes = self._rotate_seconds, self._rotate_bytes
+        file = self._file
+        last: datetime | None = None
+        t = 0.0
+        recorded = skipped = 0
+        try:
+            for data, received, endpoint in frames:
+                topic = topic_of_(data)
+                if topic is None:
+                    skipped += 1
+                    continue
+                if received is not last:  # the frames of one socket read share their receive time
+                    last, t = received, received.timestamp()
+                    if rotate_seconds is not None:
+                        period = t // rotate_seconds
+                        if period > self._period:
+                            self._period = period
+                            if file is not None:
+                                with self._lock:
+                                    self._retire()
+                                file = None
+                if file is None:
+                    with self._lock:
+                        file = self._open(received)
+                file.add(encode(_Line(t, endpoint, topic, data.decode("utf-8", "replace"))) + b"\n")
+                recorded += 1
+                if rotate_bytes is not None and file.size + file.batched >= rotate_bytes:
+                    with self._lock:
+                        self._retire()
+                    file = None
+        except OSError:
+            with self._lock:  # the frames not encoded are dropped (counted before the error is set)
+                self.dropped += taken - recorded - skipped
+            raise
+        finally:
+            with self._lock:
+                self.frames += recorded
+                self.skipped += skipped
 
     def _drain_files(self, flush: bool) -> None:
         with self._lock:
