@@ -23,11 +23,15 @@ import time
 import zlib
 from collections.abc import Mapping
 from datetime import datetime, timezone
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
 
 import msgspec
+
+from ._lines import encode_run, topic_of
 
 __all__ = ["FORMAT", "SUFFIXES", "Recorder", "default_compression", "topic_of"]
 
@@ -38,10 +42,9 @@ FORMAT = 2
 #: file name endings of each compression
 SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 
-_TOPIC_FIRST = b'{"topic":"'
-_TOPIC_AT = len(_TOPIC_FIRST)
-_decode = msgspec.json.Decoder().decode
 _encode = msgspec.json.Encoder().encode
+_RUN = itemgetter(1, 2)
+_DATA = itemgetter(0)
 
 
 def default_compression() -> str:
@@ -51,21 +54,6 @@ def default_compression() -> str:
     except ImportError:
         return "gzip"
     return "zstd"
-
-
-def topic_of(data: bytes) -> str | None:
-    """A frame's topic: read off its start in the common ``{"topic":"...`` shape, else decoded.
-    ``None`` for a control frame (no topic) or bytes that are not a JSON object."""
-    if data.startswith(_TOPIC_FIRST):
-        end = data.find(b'"', _TOPIC_AT)
-        if end > 0 and b"\\" not in data[_TOPIC_AT:end]:
-            return data[_TOPIC_AT:end].decode("utf-8", "replace")
-    try:
-        frame = _decode(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    topic = frame.get("topic") if type(frame) is dict else None
-    return topic if type(topic) is str else None
 
 
 class _Codec(Protocol):
@@ -78,17 +66,6 @@ class _Codec(Protocol):
 _BATCH = 256
 #: frames the writers may get ahead of the flusher thread before they encode and compress themselves
 _MAX_AHEAD = 16 * _BATCH
-#: raw topics (the bytes after ``{"topic":"``) whose strings are kept for the next frames
-_TOPICS_KEPT = 4096
-
-
-class _Line(msgspec.Struct):
-    """One data line of a recording (fields in the file's order)."""
-
-    t: float
-    key: str
-    topic: str
-    frame: str
 
 
 class _Plain:
@@ -270,7 +247,6 @@ class Recorder:
         #: frames written and not yet encoded: appended by the writers, taken by whoever holds ``_io``
         self._queue: list[tuple[bytes, datetime, str]] = []
         self._refuse = False  # closed, or stopped by a write error: writers count, never queue
-        self._topics: dict[bytes, str] = {}  # raw topic -> its string (see _topic)
         self._files: list[Path] = []
         self._count = 0
         #: frames written, and frames skipped (no topic: control frames or not JSON)
@@ -461,21 +437,6 @@ class Recorder:
             with contextlib.suppress(OSError):  # its buffer cannot be written either; the fd is closed
                 file.file.close()
 
-    def _topic(self, data: bytes) -> str | None:
-        """:func:`topic_of`, with the strings of the common shape's raw topics kept (``_io`` held)."""
-        if not data.startswith(_TOPIC_FIRST):
-            return topic_of(data)
-        end = data.find(b'"', _TOPIC_AT)
-        raw = data[_TOPIC_AT:end]
-        topic = self._topics.get(raw)
-        if topic is None:
-            topic = topic_of(data)
-            if topic is not None and end > 0 and b"\\" not in raw:  # read off the start: the same next time
-                if len(self._topics) >= _TOPICS_KEPT:
-                    self._topics.clear()
-                self._topics[raw] = topic
-        return topic
-
     def _encode_queued(self) -> None:
         """``_io`` held: take the queued frames and encode them into their files' lines, opening and
         rotating files on the way. An error opening a file stops the recording (raised as OSError)."""
@@ -489,38 +450,41 @@ class Recorder:
             return
         frames = queue[:taken]
         del queue[:taken]  # writers only append: what they add meanwhile stays for the next drain
-        encode = _encode
-        topic_of_ = self._topic
         rotate_seconds, rotate_bytes = self._rotate_seconds, self._rotate_bytes
         file = self._file
-        last: datetime | None = None
-        t = 0.0
         recorded = skipped = 0
         try:
-            for data, received, endpoint in frames:
-                topic = topic_of_(data)
-                if topic is None:
-                    skipped += 1
+            # a run: the frames of one read (the same receive time and endpoint), encoded together
+            for (received, endpoint), run in groupby(frames, _RUN):
+                datas = list(map(_DATA, run))
+                t = received.timestamp()
+                lines, count = encode_run(datas, t, endpoint)
+                skipped += len(datas) - count
+                if not count:
                     continue
-                if received is not last:  # the frames of one socket read share their receive time
-                    last, t = received, received.timestamp()
-                    if rotate_seconds is not None:
-                        period = t // rotate_seconds
-                        if period > self._period:
-                            self._period = period
-                            if file is not None:
-                                with self._lock:
-                                    self._retire()
-                                file = None
+                if rotate_seconds is not None and t // rotate_seconds > self._period:
+                    self._period = t // rotate_seconds
+                    if file is not None:
+                        with self._lock:
+                            self._retire()
+                        file = None
                 if file is None:
                     with self._lock:
                         file = self._open(received)
-                file.add(encode(_Line(t, endpoint, topic, data.decode("utf-8", "replace"))) + b"\n")
-                recorded += 1
-                if rotate_bytes is not None and file.size + file.batched >= rotate_bytes:
-                    with self._lock:
-                        self._retire()
-                    file = None
+                if rotate_bytes is None:
+                    file.add(lines)
+                    recorded += count
+                    continue
+                for line in lines.splitlines(keepends=True):
+                    if file is None:
+                        with self._lock:
+                            file = self._open(received)
+                    file.add(line)
+                    recorded += 1
+                    if file.size + file.batched >= rotate_bytes:
+                        with self._lock:
+                            self._retire()
+                        file = None
         except OSError:
             with self._lock:  # the frames not encoded are dropped (counted before the error is set)
                 self.dropped += taken - recorded - skipped
