@@ -179,11 +179,12 @@ class Recorder:
     """Writes raw frames with their receive time to rotating, compressed files in ``directory``.
 
     ``write(data, received, endpoint)`` is thread-safe (reader threads of several connections may call
-    it) and cheap: a frame is encoded into one line and queued; a background thread (``bybit-ws-recorder``)
-    compresses the lines in batches, off the reader threads, and flushes the file every
+    it) and cheap: the frame is appended to a queue, nothing more; a background thread
+    (``bybit-ws-recorder``) encodes the queued frames into lines, the frames of one socket read together
+    (see ``_lines``), compresses them in batches, off the reader threads, and flushes the file every
     ``flush_interval`` seconds; :meth:`flush` and :meth:`close` do the same at once. Without the thread
-    (``flush_interval=None``) the writers compress each batch themselves. Control frames (no topic) are
-    not recorded.
+    (``flush_interval=None``), or when the writers get ``_MAX_AHEAD`` frames ahead of it (memory stays
+    bounded), the writers do that work themselves. Control frames (no topic) are not recorded.
 
     Args:
         directory: where files go (created if missing); names are
@@ -249,7 +250,8 @@ class Recorder:
         self._refuse = False  # closed, or stopped by a write error: writers count, never queue
         self._files: list[Path] = []
         self._count = 0
-        #: frames written, and frames skipped (no topic: control frames or not JSON)
+        #: frames written, and frames skipped (no topic: control frames or not JSON); counted as the
+        #: queue is encoded (by the flusher, :meth:`flush`, :meth:`close` or :attr:`files`)
         self.frames = 0
         self.skipped = 0
         #: the first error writing to disk (e.g. ``OSError(ENOSPC)``, a full disk): it stopped the
