@@ -13,15 +13,20 @@ none) goes the one-at-a-time way, which reads the same back.
 from __future__ import annotations
 
 import re
-from itertools import chain, islice, repeat
+from collections.abc import Iterator
+from datetime import datetime
+from itertools import chain, groupby, islice, repeat
+from operator import itemgetter
 
 import msgspec
 
-__all__ = ["encode_run", "topic_of"]
+__all__ = ["encode_run", "runs", "topic_of"]
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
 _decode = msgspec.json.Decoder().decode
+_RUN = itemgetter(1, 2)
+_DATA = itemgetter(0)
 _encode = msgspec.json.Encoder().encode
 
 #: joins a run's frames: a control character, so msgspec writes it escaped, as ``\u001f``
@@ -53,6 +58,17 @@ def topic_of(data: bytes) -> str | None:
         return None
     topic = frame.get("topic") if type(frame) is dict else None
     return topic if type(topic) is str else None
+
+
+def runs(frames: list[tuple[bytes, datetime, str]]) -> Iterator[tuple[datetime, float, bytes, int, int]]:
+    """The runs of ``(data, received, endpoint)`` frames with the same receive time and endpoint (the
+    frames of one socket read), each as its receive time, as epoch seconds, its lines, how many lines,
+    and how many frames had none (no topic)."""
+    for (received, endpoint), run in groupby(frames, _RUN):
+        datas = list(map(_DATA, run))
+        t = received.timestamp()
+        lines, count = encode_run(datas, t, endpoint)
+        yield received, t, lines, count, len(datas) - count
 
 
 def encode_run(frames: list[bytes], t: float, key: str) -> tuple[bytes, int]:

@@ -22,8 +22,6 @@ import threading
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from itertools import groupby
-from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -31,7 +29,7 @@ from typing import Any
 import msgspec
 
 from ._files import _BATCH, _MAX_AHEAD, _codec, _File
-from ._lines import encode_run, topic_of
+from ._lines import runs, topic_of
 
 __all__ = ["FORMAT", "SUFFIXES", "Recorder", "default_compression", "topic_of"]
 
@@ -43,8 +41,6 @@ FORMAT = 2
 SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 
 _encode = msgspec.json.Encoder().encode
-_RUN = itemgetter(1, 2)
-_DATA = itemgetter(0)
 
 
 def default_compression() -> str:
@@ -54,6 +50,27 @@ def default_compression() -> str:
     except ImportError:
         return "gzip"
     return "zstd"
+
+
+def _checked(
+    compression: str | None,
+    level: int | None,
+    rotate_bytes: int | None,
+    rotate_seconds: float | None,
+    flush_interval: float | None,
+) -> str:
+    """The compression a :class:`Recorder`'s arguments ask for, once they are checked."""
+    compression = default_compression() if compression is None else compression
+    if compression not in SUFFIXES:
+        raise ValueError(f"compression must be one of {', '.join(SUFFIXES)}, not {compression!r}")
+    if compression == "zstd":
+        _codec("zstd", level)  # ImportError now, not on the first frame
+    for name, value in (("rotate_bytes", rotate_bytes), ("rotate_seconds", rotate_seconds)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be positive")
+    if flush_interval is not None and not flush_interval > 0:
+        raise ValueError("flush_interval must be positive (or None)")
+    return compression
 
 
 class Recorder:
@@ -101,16 +118,7 @@ class Recorder:
         prefix: str = "bybit_ws",
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        compression = default_compression() if compression is None else compression
-        if compression not in SUFFIXES:
-            raise ValueError(f"compression must be one of {', '.join(SUFFIXES)}, not {compression!r}")
-        if compression == "zstd":
-            _codec("zstd", level)  # ImportError now, not on the first frame
-        for name, value in (("rotate_bytes", rotate_bytes), ("rotate_seconds", rotate_seconds)):
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be positive")
-        if flush_interval is not None and not flush_interval > 0:
-            raise ValueError("flush_interval must be positive (or None)")
+        compression = _checked(compression, level, rotate_bytes, rotate_seconds, flush_interval)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.compression = compression
@@ -337,12 +345,8 @@ class Recorder:
         file = self._file
         recorded = skipped = 0
         try:
-            # a run: the frames of one read (the same receive time and endpoint), encoded together
-            for (received, endpoint), run in groupby(frames, _RUN):
-                datas = list(map(_DATA, run))
-                t = received.timestamp()
-                lines, count = encode_run(datas, t, endpoint)
-                skipped += len(datas) - count
+            for received, t, lines, count, skip in runs(frames):
+                skipped += skip
                 if not count:
                     continue
                 if rotate_seconds is not None and t // rotate_seconds > self._period:
