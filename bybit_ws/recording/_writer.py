@@ -14,33 +14,24 @@ and :meth:`Recorder.close` raise it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
 import os
 import threading
 import time
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import msgspec
-
-from ._files import _BATCH, _MAX_AHEAD, _codec, _File
+from ._files import BATCH, FORMAT, MAX_AHEAD, SUFFIXES, RecordingFiles, codec
 from ._lines import runs, topic_of
 
 __all__ = ["FORMAT", "SUFFIXES", "Recorder", "default_compression", "topic_of"]
 
 _log = logging.getLogger(__name__)
 
-#: the format number of the header line (the CLI's ``--record`` files are format 1)
-FORMAT = 2
-#: file name endings of each compression
-SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
-
-_encode = msgspec.json.Encoder().encode
+_codec = codec  # (benchmarks/profile_stages.py times the codecs)
 
 
 def default_compression() -> str:
@@ -64,7 +55,7 @@ def _checked(
     if compression not in SUFFIXES:
         raise ValueError(f"compression must be one of {', '.join(SUFFIXES)}, not {compression!r}")
     if compression == "zstd":
-        _codec("zstd", level)  # ImportError now, not on the first frame
+        codec("zstd", level)  # ImportError now, not on the first frame
     for name, value in (("rotate_bytes", rotate_bytes), ("rotate_seconds", rotate_seconds)):
         if value is not None and not value > 0:
             raise ValueError(f"{name} must be positive")
@@ -81,7 +72,7 @@ class Recorder:
     (``bybit-ws-recorder``) encodes the queued frames into lines, the frames of one socket read together
     (see ``_lines``), compresses them in batches, off the reader threads, and flushes the file every
     ``flush_interval`` seconds; :meth:`flush` and :meth:`close` do the same at once. Without the thread
-    (``flush_interval=None``), or when the writers get ``_MAX_AHEAD`` frames ahead of it (memory stays
+    (``flush_interval=None``), or when the writers get ``MAX_AHEAD`` frames ahead of it (memory stays
     bounded), the writers do that work themselves. Control frames (no topic) are not recorded.
 
     Args:
@@ -122,23 +113,24 @@ class Recorder:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.compression = compression
-        self._level = level
-        self._rotate_bytes = rotate_bytes
-        self._rotate_seconds = rotate_seconds
-        self._fsync = fsync
-        self._prefix = prefix
-        self._metadata = dict(metadata or {})
-        self._lock = threading.Lock()  # the file lists and the counters
-        self._io = threading.Lock()  # the compressors and the disk; taken before _lock, never after
-        self._file: _File | None = None
-        self._retiring: list[_File] = []  # rotated out: their last lines still to compress, then finish
-        self._period = -math.inf
+        self._out = RecordingFiles(
+            self.directory,
+            compression,
+            level,
+            prefix=prefix,
+            metadata=metadata or {},
+            fsync=fsync,
+            rotate_bytes=rotate_bytes,
+            rotate_seconds=rotate_seconds,
+        )
+        self._lock = threading.Lock()  # the counters and the queue's end
+        self._io = (
+            threading.Lock()
+        )  # the queue's frames, the files, the disk; taken before _lock, never after
         self._closed = False
         #: frames written and not yet encoded: appended by the writers, taken by whoever holds ``_io``
         self._queue: list[tuple[bytes, datetime, str]] = []
         self._refuse = False  # closed, or stopped by a write error: writers count, never queue
-        self._files: list[Path] = []
-        self._count = 0
         #: frames written, and frames skipped (no topic: control frames or not JSON); counted as the
         #: queue is encoded (by the flusher, :meth:`flush`, :meth:`close` or :attr:`files`)
         self.frames = 0
@@ -148,7 +140,6 @@ class Recorder:
         self.error: OSError | None = None
         #: frames not recorded because of :attr:`error`
         self.dropped = 0
-        self._closed_bytes = 0  # on disk in the files already finished
         self._stop = threading.Event()
         self._wake = threading.Event()  # a batch is ready (or a file rotated): the flusher compresses
         self._flusher: threading.Thread | None = None
@@ -164,23 +155,21 @@ class Recorder:
         listed once a frame for it was written)."""
         with self._io:
             self._drain(flush=False)
-        with self._lock:
-            return list(self._files)
+            return list(self._out.paths)
 
     @property
     def bytes_written(self) -> int:
         """Compressed bytes written to disk so far, over every file (the compressor holds back up to a
         block until the next flush)."""
-        with self._lock:
-            files = [*self._retiring, *([self._file] if self._file is not None else [])]
-            return self._closed_bytes + sum(f.size for f in files)
+        with self._io:
+            return self._out.size()
 
     def write(self, data: bytes, received: datetime, endpoint: str) -> None:
         """Record one frame: its exact bytes, the time it was received, and the client's ``urls`` key
         of its endpoint (``"v5.linear"``, ``"v5.private"``, ``"inverse"``, ``"contract"``, ...).
 
         The reader's share is an append to a queue (atomic under the GIL, no lock): the topic, the
-        line and the compression are the flusher thread's work, ``_BATCH`` frames at a time.
+        line and the compression are the flusher thread's work, ``BATCH`` frames at a time.
 
         After :meth:`close`, frames are dropped (and counted in ``skipped``): a reader thread that
         outlives the recorder never raises here. Nor does a write error: see :attr:`error`.
@@ -191,11 +180,11 @@ class Recorder:
         queue = self._queue
         queue.append((data, received, endpoint))
         queued = len(queue)
-        if queued >= _BATCH:
-            if self._flusher is None or queued >= _MAX_AHEAD:
+        if queued >= BATCH:
+            if self._flusher is None or queued >= MAX_AHEAD:
                 with self._io:  # no flusher thread, or it fell behind: encode and compress here
                     self._drain(flush=False)
-            elif not queued % _BATCH:
+            elif not queued % BATCH:
                 self._wake.set()
 
     def _refused(self) -> None:
@@ -254,30 +243,6 @@ class Recorder:
         return f"Recorder({str(self.directory)!r}, compression={self.compression!r}, frames={self.frames})"
 
     # ------------------------------------------------------------------------------------ internals
-    def _open(self, received: datetime) -> _File:
-        stamp = received.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S_%fZ")
-        suffix = SUFFIXES[self.compression]
-        while True:
-            self._count += 1
-            path = self.directory / f"{self._prefix}-{stamp}-{self._count:04d}{suffix}"
-            try:
-                file = _File(path, _codec(self.compression, self._level))
-            except FileExistsError:
-                continue
-            break
-        header = {"bybit_ws_recording": FORMAT, "t": received.timestamp(), **self._metadata}
-        file.add(_encode(header) + b"\n")
-        self._file = file
-        self._files.append(path)
-        _log.debug("recording to %s", path)
-        return file
-
-    def _retire(self) -> None:
-        """Rotate the current file out (lock held): its last lines are compressed, then it is finished."""
-        file, self._file = self._file, None
-        if file is not None:
-            self._retiring.append(file)
-
     def _drain(self, *, flush: bool, final: bool = False) -> None:
         """Encode and compress every queued frame, in order, and finish rotated files; ``flush``: flush
         the current file too; ``final``: finish it. Runs with ``_io`` held (one drain at a time keeps
@@ -286,14 +251,16 @@ class Recorder:
         try:
             self._encode_queued()
             if final:
-                with self._lock:
-                    self._retire()
-            self._drain_files(flush)
+                self._out.retire()
+            self._out.drain(flush)
         except OSError as exc:
             with self._lock:
-                self._failed(exc, self._file.path if self._file is not None else self.directory)
+                current = self._out.current
+                self._failed(exc, current.path if current is not None else self.directory)
         if self.error is not None:
-            self._abandon()
+            with self._lock:
+                self.dropped += self._sweep()  # writes that raced the error
+            self._out.abandon()
 
     def _failed(self, exc: OSError, where: Path) -> None:
         """Lock held: a write error stops the recording; the first is kept and logged, once. The frames
@@ -316,18 +283,6 @@ class Recorder:
         del queue[:swept]
         return swept
 
-    def _abandon(self) -> None:
-        """``_io`` held, after a write error: close every open file as it is (what was flushed stays
-        readable) and forget the queued frames and lines."""
-        with self._lock:
-            self.dropped += self._sweep()  # writes that raced the error
-            files = [*self._retiring, *([self._file] if self._file is not None else [])]
-            self._retiring, self._file = [], None
-            self._closed_bytes += sum(f.size for f in files)
-        for file in files:
-            with contextlib.suppress(OSError):  # its buffer cannot be written either; the fd is closed
-                file.file.close()
-
     def _encode_queued(self) -> None:
         """``_io`` held: take the queued frames and encode them into their files' lines, opening and
         rotating files on the way. An error opening a file stops the recording (raised as OSError)."""
@@ -341,67 +296,22 @@ class Recorder:
             return
         frames = queue[:taken]
         del queue[:taken]  # writers only append: what they add meanwhile stays for the next drain
-        rotate_seconds, rotate_bytes = self._rotate_seconds, self._rotate_bytes
-        file = self._file
-        recorded = skipped = 0
+        out = self._out
+        added = out.added
+        skipped = 0
         try:
             for received, t, lines, count, skip in runs(frames):
                 skipped += skip
-                if not count:
-                    continue
-                if rotate_seconds is not None and t // rotate_seconds > self._period:
-                    self._period = t // rotate_seconds
-                    if file is not None:
-                        with self._lock:
-                            self._retire()
-                        file = None
-                if file is None:
-                    with self._lock:
-                        file = self._open(received)
-                if rotate_bytes is None:
-                    file.add(lines)
-                    recorded += count
-                    continue
-                for line in lines.splitlines(keepends=True):
-                    if file is None:
-                        with self._lock:
-                            file = self._open(received)
-                    file.add(line)
-                    recorded += 1
-                    if file.size + file.batched >= rotate_bytes:
-                        with self._lock:
-                            self._retire()
-                        file = None
+                if count:
+                    out.add(received, t, lines, count)
         except OSError:
             with self._lock:  # the frames not encoded are dropped (counted before the error is set)
-                self.dropped += taken - recorded - skipped
+                self.dropped += taken - (out.added - added) - skipped
             raise
         finally:
             with self._lock:
-                self.frames += recorded
+                self.frames += out.added - added
                 self.skipped += skipped
-
-    def _drain_files(self, flush: bool) -> None:
-        with self._lock:
-            retiring, self._retiring = self._retiring, []
-            finishing = [(f, f.take()) for f in retiring]
-            current = self._file
-            queued = current.take() if current is not None else b""
-        try:
-            for file, data in finishing:
-                file.compress(data)
-                file.finish(self._fsync)
-        except OSError:
-            with self._lock:  # _abandon closes them
-                self._retiring[:0] = [f for f, _data in finishing if not f.file.closed]
-            raise
-        if finishing:
-            with self._lock:
-                self._closed_bytes += sum(f.size for f, _data in finishing)
-        if current is not None:
-            current.compress(queued)
-            if flush and current.dirty:
-                current.flush(self._fsync)
 
     def _flush_loop(self, interval: float) -> None:
         """The flusher: compress batches as they fill, flush every ``interval`` seconds."""
