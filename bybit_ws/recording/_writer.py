@@ -124,9 +124,7 @@ class Recorder:
             rotate_seconds=rotate_seconds,
         )
         self._lock = threading.Lock()  # the counters and the queue's end
-        self._io = (
-            threading.Lock()
-        )  # the queue's frames, the files, the disk; taken before _lock, never after
+        self._io = threading.Lock()  # the queue's frames, the files, the disk; taken before _lock
         self._closed = False
         #: frames written and not yet encoded: appended by the writers, taken by whoever holds ``_io``
         self._queue: list[tuple[bytes, datetime, str]] = []
