@@ -77,20 +77,20 @@ def encode_run(frames: list[bytes], t: float, key: str) -> tuple[bytes, int]:
     count = len(frames)
     joined = _SEP + _SEP.join(frames)
     # The run's frames as one string, escaped by one encode and split at the separators: exact when
-    # no frame holds the separator or its escaped text, and every frame is UTF-8 with its topic first.
-    if joined.count(_SEP) == count and _SEP_ESCAPED not in joined:
-        topics = _TOPICS.findall(joined)
-        if len(topics) == count and all(topics):
-            try:
-                text = joined.decode("utf-8")
-            except UnicodeDecodeError:
-                return _one_by_one(frames, t, key)
-            escaped = _encode(text)[1:-1].split(_SEP_ESCAPED)  # [b"", frame 1, frame 2, ...]
-            names = _encode(_SEP.join(topics).decode("utf-8"))[1:-1].split(_SEP_ESCAPED)
+    # every frame is UTF-8 with its topic first and none holds the separator, raw or as the text of its
+    # escape (either splits the run into more parts than it has frames).
+    topics = _TOPICS.findall(joined)
+    if len(topics) == count and all(topics):
+        try:
+            text = joined.decode("utf-8")
+        except UnicodeDecodeError:
+            return _one_by_one(frames, t, key)
+        escaped = _encode(text)[1:-1].split(_SEP_ESCAPED)  # [b"", frame 1, frame 2, ...]
+        names = _encode(_SEP.join(topics).decode("utf-8"))[1:-1].split(_SEP_ESCAPED)
+        if len(escaped) == count + 1 and len(names) == count:
             head = b'{"t":' + _encode(t) + b',"key":' + _encode(key) + b',"topic":"'
-            parts = zip(
-                repeat(head), names, repeat(b'","frame":"'), islice(escaped, 1, None), repeat(b'"}\n')
-            )
+            mid, end = b'","frame":"', b'"}\n'
+            parts = zip(repeat(head), names, repeat(mid), islice(escaped, 1, None), repeat(end))
             return b"".join(chain.from_iterable(parts)), count
     return _one_by_one(frames, t, key)
 
