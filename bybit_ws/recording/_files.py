@@ -49,43 +49,34 @@ class _Plain:
         return b""
 
 
-class _Gzip:
-    def __init__(self, level: int) -> None:
-        self._z = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: a gzip member
+class _Stream:
+    """A zlib (gzip) or zstandard compressor object and its two flush modes."""
+
+    def __init__(self, z: Any, flush_block: int, flush_finish: int) -> None:
+        self._z = z
+        self._flush_block = flush_block
+        self._flush_finish = flush_finish
 
     def compress(self, data: bytes) -> bytes:
-        return self._z.compress(data)
+        return self._z.compress(data)  # type: ignore[no-any-return]
 
     def flush(self) -> bytes:
-        return self._z.flush(zlib.Z_SYNC_FLUSH)
+        return self._z.flush(self._flush_block)  # type: ignore[no-any-return]
 
     def finish(self) -> bytes:
-        return self._z.flush(zlib.Z_FINISH)
-
-
-class _Zstd:
-    def __init__(self, level: int) -> None:
-        import zstandard
-
-        self._flush_block = zstandard.COMPRESSOBJ_FLUSH_BLOCK
-        self._flush_finish = zstandard.COMPRESSOBJ_FLUSH_FINISH
-        self._z = zstandard.ZstdCompressor(level=level).compressobj()
-
-    def compress(self, data: bytes) -> bytes:
-        return self._z.compress(data)
-
-    def flush(self) -> bytes:
-        return self._z.flush(self._flush_block)
-
-    def finish(self) -> bytes:
-        return self._z.flush(self._flush_finish)
+        return self._z.flush(self._flush_finish)  # type: ignore[no-any-return]
 
 
 def codec(compression: str, level: int | None) -> _Codec:
+    """A compressor for ``compression`` at ``level`` (zstd 3, gzip 6 by default)."""
     if compression == "zstd":
-        return _Zstd(3 if level is None else level)
+        import zstandard
+
+        zstd = zstandard.ZstdCompressor(level=3 if level is None else level).compressobj()
+        return _Stream(zstd, zstandard.COMPRESSOBJ_FLUSH_BLOCK, zstandard.COMPRESSOBJ_FLUSH_FINISH)
     if compression == "gzip":
-        return _Gzip(6 if level is None else level)
+        gzip = zlib.compressobj(6 if level is None else level, zlib.DEFLATED, 31)  # 31: a gzip member
+        return _Stream(gzip, zlib.Z_SYNC_FLUSH, zlib.Z_FINISH)
     return _Plain()
 
 
@@ -125,24 +116,21 @@ class _File:
             self.size += len(out)
 
     def flush(self, fsync: bool) -> None:
-        out = self.codec.flush()
-        if out:
-            self.file.write(out)
-            self.size += len(out)
-        self.file.flush()
-        if fsync:
-            os.fsync(self.file.fileno())
+        self._sync(self.codec.flush(), fsync)
         self.dirty = False
 
     def finish(self, fsync: bool) -> None:
-        out = self.codec.finish()
+        self._sync(self.codec.finish(), fsync)
+        self.file.close()
+
+    def _sync(self, out: bytes, fsync: bool) -> None:
+        """Write the compressor's last bytes ``out``, flush the file to the OS (``fsync``: to the disk)."""
         if out:
             self.file.write(out)
             self.size += len(out)
         self.file.flush()
         if fsync:
             os.fsync(self.file.fileno())
-        self.file.close()
 
 
 class RecordingFiles:
