@@ -14,34 +14,27 @@ and :meth:`Recorder.close` raise it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import math
 import os
 import threading
 import time
-import zlib
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any, Protocol
+from typing import Any
 
-import msgspec
+from . import _lines
+from ._files import BATCH, FORMAT, MAX_AHEAD, SUFFIXES, RecordingFiles, codec
+from ._lines import runs, topic_of
 
 __all__ = ["FORMAT", "SUFFIXES", "Recorder", "default_compression", "topic_of"]
 
 _log = logging.getLogger(__name__)
 
-#: the format number of the header line (the CLI's ``--record`` files are format 1)
-FORMAT = 2
-#: file name endings of each compression
-SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
-
-_TOPIC_FIRST = b'{"topic":"'
-_TOPIC_AT = len(_TOPIC_FIRST)
-_decode = msgspec.json.Decoder().decode
-_encode = msgspec.json.Encoder().encode
+# benchmarks/profile_stages.py times these stages of a line alone
+_codec = codec
+_encode = _lines._encode
 
 
 def default_compression() -> str:
@@ -53,149 +46,37 @@ def default_compression() -> str:
     return "zstd"
 
 
-def topic_of(data: bytes) -> str | None:
-    """A frame's topic: read off its start in the common ``{"topic":"...`` shape, else decoded.
-    ``None`` for a control frame (no topic) or bytes that are not a JSON object."""
-    if data.startswith(_TOPIC_FIRST):
-        end = data.find(b'"', _TOPIC_AT)
-        if end > 0 and b"\\" not in data[_TOPIC_AT:end]:
-            return data[_TOPIC_AT:end].decode("utf-8", "replace")
-    try:
-        frame = _decode(data)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    topic = frame.get("topic") if type(frame) is dict else None
-    return topic if type(topic) is str else None
-
-
-class _Codec(Protocol):
-    def compress(self, data: bytes) -> bytes: ...
-    def flush(self) -> bytes: ...
-    def finish(self) -> bytes: ...
-
-
-#: bytes of lines collected before they go to the compressor together
-_BATCH = 64 * 1024
-#: bytes of lines the writers may get ahead of the flusher thread before they compress themselves
-_MAX_AHEAD = 16 * _BATCH
-
-
-class _Plain:
-    def compress(self, data: bytes) -> bytes:
-        return data
-
-    def flush(self) -> bytes:
-        return b""
-
-    def finish(self) -> bytes:
-        return b""
-
-
-class _Gzip:
-    def __init__(self, level: int) -> None:
-        self._z = zlib.compressobj(level, zlib.DEFLATED, 31)  # 31: a gzip member
-
-    def compress(self, data: bytes) -> bytes:
-        return self._z.compress(data)
-
-    def flush(self) -> bytes:
-        return self._z.flush(zlib.Z_SYNC_FLUSH)
-
-    def finish(self) -> bytes:
-        return self._z.flush(zlib.Z_FINISH)
-
-
-class _Zstd:
-    def __init__(self, level: int) -> None:
-        import zstandard
-
-        self._flush_block = zstandard.COMPRESSOBJ_FLUSH_BLOCK
-        self._flush_finish = zstandard.COMPRESSOBJ_FLUSH_FINISH
-        self._z = zstandard.ZstdCompressor(level=level).compressobj()
-
-    def compress(self, data: bytes) -> bytes:
-        return self._z.compress(data)
-
-    def flush(self) -> bytes:
-        return self._z.flush(self._flush_block)
-
-    def finish(self) -> bytes:
-        return self._z.flush(self._flush_finish)
-
-
-def _codec(compression: str, level: int | None) -> _Codec:
+def _checked(
+    compression: str | None,
+    level: int | None,
+    rotate_bytes: int | None,
+    rotate_seconds: float | None,
+    flush_interval: float | None,
+) -> str:
+    """The compression a :class:`Recorder`'s arguments ask for, once they are checked."""
+    compression = default_compression() if compression is None else compression
+    if compression not in SUFFIXES:
+        raise ValueError(f"compression must be one of {', '.join(SUFFIXES)}, not {compression!r}")
     if compression == "zstd":
-        return _Zstd(3 if level is None else level)
-    if compression == "gzip":
-        return _Gzip(6 if level is None else level)
-    return _Plain()
-
-
-class _File:
-    """One open recording file: the lines not yet compressed, its compressor, its bytes on disk.
-
-    Lines are collected (``add``, under the recorder's lock) and handed to the compressor in batches
-    (``compress``, under its I/O lock): a compressor call per line cost ~12 us (zstandard allocates its
-    output buffer on every call), and a batch compresses with the GIL released, on the flusher thread.
-    """
-
-    def __init__(self, path: Path, codec: _Codec) -> None:
-        self.path = path
-        self.codec = codec
-        self.file: IO[bytes] = open(path, "xb")  # noqa: SIM115 (closed by finish())
-        self.size = 0  # bytes on disk
-        self.dirty = False  # compressed since the last flush
-        self.lines: list[bytes] = []
-        self.batched = 0  # bytes in ``lines``
-
-    def add(self, line: bytes) -> None:
-        self.lines.append(line)
-        self.batched += len(line)
-
-    def take(self) -> bytes:
-        lines, self.lines = self.lines, []
-        self.batched = 0
-        return b"".join(lines)
-
-    def compress(self, data: bytes) -> None:
-        if not data:
-            return
-        out = self.codec.compress(data)
-        self.dirty = True
-        if out:
-            self.file.write(out)
-            self.size += len(out)
-
-    def flush(self, fsync: bool) -> None:
-        out = self.codec.flush()
-        if out:
-            self.file.write(out)
-            self.size += len(out)
-        self.file.flush()
-        if fsync:
-            os.fsync(self.file.fileno())
-        self.dirty = False
-
-    def finish(self, fsync: bool) -> None:
-        out = self.codec.finish()
-        if out:
-            self.file.write(out)
-            self.size += len(out)
-        self.file.flush()
-        if fsync:
-            os.fsync(self.file.fileno())
-        self.file.close()
+        codec("zstd", level)  # ImportError now, not on the first frame
+    for name, value in (("rotate_bytes", rotate_bytes), ("rotate_seconds", rotate_seconds)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be positive")
+    if flush_interval is not None and not flush_interval > 0:
+        raise ValueError("flush_interval must be positive (or None)")
+    return compression
 
 
 class Recorder:
     """Writes raw frames with their receive time to rotating, compressed files in ``directory``.
 
     ``write(data, received, endpoint)`` is thread-safe (reader threads of several connections may call
-    it) and cheap: a frame is encoded into one line and queued; a background thread (``bybit-ws-recorder``)
-    compresses the lines in batches, off the reader threads, and flushes the file every
+    it) and cheap: the frame is appended to a queue, nothing more; a background thread
+    (``bybit-ws-recorder``) encodes the queued frames into lines, the frames of one socket read together
+    (see ``_lines``), compresses them in batches, off the reader threads, and flushes the file every
     ``flush_interval`` seconds; :meth:`flush` and :meth:`close` do the same at once. Without the thread
-    (``flush_interval=None``) the writers compress each batch themselves. Control frames (no topic) are
-    not recorded.
+    (``flush_interval=None``), or when the writers get ``MAX_AHEAD`` frames ahead of it (memory stays
+    bounded), the writers do that work themselves. Control frames (no topic) are not recorded.
 
     Args:
         directory: where files go (created if missing); names are
@@ -231,34 +112,28 @@ class Recorder:
         prefix: str = "bybit_ws",
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
-        compression = default_compression() if compression is None else compression
-        if compression not in SUFFIXES:
-            raise ValueError(f"compression must be one of {', '.join(SUFFIXES)}, not {compression!r}")
-        if compression == "zstd":
-            _codec("zstd", level)  # ImportError now, not on the first frame
-        for name, value in (("rotate_bytes", rotate_bytes), ("rotate_seconds", rotate_seconds)):
-            if value is not None and not value > 0:
-                raise ValueError(f"{name} must be positive")
-        if flush_interval is not None and not flush_interval > 0:
-            raise ValueError("flush_interval must be positive (or None)")
+        compression = _checked(compression, level, rotate_bytes, rotate_seconds, flush_interval)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.compression = compression
-        self._level = level
-        self._rotate_bytes = rotate_bytes
-        self._rotate_seconds = rotate_seconds
-        self._fsync = fsync
-        self._prefix = prefix
-        self._metadata = dict(metadata or {})
-        self._lock = threading.Lock()  # the files and their queued lines
-        self._io = threading.Lock()  # the compressors and the disk; taken before _lock, never after
-        self._file: _File | None = None
-        self._retiring: list[_File] = []  # rotated out: their last lines still to compress, then finish
-        self._period = -math.inf
+        self._out = RecordingFiles(
+            self.directory,
+            compression,
+            level,
+            prefix=prefix,
+            metadata=metadata or {},
+            fsync=fsync,
+            rotate_bytes=rotate_bytes,
+            rotate_seconds=rotate_seconds,
+        )
+        self._lock = threading.Lock()  # the counters and the queue's end
+        self._io = threading.Lock()  # the queue's frames, the files, the disk; taken before _lock
         self._closed = False
-        self._files: list[Path] = []
-        self._count = 0
-        #: frames written, and frames skipped (no topic: control frames or not JSON)
+        #: frames written and not yet encoded: appended by the writers, taken by whoever holds ``_io``
+        self._queue: list[tuple[bytes, datetime, str]] = []
+        self._refuse = False  # closed, or stopped by a write error: writers count, never queue
+        #: frames written, and frames skipped (no topic: control frames or not JSON); counted as the
+        #: queue is encoded (by the flusher, :meth:`flush`, :meth:`close` or :attr:`files`)
         self.frames = 0
         self.skipped = 0
         #: the first error writing to disk (e.g. ``OSError(ENOSPC)``, a full disk): it stopped the
@@ -266,7 +141,6 @@ class Recorder:
         self.error: OSError | None = None
         #: frames not recorded because of :attr:`error`
         self.dropped = 0
-        self._closed_bytes = 0  # on disk in the files already finished
         self._stop = threading.Event()
         self._wake = threading.Event()  # a batch is ready (or a file rotated): the flusher compresses
         self._flusher: threading.Thread | None = None
@@ -278,66 +152,48 @@ class Recorder:
 
     @property
     def files(self) -> list[Path]:
-        """The files written so far, oldest first."""
-        with self._lock:
-            return list(self._files)
+        """The files written so far, oldest first (the frames queued are encoded first, so a file is
+        listed once a frame for it was written)."""
+        with self._io:
+            self._drain(flush=False)
+            return list(self._out.paths)
 
     @property
     def bytes_written(self) -> int:
         """Compressed bytes written to disk so far, over every file (the compressor holds back up to a
         block until the next flush)."""
-        with self._lock:
-            files = [*self._retiring, *([self._file] if self._file is not None else [])]
-            return self._closed_bytes + sum(f.size for f in files)
+        with self._io:
+            return self._out.size()
 
     def write(self, data: bytes, received: datetime, endpoint: str) -> None:
         """Record one frame: its exact bytes, the time it was received, and the client's ``urls`` key
         of its endpoint (``"v5.linear"``, ``"v5.private"``, ``"inverse"``, ``"contract"``, ...).
 
+        The reader's share is an append to a queue (atomic under the GIL, no lock): the topic, the
+        line and the compression are the flusher thread's work, ``BATCH`` frames at a time.
+
         After :meth:`close`, frames are dropped (and counted in ``skipped``): a reader thread that
         outlives the recorder never raises here. Nor does a write error: see :attr:`error`.
         """
-        topic = topic_of(data)
-        if topic is None:
-            with self._lock:
-                self.skipped += 1
+        if self._refuse:
+            self._refused()
             return
-        t = received.timestamp()
-        line = _encode({"t": t, "key": endpoint, "topic": topic, "frame": data.decode("utf-8", "replace")})
-        with self._lock:
-            if self._closed or self.error is not None:
-                if self._closed:
-                    self.skipped += 1
-                else:
-                    self.dropped += 1
-                return
-            file = self._file
-            if self._rotate_seconds is not None:
-                period = t // self._rotate_seconds
-                if period > self._period:
-                    self._period = period
-                    if file is not None:
-                        self._retire()
-                        file = None
-            if file is None:
-                try:
-                    file = self._open(received)
-                except OSError as exc:
-                    self._failed(exc, self.directory)
-                    self.dropped += 1
-                    return
-            file.add(line + b"\n")
-            self.frames += 1
-            if self._rotate_bytes is not None and file.size + file.batched >= self._rotate_bytes:
-                self._retire()
-            ready = file.batched >= _BATCH or bool(self._retiring)
-            behind = file.batched >= _MAX_AHEAD
-        if ready:
-            if self._flusher is None or behind:
-                with self._io:  # no flusher thread, or it fell behind: compress here
+        queue = self._queue
+        queue.append((data, received, endpoint))
+        queued = len(queue)
+        if queued >= BATCH:
+            if self._flusher is None or queued >= MAX_AHEAD:
+                with self._io:  # no flusher thread, or it fell behind: encode and compress here
                     self._drain(flush=False)
-            else:
+            elif not queued % BATCH:
                 self._wake.set()
+
+    def _refused(self) -> None:
+        with self._lock:
+            if self._closed:
+                self.skipped += 1
+            else:
+                self.dropped += 1
 
     def flush(self) -> None:
         """Compress what is queued and flush the compressor to a block boundary and the file to the OS:
@@ -362,16 +218,17 @@ class Recorder:
         with self._lock:
             if self._closed:
                 return
-            self._closed = True
-            self._retire()
+            self._closed = self._refuse = True
         try:
             with self._io:
-                self._drain(flush=False)
+                self._drain(flush=False, final=True)
         finally:
             self._stop.set()
             self._wake.set()
             if self._flusher is not None and self._flusher is not threading.current_thread():
                 self._flusher.join()
+            with self._lock:  # a write that raced close() (queued after the last drain): not recorded
+                self.skipped += self._sweep()
         if self.error is not None:
             raise self.error
 
@@ -387,45 +244,31 @@ class Recorder:
         return f"Recorder({str(self.directory)!r}, compression={self.compression!r}, frames={self.frames})"
 
     # ------------------------------------------------------------------------------------ internals
-    def _open(self, received: datetime) -> _File:
-        stamp = received.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S_%fZ")
-        suffix = SUFFIXES[self.compression]
-        while True:
-            self._count += 1
-            path = self.directory / f"{self._prefix}-{stamp}-{self._count:04d}{suffix}"
-            try:
-                file = _File(path, _codec(self.compression, self._level))
-            except FileExistsError:
-                continue
-            break
-        header = {"bybit_ws_recording": FORMAT, "t": received.timestamp(), **self._metadata}
-        file.add(_encode(header) + b"\n")
-        self._file = file
-        self._files.append(path)
-        _log.debug("recording to %s", path)
-        return file
-
-    def _retire(self) -> None:
-        """Rotate the current file out (lock held): its last lines are compressed, then it is finished."""
-        file, self._file = self._file, None
-        if file is not None:
-            self._retiring.append(file)
-
-    def _drain(self, *, flush: bool) -> None:
-        """Compress every queued line, in order, and finish rotated files; ``flush``: flush the current
-        file too. Runs with ``_io`` held (one drain at a time keeps the lines in order). A write error
-        stops the recording (see :meth:`_failed`); it is not raised here."""
+    def _drain(self, *, flush: bool, final: bool = False) -> None:
+        """Encode and compress every queued frame, in order, and finish rotated files; ``flush``: flush
+        the current file too; ``final``: finish it. Runs with ``_io`` held (one drain at a time keeps
+        the lines in order). A write error stops the recording (see :meth:`_failed`); it is not raised
+        here."""
         try:
-            self._drain_files(flush)
+            self._encode_queued()
+            if final:
+                self._out.retire()
+            self._out.drain(flush)
         except OSError as exc:
             with self._lock:
-                self._failed(exc, self._file.path if self._file is not None else self.directory)
+                current = self._out.current
+                self._failed(exc, current.path if current is not None else self.directory)
         if self.error is not None:
-            self._abandon()
+            with self._lock:
+                self.dropped += self._sweep()  # writes that raced the error
+            self._out.abandon()
 
     def _failed(self, exc: OSError, where: Path) -> None:
-        """Lock held: a write error stops the recording; the first is kept and logged, once."""
+        """Lock held: a write error stops the recording; the first is kept and logged, once. The frames
+        still queued are dropped (and counted) before :attr:`error` is set."""
         if self.error is None:
+            self._refuse = True
+            self.dropped += self._sweep()
             self.error = exc
             _log.error(
                 "recorder: writing %s failed (%s); recording stopped, later frames are dropped "
@@ -434,38 +277,42 @@ class Recorder:
                 exc,
             )
 
-    def _abandon(self) -> None:
-        """``_io`` held, after a write error: close every open file as it is (what was flushed stays
-        readable) and forget the queued lines."""
-        with self._lock:
-            files = [*self._retiring, *([self._file] if self._file is not None else [])]
-            self._retiring, self._file = [], None
-            self._closed_bytes += sum(f.size for f in files)
-        for file in files:
-            with contextlib.suppress(OSError):  # its buffer cannot be written either; the fd is closed
-                file.file.close()
+    def _sweep(self) -> int:
+        """Empty the queue (``_lock`` held, the recording stopped): how many frames it held."""
+        queue = self._queue
+        swept = len(queue)
+        del queue[:swept]
+        return swept
 
-    def _drain_files(self, flush: bool) -> None:
-        with self._lock:
-            retiring, self._retiring = self._retiring, []
-            finishing = [(f, f.take()) for f in retiring]
-            current = self._file
-            queued = current.take() if current is not None else b""
+    def _encode_queued(self) -> None:
+        """``_io`` held: take the queued frames and encode them into their files' lines, opening and
+        rotating files on the way. An error opening a file stops the recording (raised as OSError)."""
+        if self.error is not None:
+            with self._lock:  # writes that raced the error
+                self.dropped += self._sweep()
+            return
+        queue = self._queue
+        taken = len(queue)
+        if not taken:
+            return
+        frames = queue[:taken]
+        del queue[:taken]  # writers only append: what they add meanwhile stays for the next drain
+        out = self._out
+        added = out.added
+        skipped = 0
         try:
-            for file, data in finishing:
-                file.compress(data)
-                file.finish(self._fsync)
+            for received, t, lines, count, skip in runs(frames):
+                skipped += skip
+                if count:
+                    out.add(received, t, lines, count)
         except OSError:
-            with self._lock:  # _abandon closes them
-                self._retiring[:0] = [f for f, _data in finishing if not f.file.closed]
+            with self._lock:  # the frames not encoded are dropped (counted before the error is set)
+                self.dropped += taken - (out.added - added) - skipped
             raise
-        if finishing:
+        finally:
             with self._lock:
-                self._closed_bytes += sum(f.size for f, _data in finishing)
-        if current is not None:
-            current.compress(queued)
-            if flush and current.dirty:
-                current.flush(self._fsync)
+                self.frames += out.added - added
+                self.skipped += skipped
 
     def _flush_loop(self, interval: float) -> None:
         """The flusher: compress batches as they fill, flush every ``interval`` seconds."""
