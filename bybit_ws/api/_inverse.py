@@ -1,7 +1,7 @@
-"""The Inverse Perpetual v2 dialect (``/realtime``): wire shapes, topic parsers, and ``client.inverse``.
+"""``client.inverse``: the Inverse Perpetual v2 stream group (Bybit.Net's ``InversePerpetualStreams``).
 
-Wire reference: PROTOCOL.md §A. Replies echo the request (``request.op``/``request.args``) and carry
-no id; the pong is a reply whose ``ret_msg`` is ``"pong"``. All symbols: ``topic.*``.
+Plural methods subscribe to every symbol (``topic.*``), singular ones to the symbols given; a mixed-up
+call raises ``TypeError`` before anything is sent. The wire side is :mod:`bybit_ws.dialects._inverse`.
 """
 
 from __future__ import annotations

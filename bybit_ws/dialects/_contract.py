@@ -1,10 +1,8 @@
-"""The v3 contract private dialect (``/contract/private/v3``) and ``client.contract``.
+"""The v3 contract private dialect (``/contract/private/v3``): wire shapes and parsers; no I/O.
 
 Wire reference: PROTOCOL.md §B. Requests carry a ``req_id``; replies have a top-level ``op`` and maybe
 the ``req_id`` (private channels may leave it empty, so replies fall back to matching by ``op`` in
-arrival order). Two pong shapes are accepted: ``ret_msg == "pong"`` and ``op == "pong"``. Unlike
-Bybit.Net (BYBITNET.md §9.4), closing a subscription matches the unsubscribe reply and never waits
-out a timeout.
+arrival order). Two pong shapes are accepted: ``ret_msg == "pong"`` and ``op == "pong"``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The Inverse Perpetual v2 dialect (``/realtime``): wire shapes, topic parsers, and ``client.inverse``.
+"""The Inverse Perpetual v2 dialect (``/realtime``): wire shapes and topic parsers; no I/O.
 
 Wire reference: PROTOCOL.md §A. Replies echo the request (``request.op``/``request.args``) and carry
 no id; the pong is a reply whose ``ret_msg`` is ``"pong"``. All symbols: ``topic.*``.

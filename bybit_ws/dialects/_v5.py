@@ -1,13 +1,9 @@
-"""The v5 dialect (``/v5/public/{category}``, ``/v5/private``) and ``client.v5``.
+"""The v5 dialect (``/v5/public/{category}``, ``/v5/private``): wire shapes, replies, topics; no I/O.
 
 Wire reference: PROTOCOL.md §C. One dialect instance per endpoint, because the endpoints differ in
 reply shapes and limits: linear/inverse reply like v3; spot says ``ret_msg: "subscribe"`` and takes at
 most 10 args a request; option and spread (``/v5/public/spread``) answer ``COMMAND_RESP`` with
 ``successTopics``/``failTopics`` and pong with ``op: "pong"``; private replies carry no ``req_id``.
-A public connection carries at most 21,000 characters of args (option: and 2,000 topics): the client
-spreads larger subscriptions over more connections, and refuses one that would need more connections
-than Bybit allows an IP (1,000 per category, 500 new ones in 5 minutes) with a ``ValueError`` before
-connecting.
 """
 
 from __future__ import annotations
