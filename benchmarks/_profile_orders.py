@@ -25,7 +25,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
 
     marks: dict[str, list[int]] = {"send_in": [], "send_out": [], "read_in": [], "read_out": []}
     clock = time.perf_counter_ns
-    real_send, real_on_frame = _transport.Transport.send, _trade_connection._ReplyReader.on_frame
+    real_send, real_on_frame = _transport.Transport.send, _trade_connection._ReplyPath.on_frame
 
     def send(self: Any, text: str) -> None:
         marks["send_in"].append(clock())
@@ -53,7 +53,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
         qty, price = Decimal("0.01"), Decimal("29000")
         place, order = client.v5.place_order, ("linear", "BTCUSDT", "Buy", "Limit", qty)
         _transport.Transport.send = send  # type: ignore[method-assign]
-        _trade_connection._ReplyReader.on_frame = on_frame  # type: ignore[method-assign]
+        _trade_connection._ReplyPath.on_frame = on_frame  # type: ignore[method-assign]
         try:
             for _ in range(50):
                 place(*order, price=price, time_in_force="IOC")
@@ -71,7 +71,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
                     del series[kept[name] :]
         finally:
             _transport.Transport.send = real_send  # type: ignore[method-assign]
-            _trade_connection._ReplyReader.on_frame = real_on_frame  # type: ignore[method-assign]
+            _trade_connection._ReplyPath.on_frame = real_on_frame  # type: ignore[method-assign]
             _clients.close_client(client)
     finally:
         fake.close()
@@ -122,7 +122,7 @@ def reply_work(repeats: int, reply: bytes) -> dict[str, float]:
     from bybit_ws.engine import _trade_connection
 
     n = 2000
-    decode = _trade_connection._decode
+    decode = _trade_connection.decode_frame
     frame = decode(reply)
 
     def decoding() -> None:
