@@ -236,3 +236,57 @@ def test_a_blocking_call_gives_up_unsent_and_queued_futures_fail_unsent_on_close
             assert isinstance(future.exception(timeout=5), ClientClosedError)
     sent = [frame["args"][0].get("orderLinkId") for frame in fake.trade_requests()]
     assert sent[0] == "S0USDT-0" and "S1USDT" not in str(sent) and len(sent) <= 2
+
+
+def test_a_closed_pacer_queues_nothing_and_hands_back_what_was_queued() -> None:
+    """A request offered after close raises instead of waiting in a queue no thread will ever look at
+    (review finding: a blocking order racing ``client.close()`` hung forever)."""
+    clock = FakeTime()
+    pacer = Pacer({"linear": {"create": 1, "amend": 1, "cancel": 1}}, clock)
+    assert pacer.offer(make(pacer, create("BTCUSDT", 1)))
+    queued = make(pacer, create("ETHUSDT", 2))
+    assert not pacer.offer(queued)  # no room: queued
+    assert pacer.close() == [queued]
+    with pytest.raises(ClientClosedError):
+        pacer.offer(make(pacer, create("XRPUSDT", 3)))
+    assert pacer.queued == 0
+
+
+def test_an_order_racing_close_fails_unsent_instead_of_hanging(fake: FakeBybit) -> None:
+    """The engine's check that the client is open passes, then ``close()`` completes, then the order
+    meets a full budget: it fails with ClientClosedError at once, nothing sent."""
+    client = BybitSocketClient(
+        API_KEY, API_SECRET, urls=fake.urls, request_timeout=2.0, order_rate_limit={"linear": 1}
+    )
+    try:
+        client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", Decimal("0.01"), price=Decimal("20000"))
+        engine = client._engine
+        checked = engine.trade_connection
+
+        def then_close() -> Any:
+            connection = checked()
+            closer = threading.Thread(target=client.close, name="test-closer")
+            closer.start()
+            closer.join(10)
+            return connection
+
+        engine.trade_connection = then_close  # type: ignore[method-assign]
+        sent_before = len(fake.trade_requests())
+        outcome: list[BaseException] = []
+
+        def place() -> None:
+            try:
+                client.v5.place_order(
+                    "linear", "ETHUSDT", "Buy", "Limit", Decimal("0.01"), price=Decimal("1")
+                )
+            except BaseException as exc:  # the test looks at what it was
+                outcome.append(exc)
+
+        placing = threading.Thread(target=place, name="test-placer")
+        placing.start()
+        placing.join(10)
+        assert not placing.is_alive(), "place_order hung after close()"
+        assert len(outcome) == 1 and isinstance(outcome[0], ClientClosedError), outcome
+        assert len(fake.trade_requests()) == sent_before
+    finally:
+        client.close()

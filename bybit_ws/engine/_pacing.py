@@ -104,6 +104,7 @@ class Pacer:
         self._span = span
         self._lock = threading.Lock()
         self._queue: deque[Entry] = deque()
+        self._closed = False  # closing: nothing more is queued
         self._used: dict[Budget, deque[tuple[float, int]]] = {}
         self._sending: Counter[Hashable] = Counter()
 
@@ -158,8 +159,14 @@ class Pacer:
         self._sending.update(entry.symbols)
 
     def offer(self, entry: Entry) -> bool:
-        """True: ``entry`` may be sent now by the caller (then call :meth:`done`); False: it was queued."""
+        """True: ``entry`` may be sent now by the caller (then call :meth:`done`); False: it was queued.
+
+        Raises:
+            ClientClosedError: the pacer was closed (nothing would ever send or fail a queued entry).
+        """
         with self._lock:
+            if self._closed:
+                raise ClientClosedError("the client is closed (order pacing)")
             now = self.clock()
             budgets, symbols, _ = self._scan(now, None)
             held = entry.budget in budgets or entry.symbols & symbols
@@ -221,6 +228,12 @@ class Pacer:
         with self._lock:
             queued, self._queue = list(self._queue), deque()
             return queued
+
+    def close(self) -> list[Entry]:
+        """Take no more entries (:meth:`offer` raises from now on); remove and return the queued ones."""
+        with self._lock:
+            self._closed = True
+        return self.drain()
 
     @property
     def queued(self) -> int:
@@ -298,11 +311,10 @@ class PacerThread:
             self._stop = True
             thread = self._thread
             self._cond.notify_all()
-        if thread is None:
-            for entry in self.pacer.drain():
-                self._drop(entry)
-        elif thread is not threading.current_thread():
+        if thread is not None and thread is not threading.current_thread():
             thread.join()
+        for entry in self.pacer.close():  # what was queued (a race with close included): failed unsent
+            self._drop(entry)
 
 
 Reply = Future[Mapping[str, Any]]

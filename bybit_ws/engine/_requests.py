@@ -21,7 +21,7 @@ from bybit_ws._errors import BybitConnectionError, BybitTimeoutError
 from bybit_ws.dialects._base import Reply
 from bybit_ws.protocol.requests import Request, RequestBook
 
-from ._transport import Transport
+from ._transport import NotWritten, Transport
 
 _log = logging.getLogger(__name__)
 
@@ -149,6 +149,10 @@ class RequestTracker:
                 self._book.add(pending)
             try:
                 transport.send(text)
+            except NotWritten as exc:  # not one byte left: as if never sent, if nothing ended it yet
+                if self.drop(pending):
+                    raise NotSent(f"not sent: {exc}") from exc
+                raise ConnectionLost(f"send failed: {exc}") from exc
             except Exception as exc:
                 self.drop(pending)
                 raise ConnectionLost(f"send failed: {exc}") from exc
@@ -163,14 +167,21 @@ class RequestTracker:
         """
         pending = self.send(op, args, gen)
         assert pending.done is not None
-        if not pending.done.wait(max(0.0, deadline - time.monotonic())):
-            self.drop(pending)
+        if not self._wait(pending, max(0.0, deadline - time.monotonic())) and self.drop(pending):
             what = "auth" if op == "auth" else f"{op} {list(pending.args)}"
             raise BybitTimeoutError(f"no reply to {what} from {self.url} in time")
+        # (a reply or an error that ended it as the wait ran out is its outcome, not a timeout: the book
+        # already ended it, and finish() sets `done` right after)
+        pending.done.wait()
         if pending.error is not None:
             raise pending.error
         assert pending.reply is not None
         return pending.reply
+
+    def _wait(self, pending: Pending, timeout: float) -> bool:
+        """Wait up to ``timeout`` for ``pending`` to end (a seam: tests wedge a late reply in here)."""
+        assert pending.done is not None
+        return pending.done.wait(timeout)
 
     def drop(self, pending: Pending) -> bool:
         """Stop waiting for ``pending`` (its reply, if it comes, is dropped); False if it had ended."""

@@ -30,6 +30,7 @@ from ._connect import (
 _log = logging.getLogger(__name__)
 
 __all__ = [
+    "NotWritten",
     "Connecting",
     "HandshakeRefusedError",
     "ProxyError",
@@ -46,6 +47,10 @@ _utc = timezone.utc
 
 #: ``on_frame(data, received)``: a message's bytes and the time its last byte was read.
 OnFrame = Callable[[bytes, datetime], None]
+
+
+class NotWritten(ConnectionError):
+    """Nothing of a frame was written: the connection was closing (safe to send it elsewhere)."""
 
 
 class Transport:
@@ -174,15 +179,25 @@ class Transport:
 
     # ------------------------------------------------------------------------------ writing
     def send(self, text: str) -> None:
-        """Send one text frame (thread-safe). Raises on a dead or closing connection."""
+        """Send one text frame (thread-safe).
+
+        Raises:
+            NotWritten: the connection is closing; nothing of the frame was written.
+            OSError: the write failed, maybe part way (e.g. ``send_timeout``): the connection is cut at
+                once, since a frame cut short would swallow whatever followed it.
+        """
         payload = text.encode()
         with self._send_lock:
             with self._state_lock:
                 if self._core.close_sent:
-                    raise ConnectionError("the connection is closing")
+                    raise NotWritten("the connection is closing")
                 self._core.send_text(payload)
                 out = self._core.data_to_send()
-            self._sock.sendall(out[0] if len(out) == 1 else b"".join(out))
+            try:
+                self._sock.sendall(out[0] if len(out) == 1 else b"".join(out))
+            except OSError:
+                self.abort()
+                raise
 
     def _flush(self, timeout: float | None = None) -> bool:
         """Write what the core has queued; False when the send lock was not free within ``timeout``."""
