@@ -24,7 +24,7 @@ from bybit_ws._errors import BybitWsError
 from bybit_ws.models._common import DataEvent
 from bybit_ws.models.v5 import OrderBookUpdate, parse_order_book
 
-from ._orderbook import OrderBook, OrderBookStatus, Subscriber
+from ._orderbook import OrderBook, OrderBookStatus, Subscriber, _levels
 
 __all__ = ["FETCH_ATTEMPTS", "FullOrderBook", "SnapshotProvider", "snapshot_update"]
 
@@ -140,10 +140,8 @@ class FullOrderBook(OrderBook):
                 continue
             bids: dict[Decimal, Any] = {}
             asks: dict[Decimal, Any] = {}
-            for side, levels in ((bids, snap.bids), (asks, snap.asks)):
-                for level in levels:
-                    if level.quantity:
-                        side[level.price] = level.quantity
+            _levels(bids, snap.bids)
+            _levels(asks, snap.asks)
             self._bids, self._asks = bids, asks
             self._sequence = snap.update_id
             self._book_seq = snap.sequence

@@ -90,9 +90,7 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
         symbols: str | Iterable[str],
         handlers: Mapping[str, Handler[Any] | None],
     ) -> Subscription[Any]:
-        category = _category(category)
-        topics = [f"{prefix}.{s}" for s in symbol_list(symbols)]
-        return self._subscribe(f"v5.{category}", topics, handlers, dialect=_dialect(category))
+        return self._endpoint(_category(category), [f"{prefix}.{s}" for s in symbol_list(symbols)], handlers)
 
     def subscribe_to_trade_updates(
         self, category: str, symbols: str | Iterable[str], handler: Handler[list[Trade]] | None = None
@@ -244,12 +242,6 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
         """Your wallet (``wallet``)."""
         return self._private("wallet", handler, None)
 
-    def _spread(
-        self, prefix: str, symbols: str | Iterable[str], handlers: Mapping[str, Handler[Any] | None]
-    ) -> Subscription[Any]:
-        topics = [f"{prefix}.{s}" for s in symbol_list(symbols)]
-        return self._subscribe("v5.spread", topics, handlers, dialect=_dialect("spread"))
-
     def subscribe_to_system_status_updates(
         self, handler: Handler[list[SystemStatus]] | None = None
     ) -> Subscription[list[SystemStatus]]:
@@ -259,7 +251,7 @@ class V5Streams(V5MoreStreams, TradeMethods, Streams):
     def _endpoint(
         self, endpoint: str, topics: list[str], handlers: Mapping[str, Handler[Any] | None]
     ) -> Subscription[Any]:
-        """Topics on an endpoint of their own (``status``, ``rfq``, ``fp``: ``urls`` key ``v5.<name>``)."""
+        """Topics on endpoint ``v5.<endpoint>`` (a category, ``spread``, ``status``, ``rfq``, ``fp``)."""
         return self._subscribe(f"v5.{endpoint}", topics, handlers, dialect=_dialect(endpoint))
 
     def subscribe_to_insurance_pool_updates(

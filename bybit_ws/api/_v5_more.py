@@ -68,7 +68,7 @@ class V5MoreStreams:
     def _spread(
         self, prefix: str, symbols: str | Iterable[str], handlers: Mapping[str, Handler[Any] | None]
     ) -> Subscription[Any]:
-        raise NotImplementedError  # V5Streams
+        return self._endpoint("spread", [f"{prefix}.{s}" for s in symbol_list(symbols)], handlers)
 
     # ------------------------------------------------------------------------- spread combinations
     @overload

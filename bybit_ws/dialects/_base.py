@@ -13,8 +13,6 @@ import msgspec
 
 from bybit_ws._convert import structurer, time_ms, wire_schema
 
-from ._signing import Signer
-
 __all__ = [
     "PONG",
     "Dialect",
@@ -25,7 +23,6 @@ __all__ = [
     "classify_op_reply",
     "envelope",
     "list_topic",
-    "sign",
 ]
 
 #: ``(kind, data)``: ``kind`` picks the subscription's handler ("data", "snapshot" or "delta").
@@ -172,11 +169,6 @@ def classify_op_reply(frame: Mapping[str, Any]) -> Reply | Any | None:
         ret_msg=str(frame.get("ret_msg") or ""),
         req_id=str(req_id) if req_id else None,
     )
-
-
-def sign(secret: str, expires_ms: int) -> str:
-    """Bybit's websocket auth signature: lowercase hex HMAC-SHA256 of ``"GET/realtime" + expires``."""
-    return Signer("hmac", secret=secret).sign(expires_ms)
 
 
 class Dialect:

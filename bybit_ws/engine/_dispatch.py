@@ -94,10 +94,6 @@ class Dispatcher:
             mailbox.drain()
             busy[index] = None
 
-    def is_worker(self) -> bool:
-        """True when called from one of this pool's threads."""
-        return threading.current_thread() in self._threads
-
     def close(self, grace: float | None = None) -> None:
         """Stop the workers after the mailboxes already queued; join them (never the calling thread).
 
@@ -105,6 +101,7 @@ class Dispatcher:
         left to finish that one call (a daemon thread: it exits when the handler returns, and runs no
         other callback); a WARNING names it and its subscription.
         """
+        grace = CLOSE_GRACE if grace is None else grace
         with self._lock:
             if self._closed:
                 return
@@ -112,7 +109,7 @@ class Dispatcher:
         for _ in self._threads:
             self._ready.put(None)
         current = threading.current_thread()
-        deadline = time.monotonic() + (CLOSE_GRACE if grace is None else grace)
+        deadline = time.monotonic() + grace
         for thread in self._threads:
             if thread is not current:
                 thread.join(max(0.0, deadline - time.monotonic()))
@@ -131,7 +128,7 @@ class Dispatcher:
                 "close(): a handler of subscription %s is still running after the %.1f s grace; "
                 "its worker %s (a daemon thread) exits when it returns and runs nothing else",
                 box._name if box is not None else "?",
-                CLOSE_GRACE if grace is None else grace,
+                grace,
                 thread.name,
             )
 

@@ -239,7 +239,7 @@ class Engine:
         if pacing is not None and pacing.paces(args):
             self.trade_connection()  # the errors that need no socket come before anything is queued
             return pacing.submit(op, args, blocking=blocking)
-        return self.trade_connection().submit(op, args)
+        return self._submit_now(op, args)
 
     def _submit_now(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
         return self.trade_connection().submit(op, args)

@@ -238,7 +238,7 @@ class Registry:
         state = self._topic_state.get(topic)
         if state is None:
             state = self._topic_state.setdefault(topic, {})
-        route = Route(topic, subs, self.spec(topic) if subs else None, state)
+        route = Route(topic, subs, self.spec(topic), state)
         routes.cache[topic] = route
         if route.typed is not None:
             routes.raw[topic.encode()] = route

@@ -242,7 +242,7 @@ class Transport:
         grace = _CLOSE_GRACE if timeout is None else timeout
         self.begin_close(grace)
         thread = self._thread
-        if thread is not None and thread is threading.current_thread():
+        if self.on_reader_thread():
             return  # the reader ends on the echo (or after the grace); the supervisor closes again
         if thread is not None:
             thread.join(grace)

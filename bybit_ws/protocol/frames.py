@@ -185,16 +185,6 @@ class ClientProtocol:
         """Queue a text frame; raises ``ProtocolError`` once a Close was sent (nothing may follow it)."""
         self._send(TEXT, payload)
 
-    def send_binary(self, payload: bytes) -> None:
-        """Queue a binary frame."""
-        self._send(BINARY, payload)
-
-    def send_ping(self, payload: bytes = b"") -> None:
-        """Queue a ping (payload at most 125 bytes)."""
-        if len(payload) > 125:
-            raise ValueError("a ping payload is at most 125 bytes")
-        self._send(PING, payload)
-
     def send_close(self, code: int | None = 1000, reason: str = "") -> bool:
         """Queue the one Close of this connection (``code`` None: no status). Returns False (and
         queues nothing) when a Close was sent already."""

@@ -103,13 +103,3 @@ def _one_by_one(frames: list[bytes], t: float, key: str) -> tuple[bytes, int]:
             lines.append(_encode(_Line(t, key, topic, data.decode("utf-8", "replace"))))
     lines.append(b"")
     return b"\n".join(lines) if len(lines) > 1 else b"", len(lines) - 1
-
-
-def _utf8(data: bytes) -> bool:
-    if data.isascii():
-        return True
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
