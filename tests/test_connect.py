@@ -19,8 +19,9 @@ import pytest
 import trustme
 
 from bybit_ws import Backoff, BybitConnectionError, BybitSocketClient, ClientClosedError
+from bybit_ws.engine._connect import Connecting, open_socket
 from bybit_ws.engine._transport import TransportOptions
-from bybit_ws.protocol.frames import TEXT
+from bybit_ws.protocol.frames import TEXT, ClientProtocol
 from bybit_ws.testing import FakeBybit
 
 from .support import Collector, server_frame, wait_until
@@ -330,3 +331,35 @@ def test_a_proxy_password_is_never_shown() -> None:
         "s3cret",
     )
     assert "s3cret" not in repr(options.proxy) + repr(mapping.proxy)
+
+
+class _TimerFiresLate(Connecting):
+    """The deadline timer firing in the last instant, after the handshake and before the connect lets go
+    of its socket (``Timer.cancel`` cannot stop a timer already running): the window the old code had."""
+
+    __slots__ = ()
+
+    def release(self) -> None:
+        self.expire()
+        super().release()
+
+
+def test_a_deadline_timer_firing_after_the_handshake_leaves_the_connection_up(fake: FakeBybit) -> None:
+    connecting = _TimerFiresLate()
+    sock = open_socket(connecting, fake.urls["inverse"], TransportOptions(connect_timeout=5.0), "late-timer")
+    try:
+        assert not connecting.timed_out
+        core = ClientProtocol()
+        core.send_text(b'{"op":"ping"}')
+        sock.settimeout(5.0)
+        for data in core.data_to_send():
+            sock.sendall(data)
+        events: list[Any] = []
+        while not events:  # a shut-down socket reads b"" at once: the old code failed here
+            data = sock.recv(65536)
+            assert data, "the socket of a finished handshake was shut down by the late deadline timer"
+            core.receive_data(data)
+            events = core.events_received()
+        assert b"pong" in events[0]
+    finally:
+        sock.close()

@@ -173,11 +173,12 @@ class Connecting:
     """A connect under way: :meth:`abort` (any thread) fails it at once, at any step; :meth:`expire`
     (the deadline timer) fails it with ``TimeoutError``."""
 
-    __slots__ = ("_handle", "_lock", "_wake", "aborted", "timed_out")
+    __slots__ = ("_done", "_handle", "_lock", "_wake", "aborted", "timed_out")
 
     def __init__(self) -> None:
         self.aborted = False
         self.timed_out = False
+        self._done = False  # finish() ran: a late abort() or expire() leaves the connection alone
         self._lock = threading.Lock()
         self._wake = threading.Event()  # set by abort() and by the DNS helper when it has an answer
         #: a duplicate of the socket being connected: shut down by abort(); TLS wrapping detaches
@@ -260,6 +261,15 @@ class Connecting:
         if self.aborted:
             raise ConnectionAbortedError("connect cancelled")
 
+    def finish(self) -> None:
+        """The handshake is done: from now on :meth:`abort` and :meth:`expire` do nothing, so a deadline
+        timer firing late (``Timer.cancel`` cannot stop one already running) never shuts down the socket
+        of a connection that is up. Raises as :meth:`check` if either came first."""
+        with self._lock:
+            self.check()
+            self._done = True
+        self.release()
+
     def release(self) -> None:
         """The connect is over (done or failed): drop the duplicate socket."""
         with self._lock:
@@ -277,7 +287,7 @@ class Connecting:
 
     def _stop(self, timed_out: bool) -> None:
         with self._lock:
-            if self.aborted or self.timed_out:
+            if self.aborted or self.timed_out or self._done:
                 return
             if timed_out:
                 self.timed_out = True
@@ -341,7 +351,7 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
             ws = websocket.WebSocket(skip_utf8_validation=True)
             remaining = max(0.001, deadline - time.monotonic())
             ws.connect(url, socket=sock, timeout=remaining, redirect_limit=0)  # type: ignore[no-untyped-call]
-            connecting.check()
+            connecting.finish()
         except BaseException:
             sock.close()
             raise
