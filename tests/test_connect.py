@@ -19,8 +19,9 @@ import pytest
 import trustme
 
 from bybit_ws import Backoff, BybitConnectionError, BybitSocketClient, ClientClosedError
+from bybit_ws.engine._connect import Connecting, open_socket, proxy_from_environment
 from bybit_ws.engine._transport import TransportOptions
-from bybit_ws.protocol.frames import TEXT
+from bybit_ws.protocol.frames import TEXT, ClientProtocol
 from bybit_ws.testing import FakeBybit
 
 from .support import Collector, server_frame, wait_until
@@ -330,3 +331,105 @@ def test_a_proxy_password_is_never_shown() -> None:
         "s3cret",
     )
     assert "s3cret" not in repr(options.proxy) + repr(mapping.proxy)
+
+
+class _TimerFiresLate(Connecting):
+    """The deadline timer firing in the last instant, after the handshake and before the connect lets go
+    of its socket (``Timer.cancel`` cannot stop a timer already running): the window the old code had."""
+
+    __slots__ = ()
+
+    def release(self) -> None:
+        self.expire()
+        super().release()
+
+
+def test_a_deadline_timer_firing_after_the_handshake_leaves_the_connection_up(fake: FakeBybit) -> None:
+    connecting = _TimerFiresLate()
+    sock = open_socket(connecting, fake.urls["inverse"], TransportOptions(connect_timeout=5.0), "late-timer")
+    try:
+        assert not connecting.timed_out
+        core = ClientProtocol()
+        core.send_text(b'{"op":"ping"}')
+        sock.settimeout(5.0)
+        for data in core.data_to_send():
+            sock.sendall(data)
+        events: list[Any] = []
+        while not events:  # a shut-down socket reads b"" at once: the old code failed here
+            data = sock.recv(65536)
+            assert data, "the socket of a finished handshake was shut down by the late deadline timer"
+            core.receive_data(data)
+            events = core.events_received()
+        assert b"pong" in events[0]
+    finally:
+        sock.close()
+
+
+# ------------------------------------------------------------------------------- proxies from the env
+@pytest.mark.parametrize(
+    ("environ", "host", "secure", "expected"),
+    [
+        ({}, "stream.bybit.com", True, None),
+        ({"https_proxy": "http://p:3128"}, "stream.bybit.com", True, "Proxy(http://p:3128)"),
+        ({"HTTPS_PROXY": "socks5://u:pw@p:1080"}, "stream.bybit.com", True, "Proxy(socks5://u:***@p:1080)"),
+        ({"https_proxy": "https://p:3128"}, "stream.bybit.com", True, "Proxy(http://p:3128)"),
+        ({"https_proxy": "p:3128"}, "stream.bybit.com", True, "Proxy(http://p:3128)"),
+        ({"https_proxy": "http://p:3128"}, "stream.bybit.com", False, None),  # ws:// reads http_proxy
+        ({"http_proxy": "http://p:3128"}, "stream.bybit.com", False, "Proxy(http://p:3128)"),
+        ({"https_proxy": "http://p:3128"}, "localhost", True, None),  # no no_proxy: local hosts direct
+        ({"https_proxy": "http://p:3128"}, "127.0.0.1", True, None),
+        ({"https_proxy": "http://p:3128", "no_proxy": "bybit.com"}, "stream.bybit.com", True, None),
+        ({"https_proxy": "http://p:3128", "no_proxy": ".bybit.com"}, "stream.bybit.com", True, None),
+        ({"https_proxy": "http://p:3128", "NO_PROXY": "*"}, "stream.bybit.com", True, None),
+        ({"https_proxy": "http://p:3128", "no_proxy": "10.0.0.0/8"}, "10.1.2.3", True, None),
+        (
+            {"https_proxy": "http://p:3128", "no_proxy": "10.0.0.0/8"},
+            "11.1.2.3",
+            True,
+            "Proxy(http://p:3128)",
+        ),
+        (
+            {"https_proxy": "http://p:3128", "no_proxy": "ybit.com"},
+            "stream.bybit.com",
+            True,
+            "Proxy(http://p:3128)",
+        ),
+        (
+            {"https_proxy": "http://p:3128", "no_proxy": "other.com"},
+            "127.0.0.1",
+            True,
+            "Proxy(http://p:3128)",
+        ),
+    ],
+)
+def test_the_proxy_the_environment_names(
+    environ: dict[str, str], host: str, secure: bool, expected: str | None
+) -> None:
+    proxy = proxy_from_environment(host, secure, environ)
+    assert (None if proxy is None else repr(proxy)) == expected
+
+
+def test_a_subscription_through_the_environments_proxy(
+    pproxy: Callable[[str], str], fake: FakeBybit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("http_proxy", pproxy("http"))
+    monkeypatch.setenv("no_proxy", "example.com")  # not 127.0.0.1: the fake is reached through the proxy
+    with BybitSocketClient(urls=fake.urls, request_timeout=5.0, connect_timeout=5.0) as client:
+        got = Collector()
+        client.inverse.subscribe_to_trade_updates("BTCUSD", got)
+        fake.publish("trade.BTCUSD", [trade(1)])
+        assert got.wait(1)[0].data[0].cross_sequence == 1
+    tunnel = f"-> {fake.url.split('//')[1]}"
+    wait_until(lambda: tunnel in (tmp_path / "pproxy.log").read_text(), message="the tunnel in pproxy's log")
+
+
+def test_the_environments_proxy_is_not_used_for_the_local_fake(
+    pproxy: Callable[[str], str], fake: FakeBybit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("http_proxy", pproxy("http"))
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    with BybitSocketClient(urls=fake.urls, request_timeout=5.0, connect_timeout=5.0) as client:
+        client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
+    assert fake.connections_total == 1
+    assert "->" not in (tmp_path / "pproxy.log").read_text()

@@ -199,7 +199,9 @@ class BybitSocketClient:
             ``{"ca_certs": "/path/ca.pem"}``.
         proxy: ``"http://host:port"``, ``"socks5://user:pw@host:port"`` (SOCKS needs the ``socks`` extra), or
             a mapping of websocket-client's proxy arguments (``http_proxy_host``, ``http_proxy_port``,
-            ``http_proxy_auth``, ``proxy_type``, ``http_no_proxy``).
+            ``http_proxy_auth``, ``proxy_type``, ``http_no_proxy``). ``None``: the environment's
+            ``https_proxy`` / ``http_proxy``, minus the hosts ``no_proxy`` lists (localhost and 127.0.0.1
+            while it is unset), as websocket-client reads them.
         connect_timeout: seconds allowed to open a connection: one deadline for DNS, TCP, proxy, TLS and
             the websocket handshake together.
         ssl_context: an ``ssl.SSLContext`` to use for ``wss://`` instead of one made from ``sslopt``.

@@ -28,7 +28,15 @@ import websocket
 
 from bybit_ws.protocol.frames import DEFAULT_MAX_MESSAGE_SIZE
 
-__all__ = ["Connecting", "ProxyError", "TransportOptions", "abort_socket", "open_socket"]
+__all__ = [
+    "DEFAULT_NO_PROXY",
+    "Connecting",
+    "ProxyError",
+    "TransportOptions",
+    "abort_socket",
+    "open_socket",
+    "proxy_from_environment",
+]
 
 #: connect_ex results of a non-blocking connect under way (Windows: WSAEWOULDBLOCK)
 _IN_PROGRESS = frozenset({0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EALREADY, 10035})
@@ -103,6 +111,51 @@ class Proxy:
         return f"Proxy({self.scheme}://{user}{self.host}:{self.port})"
 
 
+#: the hosts an environment proxy skips while ``no_proxy`` / ``NO_PROXY`` is unset or empty
+DEFAULT_NO_PROXY = ("localhost", "127.0.0.1", "::1")
+
+
+def proxy_from_environment(host: str, secure: bool, environ: Mapping[str, str]) -> Proxy | None:
+    """The proxy the environment names for ``host``, as websocket-client (and so pybit) reads it: for
+    ``wss://`` ``https_proxy`` / ``HTTPS_PROXY``, for ``ws://`` ``http_proxy`` / ``HTTP_PROXY`` (its scheme:
+    http unless it names a SOCKS one); ``None`` when neither is set or ``no_proxy`` / ``NO_PROXY`` covers
+    ``host`` (comma-separated: ``*``, a host, a domain and its subdomains (``example.com`` or
+    ``.example.com``), an IP network ``10.0.0.0/8``). With no ``no_proxy``, local hosts are skipped
+    (:data:`DEFAULT_NO_PROXY`), so the bundled fake exchange is reached directly."""
+    key = "https_proxy" if secure else "http_proxy"
+    value = (environ.get(key) or environ.get(key.upper()) or "").strip()
+    if not value:
+        return None
+    skip = (environ.get("no_proxy") or environ.get("NO_PROXY") or "").replace(" ", "")
+    entries = [entry for entry in skip.split(",") if entry] or list(DEFAULT_NO_PROXY)
+    if _skips(host, entries):
+        return None
+    scheme, sep, rest = value.partition("://")
+    return Proxy(f"http://{rest}" if sep and scheme.lower() == "https" else value)  # as websocket-client
+
+
+def _skips(host: str, entries: list[str]) -> bool:
+    """Whether a ``no_proxy`` list covers ``host``."""
+    host = host.lower().strip("[]")
+    try:
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    for given in entries:
+        entry = given.lower().strip("[]")
+        if entry in ("*", host):
+            return True
+        if address is not None:
+            try:
+                if address in ipaddress.ip_network(entry, strict=False):
+                    return True
+            except ValueError:
+                pass
+        elif host.endswith("." + entry.lstrip(".")):
+            return True
+    return False
+
+
 class TransportOptions:
     """Connection options: ``connect_timeout`` (the one deadline of a connect), ``send_timeout``,
     ``sslopt`` (websocket-client's TLS option names) or ``ssl_context``, ``proxy``, ``max_message_size``."""
@@ -173,11 +226,12 @@ class Connecting:
     """A connect under way: :meth:`abort` (any thread) fails it at once, at any step; :meth:`expire`
     (the deadline timer) fails it with ``TimeoutError``."""
 
-    __slots__ = ("_handle", "_lock", "_wake", "aborted", "timed_out")
+    __slots__ = ("_done", "_handle", "_lock", "_wake", "aborted", "timed_out")
 
     def __init__(self) -> None:
         self.aborted = False
         self.timed_out = False
+        self._done = False  # finish() ran: a late abort() or expire() leaves the connection alone
         self._lock = threading.Lock()
         self._wake = threading.Event()  # set by abort() and by the DNS helper when it has an answer
         #: a duplicate of the socket being connected: shut down by abort(); TLS wrapping detaches
@@ -260,6 +314,15 @@ class Connecting:
         if self.aborted:
             raise ConnectionAbortedError("connect cancelled")
 
+    def finish(self) -> None:
+        """The handshake is done: from now on :meth:`abort` and :meth:`expire` do nothing, so a deadline
+        timer firing late (``Timer.cancel`` cannot stop one already running) never shuts down the socket
+        of a connection that is up. Raises as :meth:`check` if either came first."""
+        with self._lock:
+            self.check()
+            self._done = True
+        self.release()
+
     def release(self) -> None:
         """The connect is over (done or failed): drop the duplicate socket."""
         with self._lock:
@@ -277,7 +340,7 @@ class Connecting:
 
     def _stop(self, timed_out: bool) -> None:
         with self._lock:
-            if self.aborted or self.timed_out:
+            if self.aborted or self.timed_out or self._done:
                 return
             if timed_out:
                 self.timed_out = True
@@ -321,7 +384,9 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
         host = parts.hostname or ""
         port = parts.port or (443 if secure else 80)
         proxy = options.proxy
-        if proxy is not None and host in proxy.no_proxy:
+        if proxy is None:
+            proxy = proxy_from_environment(host, secure, os.environ)
+        elif host in proxy.no_proxy:
             proxy = None
         hop = (proxy.host, proxy.port) if proxy is not None else (host, port)
         sock = connecting.dial(connecting.resolve(*hop, deadline), deadline)
@@ -341,7 +406,7 @@ def open_socket(connecting: Connecting, url: str, options: TransportOptions, nam
             ws = websocket.WebSocket(skip_utf8_validation=True)
             remaining = max(0.001, deadline - time.monotonic())
             ws.connect(url, socket=sock, timeout=remaining, redirect_limit=0)  # type: ignore[no-untyped-call]
-            connecting.check()
+            connecting.finish()
         except BaseException:
             sock.close()
             raise
