@@ -4,6 +4,7 @@ answers, a handshake trickled a byte at a time (one deadline for the whole conne
 
 from __future__ import annotations
 
+import json
 import socket
 import ssl
 import subprocess
@@ -433,3 +434,72 @@ def test_the_environments_proxy_is_not_used_for_the_local_fake(
         client.inverse.subscribe_to_trade_updates("BTCUSD", Collector())
     assert fake.connections_total == 1
     assert "->" not in (tmp_path / "pproxy.log").read_text()
+
+
+# ------------------------------------------------------------------------------ a DNS that never answers
+_SLOW_DNS_CHILD = """
+import json, socket, sys, threading, time
+from bybit_ws import BybitConnectionError, BybitSocketClient
+
+dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the name server resolv.conf names: it swallows
+dns.bind(("127.0.0.1", 53))
+queries = []
+def swallow():
+    while True:
+        queries.append(dns.recvfrom(4096))
+threading.Thread(target=swallow, daemon=True).start()
+url = {"v5.linear": "ws://stream.slow-dns.example:9/v5/public/linear"}
+result = {}
+
+started = time.monotonic()
+client = BybitSocketClient(urls=url, connect_timeout=1.0, request_timeout=30.0, reconnect=False)
+try:
+    client.v5.subscribe_to_trade_updates("linear", "BTCUSDT")
+except BybitConnectionError as exc:
+    result["error"] = str(exc)
+result["failed_after"] = time.monotonic() - started
+client.close()
+
+client = BybitSocketClient(urls=url, connect_timeout=60.0, request_timeout=60.0)
+def subscribe():
+    client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", lambda e: None)
+waiter = threading.Thread(target=subscribe, daemon=True)
+waiter.start()
+deadline = time.monotonic() + 10
+while len(queries) < 2 and time.monotonic() < deadline:  # the lookup is under way (it asks for A and AAAA)
+    time.sleep(0.01)
+started = time.monotonic()
+client.close()
+result["close_took"] = time.monotonic() - started
+waiter.join(10)
+result["subscribe_returned"] = not waiter.is_alive()
+result["queries"] = len(queries)
+print(json.dumps(result))
+"""
+
+
+def test_a_dns_lookup_that_never_answers_fails_at_the_deadline_and_close_is_prompt(tmp_path: Path) -> None:
+    """In a mount namespace whose resolv.conf names a server on 127.0.0.1 that swallows every query (a
+    real resolver lookup that hangs, no mock): the connect fails at ``connect_timeout``, and ``close()``
+    during the lookup returns at once, while the lookup itself would wait the resolver's 30 s."""
+    probe = subprocess.run(["unshare", "--mount", "true"], capture_output=True, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"no mount namespace here (unshare: {probe.stderr.decode(errors='replace').strip()})")
+    conf = tmp_path / "resolv.conf"
+    conf.write_text("nameserver 127.0.0.1\noptions timeout:30 attempts:1\n")
+    command = f'mount --bind {conf} /etc/resolv.conf && exec {sys.executable} -c "$0"'
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", command, _SLOW_DNS_CHILD],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "connect_timeout" in result["error"]
+    assert result["queries"] >= 1  # the lookups reached the swallowing server: they were really pending
+    assert result["failed_after"] < 10  # the 1 s deadline, not the resolver's 30 s
+    assert result["close_took"] < 10
+    assert result["subscribe_returned"]
