@@ -100,14 +100,27 @@ def _wire_value(key: str, value: Any) -> Any:
     return value
 
 
+#: (attribute, wire name) of each request class's wire fields, in field order (made on first use)
+_WIRE_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+_PLAIN = (str, float)  # values sent as they are (a str enum member is not plain: its type differs)
+
+
+def _wire_names(kind: type) -> tuple[tuple[str, str], ...]:
+    names = _WIRE_NAMES.get(kind)
+    if names is None:
+        fields = attrs.fields(kind)
+        names = tuple((f.name, f.metadata["wire"]) for f in fields if "wire" in f.metadata)
+        _WIRE_NAMES[kind] = names
+    return names
+
+
 def wire_fields(request: AnyRequest) -> dict[str, Any]:
     """The request's wire fields (no ``category``): set fields only, then ``extra`` verbatim."""
     fields: dict[str, Any] = {}
-    for field in attrs.fields(type(request)):
-        wire = field.metadata.get("wire")
-        value = getattr(request, field.name)
-        if wire is not None and value is not None:
-            fields[wire] = _wire_value(wire, value)
+    for name, wire in _wire_names(type(request)):
+        value = getattr(request, name)
+        if value is not None:
+            fields[wire] = value if type(value) in _PLAIN else _wire_value(wire, value)
     fields.update(request.extra)
     return fields
 

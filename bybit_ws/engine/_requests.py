@@ -9,13 +9,14 @@ socket, the lock and the waiting.
 from __future__ import annotations
 
 import itertools
-import json
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
+
+import msgspec
 
 from bybit_ws._errors import BybitConnectionError, BybitTimeoutError
 from bybit_ws.dialects._base import Reply
@@ -27,8 +28,9 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["ConnectionLost", "NotSent", "Pending", "RequestTracker", "encode", "next_req_id"]
 
-#: compact JSON text of a request frame
-encode: Callable[[Any], str] = json.JSONEncoder(separators=(",", ":")).encode
+#: compact JSON of a request frame, UTF-8 bytes (what the socket takes; json's encoder took 4.7 µs for an
+#: order's frame where msgspec takes 0.7, same bytes; a Decimal in ``extra`` goes as a string)
+encode: Callable[[Any], bytes] = msgspec.json.Encoder().encode
 _req_ids = itertools.count(1)
 #: Random per process: Bybit's Trade API refuses a ``reqId`` it has already seen (``20006``), also one
 #: another process (a second bot, or this one before a restart) sent on the same account.
@@ -113,12 +115,28 @@ class RequestTracker:
         #: the open socket and its generation (lock held to change)
         self.transport: Transport | None = None
         self.gen = 0
+        self._retired = -1  # a generation that takes no more requests (its socket is being replaced)
 
     def attach(self, transport: Transport) -> int:
         """A new socket (lock held): requests go to it from now on; return its generation."""
         self.gen += 1
         self.transport = transport
         return self.gen
+
+    def retire(self) -> Transport | None:
+        """The current socket takes no more requests (lock held): a send on its generation from now on
+        raises :class:`NotSent`; one registered before may still be writing (see :meth:`wait_writes`).
+        Returns that socket. The next :meth:`attach` takes requests again."""
+        self._retired = self.gen
+        return self.transport
+
+    def wait_writes(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` s for a request registered before :meth:`retire` to end its write (lock
+        not held); False if one is still writing (a write stuck on a full socket)."""
+        if not self._send_lock.acquire(timeout=timeout):
+            return False
+        self._send_lock.release()
+        return True
 
     def send(
         self,
@@ -144,8 +162,8 @@ class RequestTracker:
         with self._send_lock:
             with self.cond:
                 transport = self.transport
-                if transport is None or gen != self.gen or not transport.is_open:
-                    raise NotSent("the connection was lost")
+                if transport is None or gen != self.gen or gen == self._retired or not transport.is_open:
+                    raise NotSent("the connection was lost or is being replaced")
                 self._book.add(pending)
             try:
                 transport.send(text)

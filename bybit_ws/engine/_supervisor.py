@@ -36,6 +36,9 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["AnyFramePath", "HeartbeatLoop", "Supervised", "Supervisor"]
 
+#: how long :meth:`Supervisor.reconnect` lets a request already registered finish its write before the cut
+_WRITE_GRACE = 1.0
+
 
 class AnyFramePath(Protocol):
     """A connection's frame path: what the reader thread runs for each frame (a stream connection's
@@ -178,15 +181,28 @@ class Supervisor:
         self._heartbeat.pong()
 
     def reconnect(self) -> None:
-        """Drop the socket; the thread reconnects and restores."""
+        """Drop the socket; the thread reconnects and restores.
+
+        A request that was not yet registered on the socket is not sent on it (:class:`NotSent`: safe
+        to send on the next one); one registered before is written whole before the socket is cut
+        (its outcome is then unknown if no reply came), unless its write is stuck (then it is cut).
+        """
         with self._cond:
-            transport = self._requests.transport
             if self._state.value in (State.AUTHENTICATING, State.OPEN):
                 _log.info("%s: reconnect requested", self.name)
-                self._state.to(State.CLOSING)  # no new request goes to the socket being replaced
+                self._state.to(State.CLOSING)
         self._heartbeat.wake()
+        transport = self._retire()
         if transport is not None:
             transport.abort()
+
+    def _retire(self) -> Transport | None:
+        """No new request goes to the current socket (they get :class:`NotSent`); wait (briefly) for one
+        registered before to end its write, so that the socket is cut after it, not under it."""
+        with self._cond:
+            transport = self._requests.retire()
+        self._requests.wait_writes(_WRITE_GRACE)
+        return transport
 
     def close(self) -> None:
         """Stop the thread, close the socket, join it (not from the thread or its reader). Idempotent."""
@@ -334,6 +350,7 @@ class Supervisor:
                     self._owner.on_restored(downtime)
                     lost_at = None
                 self._heartbeat.run(transport, self._is_open)
+                self._retire()
                 transport.close()
                 self._socket_gone(gen)
                 if self.stop.is_set():
