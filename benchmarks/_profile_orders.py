@@ -45,10 +45,14 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
             marks["read_out"].append(clock())
 
     out: dict[str, float] = {}
-    fake = bench_orders.FakeProcess()
+    fake = bench_orders.FakeProcess()  # each its own: the fake's work per order grows with its orders
     try:
         raw, _ = bench_orders.run_raw(fake.urls["v5.trade"], 1, args.orders, 50)
         out["raw round trip (p50)"] = statistics.median(raw)
+    finally:
+        fake.close()
+    fake = bench_orders.FakeProcess()
+    try:
         client = client_cls(api_key=bench_orders.KEY, api_secret=bench_orders.SECRET, urls=fake.urls)
         qty, price = Decimal("0.01"), Decimal("29000")
         place, order = client.v5.place_order, ("linear", "BTCUSDT", "Buy", "Limit", qty)
@@ -59,16 +63,11 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
                 place(*order, price=price, time_in_force="IOC")
             for series in marks.values():
                 series.clear()
-            starts, ends, quiet = [], [], []
-            for _ in range(max(1, args.orders // 50)):  # blocks of 50, the experiment's interleaved
-                for _ in range(50):
-                    starts.append(clock())
-                    place(*order, price=price, time_in_force="IOC")
-                    ends.append(clock())
-                kept = {name: len(series) for name, series in marks.items()}
-                quiet += heartbeat_not_woken(50, lambda: place(*order, price=price, time_in_force="IOC"))
-                for name, series in marks.items():
-                    del series[kept[name] :]
+            starts, ends = [], []
+            for _ in range(args.orders):
+                starts.append(clock())
+                place(*order, price=price, time_in_force="IOC")
+                ends.append(clock())
         finally:
             _transport.Transport.send = real_send  # type: ignore[method-assign]
             _trade_connection._ReplyPath.on_frame = real_on_frame  # type: ignore[method-assign]
@@ -89,30 +88,10 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     out["  server + loopback + reader wake-up: send -> on_frame"] = p50(lambda r: r[3] - r[2])
     out["  decode, classify, match, OrderAck, futures (reader)"] = p50(lambda r: r[4] - r[3])
     out["  hand-off back to the caller: on_frame end -> return"] = p50(lambda r: r[5] - r[4])
-    out["experiment, interleaved: heartbeat not woken per order (p50)"] = statistics.median(quiet)
     out["thread hand-off alone: Event ping-pong, one way (p50)"] = ping_pong(args.orders)
     out.update(order_building(args.repeats))
     out.update(reply_work(args.repeats, replies[0]))
     return out
-
-
-def heartbeat_not_woken(orders: int, one: Callable[[], object]) -> list[int]:
-    """ns of ``orders`` calls of ``one()`` with ``Supervisor.wake`` (the heartbeat's wake-up after each
-    request is sent) made a no-op: an experiment on how much waking a third thread per order costs.
-    Request timeouts then wait for the heartbeat's own next look; the fake answers every order."""
-    from bybit_ws.engine import _supervisor
-
-    real_wake = _supervisor.Supervisor.wake
-    _supervisor.Supervisor.wake = lambda self: None  # type: ignore[method-assign]
-    samples = []
-    try:
-        for _ in range(orders):
-            began = time.perf_counter_ns()
-            one()
-            samples.append(time.perf_counter_ns() - began)
-    finally:
-        _supervisor.Supervisor.wake = real_wake  # type: ignore[method-assign]
-    return samples
 
 
 def reply_work(repeats: int, reply: bytes) -> dict[str, float]:

@@ -103,11 +103,15 @@ class RequestTracker:
         uses_req_id: bool,
         name: str = "",
         anonymous_ops: Container[str] | None = None,
+        keep_args: bool = True,
     ) -> None:
         self.url = url
         self.cond = cond
         self._build = build
         self._uses_req_id = uses_req_id
+        #: keep each request's args as text (for matching replies that name them, and for messages);
+        #: the Trade API's replies never do, and an order's args are dicts (str() of one costs ~1 µs)
+        self._keep_args = keep_args
         self._send_lock = threading.Lock()
         #: which reply completes which request (``anonymous_ops``: see RequestBook)
         self._book: RequestBook[Pending] = RequestBook(name or url, anonymous_ops)
@@ -156,7 +160,8 @@ class RequestTracker:
             ConnectionLost: the send failed (the request may have left in part).
         """
         req_id = next_req_id() if self._uses_req_id else None
-        pending = Pending(op, tuple(str(a) for a in args), req_id, gen, callback, deadline)
+        kept = tuple(str(a) for a in args) if self._keep_args else ()
+        pending = Pending(op, kept, req_id, gen, callback, deadline)
         text = encode(self._build(op, args, req_id))
         # Register and send under one lock: replies without an id match requests in send order.
         with self._send_lock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -171,6 +172,10 @@ class Supervisor:
     def wake(self) -> None:
         """Make the heartbeat look again now (e.g. a request with a nearer deadline was sent)."""
         self._heartbeat.wake()
+
+    def wake_for(self, deadline: float) -> None:
+        """A request due at ``deadline`` was sent: the heartbeat looks again unless it wakes before."""
+        self._heartbeat.wake_for(deadline)
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
@@ -424,10 +429,19 @@ class HeartbeatLoop:
         #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
         self._timers: Heartbeat | None = None
         self._lock = threading.Lock()
+        #: when the sleep under way ends (inf while the next one is being worked out: any request wakes)
+        self._sleep_until = math.inf
 
     def wake(self) -> None:
         """Look again now (a request with a nearer deadline was sent, the socket closed, ...)."""
         self._wake.set()
+
+    def wake_for(self, deadline: float) -> None:
+        """Look again now if the sleep under way ends after ``deadline`` (a request due then was sent).
+        One order after another then wakes this thread once per request timeout, not once per order
+        (a thread woken per order competed for the GIL with the order's reply)."""
+        if deadline < self._sleep_until:
+            self._wake.set()
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
@@ -467,10 +481,12 @@ class HeartbeatLoop:
         frame_path.fed = False
         wake = self._wake
         while True:
+            self._sleep_until = math.inf
             now = clock()
             request_due = requests.next_deadline()
             with lock:
                 deadline = timers.next_deadline(now, continuous=owner.continuous, request_due=request_due)
+            self._sleep_until = deadline
             wake.wait(max(0.0, deadline - now))
             wake.clear()
             if not transport.is_open or not is_open():
