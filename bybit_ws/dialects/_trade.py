@@ -272,16 +272,27 @@ def rate_limit_of(frame: Mapping[str, Any]) -> RateLimitStatus | None:
     header = frame.get("header")
     if not isinstance(header, Mapping):
         return None
-    folded = {str(k).casefold(): v for k, v in header.items()}
-    limit = _int(folded.get("x-bapi-limit"))
-    remaining = _int(folded.get("x-bapi-limit-status"))
+    if "X-Bapi-Limit" in header:  # as Bybit spells them: no folding (an order's ack reads this)
+        found = header
+        keys = _LIMIT_KEYS
+    else:
+        found = {str(k).casefold(): v for k, v in header.items()}
+        keys = _FOLDED_LIMIT_KEYS
+    limit = _int(found.get(keys[0]))
+    remaining = _int(found.get(keys[1]))
     if limit is None or remaining is None:
         return None
-    return RateLimitStatus(limit, remaining, _time_ms(folded.get("x-bapi-limit-reset-timestamp")))
+    return RateLimitStatus(limit, remaining, _time_ms(found.get(keys[2])))
+
+
+_LIMIT_KEYS = ("X-Bapi-Limit", "X-Bapi-Limit-Status", "X-Bapi-Limit-Reset-Timestamp")
+_FOLDED_LIMIT_KEYS = tuple(k.casefold() for k in _LIMIT_KEYS)
 
 
 def rejection(frame: Mapping[str, Any]) -> OrderRejectedError | None:
     """The :class:`OrderRejectedError` a reply stands for, or ``None`` when its ``retCode`` is 0."""
+    if frame.get("retCode") == 0 and isinstance(frame.get("op"), str):  # an accepted order's reply
+        return None
     reply = classify_reply(frame)
     if reply is None:
         return OrderRejectedError(TradeRetCode.NO_CODE, "not a trade reply")
