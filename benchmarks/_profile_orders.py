@@ -27,7 +27,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     clock = time.perf_counter_ns
     real_send, real_on_frame = _transport.Transport.send, _trade_connection._ReplyPath.on_frame
 
-    def send(self: Any, text: str) -> None:
+    def send(self: Any, text: str | bytes) -> None:
         marks["send_in"].append(clock())
         try:
             real_send(self, text)
@@ -45,35 +45,42 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
             marks["read_out"].append(clock())
 
     out: dict[str, float] = {}
-    fake = bench_orders.FakeProcess()  # each its own: the fake's work per order grows with its orders
-    try:
-        raw, _ = bench_orders.run_raw(fake.urls["v5.trade"], 1, args.orders, 50)
-        out["raw round trip (p50)"] = statistics.median(raw)
-    finally:
-        fake.close()
     fake = bench_orders.FakeProcess()
+    raw_client: Any = None
     try:
-        client = client_cls(api_key=bench_orders.KEY, api_secret=bench_orders.SECRET, urls=fake.urls)
+        raw_client = bench_orders.RawClient(fake.urls["v5.trade"], 1)
+        client = client_cls(
+            api_key=bench_orders.KEY, api_secret=bench_orders.SECRET, urls=fake.urls, recv_window=5000
+        )
         qty, price = Decimal("0.01"), Decimal("29000")
         place, order = client.v5.place_order, ("linear", "BTCUSDT", "Buy", "Limit", qty)
         _transport.Transport.send = send  # type: ignore[method-assign]
         _trade_connection._ReplyPath.on_frame = on_frame  # type: ignore[method-assign]
         try:
             for _ in range(50):
+                raw_client.one(0)
                 place(*order, price=price, time_in_force="IOC")
             for series in marks.values():
                 series.clear()
-            starts, ends = [], []
-            for _ in range(args.orders):
-                starts.append(clock())
-                place(*order, price=price, time_in_force="IOC")
-                ends.append(clock())
+            starts, ends, raw = [], [], []
+            for _ in range(max(1, args.orders // 50)):  # raw and bybit_ws take turns, 50 orders each
+                for _ in range(50):
+                    began = clock()
+                    raw_client.one(0)
+                    raw.append(clock() - began)
+                for _ in range(50):
+                    starts.append(clock())
+                    place(*order, price=price, time_in_force="IOC")
+                    ends.append(clock())
         finally:
             _transport.Transport.send = real_send  # type: ignore[method-assign]
             _trade_connection._ReplyPath.on_frame = real_on_frame  # type: ignore[method-assign]
             _clients.close_client(client)
     finally:
+        if raw_client is not None:
+            raw_client.close()
         fake.close()
+    out["raw round trip (p50)"] = statistics.median(raw)
     m = marks
     if not len(m["send_in"]) == len(m["read_in"]) == len(starts):  # a ping or another frame came between
         print(f"  note: {len(m['send_in'])} sends and {len(m['read_in'])} replies for {len(starts)} orders")
