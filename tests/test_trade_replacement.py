@@ -15,16 +15,14 @@ from bybit_ws import BybitSocketClient, OrderOutcomeUnknownError, OrderRequest
 from bybit_ws.dialects._base import Reply
 from bybit_ws.engine._requests import RequestTracker
 from bybit_ws.engine._trade_connection import TradeConnection
-from bybit_ws.testing import FakeBybit, PaperExchange
+from bybit_ws.testing import FakeBybit
 
-from .support import API_KEY, API_SECRET, ClientFactory, clients_for, wait_until
+from .support import API_KEY, API_SECRET, ClientFactory, clients_for, paper_fake, wait_until
 
 
 @pytest.fixture
 def fake() -> Iterator[FakeBybit]:
-    with FakeBybit(
-        "v5", api_key=API_KEY, api_secret=API_SECRET, paper=PaperExchange(prices={"BTCUSDT": "30000"})
-    ) as server:
+    with paper_fake() as server:
         yield server
 
 

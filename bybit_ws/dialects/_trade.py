@@ -272,10 +272,9 @@ def rate_limit_of(frame: Mapping[str, Any]) -> RateLimitStatus | None:
     header = frame.get("header")
     if not isinstance(header, Mapping):
         return None
-    if "X-Bapi-Limit" in header:  # as Bybit spells them: no folding (an order's ack reads this)
-        found = header
-        keys = _LIMIT_KEYS
-    else:
+    found: Mapping[Any, Any] = header
+    keys = _LIMIT_KEYS
+    if not all(key in header for key in keys):  # not all as Bybit spells them (an ack's fast path)
         found = {str(k).casefold(): v for k, v in header.items()}
         keys = _FOLDED_LIMIT_KEYS
     limit = _int(found.get(keys[0]))
@@ -286,7 +285,7 @@ def rate_limit_of(frame: Mapping[str, Any]) -> RateLimitStatus | None:
 
 
 _LIMIT_KEYS = ("X-Bapi-Limit", "X-Bapi-Limit-Status", "X-Bapi-Limit-Reset-Timestamp")
-_FOLDED_LIMIT_KEYS = tuple(k.casefold() for k in _LIMIT_KEYS)
+_FOLDED_LIMIT_KEYS = ("x-bapi-limit", "x-bapi-limit-status", "x-bapi-limit-reset-timestamp")
 
 
 def rejection(frame: Mapping[str, Any]) -> OrderRejectedError | None:
