@@ -37,6 +37,10 @@ _req_ids = itertools.count(1)
 _REQ_ID_PREFIX = os.urandom(4).hex()
 
 
+#: how long :meth:`RequestTracker.retire` lets a request registered before finish its write
+_WRITE_GRACE = 1.0
+
+
 def next_req_id() -> str:
     """A request id unique in this process and, by a random prefix, across processes (``"9f3a01c2-17"``)."""
     return f"{_REQ_ID_PREFIX}-{next(_req_ids)}"
@@ -127,20 +131,17 @@ class RequestTracker:
         self.transport = transport
         return self.gen
 
-    def retire(self) -> Transport | None:
-        """The current socket takes no more requests (lock held): a send on its generation from now on
-        raises :class:`NotSent`; one registered before may still be writing (see :meth:`wait_writes`).
-        Returns that socket. The next :meth:`attach` takes requests again."""
-        self._retired = self.gen
-        return self.transport
-
-    def wait_writes(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` s for a request registered before :meth:`retire` to end its write (lock
-        not held); False if one is still writing (a write stuck on a full socket)."""
-        if not self._send_lock.acquire(timeout=timeout):
-            return False
-        self._send_lock.release()
-        return True
+    def retire(self, grace: float = _WRITE_GRACE) -> Transport | None:
+        """The current socket takes no more requests (call without the lock): a send on its generation
+        raises :class:`NotSent` from now on; one registered before is let end its write (up to ``grace``
+        s: a write stuck on a full socket is not waited for), so that the socket is cut after it, not
+        under it. Returns that socket. The next :meth:`attach` takes requests again."""
+        with self.cond:
+            self._retired = self.gen
+            transport = self.transport
+        if self._send_lock.acquire(timeout=grace):
+            self._send_lock.release()
+        return transport
 
     def send(
         self,

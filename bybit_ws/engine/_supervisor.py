@@ -37,9 +37,6 @@ _log = logging.getLogger(__name__)
 
 __all__ = ["AnyFramePath", "HeartbeatLoop", "Supervised", "Supervisor"]
 
-#: how long :meth:`Supervisor.reconnect` lets a request already registered finish its write before the cut
-_WRITE_GRACE = 1.0
-
 
 class AnyFramePath(Protocol):
     """A connection's frame path: what the reader thread runs for each frame (a stream connection's
@@ -169,13 +166,9 @@ class Supervisor:
                 raise BybitTimeoutError(f"not connected to {self.url} in time")
             self._cond.wait(remaining)
 
-    def wake(self) -> None:
-        """Make the heartbeat look again now (e.g. a request with a nearer deadline was sent)."""
-        self._heartbeat.wake()
-
-    def wake_for(self, deadline: float) -> None:
-        """A request due at ``deadline`` was sent: the heartbeat looks again unless it wakes before."""
-        self._heartbeat.wake_for(deadline)
+    def wake(self, deadline: float | None = None) -> None:
+        """Make the heartbeat look again now (given a request's ``deadline``: unless it wakes before)."""
+        self._heartbeat.wake(deadline)
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
@@ -186,28 +179,16 @@ class Supervisor:
         self._heartbeat.pong()
 
     def reconnect(self) -> None:
-        """Drop the socket; the thread reconnects and restores.
-
-        A request that was not yet registered on the socket is not sent on it (:class:`NotSent`: safe
-        to send on the next one); one registered before is written whole before the socket is cut
-        (its outcome is then unknown if no reply came), unless its write is stuck (then it is cut).
-        """
+        """Drop the socket; the thread reconnects and restores (a request not yet on the socket is
+        :class:`NotSent` there; one written before the cut is outcome unknown: see ``retire``)."""
         with self._cond:
             if self._state.value in (State.AUTHENTICATING, State.OPEN):
                 _log.info("%s: reconnect requested", self.name)
                 self._state.to(State.CLOSING)
         self._heartbeat.wake()
-        transport = self._retire()
+        transport = self._requests.retire()
         if transport is not None:
             transport.abort()
-
-    def _retire(self) -> Transport | None:
-        """No new request goes to the current socket (they get :class:`NotSent`); wait (briefly) for one
-        registered before to end its write, so that the socket is cut after it, not under it."""
-        with self._cond:
-            transport = self._requests.retire()
-        self._requests.wait_writes(_WRITE_GRACE)
-        return transport
 
     def close(self) -> None:
         """Stop the thread, close the socket, join it (not from the thread or its reader). Idempotent."""
@@ -355,7 +336,7 @@ class Supervisor:
                     self._owner.on_restored(downtime)
                     lost_at = None
                 self._heartbeat.run(transport, self._is_open)
-                self._retire()
+                requests.retire()
                 transport.close()
                 self._socket_gone(gen)
                 if self.stop.is_set():
@@ -432,15 +413,11 @@ class HeartbeatLoop:
         #: when the sleep under way ends (inf while the next one is being worked out: any request wakes)
         self._sleep_until = math.inf
 
-    def wake(self) -> None:
-        """Look again now (a request with a nearer deadline was sent, the socket closed, ...)."""
-        self._wake.set()
-
-    def wake_for(self, deadline: float) -> None:
-        """Look again now if the sleep under way ends after ``deadline`` (a request due then was sent).
-        One order after another then wakes this thread once per request timeout, not once per order
-        (a thread woken per order competed for the GIL with the order's reply)."""
-        if deadline < self._sleep_until:
+    def wake(self, deadline: float | None = None) -> None:
+        """Look again now (the socket closed, ...), or if the sleep under way ends after ``deadline`` (a
+        request due then was sent): one order after another wakes this thread once per request
+        timeout, not once per order (a thread woken per order competed for the GIL with the reply)."""
+        if deadline is None or deadline < self._sleep_until:
             self._wake.set()
 
     def touch(self) -> None:

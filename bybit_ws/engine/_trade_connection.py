@@ -170,7 +170,7 @@ class TradeConnection:
                 continue  # the socket went away before anything left: wait for the next one
             except ConnectionLost as exc:
                 raise OrderOutcomeUnknownError(f"sending {op} failed: {exc}: {_UNKNOWN}") from exc
-            supervisor.wake_for(due)  # the heartbeat times requests out
+            supervisor.wake(due)  # the heartbeat times requests out
             return future
 
     def connect(self, timeout: float | None = None) -> None:
