@@ -77,9 +77,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
             _transport.Transport.send = real_send  # type: ignore[method-assign]
             _trade_connection._ReplyPath.on_frame = real_on_frame  # type: ignore[method-assign]
         try:
-            out["  in process: the caller's path, OrderRequest(...) to the socket write"] = caller_path(
-                client
-            )
+            caller = caller_path(client)
         finally:
             _clients.close_client(client)
     finally:
@@ -102,6 +100,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     out["  decode, classify, match, OrderAck, futures (reader)"] = p50(lambda r: r[4] - r[3])
     out["  hand-off back to the caller: on_frame end -> return"] = p50(lambda r: r[5] - r[4])
     out["thread hand-off alone: Event ping-pong, one way (p50)"] = ping_pong(args.orders)
+    out["  in process: the caller's path to the socket write"] = caller
     out.update(order_building(args.repeats))
     out.update(reply_work(args.repeats, replies[0]))
     return out
