@@ -8,6 +8,7 @@ import argparse
 import statistics
 import threading
 import time
+import timeit
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -27,7 +28,7 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     clock = time.perf_counter_ns
     real_send, real_on_frame = _transport.Transport.send, _trade_connection._ReplyPath.on_frame
 
-    def send(self: Any, text: str) -> None:
+    def send(self: Any, text: str | bytes) -> None:
         marks["send_in"].append(clock())
         try:
             real_send(self, text)
@@ -46,35 +47,44 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
 
     out: dict[str, float] = {}
     fake = bench_orders.FakeProcess()
+    raw_client: Any = None
     try:
-        raw, _ = bench_orders.run_raw(fake.urls["v5.trade"], 1, args.orders, 50)
-        out["raw round trip (p50)"] = statistics.median(raw)
-        client = client_cls(api_key=bench_orders.KEY, api_secret=bench_orders.SECRET, urls=fake.urls)
+        raw_client = bench_orders.RawClient(fake.urls["v5.trade"], 1)
+        client = client_cls(
+            api_key=bench_orders.KEY, api_secret=bench_orders.SECRET, urls=fake.urls, recv_window=5000
+        )
         qty, price = Decimal("0.01"), Decimal("29000")
         place, order = client.v5.place_order, ("linear", "BTCUSDT", "Buy", "Limit", qty)
         _transport.Transport.send = send  # type: ignore[method-assign]
         _trade_connection._ReplyPath.on_frame = on_frame  # type: ignore[method-assign]
         try:
             for _ in range(50):
+                raw_client.one(0)
                 place(*order, price=price, time_in_force="IOC")
             for series in marks.values():
                 series.clear()
-            starts, ends, quiet = [], [], []
-            for _ in range(max(1, args.orders // 50)):  # blocks of 50, the experiment's interleaved
+            starts, ends, raw = [], [], []
+            for _ in range(max(1, args.orders // 50)):  # raw and bybit_ws take turns, 50 orders each
+                for _ in range(50):
+                    began = clock()
+                    raw_client.one(0)
+                    raw.append(clock() - began)
                 for _ in range(50):
                     starts.append(clock())
                     place(*order, price=price, time_in_force="IOC")
                     ends.append(clock())
-                kept = {name: len(series) for name, series in marks.items()}
-                quiet += heartbeat_not_woken(50, lambda: place(*order, price=price, time_in_force="IOC"))
-                for name, series in marks.items():
-                    del series[kept[name] :]
         finally:
             _transport.Transport.send = real_send  # type: ignore[method-assign]
             _trade_connection._ReplyPath.on_frame = real_on_frame  # type: ignore[method-assign]
+        try:
+            caller = caller_path(client)
+        finally:
             _clients.close_client(client)
     finally:
+        if raw_client is not None:
+            raw_client.close()
         fake.close()
+    out["raw round trip (p50)"] = statistics.median(raw)
     m = marks
     if not len(m["send_in"]) == len(m["read_in"]) == len(starts):  # a ping or another frame came between
         print(f"  note: {len(m['send_in'])} sends and {len(m['read_in'])} replies for {len(starts)} orders")
@@ -89,30 +99,41 @@ def order_stages(args: argparse.Namespace, client_cls: Any) -> dict[str, float]:
     out["  server + loopback + reader wake-up: send -> on_frame"] = p50(lambda r: r[3] - r[2])
     out["  decode, classify, match, OrderAck, futures (reader)"] = p50(lambda r: r[4] - r[3])
     out["  hand-off back to the caller: on_frame end -> return"] = p50(lambda r: r[5] - r[4])
-    out["experiment, interleaved: heartbeat not woken per order (p50)"] = statistics.median(quiet)
     out["thread hand-off alone: Event ping-pong, one way (p50)"] = ping_pong(args.orders)
+    out["  in process: the caller's path to the socket write"] = caller
     out.update(order_building(args.repeats))
     out.update(reply_work(args.repeats, replies[0]))
     return out
 
 
-def heartbeat_not_woken(orders: int, one: Callable[[], object]) -> list[int]:
-    """ns of ``orders`` calls of ``one()`` with ``Supervisor.wake`` (the heartbeat's wake-up after each
-    request is sent) made a no-op: an experiment on how much waking a third thread per order costs.
-    Request timeouts then wait for the heartbeat's own next look; the fake answers every order."""
-    from bybit_ws.engine import _supervisor
+def caller_path(client: Any, n: int = 2000) -> float:
+    """ns of an order's caller path up to the socket write, in process (best of 3 runs of ``n``): what
+    ``place_order`` does before it waits (validate, build, encode, register, frame), the trade socket's
+    write made a no-op; the requests left waiting are failed after."""
+    from decimal import Decimal
 
-    real_wake = _supervisor.Supervisor.wake
-    _supervisor.Supervisor.wake = lambda self: None  # type: ignore[method-assign]
-    samples = []
+    from bybit_ws.api import _trade_methods
+    from bybit_ws.models.trade import OrderRequest
+
+    trade = client._engine.trade_connection()
+    transport = trade.requests.transport
+    transport.send = lambda text: None  # this instance only
+    submit = client.v5._trade_submit
+    qty, price = Decimal("0.01"), Decimal("29000")
+
+    def run() -> None:
+        for _ in range(n):
+            request = OrderRequest("BTCUSDT", "Buy", "Limit", qty, price=price, time_in_force="IOC")
+            op, args = _trade_methods._one("linear", request, OrderRequest)
+            submit(op, args, blocking=True)
+
     try:
-        for _ in range(orders):
-            began = time.perf_counter_ns()
-            one()
-            samples.append(time.perf_counter_ns() - began)
+        return min(timeit.repeat(run, number=1, repeat=3)) / n * 1e9
     finally:
-        _supervisor.Supervisor.wake = real_wake  # type: ignore[method-assign]
-    return samples
+        del transport.send
+        with trade.requests.cond:
+            trade.requests.fail(None, RuntimeError("profile: never sent"))
+        trade.requests.run_callbacks()
 
 
 def reply_work(repeats: int, reply: bytes) -> dict[str, float]:

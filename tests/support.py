@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from bybit_ws import BybitSocketClient
-from bybit_ws.testing import FakeBybit
+from bybit_ws.testing import FakeBybit, PaperExchange
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 FRAMES = FIXTURES / "frames"
@@ -69,6 +69,15 @@ class Collector:
 
 
 ClientFactory = Callable[..., BybitSocketClient]
+
+
+@contextlib.contextmanager
+def paper_fake() -> Iterator[FakeBybit]:
+    """A v5 FakeBybit with the test credentials and a paper exchange pricing BTCUSDT at 30,000."""
+    with FakeBybit(
+        "v5", api_key=API_KEY, api_secret=API_SECRET, paper=PaperExchange(prices={"BTCUSDT": "30000"})
+    ) as server:
+        yield server
 
 
 @contextlib.contextmanager

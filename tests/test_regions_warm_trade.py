@@ -9,9 +9,9 @@ import pytest
 
 from bybit_ws import AuthenticationError, BybitConnectionError, BybitSocketClient, BybitWsError
 from bybit_ws.api._client import MAINNET_URLS
-from bybit_ws.testing import FakeBybit, PaperExchange
+from bybit_ws.testing import FakeBybit
 
-from .support import API_KEY, API_SECRET, clients_for
+from .support import API_KEY, API_SECRET, clients_for, paper_fake
 
 # ------------------------------------------------------------------------------------ regions
 REGIONS = [
@@ -64,9 +64,7 @@ def test_a_region_excludes_testnet_and_demo() -> None:
 # ------------------------------------------------------------------------------------ warm trade socket
 @pytest.fixture
 def fake() -> Iterator[FakeBybit]:
-    with FakeBybit(
-        "v5", api_key=API_KEY, api_secret=API_SECRET, paper=PaperExchange(prices={"BTCUSDT": "30000"})
-    ) as server:
+    with paper_fake() as server:
         yield server
 
 

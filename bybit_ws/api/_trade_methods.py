@@ -77,6 +77,25 @@ def _alone(request: object, method: str, arguments: Mapping[str, Any]) -> None:
         )
 
 
+def _one(category: str, request: Any, kind: type[Any]) -> tuple[str, list[dict[str, Any]]]:
+    """``(op, args)`` of a single-order request of ``kind`` (``TypeError`` / ``ValueError`` first)."""
+    if not isinstance(request, kind):
+        raise TypeError(f"expected a {kind.__name__}, not {request!r}")
+    return _trade.op_of(request), _trade.single_args(category, request)
+
+
+def _batch(
+    category: str, requests: Sequence[Any], kind: type[Any]
+) -> tuple[list[Any], str, list[dict[str, Any]]]:
+    """``(requests, op, args)`` of a batch of ``kind`` (``TypeError`` / ``ValueError`` first)."""
+    requests = list(requests)
+    for request in requests:
+        if not isinstance(request, kind):
+            raise TypeError(f"expected {kind.__name__} items, not {request!r}")
+    op, args = _trade.batch_args(category, requests)
+    return requests, op, args
+
+
 class TradeMethods:
     """Order entry over the v5 Trade API: blocking methods, and ``submit_*`` forms returning futures.
 
@@ -152,31 +171,29 @@ class TradeMethods:
     submit_amends = renamed(submit_amend_orders, "submit_amends")
     submit_cancels = renamed(submit_cancel_orders, "submit_cancels")
 
-    def _submit_one(
-        self, category: str, request: Any, kind: type[Any], *, blocking: bool = False
-    ) -> Future[OrderAck]:
-        if not isinstance(request, kind):
-            raise TypeError(f"expected a {kind.__name__}, not {request!r}")
-        args = _trade.single_args(category, request)
+    def _submit_one(self, category: str, request: Any, kind: type[Any]) -> Future[OrderAck]:
+        op, args = _one(category, request, kind)
         result: Future[OrderAck] = self._trade_future()  # before sending: it may raise
-        return _then(
-            self._trade_submit(_trade.op_of(request), args, blocking=blocking), _trade.order_ack, result
-        )
+        return _then(self._trade_submit(op, args), _trade.order_ack, result)
 
     def _submit_batch(
-        self, category: str, requests: Sequence[Any], kind: type[Any], *, blocking: bool = False
+        self, category: str, requests: Sequence[Any], kind: type[Any]
     ) -> Future[list[BatchOrderResult]]:
-        requests = list(requests)
-        for request in requests:
-            if not isinstance(request, kind):
-                raise TypeError(f"expected {kind.__name__} items, not {request!r}")
-        op, args = _trade.batch_args(category, requests)
+        requests, op, args = _batch(category, requests, kind)
         result: Future[list[BatchOrderResult]] = self._trade_future()  # before sending: it may raise
         return _then(
-            self._trade_submit(op, args, blocking=blocking),
-            lambda frame: _trade.batch_results(frame, requests),
-            result,
+            self._trade_submit(op, args), lambda frame: _trade.batch_results(frame, requests), result
         )
+
+    def _call_one(self, category: str, request: Any, kind: type[Any]) -> OrderAck:
+        """A blocking method's request: one future, the reader only sets it; the ack is made here, on
+        the caller's thread, once it wakes (nothing runs on the reader for it, no callback anywhere)."""
+        op, args = _one(category, request, kind)
+        return _trade.order_ack(self._trade_submit(op, args, blocking=True).result())
+
+    def _call_batch(self, category: str, requests: Sequence[Any], kind: type[Any]) -> list[BatchOrderResult]:
+        requests, op, args = _batch(category, requests, kind)
+        return _trade.batch_results(self._trade_submit(op, args, blocking=True).result(), requests)
 
     # ----------------------------------------------------------------------------------------- blocking
     def place_order(
@@ -228,7 +245,7 @@ class TradeMethods:
         """
         if isinstance(symbol, OrderRequest):
             _alone(symbol, "place_order", locals())
-            return self._submit_one(category, symbol, OrderRequest, blocking=True).result()
+            return self._call_one(category, symbol, OrderRequest)
         if side is None or order_type is None or quantity is None:
             raise TypeError("place_order needs symbol, side, order_type and quantity (or one OrderRequest)")
         request = OrderRequest(
@@ -264,7 +281,7 @@ class TradeMethods:
             rpi_taker_access=rpi_taker_access,
             extra=extra,
         )  # fmt: skip
-        return self._submit_one(category, request, OrderRequest, blocking=True).result()
+        return self._call_one(category, request, OrderRequest)
 
     def amend_order(
         self,
@@ -294,7 +311,7 @@ class TradeMethods:
         """
         if isinstance(symbol, AmendOrderRequest):
             _alone(symbol, "amend_order", locals())
-            return self._submit_one(category, symbol, AmendOrderRequest, blocking=True).result()
+            return self._call_one(category, symbol, AmendOrderRequest)
         request = AmendOrderRequest(
             symbol,
             order_id=order_id,
@@ -313,7 +330,7 @@ class TradeMethods:
             stop_loss_limit_price=stop_loss_limit_price,
             extra=extra,
         )
-        return self._submit_one(category, request, AmendOrderRequest, blocking=True).result()
+        return self._call_one(category, request, AmendOrderRequest)
 
     def cancel_order(
         self,
@@ -332,7 +349,7 @@ class TradeMethods:
         """
         if isinstance(symbol, CancelOrderRequest):
             _alone(symbol, "cancel_order", locals())
-            return self._submit_one(category, symbol, CancelOrderRequest, blocking=True).result()
+            return self._call_one(category, symbol, CancelOrderRequest)
         request = CancelOrderRequest(
             symbol,
             order_id=order_id,
@@ -340,7 +357,7 @@ class TradeMethods:
             order_filter=order_filter,
             extra=extra,
         )
-        return self._submit_one(category, request, CancelOrderRequest, blocking=True).result()
+        return self._call_one(category, request, CancelOrderRequest)
 
     def place_orders(self, category: str, requests: Sequence[OrderRequest]) -> list[BatchOrderResult]:
         """Place up to 10 spot / 20 other orders in one request (``order.create-batch``).
@@ -349,14 +366,14 @@ class TradeMethods:
         refused has ``ok`` False and its ``code``/``message``. Raises as described in the class
         docstring (``OrderRejectedError`` when the batch as a whole was refused).
         """
-        return self._submit_batch(category, requests, OrderRequest, blocking=True).result()
+        return self._call_batch(category, requests, OrderRequest)
 
     def amend_orders(self, category: str, requests: Sequence[AmendOrderRequest]) -> list[BatchOrderResult]:
         """Amend up to 10 spot / 20 other orders in one request (``order.amend-batch``); as
         :meth:`place_orders`."""
-        return self._submit_batch(category, requests, AmendOrderRequest, blocking=True).result()
+        return self._call_batch(category, requests, AmendOrderRequest)
 
     def cancel_orders(self, category: str, requests: Sequence[CancelOrderRequest]) -> list[BatchOrderResult]:
         """Cancel up to 10 spot / 20 other orders in one request (``order.cancel-batch``); as
         :meth:`place_orders`."""
-        return self._submit_batch(category, requests, CancelOrderRequest, blocking=True).result()
+        return self._call_batch(category, requests, CancelOrderRequest)

@@ -100,14 +100,27 @@ def _wire_value(key: str, value: Any) -> Any:
     return value
 
 
+#: (attribute, wire name) of each request class's wire fields, in field order (made on first use)
+_WIRE_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+_PLAIN = (str, float)  # values sent as they are (a str enum member is not plain: its type differs)
+
+
+def _wire_names(kind: type) -> tuple[tuple[str, str], ...]:
+    names = _WIRE_NAMES.get(kind)
+    if names is None:
+        fields = attrs.fields(kind)
+        names = tuple((f.name, f.metadata["wire"]) for f in fields if "wire" in f.metadata)
+        _WIRE_NAMES[kind] = names
+    return names
+
+
 def wire_fields(request: AnyRequest) -> dict[str, Any]:
     """The request's wire fields (no ``category``): set fields only, then ``extra`` verbatim."""
     fields: dict[str, Any] = {}
-    for field in attrs.fields(type(request)):
-        wire = field.metadata.get("wire")
-        value = getattr(request, field.name)
-        if wire is not None and value is not None:
-            fields[wire] = _wire_value(wire, value)
+    for name, wire in _wire_names(type(request)):
+        value = getattr(request, name)
+        if value is not None:
+            fields[wire] = value if type(value) in _PLAIN else _wire_value(wire, value)
     fields.update(request.extra)
     return fields
 
@@ -259,16 +272,26 @@ def rate_limit_of(frame: Mapping[str, Any]) -> RateLimitStatus | None:
     header = frame.get("header")
     if not isinstance(header, Mapping):
         return None
-    folded = {str(k).casefold(): v for k, v in header.items()}
-    limit = _int(folded.get("x-bapi-limit"))
-    remaining = _int(folded.get("x-bapi-limit-status"))
+    found: Mapping[Any, Any] = header
+    keys = _LIMIT_KEYS
+    if not all(key in header for key in keys):  # not all as Bybit spells them (an ack's fast path)
+        found = {str(k).casefold(): v for k, v in header.items()}
+        keys = _FOLDED_LIMIT_KEYS
+    limit = _int(found.get(keys[0]))
+    remaining = _int(found.get(keys[1]))
     if limit is None or remaining is None:
         return None
-    return RateLimitStatus(limit, remaining, _time_ms(folded.get("x-bapi-limit-reset-timestamp")))
+    return RateLimitStatus(limit, remaining, _time_ms(found.get(keys[2])))
+
+
+_LIMIT_KEYS = ("X-Bapi-Limit", "X-Bapi-Limit-Status", "X-Bapi-Limit-Reset-Timestamp")
+_FOLDED_LIMIT_KEYS = ("x-bapi-limit", "x-bapi-limit-status", "x-bapi-limit-reset-timestamp")
 
 
 def rejection(frame: Mapping[str, Any]) -> OrderRejectedError | None:
     """The :class:`OrderRejectedError` a reply stands for, or ``None`` when its ``retCode`` is 0."""
+    if frame.get("retCode") == 0 and isinstance(frame.get("op"), str):  # an accepted order's reply
+        return None
     reply = classify_reply(frame)
     if reply is None:
         return OrderRejectedError(TradeRetCode.NO_CODE, "not a trade reply")

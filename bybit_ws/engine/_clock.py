@@ -122,8 +122,12 @@ class ServerClock:
             if best is not None and abs(offset - best[0]) > error + best[1]:
                 # contradicts the estimate beyond both error bounds: the local clock was stepped
                 self._samples.clear()
-            self._samples.append((offset, error, now))
-            del self._samples[:-_KEEP]
+            # A kept sample whose error bound is wider than this one's now stays wider for ever (every
+            # sample ages alike): it can never be the best again, so it goes (the best is then found in
+            # a few samples, not 16: the reader takes a sample per order reply).
+            kept = [s for s in self._samples if s[1] + max(0.0, now - s[2]) * _AGING <= error]
+            kept.append((offset, error, now))
+            self._samples = kept[-_KEEP:]
             chosen = self._best(now)
             assert chosen is not None
             self._offset_ms = chosen[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -165,9 +166,9 @@ class Supervisor:
                 raise BybitTimeoutError(f"not connected to {self.url} in time")
             self._cond.wait(remaining)
 
-    def wake(self) -> None:
-        """Make the heartbeat look again now (e.g. a request with a nearer deadline was sent)."""
-        self._heartbeat.wake()
+    def wake(self, deadline: float | None = None) -> None:
+        """Make the heartbeat look again now (given a request's ``deadline``: unless it wakes before)."""
+        self._heartbeat.wake(deadline)
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
@@ -178,13 +179,14 @@ class Supervisor:
         self._heartbeat.pong()
 
     def reconnect(self) -> None:
-        """Drop the socket; the thread reconnects and restores."""
+        """Drop the socket; the thread reconnects and restores (a request not yet on the socket is
+        :class:`NotSent` there; one written before the cut is outcome unknown: see ``retire``)."""
         with self._cond:
-            transport = self._requests.transport
             if self._state.value in (State.AUTHENTICATING, State.OPEN):
                 _log.info("%s: reconnect requested", self.name)
-                self._state.to(State.CLOSING)  # no new request goes to the socket being replaced
+                self._state.to(State.CLOSING)
         self._heartbeat.wake()
+        transport = self._requests.retire()
         if transport is not None:
             transport.abort()
 
@@ -334,6 +336,7 @@ class Supervisor:
                     self._owner.on_restored(downtime)
                     lost_at = None
                 self._heartbeat.run(transport, self._is_open)
+                requests.retire()
                 transport.close()
                 self._socket_gone(gen)
                 if self.stop.is_set():
@@ -407,10 +410,15 @@ class HeartbeatLoop:
         #: the current socket's timers; the reader (pongs) and other threads (touch) reach them too
         self._timers: Heartbeat | None = None
         self._lock = threading.Lock()
+        #: when the sleep under way ends (inf while the next one is being worked out: any request wakes)
+        self._sleep_until = math.inf
 
-    def wake(self) -> None:
-        """Look again now (a request with a nearer deadline was sent, the socket closed, ...)."""
-        self._wake.set()
+    def wake(self, deadline: float | None = None) -> None:
+        """Look again now (the socket closed, ...), or if the sleep under way ends after ``deadline`` (a
+        request due then was sent): one order after another wakes this thread once per request
+        timeout, not once per order (a thread woken per order competed for the GIL with the reply)."""
+        if deadline is None or deadline < self._sleep_until:
+            self._wake.set()
 
     def touch(self) -> None:
         """Count the data feed as alive now (the watchdog starts over)."""
@@ -450,10 +458,12 @@ class HeartbeatLoop:
         frame_path.fed = False
         wake = self._wake
         while True:
+            self._sleep_until = math.inf
             now = clock()
             request_due = requests.next_deadline()
             with lock:
                 deadline = timers.next_deadline(now, continuous=owner.continuous, request_due=request_due)
+            self._sleep_until = deadline
             wake.wait(max(0.0, deadline - now))
             wake.clear()
             if not transport.is_open or not is_open():

@@ -109,7 +109,13 @@ class TradeConnection:
         # A reply without reqId completes no order (it cannot say which one it concerns): each order ends
         # with its own reply or times out. Auth is one request per socket, so its reply matches by op.
         self.requests = RequestTracker(
-            url, self._cond, self._build, uses_req_id=True, name=self.name, anonymous_ops=_ANONYMOUS_OPS
+            url,
+            self._cond,
+            self._build,
+            uses_req_id=True,
+            name=self.name,
+            anonymous_ops=_ANONYMOUS_OPS,
+            keep_args=False,
         )
         self.auth = Auth(self.name, credentials, self.requests, clock=clock, ping=self.ping)
         self.supervisor = Supervisor(
@@ -155,19 +161,16 @@ class TradeConnection:
         while True:
             self._replace_if_idle()
             gen = self._wait_ready(deadline, failures)
+            due = time.monotonic() + timeout
             try:
                 self.requests.send(
-                    op,
-                    args,
-                    gen,
-                    callback=lambda pending: self._done(future, pending),
-                    deadline=time.monotonic() + timeout,
+                    op, args, gen, callback=lambda pending: self._done(future, pending), deadline=due
                 )
             except NotSent:
                 continue  # the socket went away before anything left: wait for the next one
             except ConnectionLost as exc:
                 raise OrderOutcomeUnknownError(f"sending {op} failed: {exc}: {_UNKNOWN}") from exc
-            supervisor.wake()  # the heartbeat times requests out
+            supervisor.wake(due)  # the heartbeat times requests out
             return future
 
     def connect(self, timeout: float | None = None) -> None:

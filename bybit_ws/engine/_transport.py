@@ -178,15 +178,15 @@ class Transport:
         return ConnectionResetError(f"the server closed the connection ({reason})")
 
     # ------------------------------------------------------------------------------ writing
-    def send(self, text: str) -> None:
-        """Send one text frame (thread-safe).
+    def send(self, text: str | bytes) -> None:
+        """Send one text frame (thread-safe): a ``str``, or its UTF-8 ``bytes``.
 
         Raises:
             NotWritten: the connection is closing; nothing of the frame was written.
             OSError: the write failed, maybe part way (e.g. ``send_timeout``): the connection is cut at
                 once, since a frame cut short would swallow whatever followed it.
         """
-        payload = text.encode()
+        payload = text.encode() if isinstance(text, str) else text
         with self._send_lock:
             with self._state_lock:
                 if self._core.close_sent:

@@ -309,6 +309,7 @@ class PaperExchange:
     def _close(self, order: PaperOrder, status: str, reason: str, frames: list[dict[str, Any]]) -> None:
         self._account.unlock_funds(order)
         order.status, order.reject_reason, order.updated = status, reason, self._clock()
+        self._orders.pop(order.order_id, None)  # (see _fill)
         frames += [self._order_frame(order), self._account.order_wallet_frame(order, self._clock())]
 
     # ------------------------------------------------------------------------------------------ fills
@@ -330,6 +331,9 @@ class PaperExchange:
         order.closed_pnl += pnl
         order.fee_currency = fee_coin
         order.status, order.updated = "Filled", now
+        # off the book, out of the orders every request scans (funds, margins, lookups: all of open
+        # orders only); kept, each order placed made the next one slower (+0.3 ms per 1,000 orders)
+        self._orders.pop(order.order_id, None)
         self._seq += 1
         fill = Fill(
             exec_id=str(uuid.uuid4()), price=price, qty=qty, value=value, fee=fee, fee_rate=rate,
