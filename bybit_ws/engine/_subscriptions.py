@@ -17,7 +17,8 @@ from bybit_ws._errors import ClientClosedError
 from bybit_ws.models._common import DataEvent
 from bybit_ws.models._display import fields_html
 
-from ._dispatch import Buffer, Dispatcher, FailureLog, Mailbox
+from ._buffer import Buffer, FailureLog
+from ._dispatch import Dispatcher, Mailbox
 
 _log = logging.getLogger(__name__)
 
