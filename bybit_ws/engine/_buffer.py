@@ -8,7 +8,7 @@ import math
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from bybit_ws._errors import BybitTimeoutError, ClientClosedError
@@ -79,22 +79,28 @@ class Buffer:
         self.dropped = 0
 
     def put(self, event: Any) -> None:
+        self.put_items((event,))
+
+    def put_items(self, events: Sequence[Any]) -> None:
+        """Keep ``events`` (one socket read's, in order), dropping the oldest when full."""
         with self._cond:
             if self._ended:
                 return
-            self.received += 1
-            if len(self._items) >= self._max:
-                self._items.popleft()
-                self.dropped += 1
-                if self.dropped == 1 or self.dropped % 10_000 == 0:
-                    _log.warning(
-                        "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
-                        self._name,
-                        self._max,
-                        self.dropped,
-                    )
-            self._items.append(event)
-            self._cond.notify()
+            items = self._items
+            for event in events:
+                self.received += 1
+                if len(items) >= self._max:
+                    items.popleft()
+                    self.dropped += 1
+                    if self.dropped == 1 or self.dropped % 10_000 == 0:
+                        _log.warning(
+                            "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
+                            self._name,
+                            self._max,
+                            self.dropped,
+                        )
+                items.append(event)
+            self._cond.notify(len(events))
 
     def get(self, timeout: float | None) -> Any:
         deadline = None if timeout is None else time.monotonic() + timeout

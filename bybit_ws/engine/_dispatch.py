@@ -389,6 +389,34 @@ class Mailbox:
             lock.release()
         self._dispatcher.schedule(self)
 
+    def put_items(self, items: list[Any]) -> None:
+        """Queue the data items of one socket read, in order (events of the primary callback alone,
+        others as ``(callback, event, True)``): what ``put`` does for each, under one lock and with at
+        most one schedule."""
+        if self._spent:  # see put()
+            self._spent = []
+        lock = self._lock
+        lock.acquire()
+        try:
+            if self._closed:
+                return
+            queued = self._items
+            self.received += len(items)
+            limit = self._max_backlog
+            if len(queued) + len(items) <= limit:
+                queued.extend(items)
+            else:  # full: one at a time, as put() would (drop the oldest data item, keep lifecycle ones)
+                for item in items:
+                    if len(queued) >= limit:
+                        self._drop_oldest()
+                    queued.append(item)
+            if self._scheduled:
+                return
+            self._scheduled = True
+        finally:
+            lock.release()
+        self._dispatcher.schedule(self)
+
     def _drop_oldest(self) -> None:
         items = self._items
         first = items[0]
@@ -450,6 +478,11 @@ class Mailbox:
             self._on_error(exc)
         except Exception:
             _log.exception("error callback of subscription %s raised", self._name)
+
+    @property
+    def primary(self) -> Callable[[Any], object] | None:
+        """The callback whose events are queued alone."""
+        return self._primary
 
     @property
     def backlog(self) -> int:

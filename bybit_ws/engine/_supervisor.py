@@ -304,7 +304,12 @@ class Supervisor:
                     gen = requests.attach(transport)
                     self._to(State.AUTHENTICATING)
                     restore = self._owner.on_attached(gen)
-                transport.start(frame_path.on_frame, functools.partial(self._on_closed, gen))
+                # a stream's frame path takes a read's frames, then hands their events over at once
+                transport.start(
+                    getattr(frame_path, "take", frame_path.on_frame),
+                    functools.partial(self._on_closed, gen),
+                    getattr(frame_path, "end_read", None),
+                )
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     restore()
