@@ -130,17 +130,21 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
         _clients.subscribe_workload(client, workload, tally.hit)
         path = next(c.frame_path for group in client._engine.connections.values() for c in group)
         on_frame = path.on_frame
+        # what the reader calls for each frame of a read and after it (trees before the hand-over of a
+        # read's events at once had on_frame alone)
+        take, end_read = getattr(path, "take", on_frame), getattr(path, "end_read", lambda: None)
 
         def whole(split: bool) -> Callable[[], None]:
             def run() -> None:
                 tally.expect(n)
                 if split:
                     protocol = ClientProtocol()
-                    feed, take = protocol.receive_data, protocol.events_received
+                    feed, events = protocol.receive_data, protocol.events_received
                     for data in chunks:
                         feed(data)
-                        for event in take():
-                            on_frame(event, received)  # text frames come out as bytes
+                        for event in events():
+                            take(event, received)  # text frames come out as bytes
+                        end_read()
                 else:
                     for data in payloads:
                         on_frame(data, received)
