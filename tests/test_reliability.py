@@ -21,7 +21,7 @@ import bybit_ws
 from bybit_ws import BybitSocketClient, _errors
 from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.engine import _dispatch
-from bybit_ws.engine._dispatch import FailureLog
+from bybit_ws.engine._buffer import FailureLog
 from bybit_ws.engine._framepath import FramePath
 from bybit_ws.engine._registry import MAX_UNROUTED, Registry
 from bybit_ws.engine._requests import ConnectionLost, NotSent

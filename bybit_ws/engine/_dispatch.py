@@ -11,8 +11,6 @@ A :class:`PoolFuture` (a trade request's future) runs its done callbacks on the 
 from __future__ import annotations
 
 import logging
-import math
-import queue
 import threading
 import time
 from collections import deque
@@ -20,39 +18,59 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
-from bybit_ws._errors import BybitTimeoutError, ClientClosedError
-
 _log = logging.getLogger(__name__)
 
-__all__ = [
-    "CLOSE_GRACE",
-    "Buffer",
-    "HANDLER_ERROR_LOG_INTERVAL",
-    "Dispatcher",
-    "FailureLog",
-    "Mailbox",
-    "PoolFuture",
-]
+__all__ = ["CLOSE_GRACE", "WATCH", "Dispatcher", "Mailbox", "PoolFuture"]
 
 _BATCH = 64
 _DROP_LOG_INTERVAL = 5.0
 #: seconds ``close()`` waits for handlers still running before it returns without them
 CLOSE_GRACE = 5.0
-#: seconds between two log lines about one subscription's raising handler (the first has its traceback)
-HANDLER_ERROR_LOG_INTERVAL = 5.0
+#: seconds a queued mailbox may wait behind running workers before a watching worker takes it (what a
+#: handler that blocks can delay another subscription)
+WATCH = 0.002
+#: checks with nothing to watch before a watching worker parks (it watches ~WATCH x this long idle)
+_WATCH_CHECKS = 25
+_monotonic = time.monotonic
 
 #: A queued callback: ``(callback, argument, counted)``. An item that is not a tuple is a data event for
 #: the mailbox's primary callback, queued alone (see :class:`Mailbox`).
 Item = tuple[Callable[[Any], object], Any, bool]
+_IDLE, _SEARCHING, _WATCHING = 0, 1, 2
+
+
+class _Park:
+    """Where one worker sleeps: its own lock (released to wake it) and what it was woken as."""
+
+    __slots__ = ("checks", "lock", "role", "woken")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.woken = False  # released and not yet taken back by the worker
+        self.role = _IDLE
+        self.checks = 0  # a watcher's checks in a row with nothing to watch
 
 
 class Dispatcher:
-    """A fixed pool of worker threads (``bybit-ws-worker_N``) that drain mailboxes."""
+    """A fixed pool of worker threads (``bybit-ws-worker_N``) that drain mailboxes.
+
+    Wake-ups are the cost of a hand-off (a futex call, a context switch and a GIL hand-over each), so a
+    worker is woken only for work no awake worker will take: a queued mailbox wakes a parked worker
+    when no worker runs and none was woken for it already; while workers run, the first of them to
+    finish takes it. So that a handler that blocks cannot hold up other subscriptions, one more worker
+    then *watches* (sleeps ``WATCH`` at a time) and takes any mailbox queued longer than ``WATCH``.
+    """
 
     def __init__(self, workers: int, name: str = "bybit-ws-worker") -> None:
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self._ready: queue.SimpleQueue[Mailbox | _Task | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # everything below
+        self._ready: deque[tuple[float, Mailbox | _Task | None]] = deque()  # (queued at, work)
+        self._parked: list[_Park] = []  # workers asleep until woken, the latest parked last
+        self._searching = 0  # workers woken for queued work, not yet back at the queue
+        self._running = 0  # workers running a mailbox or a task
+        self._watcher: _Park | None = None
         self._threads = [
             threading.Thread(target=self._work, args=(i,), name=f"{name}_{i}", daemon=True)
             for i in range(workers)
@@ -60,39 +78,117 @@ class Dispatcher:
         self._busy: list[Mailbox | None] = [None] * workers  # the mailbox each worker drains now
         self._closed = False
         self._abandoned = False  # close() gave up waiting: workers still alive run nothing more
-        self._lock = threading.Lock()
         for thread in self._threads:
             thread.start()
 
     def schedule(self, mailbox: Mailbox) -> None:
         """Queue a mailbox that has work (called by the mailbox itself)."""
-        self._ready.put(mailbox)
+        with self._lock:
+            self._ready.append((_monotonic(), mailbox))
+            if not self._searching:
+                self._wake()
 
     def run(self, fn: Callable[[], object]) -> None:
         """Run ``fn()`` once on a worker (an exception is logged); on the calling thread if closed."""
         with self._lock:
             if not self._closed:
-                self._ready.put(_Task(fn))
+                self._ready.append((_monotonic(), _Task(fn)))
+                if not self._searching:
+                    self._wake()
                 return
         _Task(fn).drain()
 
+    def _wake(self) -> None:
+        """Queued work that no woken worker will take (lock held): a worker to take it now if none
+        runs, else a watcher if there is none."""
+        if not self._running:
+            park = self._watcher
+            if park is not None:
+                self._watcher = None
+            elif self._parked:
+                park = self._parked.pop()
+            else:
+                return  # every worker is awake and on its way back to the queue
+            park.role = _SEARCHING
+            self._searching += 1
+        elif self._watcher is None and self._parked:
+            park = self._watcher = self._parked.pop()
+            park.role = _WATCHING
+            park.checks = 0
+        else:
+            return
+        if not park.woken:
+            park.woken = True
+            park.lock.release()
+
+    def _take(self, park: _Park) -> Mailbox | _Task | _Park | None:
+        """The next work for this worker (lock held), or ``park`` itself when it is to sleep."""
+        ready = self._ready
+        role = park.role
+        if role == _SEARCHING:
+            self._searching -= 1
+            park.role = role = _IDLE
+        if ready:
+            if role == _WATCHING:
+                if self._running and _monotonic() - ready[0][0] < WATCH:
+                    park.checks = 0
+                    return park  # the running workers will get to it
+                self._watcher = None
+                park.role = _IDLE
+            work = ready.popleft()[1]
+            if work is not None:
+                self._running += 1  # before the wake below: this worker comes back for the rest
+                if ready and not self._searching:
+                    self._wake()
+            return work
+        if role == _WATCHING:
+            park.checks += 1
+            if park.checks < _WATCH_CHECKS:
+                return park
+            self._watcher = None
+            park.role = _IDLE
+        self._parked.append(park)
+        return park
+
     def _work(self, index: int) -> None:
-        get = self._ready.get
+        park = _Park()
+        lock = self._lock
         busy = self._busy
-        while True:
-            mailbox = get()
-            if mailbox is None:
-                return
-            if isinstance(mailbox, _Task):  # a future's done callbacks (see run)
-                if not self._abandoned:
-                    mailbox.drain()
-                continue
-            if self._abandoned:
-                mailbox.close()
-                continue
-            busy[index] = mailbox
-            mailbox.drain()
-            busy[index] = None
+        lock.acquire()
+        try:
+            while True:
+                work = self._take(park)
+                if isinstance(work, _Park):
+                    timeout = -1.0
+                    if park.role == _WATCHING:
+                        ready = self._ready
+                        timeout = max(0.0, WATCH - (_monotonic() - ready[0][0])) if ready else WATCH
+                    lock.release()
+                    woke = park.lock.acquire(timeout=timeout)
+                    lock.acquire()
+                    if park.woken:
+                        park.woken = False
+                        if not woke:  # woken as the wait ran out: take the wake-up back
+                            park.lock.acquire()
+                    continue
+                if work is None:
+                    return
+                lock.release()
+                try:
+                    if isinstance(work, _Task):  # a future's done callbacks (see run)
+                        if not self._abandoned:
+                            work.drain()
+                    elif self._abandoned:
+                        work.close()
+                    else:
+                        busy[index] = work
+                        work.drain()
+                        busy[index] = None
+                finally:
+                    lock.acquire()
+                    self._running -= 1
+        finally:
+            lock.release()
 
     def close(self, grace: float | None = None) -> None:
         """Stop the workers after the mailboxes already queued; join them (never the calling thread).
@@ -106,8 +202,16 @@ class Dispatcher:
             if self._closed:
                 return
             self._closed = True
-        for _ in self._threads:
-            self._ready.put(None)
+            self._ready.extend((0.0, None) for _ in self._threads)  # one stop for each worker
+            sleeping = self._parked + ([self._watcher] if self._watcher is not None else [])
+            self._parked.clear()
+            self._watcher = None
+            for park in sleeping:
+                park.role = _SEARCHING
+                self._searching += 1
+                if not park.woken:
+                    park.woken = True
+                    park.lock.release()
         current = threading.current_thread()
         deadline = time.monotonic() + grace
         for thread in self._threads:
@@ -212,7 +316,7 @@ class Mailbox:
     book frame). Every other item is a tuple, so an item's type tells the two apart: the primary
     callback's arguments must never be tuples (they are ``DataEvent`` objects).
 
-    The events a worker has handled are released by the reader, at its next :meth:`put` (or at
+    The events a worker has handled are released by the reader, at its next :meth:`put_items` (or at
     :meth:`close`), not by the worker: the reader made them, and freeing them on its own thread puts
     their memory back where its next allocations reuse it while it is still in that core's cache. With
     the reader on one core and a worker on another, freeing on the worker moved every object of every
@@ -262,22 +366,36 @@ class Mailbox:
 
     def put(self, callback: Callable[[Any], object], argument: Any, *, counted: bool = True) -> None:
         """Queue one callback; drop the oldest queued data item if the backlog is full."""
+        if counted:  # the primary callback's events go alone (see the class docstring)
+            self._queue([argument if callback is self._primary else (callback, argument, True)], True)
+        else:
+            self._queue([(callback, argument, False)], False)
+
+    def put_items(self, items: list[Any]) -> None:
+        """Queue the data items of one socket read, in order (events of the primary callback alone,
+        others as ``(callback, event, True)``): what ``put`` does for each, under one lock and with at
+        most one schedule."""
+        self._queue(items, True)
+
+    def _queue(self, items: list[Any], counted: bool) -> None:
         if self._spent:  # release what the workers have handled, on this (the reader's) thread
             self._spent = []
         lock = self._lock
-        lock.acquire()  # acquire, try, finally: as safe as ``with`` and 80 ns cheaper (once per frame)
+        lock.acquire()  # acquire, try, finally: as safe as ``with`` and 80 ns cheaper (once per read)
         try:
             if self._closed:
                 return
-            items = self._items
+            queued = self._items
+            limit = self._max_backlog
+            if not counted or len(queued) + len(items) <= limit:
+                queued.extend(items)
+            else:  # full: one at a time (drop the oldest data item, keep lifecycle ones)
+                for item in items:
+                    if len(queued) >= limit:
+                        self._drop_oldest()
+                    queued.append(item)
             if counted:
-                self.received += 1
-                if len(items) >= self._max_backlog:
-                    self._drop_oldest()
-                # the primary callback's events go alone (see the class docstring)
-                items.append(argument if callback is self._primary else (callback, argument, True))
-            else:
-                items.append((callback, argument, False))
+                self.received += len(items)
             if self._scheduled:
                 return
             self._scheduled = True
@@ -348,6 +466,11 @@ class Mailbox:
             _log.exception("error callback of subscription %s raised", self._name)
 
     @property
+    def primary(self) -> Callable[[Any], object] | None:
+        """The callback whose events are queued alone."""
+        return self._primary
+
+    @property
     def backlog(self) -> int:
         """Callbacks queued and not yet run."""
         return len(self._items)
@@ -365,118 +488,3 @@ class Mailbox:
             self._closed = True
             self._items.clear()
             self._spent = []
-
-
-class FailureLog:
-    """Logs a handler's exceptions without flooding: the first with its traceback at ERROR, then at most
-    one summary line (how many, and the latest) every ``interval`` seconds. ``clock``: injectable."""
-
-    __slots__ = ("_clock", "_interval", "_next", "_since", "total")
-
-    def __init__(
-        self, interval: float = HANDLER_ERROR_LOG_INTERVAL, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self._interval = interval
-        self._clock = clock
-        self._next = -math.inf  # when the next line may be logged
-        self._since = 0  # raised since the last line
-        #: every exception counted, logged or not
-        self.total = 0
-
-    def failed(self, exc: BaseException, what: str) -> None:
-        """One more exception of ``what`` (on the worker running that handler, one at a time)."""
-        self.total += 1
-        now = self._clock()
-        if self.total == 1:
-            _log.error(
-                "%s raised (further ones are counted, summarised every %g s)",
-                what,
-                self._interval,
-                exc_info=exc,
-            )
-            self._next = now + self._interval
-            return
-        self._since += 1
-        if now >= self._next:
-            _log.error(
-                "%s raised %d more time(s) (%d in all); the latest: %s: %s",
-                what,
-                self._since,
-                self.total,
-                type(exc).__name__,
-                exc,
-            )
-            self._since = 0
-            self._next = now + self._interval
-
-
-class Buffer:
-    """A subscription's events kept for iteration / ``get()`` when it has no handler (bounded: drops the
-    oldest when full, as a :class:`Mailbox` does)."""
-
-    def __init__(self, max_backlog: int, name: str) -> None:
-        self._items: deque[Any] = deque()
-        self._cond = threading.Condition(threading.Lock())
-        self._max = max_backlog
-        self._ended = False
-        self._name = name
-        self.received = 0
-        self.delivered = 0
-        self.dropped = 0
-
-    def put(self, event: Any) -> None:
-        with self._cond:
-            if self._ended:
-                return
-            self.received += 1
-            if len(self._items) >= self._max:
-                self._items.popleft()
-                self.dropped += 1
-                if self.dropped == 1 or self.dropped % 10_000 == 0:
-                    _log.warning(
-                        "subscription %s: consumer too slow, buffer full (%d); dropped %d events so far",
-                        self._name,
-                        self._max,
-                        self.dropped,
-                    )
-            self._items.append(event)
-            self._cond.notify()
-
-    def get(self, timeout: float | None) -> Any:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self._cond:
-            while not self._items:
-                if self._ended:
-                    raise ClientClosedError(f"subscription {self._name} has ended")
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise BybitTimeoutError(f"no event within {timeout} s")
-                self._cond.wait(remaining)
-            self.delivered += 1
-            return self._items.popleft()
-
-    def take_all(self) -> list[Any]:
-        with self._cond:
-            items = list(self._items)
-            self._items.clear()
-            self.delivered += len(items)
-            return items
-
-    def newest(self, timeout: float | None) -> Any:
-        with self._cond:
-            if self._items:
-                self.delivered += len(self._items)
-                newest = self._items[-1]
-                self._items.clear()
-                return newest
-        return self.get(timeout)
-
-    def end(self, *, discard: bool) -> None:
-        with self._cond:
-            self._ended = True
-            if discard:
-                self._items.clear()
-            self._cond.notify_all()
-
-    def __len__(self) -> int:
-        return len(self._items)

@@ -36,6 +36,10 @@ decode_frame: Callable[[bytes], Any] = msgspec.json.Decoder(float_hook=Decimal).
 _decode = decode_frame
 
 
+#: frames of one socket read whose events are handed over together at most (a 256 KiB read of small
+#: frames holds ~1,000: the first ones' events then wait ~1 ms, not the whole read)
+_HAND_OVER = 128
+
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
 
@@ -138,9 +142,28 @@ class FramePath:
         self.fed = False
         #: recorders of this connection's raw frames (replaced, never changed in place)
         self.taps: tuple[FrameTap, ...] = ()
+        #: the events of this socket read not yet handed over, per target (see Sink), in order
+        self._staged: dict[Any, list[Any]] = {}
+        self._frames = 0  # frames taken since the last hand-over
 
     def on_frame(self, data: bytes, received: datetime) -> None:
-        """One whole frame, read at ``received``."""
+        """One whole frame, read at ``received``: its events are handed over at once."""
+        self.take(data, received)
+        self.end_read()
+
+    def end_read(self) -> None:
+        """Hand over the events taken since the last call: one ``put_items`` per subscription (the
+        reader calls it after each socket read's frames)."""
+        staged = self._staged
+        self._frames = 0
+        if staged:
+            self._staged = {}
+            for target, items in staged.items():
+                target.put_items(items)
+
+    def take(self, data: bytes, received: datetime) -> None:
+        """One whole frame of a socket read, read at ``received``: its events wait for
+        :meth:`end_read` (every ``_HAND_OVER`` frames at the latest)."""
         if self.taps:
             self._record(data, received)
         route: Route | None = None
@@ -176,8 +199,17 @@ class FramePath:
         sinks = route.sinks.get(kind)
         if sinks is None:
             sinks = route.sinks_of(kind)
-        for put, callback in sinks:
-            put(callback, event)
+        staged = self._staged
+        for target, callback in sinks:
+            item = event if callback is None else (callback, event, True)
+            items = staged.get(target)
+            if items is None:
+                staged[target] = [item]
+            else:
+                items.append(item)
+        self._frames += 1
+        if self._frames >= _HAND_OVER:
+            self.end_read()
 
     def _record(self, data: bytes, received: datetime) -> None:
         for tap in self.taps:
@@ -249,6 +281,7 @@ class FramePath:
         )
         error.__cause__ = exc
         _log.warning("%s: %s; frame starts %.200r", self.name, error, text)
+        self.end_read()  # the events of the frames before it go first
         routes = self.registry.routes
         subs = routes.resolve(topic) if topic is not None else routes.subscriptions()
         for sub in subs:

@@ -17,7 +17,8 @@ from bybit_ws._errors import ClientClosedError
 from bybit_ws.models._common import DataEvent
 from bybit_ws.models._display import fields_html
 
-from ._dispatch import Buffer, Dispatcher, FailureLog, Mailbox
+from ._buffer import Buffer, FailureLog
+from ._dispatch import Dispatcher, Mailbox
 
 _log = logging.getLogger(__name__)
 
@@ -354,17 +355,18 @@ class SubscriptionSink:
             self.handle._parts.clear()
 
     def sink_of(self, kind: str) -> Sink | None:
-        """Where events of ``kind`` go: the reader delivers each with ``put(callback, event)``.
+        """Where events of ``kind`` go: ``(target, callback)``, see :data:`Sink`.
 
         ``None``: this subscription takes no events of ``kind``. The reader caches sinks per topic and
-        kind (a subscription's handlers never change), so a frame costs one call per subscription.
+        kind (a subscription's handlers never change).
         """
         handle = self.handle
         handler = handle._handlers.get(kind)
+        mailbox = handle._mailbox
         if handler is not None:
-            return handle._mailbox.put, handler
+            return mailbox, (None if handler is mailbox.primary else handler)
         if handle._buffer is not None:
-            return _put_buffered, handle._buffer
+            return handle._buffer, None
         return None
 
     def report(self, exc: BaseException) -> None:
@@ -412,12 +414,11 @@ def check_process(pid: int) -> None:
         )
 
 
-#: ``(put, callback)``: the reader delivers an event with ``put(callback, event)``
-Sink = tuple[Callable[[Any, Any], None], Any]
-
-
-def _put_buffered(buffer: Buffer, event: Any) -> None:
-    buffer.put(event)
+#: ``(target, callback)``: the reader stages a socket read's items per target (a subscription's
+#: :class:`Mailbox` or :class:`Buffer`: one queue, so one list keeps the subscription's order) and
+#: hands them over with ``target.put_items(items)``. An item is the event itself when ``callback`` is
+#: None (the mailbox's primary callback, or a buffer), else ``(callback, event, True)``.
+Sink = tuple[Any, Callable[[Any], object] | None]
 
 
 def _call0(fn: Callable[[], object]) -> None:

@@ -93,18 +93,25 @@ class Transport:
         self,
         on_frame: OnFrame,
         on_closed: Callable[[BaseException | None], None],
+        on_read: Callable[[], None] | None = None,
     ) -> None:
-        """Start the reader thread."""
+        """Start the reader thread; ``on_read()``, if given, is called after the frames of each socket
+        read went to ``on_frame`` (the reader hands their events over together)."""
         thread = threading.Thread(
             target=self._read_loop,
-            args=(on_frame, on_closed),
+            args=(on_frame, on_closed, on_read),
             name=f"bybit-ws-reader-{self._name}",
             daemon=True,
         )
         self._thread = thread
         thread.start()
 
-    def _read_loop(self, on_frame: OnFrame, on_closed: Callable[[BaseException | None], None]) -> None:
+    def _read_loop(
+        self,
+        on_frame: OnFrame,
+        on_closed: Callable[[BaseException | None], None],
+        on_read: Callable[[], None] | None,
+    ) -> None:
         error: BaseException | None = None
         core = self._core
         recv = self._sock.recv
@@ -139,6 +146,11 @@ class Transport:
                             _log.exception("%s: on_frame failed; reading on", self._name)
                     else:
                         self._control(event, on_frame, received)  # type: ignore[arg-type]
+                if on_read is not None and events:
+                    try:
+                        on_read()
+                    except Exception:
+                        _log.exception("%s: handing a read's events over failed; reading on", self._name)
                 if answer:
                     self._flush()  # a pong, a Close echo, or the Close of a protocol error
                 if core.done:
