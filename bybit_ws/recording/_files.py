@@ -4,6 +4,7 @@ gzip or none), its lines not yet compressed and its bytes on disk; rotation; fin
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import math
 import os
@@ -20,8 +21,9 @@ __all__ = ["BATCH", "FORMAT", "MAX_AHEAD", "SUFFIXES", "RecordingFiles", "codec"
 _log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 
-#: the format number of the header line (the CLI's ``--record`` files are format 1)
-FORMAT = 2
+#: the format number of the header line (the CLI's ``--record`` files are format 1; format 2 stored
+#: every frame as an escaped JSON string, format 3 stores JSON frames verbatim: see ``_lines``)
+FORMAT = 3
 #: file name endings of each compression
 SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 
@@ -185,7 +187,7 @@ class RecordingFiles:
             file.add(lines)
             self.added += count
             return
-        for line in lines.splitlines(keepends=True):
+        for line in io.BytesIO(lines):  # split at newlines only (a verbatim frame may hold a "\r")
             if self.current is None:
                 file = self._open(received)
             file.add(line)

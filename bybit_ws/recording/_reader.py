@@ -39,7 +39,8 @@ _utc = timezone.utc
 
 
 class RecordedFrame(NamedTuple):
-    """One recorded frame: receive time (epoch seconds), endpoint key, topic and the exact frame text."""
+    """One recorded frame: receive time (epoch seconds), endpoint key, topic and the exact frame text
+    (bytes that are not UTF-8 held as surrogate escapes: :attr:`data` gives them back)."""
 
     t: float
     endpoint: str
@@ -51,15 +52,36 @@ class RecordedFrame(NamedTuple):
         """The receive time as a UTC datetime."""
         return _fromtimestamp(self.t, _utc)
 
+    @property
+    def data(self) -> bytes:
+        """The frame's bytes, exactly as received (format 3; older files: as their text held them)."""
+        return self.text.encode("utf-8", "surrogateescape")
+
+
+_NO_FRAME = msgspec.Raw(b"")
+
 
 class _Line(msgspec.Struct):
+    """A data line of any format: ``frame`` a JSON object (the frame verbatim, format 3) or a JSON
+    string (the frame's text, every format), or ``frame64`` (a frame that is not UTF-8, format 3)."""
+
     t: float
     topic: str
-    frame: str
+    key: str = ""
+    frame: msgspec.Raw = _NO_FRAME
+    frame64: bytes | None = None
+
+
+class _LineHead(msgspec.Struct):
+    t: float
+    topic: str
     key: str = ""
 
 
 _decode_line = msgspec.json.Decoder(_Line).decode
+_decode_head = msgspec.json.Decoder(_LineHead).decode
+_decode_text = msgspec.json.Decoder(str).decode
+_FRAME_KEY = b',"frame":'  # in a format-3 line: after its topic, before its verbatim frame
 _decode_header = msgspec.json.Decoder().decode
 _decode_frame = msgspec.json.Decoder(float_hook=Decimal).decode  # as the engine decodes frames
 
@@ -280,13 +302,48 @@ def _file_frames(path: Path) -> Iterator[RecordedFrame]:
     for number, line in enumerate(lines, 2):
         if not line:
             continue
+        item: _Line | None
         try:
             item = _decode_line(line)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            if not line.startswith(_HEADER):
-                _log.warning("%s, line %d: not a recording line (%s); skipped", path, number, exc)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+            item = _nested(line) if isinstance(exc, RecursionError) else None
+            if item is None:
+                if not line.startswith(_HEADER):
+                    _log.warning("%s, line %d: not a recording line (%s); skipped", path, number, exc)
+                continue
+        frame = bytes(item.frame)
+        if frame.startswith(b'"'):
+            text = _decode_text(frame)
+        elif item.frame64 is not None:
+            text = item.frame64.decode("utf-8", "surrogateescape")
+        elif frame:
+            text = _verbatim(line, frame).decode("utf-8", "surrogateescape")
+        else:
+            _log.warning("%s, line %d: a recording line without a frame; skipped", path, number)
             continue
-        yield RecordedFrame(item.t, item.key, item.topic, item.frame)
+        yield RecordedFrame(item.t, item.key, item.topic, text)
+
+
+def _verbatim(line: bytes, value: bytes) -> bytes:
+    """A format-3 line's verbatim frame, as it was written: sliced off the line after its first
+    ``,"frame":`` (a key or topic before it, being JSON strings, cannot hold that text), whitespace
+    around the frame's JSON ``value`` included."""
+    at = line.find(_FRAME_KEY)
+    frame = line[at + len(_FRAME_KEY) : -1] if at > 0 and line.endswith(b"}") else b""
+    return frame if frame.strip(b" \t\r") == value else value
+
+
+def _nested(line: bytes) -> _Line | None:
+    """A format-3 line whose verbatim frame nests too deep to decode with the line around it (the
+    writer decoded it alone, a level less): its head decoded alone, the frame sliced off."""
+    at = line.find(_FRAME_KEY)
+    if at < 0 or not line.endswith(b"}"):
+        return None
+    try:
+        head = _decode_head(line[:at] + b"}")
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return _Line(head.t, head.topic, head.key, msgspec.Raw(line[at + len(_FRAME_KEY) : -1].strip(b" \t\r")))
 
 
 def _start(path: Path) -> float:
@@ -439,9 +496,10 @@ def read(path: str | os.PathLike[str], *, keep_original_data: bool = False) -> I
         ImportError: a ``.zst`` file without the ``zstandard`` package (extra ``[zstd]``).
     """
     event_of = FrameParser().event
-    for t, endpoint, topic, text in frames(path):
+    for frame in frames(path):
+        text = frame.text
         event = event_of(
-            endpoint, topic, text.encode(), _fromtimestamp(t, _utc), text if keep_original_data else None
+            frame.endpoint, frame.topic, frame.data, frame.received, text if keep_original_data else None
         )
         if event is not None:
             yield event
