@@ -70,11 +70,11 @@ class _Stream:
 
 
 def codec(compression: str, level: int | None) -> _Codec:
-    """A compressor for ``compression`` at ``level`` (zstd 3, gzip 6 by default)."""
+    """A compressor for ``compression`` at ``level`` (zstd 1, gzip 6 by default)."""
     if compression == "zstd":
         import zstandard
 
-        zstd = zstandard.ZstdCompressor(level=3 if level is None else level).compressobj()
+        zstd = zstandard.ZstdCompressor(level=1 if level is None else level).compressobj()
         return _Stream(zstd, zstandard.COMPRESSOBJ_FLUSH_BLOCK, zstandard.COMPRESSOBJ_FLUSH_FINISH)
     if compression == "gzip":
         gzip = zlib.compressobj(6 if level is None else level, zlib.DEFLATED, 31)  # 31: a gzip member

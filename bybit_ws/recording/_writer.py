@@ -85,7 +85,8 @@ class Recorder:
             ``{prefix}-{first frame's UTC time}-{n}.jsonl.zst`` (``.jsonl.gz``, ``.jsonl``).
         compression: ``"zstd"`` (default when ``zstandard`` is installed, extra ``[zstd]``), ``"gzip"``
             (the default otherwise) or ``"none"``.
-        level: the compression level (zstd 3, gzip 6 by default).
+        level: the compression level (zstd 1, gzip 6 by default: zstd 3 costs ~60 % more CPU a frame for
+            files ~10 % larger on verbatim frames, see benchmarks/README.md).
         rotate_bytes: start a new file once a file holds this many bytes, counting lines not yet
             compressed at their full size (the compressor also holds back up to a block, about 128 KiB
             for zstd, until the next flush).
