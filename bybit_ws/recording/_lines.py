@@ -1,4 +1,5 @@
-"""A recording's data lines (format 3), encoded a run of frames at a time (the recorder's flusher thread).
+"""A recording's data lines (format 3): encoded a run of frames at a time (the recorder's flusher thread),
+and decoded back, any format (the reader).
 
 A frame that is a JSON object on one line, in UTF-8 (every frame Bybit sends) is stored verbatim, as
 the line's ``frame`` value (always its last, so the reader slices the frame off the line, whitespace
@@ -152,3 +153,52 @@ def _line(data: bytes, head: bytes) -> bytes:
     except UnicodeDecodeError:
         return b"".join((head, name, b',"frame64":', _encode(data), _END))
     return b"".join((head, name, _FRAME, _encode(text), _END))
+
+
+# ------------------------------------------------------------------------------------ reading lines
+_NO_FRAME = msgspec.Raw(b"")
+
+
+class _Line(msgspec.Struct):
+    """A data line of any format: ``frame`` a JSON object (the frame verbatim, format 3) or a JSON
+    string (the frame's text, every format), or ``frame64`` (a frame that is not UTF-8, format 3)."""
+
+    t: float
+    topic: str
+    key: str = ""
+    frame: msgspec.Raw = _NO_FRAME
+    frame64: bytes | None = None
+
+
+class _LineHead(msgspec.Struct):
+    t: float
+    topic: str
+    key: str = ""
+
+
+_decode_line = msgspec.json.Decoder(_Line).decode
+_decode_line_head = msgspec.json.Decoder(_LineHead).decode
+_decode_text = msgspec.json.Decoder(str).decode
+_FRAME_KEY = b',"frame":'  # in a format-3 line: after its topic, before its verbatim frame
+
+
+def _verbatim(line: bytes, value: bytes) -> bytes:
+    """A format-3 line's verbatim frame, as it was written: sliced off the line after its first
+    ``,"frame":`` (a key or topic before it, being JSON strings, cannot hold that text), whitespace
+    around the frame's JSON ``value`` included."""
+    at = line.find(_FRAME_KEY)
+    frame = line[at + len(_FRAME_KEY) : -1] if at > 0 and line.endswith(b"}") else b""
+    return frame if frame.strip(b" \t\r") == value else value
+
+
+def _nested(line: bytes) -> _Line | None:
+    """A format-3 line whose verbatim frame nests too deep to decode with the line around it (the
+    writer decoded it alone, a level less): its head decoded alone, the frame sliced off."""
+    at = line.find(_FRAME_KEY)
+    if at < 0 or not line.endswith(b"}"):
+        return None
+    try:
+        head = _decode_line_head(line[:at] + b"}")
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return _Line(head.t, head.topic, head.key, msgspec.Raw(line[at + len(_FRAME_KEY) : -1].strip(b" \t\r")))

@@ -24,6 +24,7 @@ from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.engine._framepath import frame_meta, new_event
 from bybit_ws.models._common import DataEvent
 
+from ._lines import _decode_line, _decode_text, _Line, _nested, _verbatim
 from ._writer import SUFFIXES
 
 __all__ = ["FrameParser", "RecordedFrame", "frames", "read", "recording_files"]
@@ -58,30 +59,6 @@ class RecordedFrame(NamedTuple):
         return self.text.encode("utf-8", "surrogateescape")
 
 
-_NO_FRAME = msgspec.Raw(b"")
-
-
-class _Line(msgspec.Struct):
-    """A data line of any format: ``frame`` a JSON object (the frame verbatim, format 3) or a JSON
-    string (the frame's text, every format), or ``frame64`` (a frame that is not UTF-8, format 3)."""
-
-    t: float
-    topic: str
-    key: str = ""
-    frame: msgspec.Raw = _NO_FRAME
-    frame64: bytes | None = None
-
-
-class _LineHead(msgspec.Struct):
-    t: float
-    topic: str
-    key: str = ""
-
-
-_decode_line = msgspec.json.Decoder(_Line).decode
-_decode_head = msgspec.json.Decoder(_LineHead).decode
-_decode_text = msgspec.json.Decoder(str).decode
-_FRAME_KEY = b',"frame":'  # in a format-3 line: after its topic, before its verbatim frame
 _decode_header = msgspec.json.Decoder().decode
 _decode_frame = msgspec.json.Decoder(float_hook=Decimal).decode  # as the engine decodes frames
 
@@ -322,28 +299,6 @@ def _file_frames(path: Path) -> Iterator[RecordedFrame]:
             _log.warning("%s, line %d: a recording line without a frame; skipped", path, number)
             continue
         yield RecordedFrame(item.t, item.key, item.topic, text)
-
-
-def _verbatim(line: bytes, value: bytes) -> bytes:
-    """A format-3 line's verbatim frame, as it was written: sliced off the line after its first
-    ``,"frame":`` (a key or topic before it, being JSON strings, cannot hold that text), whitespace
-    around the frame's JSON ``value`` included."""
-    at = line.find(_FRAME_KEY)
-    frame = line[at + len(_FRAME_KEY) : -1] if at > 0 and line.endswith(b"}") else b""
-    return frame if frame.strip(b" \t\r") == value else value
-
-
-def _nested(line: bytes) -> _Line | None:
-    """A format-3 line whose verbatim frame nests too deep to decode with the line around it (the
-    writer decoded it alone, a level less): its head decoded alone, the frame sliced off."""
-    at = line.find(_FRAME_KEY)
-    if at < 0 or not line.endswith(b"}"):
-        return None
-    try:
-        head = _decode_head(line[:at] + b"}")
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
-    return _Line(head.t, head.topic, head.key, msgspec.Raw(line[at + len(_FRAME_KEY) : -1].strip(b" \t\r")))
 
 
 def _start(path: Path) -> float:
