@@ -298,6 +298,12 @@ def recording_stages(args: argparse.Namespace) -> dict[str, float]:
         lines[:] = [encode({"t": 1.5, "key": "v5.linear", "topic": "t", "frame": t}) for t in texts]
 
     out["the JSON line (msgspec encode, escaping the frame)"] = best(repeats, n, lines_of)
+    encode_run = getattr(_writer._lines, "encode_run", None)
+    if encode_run is not None:  # the flusher's lines, 64 frames a socket read (format 3: verbatim)
+        reads = [payloads[i : i + 64] for i in range(0, n, 64)]
+        out["the lines as the flusher encodes them (encode_run, 64 a read)"] = best(
+            repeats, n, lambda: [encode_run(r, 1.5, "v5.linear") for r in reads] and None
+        )
     batch = b"\n".join(lines)
     for name in ("zstd", "gzip"):
         try:

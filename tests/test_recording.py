@@ -3,6 +3,7 @@ client's events, and the Parquet export."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -113,31 +114,51 @@ def test_stop_recording_keeps_what_was_recorded(v5_fake: FakeBybit, tmp_path: Pa
 
 
 def test_file_format_header_and_lines(tmp_path: Path) -> None:
+    """Format 3: a JSON frame stored verbatim as the line's ``frame``; a frame that is not a one-line
+    JSON object as its text (a JSON string), one that is not UTF-8 as ``frame64`` (base64)."""
+    pretty = b'{"topic":"tickers.Y",\n "data":{}}'  # JSON, but on two lines
+    binary = b'{"topic":"t.1","data":"\xff"}'  # not UTF-8
+    trade = json.dumps(json.loads(TRADE), separators=(",", ":")).encode()  # as Bybit sends it: one line
     with Recorder(
         tmp_path, compression="none", metadata={"api": "v5", "topics": ["publicTrade.BTCUSDT"]}
     ) as rec:
-        rec.write(TRADE, at(0), "v5.linear")
+        rec.write(trade, at(0), "v5.linear")
         rec.write(
             b'{"success":true,"ret_msg":"","op":"subscribe"}', at(0), "v5.linear"
         )  # control: not recorded
         rec.write(b'{"type":"snapshot","topic":"tickers.X","data":{}}', at(1), "v5.linear")  # topic not first
-    assert (rec.frames, rec.skipped) == (2, 1)
+        rec.write(pretty, at(2), "v5.linear")
+        rec.write(binary, at(3), "v5.linear")
+    assert (rec.frames, rec.skipped) == (4, 1)
     (path,) = rec.files
     assert path.name.endswith(".jsonl") and path.name.startswith("bybit_ws-20240501T235900_000000Z")
-    header, *lines = [json.loads(line) for line in path.read_text().splitlines()]
+    raw_lines = path.read_bytes().splitlines()
+    header, *lines = [json.loads(line) for line in raw_lines]
     assert header == {
-        "bybit_ws_recording": 2,
+        "bybit_ws_recording": 3,
         "t": T0.timestamp(),
         "api": "v5",
         "topics": ["publicTrade.BTCUSDT"],
     }
+    assert raw_lines[1] == b'{"t":%r,"key":"v5.linear","topic":"publicTrade.BTCUSDT","frame":%b}' % (
+        T0.timestamp(),
+        trade,
+    )
     assert lines[0] == {
         "t": T0.timestamp(),
         "key": "v5.linear",
         "topic": "publicTrade.BTCUSDT",
-        "frame": TRADE.decode(),
+        "frame": json.loads(TRADE),
     }
     assert lines[1]["topic"] == "tickers.X"
+    assert lines[2]["frame"] == pretty.decode()
+    assert base64.b64decode(lines[3]["frame64"]) == binary and "frame" not in lines[3]
+    assert [f.data for f in frames(path)] == [
+        trade,
+        b'{"type":"snapshot","topic":"tickers.X","data":{}}',
+        pretty,
+        binary,
+    ]
 
 
 def test_rotation_by_size(tmp_path: Path) -> None:

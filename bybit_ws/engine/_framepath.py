@@ -94,12 +94,14 @@ class FrameRecorder(Protocol):
 class FrameTap:
     """Hands a connection's frames (all, or those of ``topics``: exact or ``prefix.*``) to a recorder."""
 
-    __slots__ = ("endpoint", "recorder", "topics")
+    __slots__ = ("endpoint", "recorder", "topics", "write")
 
     def __init__(self, recorder: FrameRecorder, endpoint: str, topics: frozenset[str] | None = None) -> None:
         self.recorder = recorder
         self.endpoint = endpoint
         self.topics = topics
+        #: the recorder's write, bound once (the reader calls it directly for a tap of every topic)
+        self.write = recorder.write
 
     def __call__(self, data: bytes, received: datetime) -> None:
         topics = self.topics
@@ -107,7 +109,7 @@ class FrameTap:
             topic = _topic_of(data) or _decoded_topic(data)
             if topic is None or (topic not in topics and topic.rpartition(".")[0] + ".*" not in topics):
                 return
-        self.recorder.write(data, received, self.endpoint)
+        self.write(data, received, self.endpoint)
 
 
 class FramePath:
@@ -214,7 +216,10 @@ class FramePath:
     def _record(self, data: bytes, received: datetime) -> None:
         for tap in self.taps:
             try:
-                tap(data, received)
+                if tap.topics is None:  # every frame: straight to the recorder, one call less
+                    tap.write(data, received, tap.endpoint)
+                else:
+                    tap(data, received)
             except Exception:
                 _log.exception("%s: recording a frame failed", self.name)
 

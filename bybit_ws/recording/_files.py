@@ -4,6 +4,7 @@ gzip or none), its lines not yet compressed and its bytes on disk; rotation; fin
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import math
 import os
@@ -20,8 +21,9 @@ __all__ = ["BATCH", "FORMAT", "MAX_AHEAD", "SUFFIXES", "RecordingFiles", "codec"
 _log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 
-#: the format number of the header line (the CLI's ``--record`` files are format 1)
-FORMAT = 2
+#: the format number of the header line (the CLI's ``--record`` files are format 1; format 2 stored
+#: every frame as an escaped JSON string, format 3 stores JSON frames verbatim: see ``_lines``)
+FORMAT = 3
 #: file name endings of each compression
 SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 
@@ -68,11 +70,11 @@ class _Stream:
 
 
 def codec(compression: str, level: int | None) -> _Codec:
-    """A compressor for ``compression`` at ``level`` (zstd 3, gzip 6 by default)."""
+    """A compressor for ``compression`` at ``level`` (zstd 1, gzip 6 by default)."""
     if compression == "zstd":
         import zstandard
 
-        zstd = zstandard.ZstdCompressor(level=3 if level is None else level).compressobj()
+        zstd = zstandard.ZstdCompressor(level=1 if level is None else level).compressobj()
         return _Stream(zstd, zstandard.COMPRESSOBJ_FLUSH_BLOCK, zstandard.COMPRESSOBJ_FLUSH_FINISH)
     if compression == "gzip":
         gzip = zlib.compressobj(6 if level is None else level, zlib.DEFLATED, 31)  # 31: a gzip member
@@ -185,7 +187,7 @@ class RecordingFiles:
             file.add(lines)
             self.added += count
             return
-        for line in lines.splitlines(keepends=True):
+        for line in io.BytesIO(lines):  # split at newlines only (a verbatim frame may hold a "\r")
             if self.current is None:
                 file = self._open(received)
             file.add(line)

@@ -1,22 +1,27 @@
-"""A recording's data lines, encoded a run of frames at a time (the recorder's flusher thread).
+"""A recording's data lines (format 3): encoded a run of frames at a time (the recorder's flusher thread),
+and decoded back, any format (the reader).
 
-A line is ``{"t": <receive time>, "key": <endpoint key>, "topic": <topic>, "frame": <the frame's text>}``.
-Encoding one frame at a time (its topic read off its start, its bytes to ``str``, a msgspec encode that
-escapes the whole frame) costs ~2 us of the GIL a frame, which the reader thread then waits for. A run of
-frames with the same receive time and endpoint (the frames of one socket read) is encoded in a few C
-passes over the run's frames joined instead: their topics by one regular expression, the escaping by
-one msgspec encode of the whole run, the lines by one ``bytes.join``. A run that does not fit (a frame
-holding the separator, bytes that are not UTF-8, a frame whose topic is not its first key or that has
-none) goes the one-at-a-time way, which reads the same back.
+A frame that is a JSON object on one line, in UTF-8 (every frame Bybit sends) is stored verbatim, as
+the line's ``frame`` value (always its last, so the reader slices the frame off the line, whitespace
+around it included)::
+
+    {"t": <receive time>, "key": <endpoint key>, "topic": <topic>, "frame": <the frame's bytes, as sent>}
+
+so a line costs no escaping: its parts are joined by one ``bytes.join`` over the run. The flusher's
+one per-frame pass is a C decode of the frame that checks it is JSON and takes its topic (msgspec,
+into a struct of that one field; the rest is skipped). Any other frame is stored as format 2 stored
+them all, ``"frame": <the frame's text as a JSON string>``, or, when it is not UTF-8,
+``"frame64": <its bytes in base64>``; either reads back exactly too. A frame with no topic (a control
+frame, or bytes that are neither JSON nor start with a topic) gets no line.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
-from itertools import chain, groupby, islice, repeat
-from operator import itemgetter
+from itertools import chain, groupby, repeat
+from operator import attrgetter, itemgetter
+from typing import Any
 
 import msgspec
 
@@ -28,21 +33,25 @@ _decode = msgspec.json.Decoder().decode
 _RUN = itemgetter(1, 2)
 _DATA = itemgetter(0)
 _encode = msgspec.json.Encoder().encode
-
-#: joins a run's frames: a control character, so msgspec writes it escaped, as ``\u001f``
-_SEP = b"\x1f"
-_SEP_ESCAPED = b"\\u001f"
-#: each joined frame's topic when it is its first key and has no ``\``
-_TOPICS = re.compile(rb'\x1f\{"topic":"([^"\\\x1f]*)"')
+_NL = b"\n"
+_FRAME = b',"frame":'
+_END = b"}\n"
 
 
-class _Line(msgspec.Struct):
-    """One data line of a recording (fields in the file's order)."""
+class _Head(msgspec.Struct):
+    """A frame's topic (its other fields are skipped, their JSON checked)."""
 
-    t: float
-    key: str
-    topic: str
-    frame: str
+    topic: str | None = None
+
+
+_decode_head = msgspec.json.Decoder(_Head).decode
+_TOPIC = attrgetter("topic")
+_NOT_JSON = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
+
+#: topics as JSON strings, ``b'"publicTrade.BTCUSDT"'`` (a few hundred in a real session; cleared when
+#: it grows past ``_NAMES_MAX``, so a stream of made-up topics cannot grow it without bound)
+_names: dict[str, bytes] = {}
+_NAMES_MAX = 10_000
 
 
 def topic_of(data: bytes) -> str | None:
@@ -54,7 +63,7 @@ def topic_of(data: bytes) -> str | None:
             return data[_TOPIC_AT:end].decode("utf-8", "replace")
     try:
         frame = _decode(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     topic = frame.get("topic") if type(frame) is dict else None
     return topic if type(topic) is str else None
@@ -71,35 +80,125 @@ def runs(frames: list[tuple[bytes, datetime, str]]) -> Iterator[tuple[datetime, 
         yield received, t, lines, count, len(datas) - count
 
 
+def _head(t: float, key: str) -> bytes:
+    return b'{"t":' + _encode(t) + b',"key":' + _encode(key) + b',"topic":'
+
+
+def _name(topic: str) -> bytes:
+    name = _names.get(topic)
+    if name is None:
+        if len(_names) >= _NAMES_MAX:
+            _names.clear()
+        name = _names[topic] = _encode(topic)
+    return name
+
+
 def encode_run(frames: list[bytes], t: float, key: str) -> tuple[bytes, int]:
     """The lines (each ending in a newline) of ``frames``, all received at ``t`` on endpoint ``key``,
     in order, and how many there are: frames with no topic (control frames, not JSON) get none."""
-    count = len(frames)
-    joined = _SEP + _SEP.join(frames)
-    # The run's frames as one string, escaped by one encode and split at the separators: exact when
-    # every frame is UTF-8 with its topic first and none holds the separator, raw or as the text of its
-    # escape (either splits the run into more parts than it has frames).
-    topics = _TOPICS.findall(joined)
-    if len(topics) == count and all(topics):
+    # Every frame verbatim when the run holds no newline, is UTF-8 (ASCII: one C pass over the run
+    # joined), and each frame alone decodes as a JSON object with a string topic. Else each frame on
+    # its own (see _line).
+    joined = b"".join(frames)
+    if _NL not in joined and joined.isascii():
         try:
-            text = joined.decode("utf-8")
-        except UnicodeDecodeError:
-            return _one_by_one(frames, t, key)
-        escaped = _encode(text)[1:-1].split(_SEP_ESCAPED)  # [b"", frame 1, frame 2, ...]
-        names = _encode(_SEP.join(topics).decode("utf-8"))[1:-1].split(_SEP_ESCAPED)
-        if len(escaped) == count + 1 and len(names) == count:
-            head = b'{"t":' + _encode(t) + b',"key":' + _encode(key) + b',"topic":"'
-            mid, end = b'","frame":"', b'"}\n'
-            parts = zip(repeat(head), names, repeat(mid), islice(escaped, 1, None), repeat(end))
-            return b"".join(chain.from_iterable(parts)), count
+            topics: list[Any] = list(map(_TOPIC, map(_decode_head, frames)))  # str, or None: no topic
+        except _NOT_JSON:
+            pass
+        else:
+            if None not in topics:
+                names: list[Any] = list(map(_names.get, topics))
+                if None in names:
+                    names = list(map(_name, topics))
+                parts = zip(repeat(_head(t, key)), names, repeat(_FRAME), frames, repeat(_END))
+                return b"".join(chain.from_iterable(parts)), len(frames)
     return _one_by_one(frames, t, key)
 
 
+def _utf8(data: bytes) -> bool:
+    if data.isascii():
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _one_by_one(frames: list[bytes], t: float, key: str) -> tuple[bytes, int]:
-    lines = []
-    for data in frames:
+    head = _head(t, key)
+    lines = [line for line in (_line(data, head) for data in frames) if line]
+    return b"".join(lines), len(lines)
+
+
+def _line(data: bytes, head: bytes) -> bytes:
+    """One frame's line after ``head`` (``{"t":...,"key":...,"topic":``), verbatim or escaped as the
+    frame allows; ``b""`` for a frame with no topic."""
+    topic: str | None = None
+    verbatim = _NL not in data and _utf8(data)
+    if verbatim:
+        try:
+            topic = _decode_head(data).topic
+        except _NOT_JSON:
+            verbatim = False
+    if not verbatim:
         topic = topic_of(data)
-        if topic is not None:
-            lines.append(_encode(_Line(t, key, topic, data.decode("utf-8", "replace"))))
-    lines.append(b"")
-    return b"\n".join(lines) if len(lines) > 1 else b"", len(lines) - 1
+    if topic is None:
+        return b""
+    name = _name(topic)
+    if verbatim:
+        return b"".join((head, name, _FRAME, data, _END))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return b"".join((head, name, b',"frame64":', _encode(data), _END))
+    return b"".join((head, name, _FRAME, _encode(text), _END))
+
+
+# ------------------------------------------------------------------------------------ reading lines
+_NO_FRAME = msgspec.Raw(b"")
+
+
+class _Line(msgspec.Struct):
+    """A data line of any format: ``frame`` a JSON object (the frame verbatim, format 3) or a JSON
+    string (the frame's text, every format), or ``frame64`` (a frame that is not UTF-8, format 3)."""
+
+    t: float
+    topic: str
+    key: str = ""
+    frame: msgspec.Raw = _NO_FRAME
+    frame64: bytes | None = None
+
+
+class _LineHead(msgspec.Struct):
+    t: float
+    topic: str
+    key: str = ""
+
+
+_decode_line = msgspec.json.Decoder(_Line).decode
+_decode_line_head = msgspec.json.Decoder(_LineHead).decode
+_decode_text = msgspec.json.Decoder(str).decode
+_FRAME_KEY = b',"frame":'  # in a format-3 line: after its topic, before its verbatim frame
+
+
+def _verbatim(line: bytes, value: bytes) -> bytes:
+    """A format-3 line's verbatim frame, as it was written: sliced off the line after its first
+    ``,"frame":`` (a key or topic before it, being JSON strings, cannot hold that text), whitespace
+    around the frame's JSON ``value`` included."""
+    at = line.find(_FRAME_KEY)
+    frame = line[at + len(_FRAME_KEY) : -1] if at > 0 and line.endswith(b"}") else b""
+    return frame if frame.strip(b" \t\r") == value else value
+
+
+def _nested(line: bytes) -> _Line | None:
+    """A format-3 line whose verbatim frame nests too deep to decode with the line around it (the
+    writer decoded it alone, a level less): its head decoded alone, the frame sliced off."""
+    at = line.find(_FRAME_KEY)
+    if at < 0 or not line.endswith(b"}"):
+        return None
+    try:
+        head = _decode_line_head(line[:at] + b"}")
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    return _Line(head.t, head.topic, head.key, msgspec.Raw(line[at + len(_FRAME_KEY) : -1].strip(b" \t\r")))

@@ -94,7 +94,7 @@ def _recorded_events(source: str | os.PathLike[str]) -> Iterator[tuple[str, Data
     """A recording's events with their category, parsed as :func:`read` parses them."""
     event_of = FrameParser().event
     for frame in frames(source):
-        event = event_of(frame.endpoint, frame.topic, frame.text.encode(), frame.received)
+        event = event_of(frame.endpoint, frame.topic, frame.data, frame.received)
         if event is not None:
             yield _category(frame.endpoint), event
 

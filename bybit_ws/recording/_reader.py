@@ -24,6 +24,7 @@ from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.engine._framepath import frame_meta, new_event
 from bybit_ws.models._common import DataEvent
 
+from ._lines import _decode_line, _decode_text, _Line, _nested, _verbatim
 from ._writer import SUFFIXES
 
 __all__ = ["FrameParser", "RecordedFrame", "frames", "read", "recording_files"]
@@ -39,7 +40,8 @@ _utc = timezone.utc
 
 
 class RecordedFrame(NamedTuple):
-    """One recorded frame: receive time (epoch seconds), endpoint key, topic and the exact frame text."""
+    """One recorded frame: receive time (epoch seconds), endpoint key, topic and the exact frame text
+    (bytes that are not UTF-8 held as surrogate escapes: :attr:`data` gives them back)."""
 
     t: float
     endpoint: str
@@ -51,15 +53,12 @@ class RecordedFrame(NamedTuple):
         """The receive time as a UTC datetime."""
         return _fromtimestamp(self.t, _utc)
 
-
-class _Line(msgspec.Struct):
-    t: float
-    topic: str
-    frame: str
-    key: str = ""
+    @property
+    def data(self) -> bytes:
+        """The frame's bytes, exactly as received (format 3; older files: as their text held them)."""
+        return self.text.encode("utf-8", "surrogateescape")
 
 
-_decode_line = msgspec.json.Decoder(_Line).decode
 _decode_header = msgspec.json.Decoder().decode
 _decode_frame = msgspec.json.Decoder(float_hook=Decimal).decode  # as the engine decodes frames
 
@@ -280,13 +279,26 @@ def _file_frames(path: Path) -> Iterator[RecordedFrame]:
     for number, line in enumerate(lines, 2):
         if not line:
             continue
+        item: _Line | None
         try:
             item = _decode_line(line)
-        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-            if not line.startswith(_HEADER):
-                _log.warning("%s, line %d: not a recording line (%s); skipped", path, number, exc)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+            item = _nested(line) if isinstance(exc, RecursionError) else None
+            if item is None:
+                if not line.startswith(_HEADER):
+                    _log.warning("%s, line %d: not a recording line (%s); skipped", path, number, exc)
+                continue
+        frame = bytes(item.frame)
+        if frame.startswith(b'"'):
+            text = _decode_text(frame)
+        elif item.frame64 is not None:
+            text = item.frame64.decode("utf-8", "surrogateescape")
+        elif frame:
+            text = _verbatim(line, frame).decode("utf-8", "surrogateescape")
+        else:
+            _log.warning("%s, line %d: a recording line without a frame; skipped", path, number)
             continue
-        yield RecordedFrame(item.t, item.key, item.topic, item.frame)
+        yield RecordedFrame(item.t, item.key, item.topic, text)
 
 
 def _start(path: Path) -> float:
@@ -439,9 +451,10 @@ def read(path: str | os.PathLike[str], *, keep_original_data: bool = False) -> I
         ImportError: a ``.zst`` file without the ``zstandard`` package (extra ``[zstd]``).
     """
     event_of = FrameParser().event
-    for t, endpoint, topic, text in frames(path):
+    for frame in frames(path):
+        text = frame.text
         event = event_of(
-            endpoint, topic, text.encode(), _fromtimestamp(t, _utc), text if keep_original_data else None
+            frame.endpoint, frame.topic, frame.data, frame.received, text if keep_original_data else None
         )
         if event is not None:
             yield event
