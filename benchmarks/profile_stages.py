@@ -128,7 +128,7 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
     client = client_cls(urls=fake.urls, workers=args.workers)
     try:
         _clients.subscribe_workload(client, workload, tally.hit)
-        path = next(c.frames for group in client._engine.connections.values() for c in group)
+        path = next(c.frame_path for group in client._engine.connections.values() for c in group)
         on_frame = path.on_frame
 
         def whole(split: bool) -> Callable[[], None]:

@@ -371,10 +371,11 @@ def test_ticker_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSocketC
 
 
 # ------------------------------------------------------------------------------------- key order
-def _list_item_struct(spec: TopicSpec | None) -> Any:
-    """The item struct of a list topic's typed path (its envelope's ``data: list[struct]``)."""
+def _list_item_struct(spec: TopicSpec | None, which: int = 0) -> Any:
+    """The item struct of a list topic's typed path (its envelope's ``data: list[struct]``; ``which``:
+    0 the exact envelope, 1 the lenient one)."""
     assert spec is not None and spec.typed is not None
-    envelope = spec.typed.decode.__self__.type  # type: ignore[attr-defined]
+    envelope = spec.typed.envelopes[which]
     data = {field.name: field.type for field in msgspec.structs.fields(envelope)}["data"]
     return typing.get_args(data)[0]
 
@@ -399,6 +400,10 @@ def _path(name: str, *keys: Any) -> Any:
         (InverseTicker.struct, _path("inverse_instrument_info_delta", "data", "update", 0)),
         (
             _list_item_struct(V5Dialect("linear").topic_spec("publicTrade.BTCUSDT")),
+            _path("v5_public_trade", "data", 0),
+        ),
+        (
+            _list_item_struct(V5Dialect("linear").topic_spec("publicTrade.BTCUSDT"), 1),
             _path("v5_public_trade", "data", 0),
         ),
         (
