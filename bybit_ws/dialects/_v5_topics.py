@@ -42,7 +42,12 @@ from bybit_ws.models.v5 import (
     parse_order_book,
     parse_rpi_order_book,
 )
-from bybit_ws.models.v5.market import build_rpi_order_book, order_book_from_pairs, rpi_book_levels
+from bybit_ws.models.v5.market import (
+    build_rpi_order_book,
+    exact_order_book,
+    order_book_from_pairs,
+    rpi_book_levels,
+)
 
 from ._base import Parsed, TopicSpec, TypedParser, envelope, list_topic
 
@@ -123,11 +128,33 @@ _BookFrame = envelope(
 )
 
 
+# The exact typed path of the same frames (see wire_schema's exact): every value of its final type,
+# prices as sent (for the price cache), sizes Decimal; a frame it does not fit takes _BookFrame.
+_ExactLevels: Any = list[tuple[str, Decimal]]
+_exact_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", str)]
+_exact_fields += [("b", _ExactLevels | None, None), ("a", _ExactLevels | None, None), ("u", int)]
+_exact_fields += [(key, int | None, None) for key in ("seq", "ts", "cts")]
+_ExactBookData = msgspec.defstruct("V5OrderBookDataExact", _exact_fields, gc=False, kw_only=True)
+_ExactBookFrame = envelope(
+    "V5OrderBookExactFrame",
+    [
+        ("type", str | None, None),
+        ("ts", int | None, None),
+        ("data", _ExactBookData),
+        ("cts", int | None, None),
+    ],
+    kw_only=True,
+)
+
+
 def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
     ts = data.ts if frame.ts is None else frame.ts
     cts = data.cts if frame.cts is None else frame.cts
-    book = order_book_from_pairs(data.s, data.b, data.a, data.u, data.seq, ts, cts)
+    if type(frame) is _ExactBookFrame:
+        book = exact_order_book(data.s, data.b, data.a, data.u, data.seq, ts, cts)
+    else:
+        book = order_book_from_pairs(data.s, data.b, data.a, data.u, data.seq, ts, cts)
     # _book_kind, inline (once a frame)
     return ("snapshot" if frame.type == "snapshot" or book.update_id == 1 else "delta"), book
 
@@ -204,7 +231,9 @@ PUBLIC_SPECS = {
     "tickers": TopicSpec(
         _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
     ),
-    "orderbook": TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed)),
+    "orderbook": TopicSpec(
+        _parse_book, continuous=True, typed=TypedParser.of(_ExactBookFrame, _parse_book_typed, _BookFrame)
+    ),
     "kline": TopicSpec(_parse_kline),
     "allLiquidation": list_topic(Liquidation, order=("T", "s", "S", "v", "p")),
     "orderbook.rpi": TopicSpec(
@@ -214,7 +243,9 @@ PUBLIC_SPECS = {
     "priceLimit": TopicSpec(_parse_price_limit),
     "adlAlert": list_topic(AdlAlert),
     "orderbook.full": TopicSpec(
-        _parse_full_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_full_book_typed)
+        _parse_full_book,
+        continuous=True,
+        typed=TypedParser.of(_ExactBookFrame, _parse_full_book_typed, _BookFrame),
     ),
 }
 # Private frames carry the exchange's time as creationTime (PROTOCOL.md §C), public ones as ts.
