@@ -82,6 +82,13 @@ def generate(
         aliases = md[ALIASES]
         for alias, alias_hook in aliases:
             namespace[f"_a{index}_{alias}"] = alias_hook
+        if index == 0:
+            lines.append("    inst = _twin()" if twin else "    inst = _new(_cls)")
+        exact_field = struct and exact and not aliases and exact_kind(hook) is not None
+        if exact_field and not unset and _exact_path(index, hook, required, {}) == COPY:
+            # nothing to convert: the value as msgspec made it, in one load and one store
+            lines.append(f"    inst.{a.name} = o.f{index}" if twin else f"    _set{index}(inst, o.f{index})")
+            continue
         if struct:
             lines.append(f"    v = o.f{index}")
             if unset and not (required and aliases):  # absent is UNSET: as o.get(key) -> None
@@ -103,12 +110,10 @@ def generate(
                 lines.append(f"        v = _a{index}_{alias}(o[{alias!r}])")
             if required and aliases:
                 lines += [f"    if v is None and {key} not in o:", f"        raise KeyError({key})"]
-        if exact and not aliases and exact_kind(hook) is not None:
-            lines += _exact_path(index, hook, required, namespace)
+        if exact_field:
+            lines += _exact_path(index, hook, required and not unset, namespace)  # unset: null is None
         else:
             lines += _fast_path(index, hook, namespace)
-        if index == 0:
-            lines.append("    inst = _twin()" if twin else "    inst = _new(_cls)")
         lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
     if twin:
         lines.append("    inst.__class__ = _cls")
@@ -142,14 +147,16 @@ def merger(cls: type[T]) -> Callable[[T, Mapping[str, Any]], T]:
     return merge
 
 
-def generate_merger(cls: type[T], *, struct: bool) -> Any:
+def generate_merger(cls: type[T], *, struct: bool, exact: bool = False) -> Any:
     """The code of :func:`merger` (from a dict ``o``) or of :attr:`WireSchema.merge` (from a
-    ``delta=True`` struct ``o``: ``fN``/``aN_alias`` are ``UNSET`` where the delta leaves them out)."""
+    ``delta=True`` struct ``o``: ``fN``/``aN_alias`` are ``UNSET`` where the delta leaves them out;
+    with ``exact``, each field :func:`exact_kind` types holds that type, ``None`` or ``UNSET``)."""
     fields = attrs.fields(cast(Any, cls))
     twin = layout_twin(cls)
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin, "Decimal": Decimal}
-    namespace["UNSET"] = msgspec.UNSET
-    lines = ["def merge(base, o):", "    inst = _twin()" if twin else "    inst = _new(_cls)"]
+    namespace["_UNSET"] = msgspec.UNSET
+    # UNSET as a local (a default argument): it is read once a field
+    lines = ["def merge(base, o, UNSET=_UNSET):", "    inst = _twin()" if twin else "    inst = _new(_cls)"]
     for index, a in enumerate(fields):
         md = a.metadata
         hook = md[HOOK]
@@ -157,6 +164,13 @@ def generate_merger(cls: type[T], *, struct: bool) -> Any:
         if not twin:
             namespace[f"_set{index}"] = slot(cls, a.name).__set__
         key = repr(md[WIRE])
+        store = f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)"
+        if struct and exact and not md[ALIASES] and exact_kind(hook) is not None:
+            # the unchanged field first (most are): one attribute test and one copy
+            lines += [f"    v = o.f{index}", "    if v is UNSET:", f"        f = base.{a.name}", "    else:"]
+            lines += ["    " + line for line in _exact_path(index, hook, False, namespace)]
+            lines.append(store)
+            continue
         if struct:
             lines += [f"    v = o.f{index}", "    if v is not UNSET:"]
         else:
@@ -173,7 +187,7 @@ def generate_merger(cls: type[T], *, struct: bool) -> Any:
             lines += ["    " + line for line in _fast_path(index, hook, namespace)]
         lines.append("    else:")
         lines.append(f"        f = base.{a.name}")  # an attribute load: far cheaper than the slot __get__
-        lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
+        lines.append(store)
     if twin:
         lines.append("    inst.__class__ = _cls")
     lines.append("    return inst")
@@ -226,7 +240,11 @@ def _exact_path(index: int, hook: Hook, required: bool, namespace: dict[str, Any
         )
     if getattr(hook, "enum", None) is not None:
         return ['    f = None if v == "" else v']  # the "" pseudo-member: unset, as the hook makes it
-    return ["    f = v"]
+    return COPY
+
+
+#: :func:`_exact_path` of a field whose value is final as decoded
+COPY = ["    f = v"]
 
 
 def _fast_path(index: int, hook: Hook, namespace: dict[str, Any]) -> list[str]:

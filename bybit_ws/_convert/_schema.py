@@ -69,12 +69,12 @@ def wire_schema(
         md = a.metadata
         required = a.default is attrs.NOTHING
         aliases = md[ALIASES]
-        kind: Any = Decimal if md[HOOK] is decimal else Any
+        kind: Any = Decimal if md[HOOK] is decimal and not delta else Any
         if exact and not aliases:
             kind = exact_kind(md[HOOK]) or Any
         rename[f"f{index}"] = md[WIRE]
-        if delta:  # every value as sent (converted by merge, as from the dict): only "absent" matters
-            spec.append((f"f{index}", Any, msgspec.UNSET))
+        if delta:  # converted by merge, as from the dict: "absent" (UNSET) kept apart from null
+            spec.append((f"f{index}", Any if kind is Any else kind | None | msgspec.UnsetType, msgspec.UNSET))
         elif required and not aliases:
             spec.append((f"f{index}", kind))
         elif required:
@@ -87,12 +87,12 @@ def wire_schema(
     if order:
         rank = {key: place for place, key in enumerate(order)}
         spec.sort(key=lambda field: rank.get(rename[field[0]], len(rank)))  # stable: the rest keep theirs
-    kind_name = "DeltaWire" if delta else "ExactWire" if exact else "Wire"
+    kind_name = ("Exact" if exact else "") + ("DeltaWire" if delta else "Wire")
     struct = msgspec.defstruct(f"{cls.__name__}{kind_name}", spec, rename=rename, gc=False, kw_only=True)
-    build, build_all = generate(cls, struct=True, unset=delta, many=True, exact=exact and not delta)
+    build, build_all = generate(cls, struct=True, unset=delta, many=True, exact=exact)
     build.__name__ = f"build_{cls.__name__}"
     build.__doc__ = f"Build a {cls.__name__} from its wire struct."
     build_all.__name__ = f"build_all_{cls.__name__}"
     build_all.__doc__ = f"Build a list of {cls.__name__} from a list of wire structs."
-    merge = generate_merger(cls, struct=True) if delta else None
+    merge = generate_merger(cls, struct=True, exact=exact) if delta else None
     return WireSchema(struct, build, build_all, merge, {wire_key: name for name, wire_key in rename.items()})

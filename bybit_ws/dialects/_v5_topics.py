@@ -86,22 +86,36 @@ _TICKER_ORDER = (
 )  # fmt: skip
 # The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
 # _parse_ticker merges it from the dict, reading attributes instead of testing every key.
-_ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
-_TickerFrame = envelope(
-    "V5TickerFrame", [("data", _ticker_schema.struct), ("type", str | None, None), ("cs", Any, None)]
+_ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER, exact=True)
+_ExactTickerFrame = envelope(
+    "V5TickerExactFrame",
+    [
+        ("type", str | None, None),
+        ("data", _ticker_schema.struct),
+        ("cs", int | None, None),
+        ("ts", Any, None),
+    ],
+    kw_only=True,
 )
-_merge_ticker_typed: Any = _ticker_schema.merge
+# the lenient schema: the frames the exact one does not fit (a number as text...)
+_lenient_ticker = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
+_TickerFrame = envelope(
+    "V5TickerFrame", [("data", _lenient_ticker.struct), ("type", str | None, None), ("cs", Any, None)]
+)
 _CS = _ticker_schema.attributes["cs"]
+assert _lenient_ticker.attributes["cs"] == _CS
 
 
 def _parse_ticker_typed(frame: Any, state: dict[str, Any]) -> Parsed:
+    data = frame.data
     if frame.cs is not None:
-        setattr(frame.data, _CS, frame.cs)
+        setattr(data, _CS, frame.cs)
     previous = state.get("ticker")
+    schema = _ticker_schema if type(frame) is _ExactTickerFrame else _lenient_ticker
     if frame.type == "delta" and previous is not None:
-        ticker = _merge_ticker_typed(previous, frame.data)
+        ticker = schema.merge(previous, data)  # type: ignore[misc]
     else:
-        ticker = _ticker_schema.build(frame.data)
+        ticker = schema.build(data)
     state["ticker"] = ticker
     return "data", ticker
 
@@ -229,7 +243,9 @@ _FAST_ORDER = (
 PUBLIC_SPECS = {
     "publicTrade": list_topic(Trade, order=_TRADE_ORDER),
     "tickers": TopicSpec(
-        _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
+        _parse_ticker,
+        continuous=True,
+        typed=TypedParser.of(_ExactTickerFrame, _parse_ticker_typed, _TickerFrame),
     ),
     "orderbook": TopicSpec(
         _parse_book, continuous=True, typed=TypedParser.of(_ExactBookFrame, _parse_book_typed, _BookFrame)
