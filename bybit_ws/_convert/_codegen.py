@@ -167,9 +167,10 @@ def generate_merger(cls: type[T], *, struct: bool, exact: bool = False) -> Any:
         store = f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)"
         if struct and exact and not md[ALIASES] and exact_kind(hook) is not None:
             # the unchanged field first (most are): one attribute test and one copy
-            lines += [f"    v = o.f{index}", "    if v is UNSET:", f"        f = base.{a.name}", "    else:"]
+            copy = f"inst.{a.name} = base.{a.name}" if twin else f"_set{index}(inst, base.{a.name})"
+            lines += [f"    v = o.f{index}", "    if v is UNSET:", f"        {copy}", "    else:"]
             lines += ["    " + line for line in _exact_path(index, hook, False, namespace)]
-            lines.append(store)
+            lines.append("    " + store)
             continue
         if struct:
             lines += [f"    v = o.f{index}", "    if v is not UNSET:"]
