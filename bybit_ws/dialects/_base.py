@@ -82,8 +82,8 @@ class TypedParser:
         schema's, see :func:`~bybit_ws._convert.wire_schema`): ``decode`` tries ``envelope`` and then
         ``lenient``, so such a frame still takes the typed path; ``parse`` tells the two apart by type.
         """
-        for struct in (envelope, lenient):
-            missing = {"topic", "ts", "type"}.difference(struct.__struct_fields__) if struct else ()
+        for struct in (envelope, lenient) if lenient else (envelope,):
+            missing = {"topic", "ts", "type"}.difference(struct.__struct_fields__)
             if missing:
                 raise TypeError(f"{struct.__name__} lacks the envelope fields {sorted(missing)}")
         exact = msgspec.json.Decoder(envelope, float_hook=Decimal).decode
