@@ -149,19 +149,13 @@ def test_typed_path_never_disagrees_with_the_dict_path_on_random_frames() -> Non
     spec = InverseDialect().topic_spec("trade.BTCUSD")
     assert spec is not None
     rng = random.Random(7)
-    outcomes = {"same": 0, "fallback": 0, "both fail": 0}
-    for _ in range(5000):
-        items = [_random_trade(rng) for _ in range(rng.randint(1, 3))]
-        text = json.dumps({"topic": "trade.BTCUSD", "data": items}, separators=(",", ":")).encode()
-        by_dict, by_struct = _both(spec, text)
-        if isinstance(by_struct, type):
-            # the typed path may only refuse (the engine then uses the dict path), never differ
-            outcomes["both fail" if isinstance(by_dict, type) else "fallback"] += 1
-            continue
-        assert not isinstance(by_dict, type), f"typed path accepted what the dict path rejects: {text!r}"
-        assert repr(by_struct) == repr(by_dict), text
-        outcomes["same"] += 1
-    assert min(outcomes.values()) >= 20, outcomes  # every branch was exercised
+    texts = (
+        _compact({"topic": "trade.BTCUSD", "data": [_random_trade(rng) for _ in range(rng.randint(1, 3))]})
+        for _ in range(5000)
+    )
+    # the typed path may only refuse (the engine then uses the dict path), never differ
+    outcomes = _exact_lenient_or_dict(spec, texts)
+    assert min(outcomes.values()) >= 10, outcomes  # every branch was exercised (ints: mostly lenient)
 
 
 def _random_v5_trade(rng: random.Random) -> dict[str, Any]:
@@ -194,17 +188,13 @@ def _random_v5_trade(rng: random.Random) -> dict[str, Any]:
     return trade
 
 
-def test_the_exact_v5_trade_path_never_disagrees_with_the_dict_path_on_random_frames() -> None:
-    """The exact schema (final types decoded in C), its lenient fallback and the dict path: the same
-    trades, or all refuse, for any values (numbers as text, "" flags, unknown or "" enum values)."""
-    spec = V5Dialect("linear").topic_spec("publicTrade.BTCUSDT")
-    assert spec is not None and spec.typed is not None
-    exact, _lenient = spec.typed.envelopes
-    rng = random.Random(5)
+def _exact_lenient_or_dict(spec: TopicSpec, texts: Any) -> dict[str, int]:
+    """Each frame through the exact schema (or its lenient fallback) and through the dict path: the
+    same result, or both refuse; returns how often each way was taken."""
+    assert spec.typed is not None
+    exact = spec.typed.envelopes[0]
     outcomes = {"exact": 0, "lenient": 0, "fallback": 0, "both fail": 0}
-    for _ in range(5000):
-        items = [_random_v5_trade(rng) for _ in range(rng.randint(1, 3))]
-        text = _compact({"topic": "publicTrade.BTCUSDT", "ts": 1683308606961, "data": items})
+    for text in texts:
         by_dict, by_struct = _both(spec, text)
         if isinstance(by_struct, type):
             outcomes["both fail" if isinstance(by_dict, type) else "fallback"] += 1
@@ -212,6 +202,26 @@ def test_the_exact_v5_trade_path_never_disagrees_with_the_dict_path_on_random_fr
         assert not isinstance(by_dict, type), f"typed path accepted what the dict path rejects: {text!r}"
         assert repr(by_struct) == repr(by_dict), text
         outcomes["exact" if type(spec.typed.decode(text)) is exact else "lenient"] += 1
+    return outcomes
+
+
+def test_the_exact_v5_trade_path_never_disagrees_with_the_dict_path_on_random_frames() -> None:
+    """The exact schema (final types decoded in C), its lenient fallback and the dict path: the same
+    trades, or all refuse, for any values (numbers as text, "" flags, unknown or "" enum values)."""
+    spec = V5Dialect("linear").topic_spec("publicTrade.BTCUSDT")
+    assert spec is not None
+    rng = random.Random(5)
+    texts = (
+        _compact(
+            {
+                "topic": "publicTrade.BTCUSDT",
+                "ts": 1683308606961,
+                "data": [_random_v5_trade(rng) for _ in range(rng.randint(1, 3))],
+            }
+        )
+        for _ in range(5000)
+    )
+    outcomes = _exact_lenient_or_dict(spec, texts)
     assert min(outcomes.values()) >= 20, outcomes  # every branch was exercised
 
 
@@ -219,38 +229,36 @@ def test_the_exact_v5_book_path_never_disagrees_with_the_dict_path_on_random_fra
     """Order-book frames with any values in any place: the exact schema, its lenient fallback and the
     dict path build the same book (kind included), or all refuse it."""
     spec = V5Dialect("linear").topic_spec("orderbook.50.BTCUSDT")
-    assert spec is not None and spec.typed is not None
-    exact, _lenient = spec.typed.envelopes
+    assert spec is not None
     rng = random.Random(9)
     values: list[Any] = [None, "", "x", 0, 1, 7, "7", 1.5, "2.50", 1683308606961, "1683308606961", [], True]
-    outcomes = {"exact": 0, "lenient": 0, "fallback": 0, "both fail": 0}
-    for _ in range(4000):
-        data: dict[str, Any] = {"s": "BTCUSDT", "u": rng.choice([1, 177400002]), "seq": 66544703026}
-        for side in "ba":
-            data[side] = [[rng.choice(["30003.40", "30003.50"]), "1.5"] for _ in range(rng.randint(0, 3))]
-        frame: dict[str, Any] = {"topic": "orderbook.50.BTCUSDT", "type": rng.choice(["snapshot", "delta"])}
-        frame |= {"ts": 1683308606967, "data": data, "cts": 1683308606965}
-        for _change in range(rng.randint(0, 2)):
-            where = rng.choice(["s", "u", "seq", "ts", "cts", "b", "a", "level", "type", "frame ts"])
-            value = rng.choice(values)
-            if where == "level" and isinstance(data.get("b"), list) and data["b"]:
-                data["b"][0][rng.randint(0, 1)] = value
-            elif where in ("type", "cts"):
-                frame[where] = value
-            elif where == "frame ts":
-                frame["ts"] = value
-            elif rng.random() < 0.2:
-                data.pop(where, None)
-            else:
-                data[where] = value
-        text = _compact(frame)
-        by_dict, by_struct = _both(spec, text)
-        if isinstance(by_struct, type):
-            outcomes["both fail" if isinstance(by_dict, type) else "fallback"] += 1
-            continue
-        assert not isinstance(by_dict, type), f"typed path accepted what the dict path rejects: {text!r}"
-        assert repr(by_struct) == repr(by_dict), text
-        outcomes["exact" if type(spec.typed.decode(text)) is exact else "lenient"] += 1
+
+    def frames() -> Any:
+        for _ in range(4000):
+            data: dict[str, Any] = {"s": "BTCUSDT", "u": rng.choice([1, 177400002]), "seq": 66544703026}
+            for side in "ba":
+                data[side] = [[rng.choice(["30003.40", "30003.50"]), "1.5"] for _ in range(rng.randint(0, 3))]
+            frame: dict[str, Any] = {
+                "topic": "orderbook.50.BTCUSDT",
+                "type": rng.choice(["snapshot", "delta"]),
+            }
+            frame |= {"ts": 1683308606967, "data": data, "cts": 1683308606965}
+            for _change in range(rng.randint(0, 2)):
+                where = rng.choice(["s", "u", "seq", "ts", "cts", "b", "a", "level", "type", "frame ts"])
+                value = rng.choice(values)
+                if where == "level" and isinstance(data.get("b"), list) and data["b"]:
+                    data["b"][0][rng.randint(0, 1)] = value
+                elif where in ("type", "cts"):
+                    frame[where] = value
+                elif where == "frame ts":
+                    frame["ts"] = value
+                elif rng.random() < 0.2:
+                    data.pop(where, None)
+                else:
+                    data[where] = value
+            yield _compact(frame)
+
+    outcomes = _exact_lenient_or_dict(spec, frames())
     assert min(outcomes.values()) >= 20, outcomes
 
 

@@ -43,9 +43,10 @@ from bybit_ws.models.v5 import (
     parse_rpi_order_book,
 )
 from bybit_ws.models.v5.market import (
+    book_levels,
+    build_order_book,
     build_rpi_order_book,
     exact_order_book,
-    order_book_from_pairs,
     rpi_book_levels,
 )
 
@@ -168,7 +169,8 @@ def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     if type(frame) is _ExactBookFrame:
         book = exact_order_book(data.s, data.b, data.a, data.u, data.seq, ts, cts)
     else:
-        book = order_book_from_pairs(data.s, data.b, data.a, data.u, data.seq, ts, cts)
+        bids, asks = book_levels(data.b or ()), book_levels(data.a or ())
+        book = build_order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
     # _book_kind, inline (once a frame)
     return ("snapshot" if frame.type == "snapshot" or book.update_id == 1 else "delta"), book
 
