@@ -17,6 +17,7 @@ import pytest
 from bybit_ws._convert import (
     _hooks,
     decimal,
+    enum_of,
     layout_twin,
     merger,
     price_decimal,
@@ -264,3 +265,16 @@ def test_merger_applies_only_what_the_delta_carries() -> None:
     assert type(merged) is inverse.TickerUpdate and hash(merged) == hash(
         structurer(inverse.TickerUpdate)({**snapshot, "bid1_price": "100.25"})
     )
+
+
+def test_an_empty_enum_value_stays_unset_after_the_enum_made_its_pseudo_member() -> None:
+    # OrderSide("") makes a pseudo-member (msgspec's exact schemas call _missing_ for it too); it used
+    # to be remembered in the value map the hooks read first, so "" then came out as that member
+    from bybit_ws.enums import OrderSide
+    from bybit_ws.models.v5 import Trade
+
+    assert OrderSide("").value == ""
+    item = {"T": 1683308606958, "s": "BTCUSDT", "S": "", "v": "1", "p": "2", "i": "x"}
+    assert structurer(Trade)(item).side is None
+    assert reference_structurer(Trade)(item).side is None
+    assert enum_of(OrderSide)("") is None

@@ -149,19 +149,117 @@ def test_typed_path_never_disagrees_with_the_dict_path_on_random_frames() -> Non
     spec = InverseDialect().topic_spec("trade.BTCUSD")
     assert spec is not None
     rng = random.Random(7)
-    outcomes = {"same": 0, "fallback": 0, "both fail": 0}
-    for _ in range(5000):
-        items = [_random_trade(rng) for _ in range(rng.randint(1, 3))]
-        text = json.dumps({"topic": "trade.BTCUSD", "data": items}, separators=(",", ":")).encode()
+    texts = (
+        _compact({"topic": "trade.BTCUSD", "data": [_random_trade(rng) for _ in range(rng.randint(1, 3))]})
+        for _ in range(5000)
+    )
+    # the typed path may only refuse (the engine then uses the dict path), never differ
+    outcomes = _exact_lenient_or_dict(spec, texts)
+    assert min(outcomes.values()) >= 10, outcomes  # every branch was exercised (ints: mostly lenient)
+
+
+def _random_v5_trade(rng: random.Random) -> dict[str, Any]:
+    trade: dict[str, Any] = {
+        "T": 1683308606958,
+        "s": "BTCUSDT",
+        "S": "Buy",
+        "v": "0.005",
+        "p": "29999.90",
+        "L": "MinusTick",
+        "i": "7b297d0b-0e5e-48ba-b320-cd576d14475b",
+        "BT": False,
+        "seq": 1783284621,
+    }
+    kinds = [("T", "time"), ("s", ""), ("S", "side"), ("v", "price"), ("p", "price"), ("L", "side")]
+    kinds += [
+        ("i", ""),
+        ("BT", ""),
+        ("RPI", ""),
+        ("seq", ""),
+        ("mP", "price"),
+        ("iP", "price"),
+        ("iv", "price"),
+    ]
+    for key, kind in rng.sample(kinds, rng.randint(0, 3)):
+        if rng.random() < 0.2:
+            trade.pop(key, None)
+        else:
+            trade[key] = _random_value(rng, kind)
+    return trade
+
+
+def _exact_lenient_or_dict(spec: TopicSpec, texts: Any) -> dict[str, int]:
+    """Each frame through the exact schema (or its lenient fallback) and through the dict path: the
+    same result, or both refuse; returns how often each way was taken."""
+    assert spec.typed is not None
+    exact = spec.typed.envelopes[0]
+    outcomes = {"exact": 0, "lenient": 0, "fallback": 0, "both fail": 0}
+    for text in texts:
         by_dict, by_struct = _both(spec, text)
         if isinstance(by_struct, type):
-            # the typed path may only refuse (the engine then uses the dict path), never differ
             outcomes["both fail" if isinstance(by_dict, type) else "fallback"] += 1
             continue
         assert not isinstance(by_dict, type), f"typed path accepted what the dict path rejects: {text!r}"
         assert repr(by_struct) == repr(by_dict), text
-        outcomes["same"] += 1
+        outcomes["exact" if type(spec.typed.decode(text)) is exact else "lenient"] += 1
+    return outcomes
+
+
+def test_the_exact_v5_trade_path_never_disagrees_with_the_dict_path_on_random_frames() -> None:
+    """The exact schema (final types decoded in C), its lenient fallback and the dict path: the same
+    trades, or all refuse, for any values (numbers as text, "" flags, unknown or "" enum values)."""
+    spec = V5Dialect("linear").topic_spec("publicTrade.BTCUSDT")
+    assert spec is not None
+    rng = random.Random(5)
+    texts = (
+        _compact(
+            {
+                "topic": "publicTrade.BTCUSDT",
+                "ts": 1683308606961,
+                "data": [_random_v5_trade(rng) for _ in range(rng.randint(1, 3))],
+            }
+        )
+        for _ in range(5000)
+    )
+    outcomes = _exact_lenient_or_dict(spec, texts)
     assert min(outcomes.values()) >= 20, outcomes  # every branch was exercised
+
+
+def test_the_exact_v5_book_path_never_disagrees_with_the_dict_path_on_random_frames() -> None:
+    """Order-book frames with any values in any place: the exact schema, its lenient fallback and the
+    dict path build the same book (kind included), or all refuse it."""
+    spec = V5Dialect("linear").topic_spec("orderbook.50.BTCUSDT")
+    assert spec is not None
+    rng = random.Random(9)
+    values: list[Any] = [None, "", "x", 0, 1, 7, "7", 1.5, "2.50", 1683308606961, "1683308606961", [], True]
+
+    def frames() -> Any:
+        for _ in range(4000):
+            data: dict[str, Any] = {"s": "BTCUSDT", "u": rng.choice([1, 177400002]), "seq": 66544703026}
+            for side in "ba":
+                data[side] = [[rng.choice(["30003.40", "30003.50"]), "1.5"] for _ in range(rng.randint(0, 3))]
+            frame: dict[str, Any] = {
+                "topic": "orderbook.50.BTCUSDT",
+                "type": rng.choice(["snapshot", "delta"]),
+            }
+            frame |= {"ts": 1683308606967, "data": data, "cts": 1683308606965}
+            for _change in range(rng.randint(0, 2)):
+                where = rng.choice(["s", "u", "seq", "ts", "cts", "b", "a", "level", "type", "frame ts"])
+                value = rng.choice(values)
+                if where == "level" and isinstance(data.get("b"), list) and data["b"]:
+                    data["b"][0][rng.randint(0, 1)] = value
+                elif where in ("type", "cts"):
+                    frame[where] = value
+                elif where == "frame ts":
+                    frame["ts"] = value
+                elif rng.random() < 0.2:
+                    data.pop(where, None)
+                else:
+                    data[where] = value
+            yield _compact(frame)
+
+    outcomes = _exact_lenient_or_dict(spec, frames())
+    assert min(outcomes.values()) >= 20, outcomes
 
 
 def _compact(obj: Any) -> bytes:
@@ -371,10 +469,11 @@ def test_ticker_deltas_take_the_typed_path(fake: FakeBybit, client: BybitSocketC
 
 
 # ------------------------------------------------------------------------------------- key order
-def _list_item_struct(spec: TopicSpec | None) -> Any:
-    """The item struct of a list topic's typed path (its envelope's ``data: list[struct]``)."""
+def _list_item_struct(spec: TopicSpec | None, which: int = 0) -> Any:
+    """The item struct of a list topic's typed path (its envelope's ``data: list[struct]``; ``which``:
+    0 the exact envelope, 1 the lenient one)."""
     assert spec is not None and spec.typed is not None
-    envelope = spec.typed.decode.__self__.type  # type: ignore[attr-defined]
+    envelope = spec.typed.envelopes[which]
     data = {field.name: field.type for field in msgspec.structs.fields(envelope)}["data"]
     return typing.get_args(data)[0]
 
@@ -399,6 +498,10 @@ def _path(name: str, *keys: Any) -> Any:
         (InverseTicker.struct, _path("inverse_instrument_info_delta", "data", "update", 0)),
         (
             _list_item_struct(V5Dialect("linear").topic_spec("publicTrade.BTCUSDT")),
+            _path("v5_public_trade", "data", 0),
+        ),
+        (
+            _list_item_struct(V5Dialect("linear").topic_spec("publicTrade.BTCUSDT"), 1),
             _path("v5_public_trade", "data", 0),
         ),
         (

@@ -18,7 +18,9 @@ been seen to send (numbers or strings, empty strings for "unset") and map "unset
 from bybit_ws._convert._codegen import merger, structurer
 from bybit_ws._convert._enums import OpenEnum, OpenIntEnum
 from bybit_ws._convert._fields import wire
-from bybit_ws._convert._hooks import _PRICES as _PRICES  # models/v5.py reads the price cache inline
+from bybit_ws._convert._hooks import _MILLIS as _MILLIS  # models/v5 reads the time caches inline
+from bybit_ws._convert._hooks import _PRICES as _PRICES  # models/v5 reads the price cache inline
+from bybit_ws._convert._hooks import _SECONDS as _SECONDS
 from bybit_ws._convert._hooks import (
     boolean,
     decimal,

@@ -9,6 +9,7 @@ from typing import Any, TypeVar, cast
 import attrs
 import msgspec
 
+from bybit_ws._convert._enums import OpenEnum
 from bybit_ws._convert._fields import ALIASES, HOOK, WIRE
 from bybit_ws._convert._hooks import (
     _BOOLS,
@@ -28,7 +29,7 @@ from bybit_ws._convert._hooks import (
 )
 from bybit_ws._convert._twins import layout_twin, slot
 
-__all__ = ["generate", "generate_merger", "merger", "structurer"]
+__all__ = ["exact_kind", "generate", "generate_merger", "merger", "structurer"]
 
 T = TypeVar("T")
 
@@ -50,10 +51,13 @@ def structurer(cls: type[T]) -> Callable[[Mapping[str, Any]], T]:
     return structure
 
 
-def generate(cls: type[T], *, struct: bool, unset: bool = False, many: bool = False) -> Any:
+def generate(
+    cls: type[T], *, struct: bool, unset: bool = False, many: bool = False, exact: bool = False
+) -> Any:
     """The code of :func:`structurer` (from a dict ``o``) or of :attr:`WireSchema.build` (from a
     struct ``o`` whose field ``fN``/``aN_alias`` holds wire key N / an alias, ``UNSET`` if absent;
-    with ``unset``, every ``fN`` is ``UNSET`` when absent, as in a ``delta=True`` schema).
+    with ``unset``, every ``fN`` is ``UNSET`` when absent, as in a ``delta=True`` schema; with
+    ``exact``, each field :func:`exact_kind` types holds that type or ``None``, as msgspec made it).
 
     With ``many``, returns ``(build, build_all)``: ``build_all(items)`` runs the same body in a loop."""
     fields = attrs.fields(cast(Any, cls))
@@ -78,6 +82,13 @@ def generate(cls: type[T], *, struct: bool, unset: bool = False, many: bool = Fa
         aliases = md[ALIASES]
         for alias, alias_hook in aliases:
             namespace[f"_a{index}_{alias}"] = alias_hook
+        if index == 0:
+            lines.append("    inst = _twin()" if twin else "    inst = _new(_cls)")
+        exact_field = struct and exact and not aliases and exact_kind(hook) is not None
+        if exact_field and not unset and _exact_path(index, hook, required, {}) == COPY:
+            # nothing to convert: the value as msgspec made it, in one load and one store
+            lines.append(f"    inst.{a.name} = o.f{index}" if twin else f"    _set{index}(inst, o.f{index})")
+            continue
         if struct:
             lines.append(f"    v = o.f{index}")
             if unset and not (required and aliases):  # absent is UNSET: as o.get(key) -> None
@@ -99,9 +110,10 @@ def generate(cls: type[T], *, struct: bool, unset: bool = False, many: bool = Fa
                 lines.append(f"        v = _a{index}_{alias}(o[{alias!r}])")
             if required and aliases:
                 lines += [f"    if v is None and {key} not in o:", f"        raise KeyError({key})"]
-        lines += _fast_path(index, hook, namespace)
-        if index == 0:
-            lines.append("    inst = _twin()" if twin else "    inst = _new(_cls)")
+        if exact_field:
+            lines += _exact_path(index, hook, required and not unset, namespace)  # unset: null is None
+        else:
+            lines += _fast_path(index, hook, namespace)
         lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
     if twin:
         lines.append("    inst.__class__ = _cls")
@@ -135,14 +147,16 @@ def merger(cls: type[T]) -> Callable[[T, Mapping[str, Any]], T]:
     return merge
 
 
-def generate_merger(cls: type[T], *, struct: bool) -> Any:
+def generate_merger(cls: type[T], *, struct: bool, exact: bool = False) -> Any:
     """The code of :func:`merger` (from a dict ``o``) or of :attr:`WireSchema.merge` (from a
-    ``delta=True`` struct ``o``: ``fN``/``aN_alias`` are ``UNSET`` where the delta leaves them out)."""
+    ``delta=True`` struct ``o``: ``fN``/``aN_alias`` are ``UNSET`` where the delta leaves them out;
+    with ``exact``, each field :func:`exact_kind` types holds that type, ``None`` or ``UNSET``)."""
     fields = attrs.fields(cast(Any, cls))
     twin = layout_twin(cls)
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin, "Decimal": Decimal}
-    namespace["UNSET"] = msgspec.UNSET
-    lines = ["def merge(base, o):", "    inst = _twin()" if twin else "    inst = _new(_cls)"]
+    namespace["_UNSET"] = msgspec.UNSET
+    # UNSET as a local (a default argument): it is read once a field
+    lines = ["def merge(base, o, UNSET=_UNSET):", "    inst = _twin()" if twin else "    inst = _new(_cls)"]
     for index, a in enumerate(fields):
         md = a.metadata
         hook = md[HOOK]
@@ -150,6 +164,14 @@ def generate_merger(cls: type[T], *, struct: bool) -> Any:
         if not twin:
             namespace[f"_set{index}"] = slot(cls, a.name).__set__
         key = repr(md[WIRE])
+        store = f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)"
+        if struct and exact and not md[ALIASES] and exact_kind(hook) is not None:
+            # the unchanged field first (most are): one attribute test and one copy
+            copy = f"inst.{a.name} = base.{a.name}" if twin else f"_set{index}(inst, base.{a.name})"
+            lines += [f"    v = o.f{index}", "    if v is UNSET:", f"        {copy}", "    else:"]
+            lines += ["    " + line for line in _exact_path(index, hook, False, namespace)]
+            lines.append("    " + store)
+            continue
         if struct:
             lines += [f"    v = o.f{index}", "    if v is not UNSET:"]
         else:
@@ -166,7 +188,7 @@ def generate_merger(cls: type[T], *, struct: bool) -> Any:
             lines += ["    " + line for line in _fast_path(index, hook, namespace)]
         lines.append("    else:")
         lines.append(f"        f = base.{a.name}")  # an attribute load: far cheaper than the slot __get__
-        lines.append(f"    inst.{a.name} = f" if twin else f"    _set{index}(inst, f)")
+        lines.append(store)
     if twin:
         lines.append("    inst.__class__ = _cls")
     lines.append("    return inst")
@@ -176,6 +198,54 @@ def generate_merger(cls: type[T], *, struct: bool) -> Any:
     merge.__name__ = f"merge_{cls.__name__}"
     merge.__doc__ = f"A new {cls.__name__}: base with the fields of a wire delta applied."
     return merge
+
+
+def exact_kind(hook: Hook) -> Any:
+    """The type msgspec decodes a field of ``hook`` into in an exact wire schema, so that the builder
+    only copies it (or looks it up in a cache), or ``None`` where the field stays ``Any``.
+
+    Each type takes a subset of what the hook takes, with the same result (an open enum's
+    ``_missing_`` runs in the decoder too; the ``""`` pseudo-member it makes is ``None``, as the
+    hook makes it); anything else fails the exact decode, and the lenient schema takes the frame."""
+    if hook is text or hook is price_decimal:  # a price's text is looked up in the price cache
+        return str
+    if hook is integer or hook is time_ms:
+        return int
+    if hook is decimal:
+        return Decimal
+    if hook is boolean:
+        return bool
+    cls = getattr(hook, "enum", None)
+    if isinstance(cls, type) and issubclass(cls, OpenEnum) and all(member.value for member in cls):
+        return cls
+    return None
+
+
+def _exact_path(index: int, hook: Hook, required: bool, namespace: dict[str, Any]) -> list[str]:
+    """Lines that turn ``v`` (of :func:`exact_kind`'s type, or ``None``) into ``f`` for field ``index``."""
+    if hook is price_decimal:
+        namespace["_prices"] = _PRICES
+        namespace["_new_price"] = _new_price
+        return ["    f = _prices.get(v)", "    if f is None:", "        f = _new_price(v) if v else None"]
+    if hook is time_ms:
+        namespace["_seconds"] = _SECONDS
+        namespace["_millis"] = _MILLIS
+        convert = [
+            "    b = _seconds.get(v // 1000)",
+            f"    f = b + _millis[v % 1000] if b is not None else _h{index}(v)",
+        ]
+        return (
+            convert
+            if required
+            else ["    if v is None:", "        f = None", "    else:"] + ["    " + line for line in convert]
+        )
+    if getattr(hook, "enum", None) is not None:
+        return ['    f = None if v == "" else v']  # the "" pseudo-member: unset, as the hook makes it
+    return COPY
+
+
+#: :func:`_exact_path` of a field whose value is final as decoded
+COPY = ["    f = v"]
 
 
 def _fast_path(index: int, hook: Hook, namespace: dict[str, Any]) -> list[str]:

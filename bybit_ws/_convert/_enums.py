@@ -28,7 +28,9 @@ class OpenEnum(str, enum.Enum):
         member = str.__new__(cls, value)
         member._name_ = value
         member._value_ = value
-        if len(cls._value2member_map_) < _MAX_PSEUDO_MEMBERS:
+        # "" is never remembered: the hooks (enum_of, the generated builders) look values up in this
+        # map before they test for "unset", and "" must stay unset (None) there
+        if value and len(cls._value2member_map_) < _MAX_PSEUDO_MEMBERS:
             cls._value2member_map_[value] = member
         return member
 

@@ -316,4 +316,5 @@ def enum_of(cls: type[enum.Enum]) -> Hook:
 
     hook.__name__ = f"enum_{cls.__name__}"
     hook.members = known  # type: ignore[attr-defined]  # lets structurer() inline the lookup
+    hook.enum = cls  # type: ignore[attr-defined]  # lets an exact wire schema decode members in C
     return hook

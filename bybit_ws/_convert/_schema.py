@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar, cast
 import attrs
 import msgspec
 
-from bybit_ws._convert._codegen import generate, generate_merger
+from bybit_ws._convert._codegen import exact_kind, generate, generate_merger
 from bybit_ws._convert._fields import ALIASES, HOOK, WIRE
 from bybit_ws._convert._hooks import decimal
 
@@ -46,8 +46,16 @@ class WireSchema(Generic[T]):
         return getattr(struct, self.attributes[key]) is not msgspec.UNSET
 
 
-def wire_schema(cls: type[T], *, delta: bool = False, order: Sequence[str] = ()) -> WireSchema[T]:
+def wire_schema(
+    cls: type[T], *, delta: bool = False, order: Sequence[str] = (), exact: bool = False
+) -> WireSchema[T]:
     """The :class:`WireSchema` of a model declared with :func:`wire` (``delta``: see :class:`WireSchema`).
+
+    ``exact``: every field whose hook has an :func:`~bybit_ws._convert._codegen.exact_kind` is decoded
+    into that type (``str``, ``int``, ``bool``, ``Decimal``, an open enum's members), so msgspec makes
+    the final values in C and ``build`` only copies them; a frame with any other value (a number as
+    text, ``""`` for a flag) fails this schema's decode, so callers keep the lenient schema (the
+    default) to decode it with (see :meth:`~bybit_ws.dialects._base.TypedParser.of`).
 
     ``order``: the wire keys in the order the exchange sends them (its documented or captured frames).
     The struct declares its fields in that order, the one msgspec matches keys fastest in: it tries the
@@ -61,10 +69,12 @@ def wire_schema(cls: type[T], *, delta: bool = False, order: Sequence[str] = ())
         md = a.metadata
         required = a.default is attrs.NOTHING
         aliases = md[ALIASES]
-        kind: Any = Decimal if md[HOOK] is decimal else Any
+        kind: Any = Decimal if md[HOOK] is decimal and not delta else Any
+        if exact and not aliases:
+            kind = exact_kind(md[HOOK]) or Any
         rename[f"f{index}"] = md[WIRE]
-        if delta:  # every value as sent (converted by merge, as from the dict): only "absent" matters
-            spec.append((f"f{index}", Any, msgspec.UNSET))
+        if delta:  # converted by merge, as from the dict: "absent" (UNSET) kept apart from null
+            spec.append((f"f{index}", Any if kind is Any else kind | None | msgspec.UnsetType, msgspec.UNSET))
         elif required and not aliases:
             spec.append((f"f{index}", kind))
         elif required:
@@ -77,12 +87,12 @@ def wire_schema(cls: type[T], *, delta: bool = False, order: Sequence[str] = ())
     if order:
         rank = {key: place for place, key in enumerate(order)}
         spec.sort(key=lambda field: rank.get(rename[field[0]], len(rank)))  # stable: the rest keep theirs
-    kind_name = "DeltaWire" if delta else "Wire"
+    kind_name = ("Exact" if exact else "") + ("DeltaWire" if delta else "Wire")
     struct = msgspec.defstruct(f"{cls.__name__}{kind_name}", spec, rename=rename, gc=False, kw_only=True)
-    build, build_all = generate(cls, struct=True, unset=delta, many=True)
+    build, build_all = generate(cls, struct=True, unset=delta, many=True, exact=exact)
     build.__name__ = f"build_{cls.__name__}"
     build.__doc__ = f"Build a {cls.__name__} from its wire struct."
     build_all.__name__ = f"build_all_{cls.__name__}"
     build_all.__doc__ = f"Build a list of {cls.__name__} from a list of wire structs."
-    merge = generate_merger(cls, struct=True) if delta else None
+    merge = generate_merger(cls, struct=True, exact=exact) if delta else None
     return WireSchema(struct, build, build_all, merge, {wire_key: name for name, wire_key in rename.items()})

@@ -66,14 +66,39 @@ class TypedParser:
 
     decode: Callable[[bytes], Any]
     parse: Callable[[Any, dict[str, Any]], Parsed | None]
+    #: the envelope structs ``decode`` tries, in order
+    envelopes: tuple[type[Any], ...] = ()
 
     @classmethod
-    def of(cls, envelope: type[Any], parse: Callable[[Any, dict[str, Any]], Parsed | None]) -> TypedParser:
-        """A parser for frames shaped as the msgspec struct ``envelope`` (JSON floats as Decimal)."""
-        missing = {"topic", "ts", "type"}.difference(envelope.__struct_fields__)
-        if missing:
-            raise TypeError(f"{envelope.__name__} lacks the envelope fields {sorted(missing)}")
-        return cls(msgspec.json.Decoder(envelope, float_hook=Decimal).decode, parse)
+    def of(
+        cls,
+        envelope: type[Any],
+        parse: Callable[[Any, dict[str, Any]], Parsed | None],
+        lenient: type[Any] | None = None,
+    ) -> TypedParser:
+        """A parser for frames shaped as the msgspec struct ``envelope`` (JSON floats as Decimal).
+
+        ``lenient``: a second envelope for the frames ``envelope`` rejects as the wrong shape (an exact
+        schema's, see :func:`~bybit_ws._convert.wire_schema`): ``decode`` tries ``envelope`` and then
+        ``lenient``, so such a frame still takes the typed path; ``parse`` tells the two apart by type.
+        """
+        for struct in (envelope, lenient) if lenient else (envelope,):
+            missing = {"topic", "ts", "type"}.difference(struct.__struct_fields__)
+            if missing:
+                raise TypeError(f"{struct.__name__} lacks the envelope fields {sorted(missing)}")
+        exact = msgspec.json.Decoder(envelope, float_hook=Decimal).decode
+        if lenient is None:
+            return cls(exact, parse, (envelope,))
+        decode_lenient = msgspec.json.Decoder(lenient, float_hook=Decimal).decode
+        mismatch = msgspec.ValidationError
+
+        def decode(data: bytes) -> Any:
+            try:
+                return exact(data)
+            except mismatch:
+                return decode_lenient(data)
+
+        return cls(decode, parse, (envelope, lenient))
 
 
 def envelope(
@@ -134,16 +159,25 @@ def list_topic(
     """The spec of a topic whose frames carry ``data``: a list of ``model``, with its typed path
     (``order``: the wire keys of an item as the exchange sends them, see :func:`wire_schema`;
     ``stamp`` and ``time``: the frame's exchange time, see :class:`TopicSpec`)."""
-    schema = wire_schema(model, order=order)
-    build_all = schema.build_all
-    items: Any = list.__class_getitem__(schema.struct)  # list[struct], built at run time
-    frame_struct = envelope(f"{model.__name__}Frame", [("data", items)], stamp=stamp)
+    exact = wire_schema(model, order=order, exact=True)
+    build_all = exact.build_all
+    lenient_schema = wire_schema(model, order=order)
+    build_all_lenient = lenient_schema.build_all
+    frame_struct = _list_envelope(f"{model.__name__}ExactFrame", exact.struct, stamp)
 
     def parse(frame: Any, state: dict[str, Any]) -> Parsed:
-        return "data", build_all(frame.data)
+        if type(frame) is frame_struct:
+            return "data", build_all(frame.data)
+        return "data", build_all_lenient(frame.data)
 
-    typed = TypedParser.of(frame_struct, parse)
+    lenient = _list_envelope(f"{model.__name__}Frame", lenient_schema.struct, stamp)
+    typed = TypedParser.of(frame_struct, parse, lenient)
     return TopicSpec(_list_parser(structurer(model)), private=private, typed=typed, stamp=stamp, time=time)
+
+
+def _list_envelope(name: str, item: type[Any], stamp: str) -> type[Any]:
+    items: Any = list.__class_getitem__(item)  # list[item], built at run time
+    return envelope(name, [("data", items)], stamp=stamp)
 
 
 def _list_parser(structure: Callable[[Mapping[str, Any]], Any]) -> Parser:

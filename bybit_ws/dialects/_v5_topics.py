@@ -42,7 +42,13 @@ from bybit_ws.models.v5 import (
     parse_order_book,
     parse_rpi_order_book,
 )
-from bybit_ws.models.v5.market import build_rpi_order_book, order_book_from_pairs, rpi_book_levels
+from bybit_ws.models.v5.market import (
+    book_levels,
+    build_order_book,
+    build_rpi_order_book,
+    exact_order_book,
+    rpi_book_levels,
+)
 
 from ._base import Parsed, TopicSpec, TypedParser, envelope, list_topic
 
@@ -81,22 +87,36 @@ _TICKER_ORDER = (
 )  # fmt: skip
 # The typed path of the same frames: "absent" stays UNSET in the struct, so a delta merges exactly as
 # _parse_ticker merges it from the dict, reading attributes instead of testing every key.
-_ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
-_TickerFrame = envelope(
-    "V5TickerFrame", [("data", _ticker_schema.struct), ("type", str | None, None), ("cs", Any, None)]
+_ticker_schema = wire_schema(Ticker, delta=True, order=_TICKER_ORDER, exact=True)
+_ExactTickerFrame = envelope(
+    "V5TickerExactFrame",
+    [
+        ("type", str | None, None),
+        ("data", _ticker_schema.struct),
+        ("cs", int | None, None),
+        ("ts", Any, None),
+    ],
+    kw_only=True,
 )
-_merge_ticker_typed: Any = _ticker_schema.merge
+# the lenient schema: the frames the exact one does not fit (a number as text...)
+_lenient_ticker = wire_schema(Ticker, delta=True, order=_TICKER_ORDER)
+_TickerFrame = envelope(
+    "V5TickerFrame", [("data", _lenient_ticker.struct), ("type", str | None, None), ("cs", Any, None)]
+)
 _CS = _ticker_schema.attributes["cs"]
+assert _lenient_ticker.attributes["cs"] == _CS
 
 
 def _parse_ticker_typed(frame: Any, state: dict[str, Any]) -> Parsed:
+    data = frame.data
     if frame.cs is not None:
-        setattr(frame.data, _CS, frame.cs)
+        setattr(data, _CS, frame.cs)
     previous = state.get("ticker")
+    schema = _ticker_schema if type(frame) is _ExactTickerFrame else _lenient_ticker
     if frame.type == "delta" and previous is not None:
-        ticker = _merge_ticker_typed(previous, frame.data)
+        ticker = schema.merge(previous, data)  # type: ignore[misc]
     else:
-        ticker = _ticker_schema.build(frame.data)
+        ticker = schema.build(data)
     state["ticker"] = ticker
     return "data", ticker
 
@@ -123,11 +143,34 @@ _BookFrame = envelope(
 )
 
 
+# The exact typed path of the same frames (see wire_schema's exact): every value of its final type,
+# prices as sent (for the price cache), sizes Decimal; a frame it does not fit takes _BookFrame.
+_ExactLevels: Any = list[tuple[str, Decimal]]
+_exact_fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("s", str)]
+_exact_fields += [("b", _ExactLevels | None, None), ("a", _ExactLevels | None, None), ("u", int)]
+_exact_fields += [(key, int | None, None) for key in ("seq", "ts", "cts")]
+_ExactBookData = msgspec.defstruct("V5OrderBookDataExact", _exact_fields, gc=False, kw_only=True)
+_ExactBookFrame = envelope(
+    "V5OrderBookExactFrame",
+    [
+        ("type", str | None, None),
+        ("ts", int | None, None),
+        ("data", _ExactBookData),
+        ("cts", int | None, None),
+    ],
+    kw_only=True,
+)
+
+
 def _parse_book_typed(frame: Any, state: dict[str, Any]) -> Parsed:
     data = frame.data
     ts = data.ts if frame.ts is None else frame.ts
     cts = data.cts if frame.cts is None else frame.cts
-    book = order_book_from_pairs(data.s, data.b, data.a, data.u, data.seq, ts, cts)
+    if type(frame) is _ExactBookFrame:
+        book = exact_order_book(data.s, data.b, data.a, data.u, data.seq, ts, cts)
+    else:
+        bids, asks = book_levels(data.b or ()), book_levels(data.a or ())
+        book = build_order_book(data.s, bids, asks, data.u, data.seq, ts, cts)
     # _book_kind, inline (once a frame)
     return ("snapshot" if frame.type == "snapshot" or book.update_id == 1 else "delta"), book
 
@@ -202,9 +245,13 @@ _FAST_ORDER = (
 PUBLIC_SPECS = {
     "publicTrade": list_topic(Trade, order=_TRADE_ORDER),
     "tickers": TopicSpec(
-        _parse_ticker, continuous=True, typed=TypedParser.of(_TickerFrame, _parse_ticker_typed)
+        _parse_ticker,
+        continuous=True,
+        typed=TypedParser.of(_ExactTickerFrame, _parse_ticker_typed, _TickerFrame),
     ),
-    "orderbook": TopicSpec(_parse_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_book_typed)),
+    "orderbook": TopicSpec(
+        _parse_book, continuous=True, typed=TypedParser.of(_ExactBookFrame, _parse_book_typed, _BookFrame)
+    ),
     "kline": TopicSpec(_parse_kline),
     "allLiquidation": list_topic(Liquidation, order=("T", "s", "S", "v", "p")),
     "orderbook.rpi": TopicSpec(
@@ -214,7 +261,9 @@ PUBLIC_SPECS = {
     "priceLimit": TopicSpec(_parse_price_limit),
     "adlAlert": list_topic(AdlAlert),
     "orderbook.full": TopicSpec(
-        _parse_full_book, continuous=True, typed=TypedParser.of(_BookFrame, _parse_full_book_typed)
+        _parse_full_book,
+        continuous=True,
+        typed=TypedParser.of(_ExactBookFrame, _parse_full_book_typed, _BookFrame),
     ),
 }
 # Private frames carry the exchange's time as creationTime (PROTOCOL.md §C), public ones as ts.
