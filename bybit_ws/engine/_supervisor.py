@@ -47,10 +47,9 @@ class AnyFramePath(Protocol):
     def on_frame(self, data: bytes, received: datetime) -> None: ...
 
 
-def _reader_calls(frame_path: AnyFramePath) -> tuple[Any, Any]:
-    """What the reader calls for each frame of a read and after the read: a stream's frame path takes
-    a read's frames, then hands their events over at once (``take``, ``end_read``)."""
-    return getattr(frame_path, "take", frame_path.on_frame), getattr(frame_path, "end_read", None)
+def _reader_calls(frame_path: AnyFramePath, on_closed: Any) -> tuple[Any, Any, Any]:
+    """``Transport.start``'s arguments (a stream's frame path takes a read's frames, then hands over)."""
+    return getattr(frame_path, "take", frame_path.on_frame), on_closed, getattr(frame_path, "end_read", None)
 
 
 class Supervised(Protocol):
@@ -312,8 +311,7 @@ class Supervisor:
                     gen = requests.attach(transport)
                     self._to(State.AUTHENTICATING)
                     restore = self._owner.on_attached(gen)
-                on_frame, on_read = _reader_calls(frame_path)
-                transport.start(on_frame, functools.partial(self._on_closed, gen), on_read)
+                transport.start(*_reader_calls(frame_path, functools.partial(self._on_closed, gen)))
                 _log.info("%s: connected to %s", self.name, self.url)
                 try:
                     restore()
