@@ -144,18 +144,23 @@ def pproxy(tmp_path: Path) -> Iterator[Callable[[str], str]]:
         log.close()
 
 
-@pytest.mark.parametrize("listen", ["socks5", "socks5#trader:s3cret", "http", "http#trader:s3cret"])
-def test_a_subscription_through_a_real_proxy(
-    pproxy: Callable[[str], str], fake: FakeBybit, listen: str, tmp_path: Path
-) -> None:
-    proxy = pproxy(listen)
-    with BybitSocketClient(urls=fake.urls, proxy=proxy, request_timeout=5.0, connect_timeout=5.0) as client:
+def streams_through_the_proxy(fake: FakeBybit, tmp_path: Path, **options: Any) -> None:
+    """A subscription's event arrives, and pproxy's log shows the tunnel to the fake."""
+    with BybitSocketClient(urls=fake.urls, request_timeout=5.0, connect_timeout=5.0, **options) as client:
         got = Collector()
         client.inverse.subscribe_to_trade_updates("BTCUSD", got)
         fake.publish("trade.BTCUSD", [trade(1)])
         assert got.wait(1)[0].data[0].cross_sequence == 1
     tunnel = f"-> {fake.url.split('//')[1]}"
     wait_until(lambda: tunnel in (tmp_path / "pproxy.log").read_text(), message="the tunnel in pproxy's log")
+
+
+@pytest.mark.parametrize("listen", ["socks5", "socks5#trader:s3cret", "http", "http#trader:s3cret"])
+def test_a_subscription_through_a_real_proxy(
+    pproxy: Callable[[str], str], fake: FakeBybit, listen: str, tmp_path: Path
+) -> None:
+    proxy = pproxy(listen)
+    streams_through_the_proxy(fake, tmp_path, proxy=proxy)
 
 
 @pytest.mark.parametrize("scheme", ["socks5", "http"])
@@ -415,13 +420,7 @@ def test_a_subscription_through_the_environments_proxy(
 ) -> None:
     monkeypatch.setenv("http_proxy", pproxy("http"))
     monkeypatch.setenv("no_proxy", "example.com")  # not 127.0.0.1: the fake is reached through the proxy
-    with BybitSocketClient(urls=fake.urls, request_timeout=5.0, connect_timeout=5.0) as client:
-        got = Collector()
-        client.inverse.subscribe_to_trade_updates("BTCUSD", got)
-        fake.publish("trade.BTCUSD", [trade(1)])
-        assert got.wait(1)[0].data[0].cross_sequence == 1
-    tunnel = f"-> {fake.url.split('//')[1]}"
-    wait_until(lambda: tunnel in (tmp_path / "pproxy.log").read_text(), message="the tunnel in pproxy's log")
+    streams_through_the_proxy(fake, tmp_path)
 
 
 def test_the_environments_proxy_is_not_used_for_the_local_fake(
