@@ -443,9 +443,13 @@ from bybit_ws import BybitConnectionError, BybitSocketClient
 dns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the name server resolv.conf names: it swallows
 dns.bind(("127.0.0.1", 53))
 queries = []
+asked = threading.Condition()
 def swallow():
     while True:
-        queries.append(dns.recvfrom(4096))
+        query = dns.recvfrom(4096)
+        with asked:
+            queries.append(query)
+            asked.notify_all()
 threading.Thread(target=swallow, daemon=True).start()
 url = {"v5.linear": "ws://stream.slow-dns.example:9/v5/public/linear"}
 result = {}
@@ -459,14 +463,14 @@ except BybitConnectionError as exc:
 result["failed_after"] = time.monotonic() - started
 client.close()
 
+before = len(queries)
 client = BybitSocketClient(urls=url, connect_timeout=60.0, request_timeout=60.0)
 def subscribe():
     client.v5.subscribe_to_trade_updates("linear", "BTCUSDT", lambda e: None)
 waiter = threading.Thread(target=subscribe, daemon=True)
 waiter.start()
-deadline = time.monotonic() + 10
-while len(queries) < 2 and time.monotonic() < deadline:  # the lookup is under way (it asks for A and AAAA)
-    time.sleep(0.01)
+with asked:  # the second client's lookup is under way: its first query reached the server
+    asked.wait_for(lambda: len(queries) > before, timeout=10)
 started = time.monotonic()
 client.close()
 result["close_took"] = time.monotonic() - started
