@@ -13,9 +13,8 @@ too: the reader skips frames without a topic, which format 3 never wrote), when 
 newline, is UTF-8, and is known to be JSON (the client's reader decoded every frame of it) or the
 line checks as JSON (one C call); else its frames get format-3 lines.
 
-Format 3 (a frame written alone, :meth:`Recorder.write`):
-
-A frame that is a JSON object on one line, in UTF-8 (every frame Bybit sends) is stored verbatim, as
+Format 3 (a frame written alone, :meth:`Recorder.write`, or one of a read that cannot go in a format-4
+line): a frame that is a JSON object on one line, in UTF-8 (every frame Bybit sends) is stored verbatim, as
 the line's ``frame`` value (always its last, so the reader slices the frame off the line, whitespace
 around it included)::
 
