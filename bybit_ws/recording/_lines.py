@@ -8,7 +8,7 @@ exactly, whitespace around it included)::
 
     {"t": <receive time>, "key": <endpoint key>, "sizes": [<bytes>, ...], "frames": [<frame>, ...]}
 
-The line is one ``bytes.join``: no per-frame work. It takes every frame of the read (control frames
+The line is one ``bytes.join``, no Python call a frame. It takes every frame of the read (control frames
 too: the reader skips frames without a topic, which format 3 never wrote), when the read holds no
 newline, is UTF-8, and is known to be JSON (the client's reader decoded every frame of it) or the
 line checks as JSON (one C call); else its frames get format-3 lines.
