@@ -22,9 +22,8 @@ import socket
 import threading
 import time
 from collections import deque
-from typing import Protocol
 
-__all__ = ["READER", "ReadRole", "Waiter"]
+__all__ = ["READER", "ReadRole"]
 
 #: how long the role stays free before the reader thread takes it back (frames that no caller waits for,
 #: pongs for instance, wait at most this long in the socket's buffer)
@@ -33,26 +32,16 @@ _LINGER = 0.005
 READER = object()
 
 
-class Waiter(Protocol):
-    """A caller as the read role knows it (a ``threading.Event`` will do): ``set()`` when the role is
-    handed to it; it ``wait``s for that (or for its own reply) and ``clear``s it."""
-
-    def set(self) -> None: ...
-
-    def wait(self, timeout: float) -> object: ...
-
-    def clear(self) -> None: ...
-
-
 class ReadRole:
-    """The read role of one socket (see the module docstring); callers are :class:`Waiter` s."""
+    """The read role of one socket (see the module docstring). Callers name themselves by an Event, set
+    when the role is handed to them (and by whatever else wakes them)."""
 
     def __init__(self, linger: float = _LINGER) -> None:
         self._linger = linger
         self._lock = threading.Lock()
         self._reader = threading.Condition(self._lock)  # the reader thread waits on it for the role
         self._holder: object | None = READER
-        self._queue: deque[Waiter] = deque()
+        self._queue: deque[threading.Event] = deque()
         self._free_since = 0.0
         self._wanted = False  # the reader thread should read now, not after the linger
         self._poked = False  # a byte is on the waker, not yet drained
@@ -104,7 +93,7 @@ class ReadRole:
             waiting.set()  # (they find the role ended and wait for their replies' fate)
 
     # ------------------------------------------------------------------------------ callers
-    def join(self, me: Waiter) -> bool:
+    def join(self, me: threading.Event) -> bool:
         """Take the role if it is free (True), else queue up for it (False; the reader thread, if it
         holds it, is woken to hand it over). Once the connection ended: False, and nothing queued."""
         with self._lock:
@@ -118,11 +107,11 @@ class ReadRole:
                 self._poke()
             return False
 
-    def holds(self, me: Waiter) -> bool:
+    def holds(self, me: threading.Event) -> bool:
         """``me`` holds the role."""
         return self._holder is me
 
-    def leave(self, me: Waiter, wanted: bool) -> None:
+    def leave(self, me: threading.Event, wanted: bool) -> None:
         """``me`` stops waiting for the role or reading (its reply is in, or its time is up): the role
         goes to the next caller queued, else it is free (``wanted``: the reader thread takes it now)."""
         with self._lock:

@@ -88,36 +88,31 @@ class _ReplyPath:
 class _OwnReply(Future[Mapping[str, Any]]):
     """A blocking call's future: :meth:`result` reads the trade socket itself while it waits (it takes
     the read role: the kernel wakes this thread when the reply arrives, not the reader thread, which
-    would then have to wake it). It is its own mark in the read role (:meth:`set`, :meth:`wait`,
-    :meth:`clear` as an ``Event``'s, on the future's own condition: no second lock per order)."""
+    would then have to wake it)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self._handed = False  # the read role was handed to it
+        self.me = threading.Event()  # set when it completes, or when the read role is handed to it
         self.transport: Transport | None = None
         self.deadline = 0.0
 
     def result(self, timeout: float | None = None) -> Mapping[str, Any]:
         transport = self.transport
-        if transport is not None:
+        if transport is not None and not self.done():
             self.transport = None  # (once)
-            if not self.done():
-                transport.wait_reading(self, self.done, self.deadline)
+            transport.wait_reading(self.me, self._waiting, self.deadline)
         return super().result(timeout)
 
-    # the read role's wake-up: handed over (set), or completed (the future's own notify)
-    def set(self) -> None:
-        with self._condition:
-            self._handed = True
-            self._condition.notify_all()
+    def _waiting(self) -> bool:
+        return not self.done()
 
-    def wait(self, timeout: float) -> None:
-        with self._condition:
-            if not self._handed and not self.done():
-                self._condition.wait(timeout)
+    def set_result(self, result: Mapping[str, Any]) -> None:
+        super().set_result(result)
+        self.me.set()
 
-    def clear(self) -> None:
-        self._handed = False
+    def set_exception(self, exception: BaseException | None) -> None:
+        super().set_exception(exception)
+        self.me.set()
 
 
 class TradeConnection:

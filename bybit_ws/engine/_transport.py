@@ -28,7 +28,7 @@ from ._connect import (
     open_socket,
     shutdown,
 )
-from ._readrole import ReadRole, Waiter
+from ._readrole import ReadRole
 
 _log = logging.getLogger(__name__)
 
@@ -270,18 +270,18 @@ class Transport:
         if core.done:
             raise _Ended(self._why_done())
 
-    def wait_reading(self, me: Waiter, done: Callable[[], bool], deadline: float) -> None:
-        """Wait until ``done()`` or the monotonic ``deadline``, reading the socket meanwhile whenever
-        this caller holds the read role (leader/follower: see :mod:`._readrole`). ``me`` is set when the
-        role is handed over, and its ``wait`` must also return once ``done()``. Returns at once unless
-        :meth:`start` shared the reads."""
+    def wait_reading(self, me: threading.Event, waiting: Callable[[], bool], deadline: float) -> None:
+        """Wait until ``waiting()`` turns false or the monotonic ``deadline`` passes, reading the socket
+        meanwhile whenever this caller holds the read role (leader/follower: see
+        :mod:`._readrole`). ``me`` is set when the role is handed over, and must be set by whatever
+        makes ``waiting()`` false. Returns at once unless :meth:`start` shared the reads."""
         role = self._role
         if role is None:
             return
         if not role.join(me):
             while True:  # a follower: until the role is handed over, or the wait is over
                 remaining = deadline - time.monotonic()
-                if done() or remaining <= 0:
+                if not waiting() or remaining <= 0:
                     role.leave(me, self._awaited())
                     return
                 me.wait(remaining)
@@ -291,7 +291,7 @@ class Transport:
         sock = self._sock
         watch = [sock, role.waker]
         try:
-            while not done():
+            while waiting():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
