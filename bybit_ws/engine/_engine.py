@@ -239,12 +239,10 @@ class Engine:
         if pacing is not None and pacing.paces(args):
             self.trade_connection()  # the errors that need no socket come before anything is queued
             return pacing.submit(op, args, blocking=blocking)
-        return self._submit_now(op, args, blocking=blocking)
+        return self._submit_now(op, args)
 
-    def _submit_now(
-        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
-    ) -> Future[Mapping[str, Any]]:
-        return self.trade_connection().submit(op, args, blocking=blocking)
+    def _submit_now(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        return self.trade_connection().submit(op, args)
 
     def trade_future(self) -> Future[Any]:
         """A future for a converted trade reply: the reader sets its result, its done callbacks run on

@@ -228,10 +228,6 @@ class RequestTracker:
             assert pending.callback is not None
             pending.callback(pending)
 
-    def awaited(self) -> bool:
-        """Some request still waits for its reply (no lock: a glance, for the reader's schedule)."""
-        return len(self._book) > 0
-
     def next_deadline(self) -> float | None:
         """The earliest deadline of a pending request that has one."""
         with self.cond:

@@ -47,10 +47,9 @@ class AnyFramePath(Protocol):
     def on_frame(self, data: bytes, received: datetime) -> None: ...
 
 
-def _reader_calls(frame_path: AnyFramePath, on_closed: Any) -> tuple[Any, Any, Any, Any]:
+def _reader_calls(frame_path: AnyFramePath, on_closed: Any) -> tuple[Any, Any, Any]:
     """``Transport.start``'s arguments (a stream's frame path takes a read's frames, then hands over)."""
-    take = getattr(frame_path, "take", frame_path.on_frame)
-    return take, on_closed, getattr(frame_path, "end_read", None), getattr(frame_path, "awaited", None)
+    return getattr(frame_path, "take", frame_path.on_frame), on_closed, getattr(frame_path, "end_read", None)
 
 
 class Supervised(Protocol):

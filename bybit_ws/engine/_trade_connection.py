@@ -34,7 +34,6 @@ from ._config import ConnectionConfig
 from ._framepath import decode_frame
 from ._requests import ConnectionLost, NotSent, Pending, RequestTracker
 from ._supervisor import Supervisor
-from ._transport import Transport
 
 _log = logging.getLogger(__name__)
 
@@ -60,9 +59,6 @@ class _ReplyPath:
         self._on_pong = on_pong
         self._on_time = on_time  # every reply and pong, for the server time it carries
         self.fed = False  # no data feed here: the stale watchdog is off
-        #: replies are still expected: the socket's reads are shared with the callers waiting for theirs
-        #: (:meth:`Transport.wait_reading`), and the reader thread reads at once when this is true
-        self.awaited: Callable[[], bool] = requests.awaited
 
     def on_frame(self, data: bytes, received: datetime) -> None:
         """Match one reply to its request."""
@@ -83,36 +79,6 @@ class _ReplyPath:
             self._requests.match(
                 Reply(op=reply.op, success=reply.ok, ret_msg=reply.ret_msg, req_id=reply.req_id, frame=frame)
             )
-
-
-class _OwnReply(Future[Mapping[str, Any]]):
-    """A blocking call's future: :meth:`result` reads the trade socket itself while it waits (it takes
-    the read role: the kernel wakes this thread when the reply arrives, not the reader thread, which
-    would then have to wake it)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.me = threading.Event()  # set when it completes, or when the read role is handed to it
-        self.transport: Transport | None = None
-        self.deadline = 0.0
-
-    def result(self, timeout: float | None = None) -> Mapping[str, Any]:
-        transport = self.transport
-        if transport is not None and not self.done():
-            self.transport = None  # (once)
-            transport.wait_reading(self.me, self._waiting, self.deadline)
-        return super().result(timeout)
-
-    def _waiting(self) -> bool:
-        return not self.done()
-
-    def set_result(self, result: Mapping[str, Any]) -> None:
-        super().set_result(result)
-        self.me.set()
-
-    def set_exception(self, exception: BaseException | None) -> None:
-        super().set_exception(exception)
-        self.me.set()
 
 
 class TradeConnection:
@@ -168,12 +134,8 @@ class TradeConnection:
         return self._closed or self.supervisor.finished
 
     # ============================================================================== requests
-    def submit(
-        self, op: str, args: list[dict[str, Any]], *, blocking: bool = False
-    ) -> Future[Mapping[str, Any]]:
-        """Send one trade request once; the future gives the raw reply frame. ``blocking``: the caller
-        waits on the future at once, from this thread: while it waits, its ``result()`` reads the socket
-        itself (see :mod:`._readrole`).
+    def submit(self, op: str, args: list[dict[str, Any]]) -> Future[Mapping[str, Any]]:
+        """Send one trade request once; the future gives the raw reply frame.
 
         Blocks only while the connection is being opened (first use, or a reconnect): nothing is sent
         until it is up and authenticated, and what is not sent may wait for the next socket.
@@ -186,7 +148,7 @@ class TradeConnection:
         The future fails with :class:`BybitTimeoutError` (no reply within ``request_timeout``) or
         :class:`OrderOutcomeUnknownError` (the connection died first): the order may or may not exist.
         """
-        future = _OwnReply() if blocking else Future()
+        future: Future[Mapping[str, Any]] = Future()
         future.set_running_or_notify_cancel()  # a request on the wire cannot be called back
         timeout = self.config.request_timeout
         deadline = time.monotonic() + timeout
@@ -200,9 +162,8 @@ class TradeConnection:
             self._replace_if_idle()
             gen = self._wait_ready(deadline, failures)
             due = time.monotonic() + timeout
-            requests = self.requests
             try:
-                requests.send(
+                self.requests.send(
                     op, args, gen, callback=lambda pending: self._done(future, pending), deadline=due
                 )
             except NotSent:
@@ -210,12 +171,6 @@ class TradeConnection:
             except ConnectionLost as exc:
                 raise OrderOutcomeUnknownError(f"sending {op} failed: {exc}: {_UNKNOWN}") from exc
             supervisor.wake(due)  # the heartbeat times requests out
-            transport = requests.transport  # (a newer one only once this request failed: no harm)
-            if transport is not None:
-                if type(future) is _OwnReply:
-                    future.transport, future.deadline = transport, due
-                else:
-                    transport.want_reader()  # no caller may read its reply
             return future
 
     def connect(self, timeout: float | None = None) -> None:

@@ -10,10 +10,8 @@ over), feeds them to the core and acts on its events; every write goes through t
 from __future__ import annotations
 
 import logging
-import select
 import socket
 import threading
-import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
@@ -28,7 +26,6 @@ from ._connect import (
     open_socket,
     shutdown,
 )
-from ._readrole import ReadRole
 
 _log = logging.getLogger(__name__)
 
@@ -54,18 +51,6 @@ OnFrame = Callable[[bytes, datetime], None]
 
 class NotWritten(ConnectionError):
     """Nothing of a frame was written: the connection was closing (safe to send it elsewhere)."""
-
-
-class _Ended(Exception):
-    """A read ended the connection (``error``: why; None after our own close)."""
-
-    def __init__(self, error: BaseException | None) -> None:
-        super().__init__(error)
-        self.error = error
-
-
-def _never() -> bool:
-    return False
 
 
 class Transport:
@@ -94,10 +79,6 @@ class Transport:
         self._closing = threading.Event()  # close() was called, or the reader ended
         self._released = False
         self._thread: threading.Thread | None = None
-        #: shared reads (:meth:`wait_reading`): who reads, and the reader's callbacks for whoever does
-        self._role: ReadRole | None = None
-        self._calls: tuple[OnFrame, Callable[[], None] | None] | None = None
-        self._awaited: Callable[[], bool] = _never
 
     @classmethod
     def open(cls, connecting: Connecting, url: str, options: TransportOptions, name: str) -> Transport:
@@ -113,22 +94,11 @@ class Transport:
         on_frame: OnFrame,
         on_closed: Callable[[BaseException | None], None],
         on_read: Callable[[], None] | None = None,
-        awaited: Callable[[], bool] | None = None,
     ) -> None:
         """Start the reader thread; ``on_read()``, if given, is called after the frames of each socket
-        read went to ``on_frame`` (the reader hands their events over together).
-
-        ``awaited``, if given, shares the reads with callers waiting for replies (:meth:`wait_reading`);
-        ``awaited()`` says whether replies are still expected when a caller stops reading (then the
-        reader thread reads again at once, not after a short linger)."""
-        loop = self._read_loop
-        if awaited is not None:
-            self._role = ReadRole()
-            self._calls = (on_frame, on_read)
-            self._awaited = awaited
-            loop = self._shared_loop
+        read went to ``on_frame`` (the reader hands their events over together)."""
         thread = threading.Thread(
-            target=loop,
+            target=self._read_loop,
             args=(on_frame, on_closed, on_read),
             name=f"bybit-ws-reader-{self._name}",
             daemon=True,
@@ -195,125 +165,6 @@ class Transport:
                 on_closed(error)
             except Exception:
                 _log.exception("on_closed callback failed")
-
-    # ------------------------------------------------------------------------------ shared reads
-    def _shared_loop(
-        self,
-        on_frame: OnFrame,
-        on_closed: Callable[[BaseException | None], None],
-        on_read: Callable[[], None] | None,
-    ) -> None:
-        """The reader thread when callers may read too: it reads only while it holds the read role."""
-        role = self._role
-        assert role is not None
-        error: BaseException | None = None
-        sock = self._sock
-        watch = [sock, role.waker]
-        try:
-            while role.reader_take():
-                while True:
-                    ready = select.select(watch, (), (), sock.gettimeout())[0]
-                    if sock in ready:
-                        self._read_once()
-                    elif not ready and self._closing.is_set():
-                        raise _Ended(None)  # no Close echo within the grace (close() from this thread)
-                    if role.reader_yield():
-                        break  # a caller waits for its reply: it reads now
-            error = role.end_error  # a caller's read ended the connection
-        except _Ended as end:
-            error = end.error
-        except Exception as exc:
-            if not self._closing.is_set():
-                error = exc
-        finally:
-            self._closing.set()
-            role.finish()
-            try:
-                on_closed(error)
-            except Exception:
-                _log.exception("on_closed callback failed")
-
-    def _read_once(self) -> None:
-        """One socket read and its frames, by whoever holds the read role (raises :class:`_Ended`)."""
-        assert self._calls is not None
-        on_frame, on_read = self._calls
-        core = self._core
-        closing = self._closing
-        try:
-            data = self._sock.recv(_READ_SIZE)
-        except TimeoutError:
-            return
-        except OSError as exc:
-            raise _Ended(None if closing.is_set() else exc) from None
-        if not data:
-            core.receive_eof()
-            raise _Ended(
-                None if closing.is_set() else ConnectionResetError("the server closed the connection")
-            )
-        received = _now(_utc)
-        with self._state_lock:
-            core.receive_data(data)
-            events = core.events_received()
-            answer = core.has_data_to_send
-        for event in events:
-            if type(event) is bytes:
-                try:
-                    on_frame(event, received)
-                except Exception:
-                    _log.exception("%s: on_frame failed; reading on", self._name)
-            else:
-                self._control(event, on_frame, received)  # type: ignore[arg-type]
-        if on_read is not None and events:
-            on_read()
-        if answer:
-            self._flush()
-        if core.done:
-            raise _Ended(self._why_done())
-
-    def wait_reading(self, me: threading.Event, waiting: Callable[[], bool], deadline: float) -> None:
-        """Wait until ``waiting()`` turns false or the monotonic ``deadline`` passes, reading the socket
-        meanwhile whenever this caller holds the read role (leader/follower: see
-        :mod:`._readrole`). ``me`` is set when the role is handed over, and must be set by whatever
-        makes ``waiting()`` false. Returns at once unless :meth:`start` shared the reads."""
-        role = self._role
-        if role is None:
-            return
-        if not role.join(me):
-            while True:  # a follower: until the role is handed over, or the wait is over
-                remaining = deadline - time.monotonic()
-                if not waiting() or remaining <= 0:
-                    role.leave(me, self._awaited())
-                    return
-                me.wait(remaining)
-                me.clear()
-                if role.holds(me):
-                    break
-        sock = self._sock
-        watch = [sock, role.waker]
-        try:
-            while waiting():
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                ready = select.select(watch, (), (), remaining)[0]
-                if sock in ready:
-                    self._read_once()
-                elif ready:
-                    role.drain()
-                    if self._closing.is_set():
-                        break  # the reader thread reads the Close echo
-        except _Ended as end:
-            role.end(end.error)
-        except Exception as exc:  # the socket was closed under the read (close() cut it)
-            role.end(None if self._closing.is_set() else exc)
-        finally:
-            role.leave(me, self._awaited() or self._closing.is_set())
-
-    def want_reader(self) -> None:
-        """A reply is expected that no caller may read: when shared, the reader thread reads now."""
-        role = self._role
-        if role is not None:
-            role.want()
 
     def _control(self, frame: Frame, on_frame: OnFrame, received: datetime) -> None:
         if frame.opcode == BINARY:  # Bybit sends text; a binary message is passed on as its bytes
@@ -389,8 +240,6 @@ class Transport:
         the server's echo arrives. Does not wait (``timeout``: for a write under way to finish)."""
         grace = _CLOSE_GRACE if timeout is None else timeout
         self._closing.set()
-        if self._role is not None:
-            self._role.wake()  # a caller reading stops; the reader thread reads the echo
         with self._state_lock:
             sent = self._core.send_close(1000)
         if sent:
