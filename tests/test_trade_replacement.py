@@ -138,3 +138,52 @@ def test_an_order_written_before_the_cut_stays_outcome_unknown(
     assert client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2")).order_id
     assert _links(fake).count("cut") <= 1
     assert len(_links(fake)) == _links(fake).count("cut") + 1
+
+
+@pytest.mark.parametrize("ending", ["close", "reconnect", "pong timeout", "reset"])
+def test_a_blocking_order_waiting_when_the_socket_ends_is_outcome_unknown_at_once(
+    fake: FakeBybit, ending: str
+) -> None:
+    """The order's reply is 20 s away and its timeout 30 s: close(), a reconnect, a missing pong or a
+    reset end the blocked caller's wait at once (not at the timeout) as outcome unknown; the order is
+    never sent again."""
+    factory: ClientFactory
+    with clients_for(
+        fake,
+        api_key=API_KEY,
+        api_secret=API_SECRET,
+        request_timeout=30.0,
+        ping_interval=0.2,
+        pong_timeout=0.6,
+    ) as factory:
+        client = factory()
+        trade = _trade(client)
+        fake.delay_trade_replies(20.0, count=1)
+        errors: list[BaseException] = []
+
+        def place() -> None:
+            try:
+                client.v5.place_order(
+                    "linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("1"), client_order_id="lost"
+                )
+            except BaseException as exc:
+                errors.append(exc)
+
+        caller = threading.Thread(target=place, name="test-blocked-caller")
+        caller.start()
+        fake.wait_for(lambda: "lost" in _links(fake), timeout=5)
+        if ending == "close":
+            client.close()
+        elif ending == "reconnect":
+            trade.supervisor.reconnect()
+        elif ending == "pong timeout":
+            fake.stop_answering_pings()
+        else:
+            fake.drop_connections(abrupt=True)
+        caller.join(10)
+        assert not caller.is_alive(), "the blocked caller waited on"
+        assert len(errors) == 1 and isinstance(errors[0], OrderOutcomeUnknownError), errors
+        fake.resume_answering_pings()
+        if ending != "close":  # the next order goes out on a new socket
+            assert client.v5.place_order("linear", "BTCUSDT", "Buy", "Limit", 1, price=Decimal("2")).order_id
+        assert _links(fake).count("lost") == 1
