@@ -1,7 +1,10 @@
 """Recording speed and size: write synthetic v5 trade frames with the Recorder, read them back as typed
 events (frames/s), and export them to Parquet (bytes per million trades).
 
-    PYTHONPATH=. python benchmarks/bench_recording.py [--frames 200000] [--trades-per-frame 1]
+    PYTHONPATH=. python benchmarks/bench_recording.py [--frames 200000] [--trades-per-frame 1] [--per-read 64]
+
+``--per-read N``: the frames are written N a socket read (``Recorder.write_many``, what the client does:
+file format 4), not each alone (``Recorder.write``, a millisecond apart: format-3 lines).
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=200_000)
     parser.add_argument("--trades-per-frame", type=int, default=1)
     parser.add_argument("--compression", default=None, help="zstd (default when installed), gzip or none")
+    parser.add_argument("--per-read", type=int, default=0, help="frames a write_many (0: write each alone)")
     args = parser.parse_args()
     frames = trade_frames(args.frames, args.trades_per_frame)
     trades = args.frames * args.trades_per_frame
@@ -62,8 +66,13 @@ def main() -> None:
         root = Path(tmp)
         began = time.perf_counter()
         with Recorder(root / "rec", compression=args.compression, flush_interval=None) as recorder:
-            for n, data in enumerate(frames):
-                recorder.write(data, start + timedelta(milliseconds=n), "v5.linear")
+            if args.per_read > 0:
+                for n in range(0, len(frames), args.per_read):
+                    read_ = frames[n : n + args.per_read]
+                    recorder.write_many(read_, start + timedelta(milliseconds=n), "v5.linear", True)
+            else:
+                for n, data in enumerate(frames):
+                    recorder.write(data, start + timedelta(milliseconds=n), "v5.linear")
         wrote = time.perf_counter() - began
         size = sum(p.stat().st_size for p in recorder.files)
         began = time.perf_counter()
@@ -74,7 +83,8 @@ def main() -> None:
         files = to_parquet(root / "rec", root / "parquet")
         exported = time.perf_counter() - began
         parquet = sum(p.stat().st_size for p in files)
-    print(f"{args.frames} frames, {trades} trades, compression {recorder.compression}")
+    how = f"{args.per_read} a write_many" if args.per_read > 0 else "each alone (write)"
+    print(f"{args.frames} frames ({how}), {trades} trades, compression {recorder.compression}")
     print(
         f"write:   {args.frames / wrote:12,.0f} frames/s   "
         f"file {size / trades * 1e6 / 2**20:8.1f} MiB/M trades"

@@ -304,6 +304,15 @@ def recording_stages(args: argparse.Namespace) -> dict[str, float]:
         out["the lines as the flusher encodes them (encode_run, 64 a read)"] = best(
             repeats, n, lambda: [encode_run(r, 1.5, "v5.linear") for r in reads] and None
         )
+    encode_read = getattr(_writer._lines, "encode_read", None)
+    if encode_read is not None:  # format 4: a read's frames, one line (vouched for as JSON)
+        reads = [payloads[i : i + 64] for i in range(0, n, 64)]
+        out["a read's line as the flusher encodes it (encode_read, 64 a read)"] = best(
+            repeats, n, lambda: [encode_read(r, 1.5, "v5.linear", True) for r in reads] and None
+        )
+        out["the same, the line checked as JSON (not vouched for)"] = best(
+            repeats, n, lambda: [encode_read(r, 1.5, "v5.linear", False) for r in reads] and None
+        )
     batch = b"\n".join(lines)
     for name in ("zstd", "gzip"):
         try:
@@ -342,6 +351,28 @@ def recording_stages(args: argparse.Namespace) -> dict[str, float]:
             repeats, n, write, fresh_flusher, gc_off=False
         )
         rec.close()
+        rec = None
+        if hasattr(Recorder, "write_many"):  # what the client's reader calls: a read's frames at once
+            reads = [payloads[i : i + 64] for i in range(0, n, 64)]
+
+            def write_many() -> None:
+                for frames in reads:
+                    rec.write_many(frames, received, "v5.linear", True)
+
+            def write_many_flushed() -> None:
+                write_many()
+                rec.flush()  # the flusher's work done too
+
+            out["Recorder.write_many, 64 a read, no flusher (inline)"] = best(repeats, n, write_many, fresh)
+            rec.close()
+            rec = None
+            out["Recorder.write_many, 64 a read, flusher thread"] = best(
+                repeats, n, write_many, fresh_flusher, gc_off=False
+            )
+            out["the same + flush() (every line compressed)"] = best(
+                repeats, n, write_many_flushed, fresh_flusher, gc_off=False
+            )
+            rec.close()
     return out
 
 

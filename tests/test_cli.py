@@ -233,7 +233,7 @@ def test_stream_prints_records_and_replays(run: Callable[..., Proc], tmp_path: P
 
     # --record writes what `record --out DIR` writes: bybit_ws.recording files, the command's metadata
     header, frames = load_recording(str(recording))
-    assert header["bybit_ws_recording"] == 3
+    assert header["bybit_ws_recording"] == 4
     assert header["api"] == "inverse" and header["topics"] == topics
     assert header["urls"] == {"inverse": fake.urls["inverse"]}
     assert [f.text for f in frames] == [frame_text(name) for name in STREAMED]  # in order, byte for byte

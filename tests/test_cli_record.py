@@ -59,7 +59,7 @@ def _check_recording(out: Path, fake: FakeBybit) -> None:
     assert [e.topic for e in recorded] == ["orderbook.50.BTCUSDT", *TOPICS[:1] * 2]
     assert recorded[1].data[0].symbol == "BTCUSDT"
     header, frames = load_recording(str(out))
-    assert header["bybit_ws_recording"] == 3 and header["api"] == "v5" and header["category"] == "linear"
+    assert header["bybit_ws_recording"] == 4 and header["api"] == "v5" and header["category"] == "linear"
     assert header["topics"] == TOPICS and header["urls"] == {"v5.linear": fake.urls["v5.linear"]}
     assert [f.text for f in frames] == SENT
 

@@ -135,7 +135,7 @@ def test_file_format_header_and_lines(tmp_path: Path) -> None:
     raw_lines = path.read_bytes().splitlines()
     header, *lines = [json.loads(line) for line in raw_lines]
     assert header == {
-        "bybit_ws_recording": 3,
+        "bybit_ws_recording": 4,  # frames written alone: format-3 lines
         "t": T0.timestamp(),
         "api": "v5",
         "topics": ["publicTrade.BTCUSDT"],

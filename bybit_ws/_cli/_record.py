@@ -9,6 +9,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from types import FrameType
@@ -86,6 +87,21 @@ class _Tally:
         if topic is not None:
             with self._lock:
                 self._counts[topic] = self._counts.get(topic, 0) + 1
+
+    def write_many(self, frames: list[bytes], received: datetime, endpoint: str, json: bool = False) -> None:
+        """A socket read's frames: to the `Recorder` at once (a sink: one by one), counted under one lock."""
+        recorder = self.recorder
+        if isinstance(recorder, Recorder):
+            recorder.write_many(frames, received, endpoint, json)
+        else:
+            for data in frames:
+                recorder.write(data, received, endpoint)
+        topics = Counter(map(topic_of, frames))
+        with self._lock:
+            counts = self._counts
+            for topic, count in topics.items():
+                if topic is not None:
+                    counts[topic] = counts.get(topic, 0) + count
 
     def counts(self) -> dict[str, int]:
         with self._lock:

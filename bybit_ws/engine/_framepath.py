@@ -85,7 +85,9 @@ def frame_meta(frame: dict[str, Any], stamp_key: str) -> tuple[Any, str | None]:
 
 
 class FrameRecorder(Protocol):
-    """Anything that records raw frames, e.g. :class:`bybit_ws.recording.Recorder`."""
+    """Anything that records raw frames, e.g. :class:`bybit_ws.recording.Recorder`. One that also has
+    ``write_many(frames, received, endpoint, json)`` gets a socket read's frames in one call (``json``:
+    the reader decoded every frame as JSON)."""
 
     def write(self, data: bytes, received: datetime, endpoint: str) -> None:
         """Record one frame's bytes, its receive time and its endpoint's ``urls`` key (thread-safe)."""
@@ -94,14 +96,17 @@ class FrameRecorder(Protocol):
 class FrameTap:
     """Hands a connection's frames (all, or those of ``topics``: exact or ``prefix.*``) to a recorder."""
 
-    __slots__ = ("endpoint", "recorder", "topics", "write")
+    __slots__ = ("endpoint", "recorder", "topics", "write", "write_many")
 
     def __init__(self, recorder: FrameRecorder, endpoint: str, topics: frozenset[str] | None = None) -> None:
         self.recorder = recorder
         self.endpoint = endpoint
         self.topics = topics
-        #: the recorder's write, bound once (the reader calls it directly for a tap of every topic)
-        self.write = recorder.write
+        self.write = recorder.write  # bound once
+        #: the recorder's ``write_many`` for a tap of every topic: a socket read's frames in one call
+        self.write_many: Callable[[list[bytes], datetime, str, bool], None] | None = (
+            getattr(recorder, "write_many", None) if topics is None else None
+        )
 
     def __call__(self, data: bytes, received: datetime) -> None:
         topics = self.topics
@@ -147,6 +152,12 @@ class FramePath:
         #: the events of this socket read not yet handed over, per target (see Sink), in order
         self._staged: dict[Any, list[Any]] = {}
         self._frames = 0  # frames taken since the last hand-over
+        #: the frames taken for the taps since the last hand-over (one socket read's), their receive
+        #: time, and whether one failed to decode (every frame the reader takes is decoded as JSON,
+        #: typed or dict, or reported by _bad_frame: the others are vouched for as JSON)
+        self._tapped: list[bytes] = []
+        self._tapped_at: datetime | None = None
+        self._tapped_bad = False
 
     def on_frame(self, data: bytes, received: datetime) -> None:
         """One whole frame, read at ``received``: its events are handed over at once."""
@@ -156,6 +167,8 @@ class FramePath:
     def end_read(self) -> None:
         """Hand over the events taken since the last call: one ``put_items`` per subscription (the
         reader calls it after each socket read's frames)."""
+        if self._tapped:
+            self._record()
         staged = self._staged
         self._frames = 0
         if staged:
@@ -166,8 +179,12 @@ class FramePath:
     def take(self, data: bytes, received: datetime) -> None:
         """One whole frame of a socket read, read at ``received``: its events wait for
         :meth:`end_read` (every ``_HAND_OVER`` frames at the latest)."""
-        if self.taps:
-            self._record(data, received)
+        if self.taps:  # the frame is recorded with its read's frames (end_read)
+            if received is not self._tapped_at:
+                if self._tapped:
+                    self._record()
+                self._tapped_at = received
+            self._tapped.append(data)
         route: Route | None = None
         parsed: Parsed | None = None
         typed_done = False
@@ -213,15 +230,24 @@ class FramePath:
         if self._frames >= _HAND_OVER:
             self.end_read()
 
-    def _record(self, data: bytes, received: datetime) -> None:
+    def _record(self) -> None:
+        """Hand the frames taken for the taps over: in one call to a recorder with ``write_many``."""
+        frames, self._tapped = self._tapped, []
+        received: Any = self._tapped_at
+        json, self._tapped_bad = not self._tapped_bad, False
         for tap in self.taps:
-            try:
-                if tap.topics is None:  # every frame: straight to the recorder, one call less
-                    tap.write(data, received, tap.endpoint)
-                else:
+            write_many = tap.write_many
+            if write_many is not None:
+                try:
+                    write_many(frames, received, tap.endpoint, json)
+                except Exception:
+                    _log.exception("%s: recording a socket read's frames failed", self.name)
+                continue
+            for data in frames:
+                try:
                     tap(data, received)
-            except Exception:
-                _log.exception("%s: recording a frame failed", self.name)
+                except Exception:
+                    _log.exception("%s: recording a frame failed", self.name)
 
     def _parse_dict(
         self, data: bytes, missed: Route | None
@@ -286,6 +312,8 @@ class FramePath:
         )
         error.__cause__ = exc
         _log.warning("%s: %s; frame starts %.200r", self.name, error, text)
+        if self._tapped:  # not vouched for as JSON (it may be, e.g. a parser's error: then checked)
+            self._tapped_bad = True
         self.end_read()  # the events of the frames before it go first
         routes = self.registry.routes
         subs = routes.resolve(topic) if topic is not None else routes.subscriptions()

@@ -7,9 +7,10 @@
 ...     ...                                                    # DataEvents, typed as the live client's
 >>> to_parquet("recordings/", "parquet/")                     # doctest: +SKIP
 
-Files are JSON lines (a header, then ``{"t", "key", "topic", "frame"}`` per frame, the frame verbatim)
-compressed with zstd (extra ``[zstd]``) or gzip; older formats (1: the CLI's ``stream --record`` files,
-2: frames as escaped strings) read back too.
+Files are JSON lines (a header, then ``{"t", "key", "sizes", "frames"}`` per socket read, its frames
+verbatim, or ``{"t", "key", "topic", "frame"}`` per frame) compressed with zstd (extra ``[zstd]``) or
+gzip; older formats (1: the CLI's ``stream --record`` files, 2: frames as escaped strings, 3: a line a
+frame) read back too.
 """
 
 from __future__ import annotations

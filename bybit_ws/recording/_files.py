@@ -22,8 +22,9 @@ _log = logging.getLogger(__name__)
 _encode = msgspec.json.Encoder().encode
 
 #: the format number of the header line (the CLI's ``--record`` files are format 1; format 2 stored
-#: every frame as an escaped JSON string, format 3 stores JSON frames verbatim: see ``_lines``)
-FORMAT = 3
+#: every frame as an escaped JSON string, format 3 JSON frames verbatim, a line each, format 4 a socket
+#: read's frames verbatim in one line: see ``_lines``)
+FORMAT = 4
 #: file name endings of each compression
 SUFFIXES = {"zstd": ".jsonl.zst", "gzip": ".jsonl.gz", "none": ".jsonl"}
 
@@ -172,8 +173,9 @@ class RecordingFiles:
         files = [*self._retiring, *([self.current] if self.current is not None else [])]
         return self._closed_bytes + sum(f.size for f in files)
 
-    def add(self, received: datetime, t: float, lines: bytes, count: int) -> None:
-        """Add ``count`` lines received at ``received`` (``t``: as epoch seconds), rotating as due.
+    def add(self, received: datetime, t: float, lines: bytes, count: int, one: bool = False) -> None:
+        """Add the ``lines`` of ``count`` frames received at ``received`` (``t``: as epoch seconds),
+        rotating as due; ``one``: they are one line (a socket read's, format 4), else a line a frame.
 
         Raises:
             OSError: a file could not be opened (the lines from there on are not added).
@@ -183,9 +185,11 @@ class RecordingFiles:
             self._period = t // rotate_seconds
             self.retire()
         file = self.current if self.current is not None else self._open(received)
-        if rotate_bytes is None:
+        if rotate_bytes is None or one:
             file.add(lines)
             self.added += count
+            if rotate_bytes is not None and file.size + file.batched >= rotate_bytes:
+                self.retire()
             return
         for line in io.BytesIO(lines):  # split at newlines only (a verbatim frame may hold a "\r")
             if self.current is None:

@@ -1,7 +1,20 @@
-"""A recording's data lines (format 3): encoded a run of frames at a time (the recorder's flusher thread),
-and decoded back, any format (the reader).
+"""A recording's data lines (formats 3 and 4): encoded a socket read's frames at a time (the recorder's
+flusher thread), and decoded back, any format (the reader).
 
-A frame that is a JSON object on one line, in UTF-8 (every frame Bybit sends) is stored verbatim, as
+Format 4: the frames of one socket read handed over together (:meth:`Recorder.write_many`, what the
+client's reader does) are one line, the frames verbatim, in order, as the elements of ``frames``, with
+their sizes in bytes (the reader slices each frame off the line by its size, so a frame reads back
+exactly, whitespace around it included)::
+
+    {"t": <receive time>, "key": <endpoint key>, "sizes": [<bytes>, ...], "frames": [<frame>, ...]}
+
+The line is one ``bytes.join``, no Python call a frame. It takes every frame of the read (control frames
+too: the reader skips frames without a topic, which format 3 never wrote), when the read holds no
+newline, is UTF-8, and is known to be JSON (the client's reader decoded every frame of it) or the
+line checks as JSON (one C call); else its frames get format-3 lines.
+
+Format 3 (a frame written alone, :meth:`Recorder.write`, or one of a read that cannot go in a format-4
+line): a frame that is a JSON object on one line, in UTF-8 (every frame Bybit sends) is stored verbatim, as
 the line's ``frame`` value (always its last, so the reader slices the frame off the line, whitespace
 around it included)::
 
@@ -25,12 +38,12 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["encode_run", "runs", "topic_of"]
+__all__ = ["encode_read", "encode_run", "packed", "runs", "topic_of"]
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
 _decode = msgspec.json.Decoder().decode
-_RUN = itemgetter(1, 2)
+_RUN = itemgetter(1, 2, 3)
 _DATA = itemgetter(0)
 _encode = msgspec.json.Encoder().encode
 _NL = b"\n"
@@ -69,15 +82,57 @@ def topic_of(data: bytes) -> str | None:
     return topic if type(topic) is str else None
 
 
-def runs(frames: list[tuple[bytes, datetime, str]]) -> Iterator[tuple[datetime, float, bytes, int, int]]:
-    """The runs of ``(data, received, endpoint)`` frames with the same receive time and endpoint (the
-    frames of one socket read), each as its receive time, as epoch seconds, its lines, how many lines,
-    and how many frames had none (no topic)."""
-    for (received, endpoint), run in groupby(frames, _RUN):
-        datas = list(map(_DATA, run))
+#: what the recorder queues: ``(data, received, endpoint, None)``, a frame written alone, or
+#: ``(frames, received, endpoint, json)``, a socket read's frames (``json``: known to be JSON)
+Entry = tuple[Any, datetime, str, "bool | None"]
+
+
+def runs(entries: list[Entry]) -> Iterator[tuple[datetime, float, bytes, int, int, bool]]:
+    """The lines of queued ``entries``, in order: each run of frames written alone with the same receive
+    time and endpoint (the frames of one socket read), and each read's frames, as their receive time,
+    as epoch seconds, their lines, how many frames they hold, how many frames got no line (no topic),
+    and whether the lines are one format-4 line."""
+    for (received, endpoint, json), run in groupby(entries, _RUN):
         t = received.timestamp()
-        lines, count = encode_run(datas, t, endpoint)
-        yield received, t, lines, count, len(datas) - count
+        if json is None:
+            datas = list(map(_DATA, run))
+            lines, count = encode_run(datas, t, endpoint)
+            yield received, t, lines, count, len(datas) - count, False
+            continue
+        for entry in run:
+            frames = entry[0]
+            lines, count, one = encode_read(frames, t, endpoint, json)
+            yield received, t, lines, count, len(frames) - count, one
+
+
+class _Object(msgspec.Struct):
+    """Any JSON object (its fields skipped, their JSON checked)."""
+
+
+_check_object = msgspec.json.Decoder(_Object).decode
+_SIZES = b',"sizes":'
+_FRAMES = b',"frames":['
+_READ_END = b"]}\n"
+
+
+def encode_read(frames: list[bytes], t: float, key: str, json: bool) -> tuple[bytes, int, bool]:
+    """The frames of one socket read, received at ``t`` on endpoint ``key``, as one format-4 line when
+    they allow it (``json``: every frame is known to be JSON; else the line is checked), else as
+    format-3 lines (:func:`encode_run`); how many frames the lines hold, and whether it is one line."""
+    joined = b",".join(frames)
+    if _NL not in joined and (joined.isascii() or _utf8(joined)):
+        head = b'{"t":' + _encode(t) + b',"key":' + _encode(key) + _SIZES + _encode(list(map(len, frames)))
+        line = b"".join((head, _FRAMES, joined, _READ_END))
+        if not json:
+            try:
+                _check_object(line)
+                json = True
+            except _NOT_JSON:
+                pass
+        if json:
+            return line, len(frames), True
+    lines, count = encode_run(frames, t, key)
+    return lines, count, False
 
 
 def _head(t: float, key: str) -> bytes:
@@ -116,6 +171,7 @@ def encode_run(frames: list[bytes], t: float, key: str) -> tuple[bytes, int]:
 
 
 def _utf8(data: bytes) -> bool:
+    """Whether ``data`` is UTF-8."""
     if data.isascii():
         return True
     try:
@@ -176,7 +232,16 @@ class _LineHead(msgspec.Struct):
     key: str = ""
 
 
+class _ReadHead(msgspec.Struct):
+    """A format-4 line's fields before its frames."""
+
+    t: float
+    sizes: list[int]
+    key: str = ""
+
+
 _decode_line = msgspec.json.Decoder(_Line).decode
+_decode_read_head = msgspec.json.Decoder(_ReadHead).decode
 _decode_line_head = msgspec.json.Decoder(_LineHead).decode
 _decode_text = msgspec.json.Decoder(str).decode
 _FRAME_KEY = b',"frame":'  # in a format-3 line: after its topic, before its verbatim frame
@@ -202,3 +267,45 @@ def _nested(line: bytes) -> _Line | None:
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None
     return _Line(head.t, head.topic, head.key, msgspec.Raw(line[at + len(_FRAME_KEY) : -1].strip(b" \t\r")))
+
+
+def packed(line: bytes) -> tuple[float, str, list[bytes]] | None:
+    """A format-4 line's receive time, endpoint key and frames, each sliced off the line by its size
+    (exactly as written, whatever whitespace is around it); ``None``: not a format-4 line (a format-3
+    line whose verbatim frame holds ``,"frames":[`` has no head before it that decodes)."""
+    at = line.find(_FRAMES)
+    if at < 0:
+        return None
+    try:
+        head = _decode_read_head(line[:at] + b"}")
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    sizes = head.sizes
+    start = at + len(_FRAMES)
+    if (
+        not line.endswith(b"]}")
+        or (sizes and min(sizes) < 0)
+        or start + sum(sizes) + max(len(sizes) - 1, 0) + 2 != len(line)
+    ):
+        return None
+    frames = []
+    last = len(sizes) - 1
+    for number, size in enumerate(sizes):
+        end = start + size
+        if line[end] != (_CLOSE if number == last else _COMMA):
+            return None
+        frames.append(line[start:end])
+        start = end + 1
+    return head.t, head.key, frames
+
+
+_COMMA, _CLOSE = b",]"
+
+
+def read_topic(data: bytes) -> str | None:
+    """The topic of a frame of a format-4 line (one line, UTF-8), as format 3 took it when it wrote a
+    line for that frame (see ``_line``): decoded, else read off its start (``topic_of``)."""
+    try:
+        return _decode_head(data).topic
+    except _NOT_JSON:
+        return topic_of(data)

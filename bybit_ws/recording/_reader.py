@@ -24,7 +24,7 @@ from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.engine._framepath import frame_meta, new_event
 from bybit_ws.models._common import DataEvent
 
-from ._lines import _decode_line, _decode_text, _Line, _nested, _verbatim
+from ._lines import _decode_line, _decode_text, _Line, _nested, _verbatim, packed, read_topic
 from ._writer import SUFFIXES
 
 __all__ = ["FrameParser", "RecordedFrame", "frames", "read", "recording_files"]
@@ -55,7 +55,8 @@ class RecordedFrame(NamedTuple):
 
     @property
     def data(self) -> bytes:
-        """The frame's bytes, exactly as received (format 3; older files: as their text held them)."""
+        """The frame's bytes, exactly as received (formats 3 and 4; older files: as their text held
+        them)."""
         return self.text.encode("utf-8", "surrogateescape")
 
 
@@ -278,6 +279,14 @@ def _file_frames(path: Path) -> Iterator[RecordedFrame]:
         raise ValueError(f"{path} is not a bybit_ws recording (no header line)")
     for number, line in enumerate(lines, 2):
         if not line:
+            continue
+        read = packed(line)  # format 4: a socket read's frames
+        if read is not None:
+            t, key, datas = read
+            for data in datas:
+                topic = read_topic(data)
+                if topic is not None:  # control frames: not data
+                    yield RecordedFrame(t, key, topic, data.decode("utf-8", "surrogateescape"))
             continue
         item: _Line | None
         try:

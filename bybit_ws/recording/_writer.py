@@ -1,13 +1,17 @@
 """The recorder: raw frames with their receive time, as compressed, rotating JSON-lines files.
 
-File format 3 (a superset of the CLI's ``stream --record`` format 1 and of format 2, read by the same
-line reader): a header line ``{"bybit_ws_recording": 3, "t": <first frame's receive time>, ...metadata}``,
-then one line per data frame ``{"t": <receive time, epoch seconds>, "key": <endpoint key>, "topic":
-<topic>, "frame": <the frame, verbatim>}`` (a frame that is not a one-line JSON object: its text as a
-JSON string, as format 2 stored every frame, or ``"frame64"``, its bytes in base64, when it is not
-UTF-8; see ``_lines``). The file is compressed as one stream (zstd or gzip) that is flushed
-to a block boundary on every :meth:`Recorder.flush`, so a crash loses at most what came after the last
-flush, and the reader stops cleanly at a truncated final block.
+File format 4 (a superset of the CLI's ``stream --record`` format 1 and of formats 2 and 3, read by the
+same line reader): a header line ``{"bybit_ws_recording": 4, "t": <first frame's receive time>,
+...metadata}``, then data lines: the frames of one socket read (:meth:`Recorder.write_many`, what the
+client hands over) as one line ``{"t": <receive time, epoch seconds>, "key": <endpoint key>, "sizes":
+[<each frame's bytes>, ...], "frames": [<the frames, verbatim>, ...]}``, and a frame written alone
+(:meth:`Recorder.write`), or one of a read that cannot go verbatim (a newline, not UTF-8, not JSON), as
+a format-3 line ``{"t": ..., "key": ..., "topic": <topic>, "frame": <the frame, verbatim>}`` (a frame
+that is not a one-line JSON object: its text as a JSON string, as format 2 stored every frame, or
+``"frame64"``, its bytes in base64, when it is not UTF-8; see ``_lines``). The file is compressed as
+one stream (zstd or gzip) that is flushed to a block boundary on every :meth:`Recorder.flush`, so a
+crash loses at most what came after the last flush, and the reader stops cleanly at a truncated final
+block.
 
 A write error (a full disk) stops the recording, never the live stream: it is logged once, kept in
 :attr:`Recorder.error`, later frames are counted in :attr:`Recorder.dropped`, and :meth:`Recorder.flush`
@@ -28,7 +32,7 @@ from typing import Any
 
 from . import _lines
 from ._files import BATCH, FORMAT, MAX_AHEAD, SUFFIXES, RecordingFiles, codec
-from ._lines import runs, topic_of
+from ._lines import Entry, runs, topic_of
 
 __all__ = ["FORMAT", "SUFFIXES", "Recorder", "default_compression", "topic_of"]
 
@@ -72,13 +76,15 @@ def _checked(
 class Recorder:
     """Writes raw frames with their receive time to rotating, compressed files in ``directory``.
 
-    ``write(data, received, endpoint)`` is thread-safe (reader threads of several connections may call
-    it) and cheap: the frame is appended to a queue, nothing more; a background thread
-    (``bybit-ws-recorder``) encodes the queued frames into lines, the frames of one socket read together
-    (see ``_lines``), compresses them in batches, off the reader threads, and flushes the file every
-    ``flush_interval`` seconds; :meth:`flush` and :meth:`close` do the same at once. Without the thread
-    (``flush_interval=None``), or when the writers get ``MAX_AHEAD`` frames ahead of it (memory stays
-    bounded), the writers do that work themselves. Control frames (no topic) are not recorded.
+    ``write(data, received, endpoint)`` and ``write_many(frames, received, endpoint)`` (a socket read's
+    frames: what the client's reader hands over) are thread-safe (reader threads of several connections
+    may call them) and cheap: the frame, or the read's list of frames, is appended to a queue, nothing
+    more; a background thread (``bybit-ws-recorder``) encodes the queued frames into lines, a socket
+    read's frames together (see ``_lines``), compresses them in batches, off the reader threads, and
+    flushes the file every ``flush_interval`` seconds; :meth:`flush` and :meth:`close` do the same at
+    once. Without the thread (``flush_interval=None``), or when the writers get ``MAX_AHEAD`` frames
+    ahead of it (memory stays bounded), the writers do that work themselves. Control frames (no topic)
+    are not read back: a frame written alone gets no line, a read's are kept with its line.
 
     Args:
         directory: where files go (created if missing); names are
@@ -132,11 +138,14 @@ class Recorder:
         self._lock = threading.Lock()  # the counters and the queue's end
         self._io = threading.Lock()  # the queue's frames, the files, the disk; taken before _lock
         self._closed = False
-        #: frames written and not yet encoded: appended by the writers, taken by whoever holds ``_io``
-        self._queue: list[tuple[bytes, datetime, str]] = []
+        #: frames written and not yet encoded (see ``_lines.Entry``): appended by the writers, taken by
+        #: whoever holds ``_io``
+        self._queue: list[Entry] = []
+        self._many = 0  # frames queued by write_many since the queue was last taken (``_lock`` held)
         self._refuse = False  # closed, or stopped by a write error: writers count, never queue
-        #: frames written, and frames skipped (no topic: control frames or not JSON); counted as the
-        #: queue is encoded (by the flusher, :meth:`flush`, :meth:`close` or :attr:`files`)
+        #: frames written, and frames skipped (written alone with no topic: control frames, or not JSON;
+        #: those of a read are kept in its line, and counted in ``frames``); counted as the queue is
+        #: encoded (by the flusher, :meth:`flush`, :meth:`close` or :attr:`files`)
         self.frames = 0
         self.skipped = 0
         #: the first error writing to disk (e.g. ``OSError(ENOSPC)``, a full disk): it stopped the
@@ -179,10 +188,10 @@ class Recorder:
         outlives the recorder never raises here. Nor does a write error: see :attr:`error`.
         """
         if self._refuse:
-            self._refused()
+            self._refused(1)
             return
         queue = self._queue
-        queue.append((data, received, endpoint))
+        queue.append((data, received, endpoint, None))
         queued = len(queue)
         if queued >= BATCH:
             if self._flusher is None or queued >= MAX_AHEAD:
@@ -191,12 +200,37 @@ class Recorder:
             elif not queued % BATCH:
                 self._wake.set()
 
-    def _refused(self) -> None:
+    def write_many(self, frames: list[bytes], received: datetime, endpoint: str, json: bool = False) -> None:
+        """Record the frames of one socket read, in order, all received at ``received`` on ``endpoint``
+        (as :meth:`write` records one): what the client's reader hands over after each read.
+
+        The reader's share is one append for the whole read; the flusher writes the read as one line
+        (file format 4, see ``_lines``), the frames verbatim, when they allow it. ``frames`` is kept:
+        it must not be changed afterwards. ``json``: the caller vouches that every frame is one JSON
+        value (the client's reader decoded each); else the line is checked (one C call).
+        """
+        if self._refuse:
+            self._refused(len(frames))
+            return
+        if not frames:
+            return
+        with self._lock:
+            self._queue.append((frames, received, endpoint, json))
+            self._many += len(frames)
+            ahead = self._many
+        if ahead >= BATCH:
+            if self._flusher is None or ahead >= MAX_AHEAD:
+                with self._io:  # no flusher thread, or it fell behind: encode and compress here
+                    self._drain(flush=False)
+            elif not self._wake.is_set():
+                self._wake.set()
+
+    def _refused(self, count: int) -> None:
         with self._lock:
             if self._closed:
-                self.skipped += 1
+                self.skipped += count
             else:
-                self.dropped += 1
+                self.dropped += count
 
     def flush(self) -> None:
         """Compress what is queued and flush the compressor to a block boundary and the file to the OS:
@@ -283,9 +317,10 @@ class Recorder:
     def _sweep(self) -> int:
         """Empty the queue (``_lock`` held, the recording stopped): how many frames it held."""
         queue = self._queue
-        swept = len(queue)
-        del queue[:swept]
-        return swept
+        swept = queue[:]
+        del queue[: len(swept)]
+        self._many = 0
+        return _frames_in(swept)
 
     def _encode_queued(self) -> None:
         """``_io`` held: take the queued frames and encode them into their files' lines, opening and
@@ -295,22 +330,23 @@ class Recorder:
                 self.dropped += self._sweep()
             return
         queue = self._queue
-        taken = len(queue)
-        if not taken:
+        with self._lock:
+            entries = queue[:]
+            del queue[: len(entries)]  # what writers add meanwhile stays for the next drain
+            self._many = 0
+        if not entries:
             return
-        frames = queue[:taken]
-        del queue[:taken]  # writers only append: what they add meanwhile stays for the next drain
         out = self._out
         added = out.added
         skipped = 0
         try:
-            for received, t, lines, count, skip in runs(frames):
+            for received, t, lines, count, skip, one in runs(entries):
                 skipped += skip
                 if count:
-                    out.add(received, t, lines, count)
+                    out.add(received, t, lines, count, one)
         except OSError:
             with self._lock:  # the frames not encoded are dropped (counted before the error is set)
-                self.dropped += taken - (out.added - added) - skipped
+                self.dropped += _frames_in(entries) - (out.added - added) - skipped
             raise
         finally:
             with self._lock:
@@ -331,3 +367,8 @@ class Recorder:
                 _log.exception("recorder: compressing or flushing failed")
             if due:
                 next_flush = time.monotonic() + interval
+
+
+def _frames_in(entries: list[Entry]) -> int:
+    """How many frames queued ``entries`` hold."""
+    return sum(1 if many is None else len(data) for data, _, _, many in entries)
