@@ -177,7 +177,7 @@ class FramePath:
         reader yields the GIL (``time.sleep(0)``): the worker woken for it runs now, not when the
         interpreter next forces a switch (after 5 ms, ~500-1,000 frames), so the events it handles are
         freed young, before the cyclic GC's collections walk them and move them to older generations
-        (benchmarks/README.md: the GC's share of a frame over the socket 0.4-2.0 -> 0.05-1.7 us). A
+        (benchmarks/README.md: the GC's share of a frame over the socket 0.35-1.9 -> 0.25-1.7 us). A
         mailbox still busy (a slow handler) is not yielded to: the reader keeps its share of the GIL."""
         staged = self._staged
         frames, self._frames = self._frames, 0
