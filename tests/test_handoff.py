@@ -242,28 +242,3 @@ def test_one_worker_takes_the_mailboxes_queued_together_in_order() -> None:
     finally:
         dispatcher.close()
 
-
-class _Counting:
-    """A dispatcher stand-in that counts schedules and runs nothing."""
-
-    def __init__(self) -> None:
-        self.scheduled = 0
-
-    def schedule(self, mailbox: Any) -> None:
-        self.scheduled += 1
-
-
-def test_put_items_tells_whether_it_queued_an_idle_mailbox() -> None:
-    """``FramePath.end_read`` yields the GIL to the workers only after a hand-over that queued an idle
-    mailbox: ``put_items`` says so, once per idle-to-busy change, and never for a closed mailbox."""
-    dispatcher = _Counting()
-    box = Mailbox(dispatcher, 10, print, "box", _primary)  # type: ignore[arg-type]
-    assert box.put_items([1, 2]) is True  # idle: queued on the pool
-    assert box.put_items([3]) is False  # still queued: nothing more to wake
-    assert dispatcher.scheduled == 1
-    box.drain()  # runs all three; the mailbox is idle again
-    assert box.put_items([4]) is True
-    assert dispatcher.scheduled == 2
-    box.close()
-    assert box.put_items([5]) is False
-    assert dispatcher.scheduled == 2 and box.received == 4

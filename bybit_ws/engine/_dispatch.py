@@ -371,20 +371,20 @@ class Mailbox:
         else:
             self._queue([(callback, argument, False)], False)
 
-    def put_items(self, items: list[Any]) -> bool:
+    def put_items(self, items: list[Any]) -> None:
         """Queue the data items of one socket read, in order (events of the primary callback alone,
         others as ``(callback, event, True)``): what ``put`` does for each, under one lock and with at
-        most one schedule. True: the mailbox was idle and is now queued on the pool."""
-        return self._queue(items, True)
+        most one schedule."""
+        self._queue(items, True)
 
-    def _queue(self, items: list[Any], counted: bool) -> bool:
+    def _queue(self, items: list[Any], counted: bool) -> None:
         if self._spent:  # release what the workers have handled, on this (the reader's) thread
             self._spent = []
         lock = self._lock
         lock.acquire()  # acquire, try, finally: as safe as ``with`` and 80 ns cheaper (once per read)
         try:
             if self._closed:
-                return False
+                return
             queued = self._items
             limit = self._max_backlog
             if not counted or len(queued) + len(items) <= limit:
@@ -397,12 +397,11 @@ class Mailbox:
             if counted:
                 self.received += len(items)
             if self._scheduled:
-                return False
+                return
             self._scheduled = True
         finally:
             lock.release()
         self._dispatcher.schedule(self)
-        return True
 
     def _drop_oldest(self) -> None:
         items = self._items

@@ -9,7 +9,6 @@ parsed is that frame's problem only: it is reported as a :class:`FrameError` and
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -48,9 +47,6 @@ _decode = decode_frame
 #: frames of one socket read whose events are handed over together at most (a 256 KiB read of small
 #: frames holds ~1,000: the first ones' events then wait ~1 ms, not the whole read)
 _HAND_OVER = 128
-#: a hand-over of at least this many frames' events yields the GIL (see FramePath.end_read)
-_YIELD_AFTER = 32
-_sleep = time.sleep
 
 #: dict-path frames a topic's frames take after one its typed schema did not fit, before the typed path
 #: is tried again (a feed that never fits costs one failed typed decode per this many frames)
@@ -171,24 +167,13 @@ class FramePath:
 
     def end_read(self) -> None:
         """Hand over the events taken since the last call: one ``put_items`` per subscription (the
-        reader calls it after each socket read's frames).
-
-        When a hand-over of ``_YIELD_AFTER`` frames or more queued an idle mailbox on the pool, the
-        reader yields the GIL (``time.sleep(0)``): the worker woken for it runs now, not when the
-        interpreter next forces a switch (after 5 ms, ~500-1,000 frames), so the events it handles are
-        freed young, before the cyclic GC's collections walk them and move them to older generations
-        (benchmarks/README.md: the GC's share of a frame over the socket 0.35-1.9 -> 0.25-1.7 us). A
-        mailbox still busy (a slow handler) is not yielded to: the reader keeps its share of the GIL."""
+        reader calls it after each socket read's frames)."""
         staged = self._staged
-        frames, self._frames = self._frames, 0
+        self._frames = 0
         if staged:
             self._staged = {}
-            queued = False
             for target, items in staged.items():
-                if target.put_items(items):
-                    queued = True
-            if queued and frames >= _YIELD_AFTER:
-                _sleep(0)
+                target.put_items(items)
 
     def take(self, data: bytes, received: datetime) -> None:
         """One whole frame of a socket read, read at ``received``: its events wait for
