@@ -241,4 +241,3 @@ def test_one_worker_takes_the_mailboxes_queued_together_in_order() -> None:
         assert all(got == list(range(50)) for got in seen.values())
     finally:
         dispatcher.close()
-
