@@ -374,6 +374,14 @@ def _typed_route(client: BybitSocketClient, topic: str) -> Any:
     return _connection(client).registry.routes.raw.get(topic.encode())
 
 
+def _typed_trades(fake: FakeBybit, client: BybitSocketClient) -> tuple[Collector, list[FrameError]]:
+    """:func:`_trades`, after one frame (sequence 1) has made the typed route."""
+    got, errors = _trades(client)
+    fake.publish("trade.BTCUSD", [trade(1)])
+    wait_until(lambda: _typed_route(client, "trade.BTCUSD") is not None, message="the typed route")
+    return got, errors
+
+
 def test_frames_take_the_typed_path_and_match_the_dict_path(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
@@ -412,9 +420,7 @@ def test_a_frame_the_schema_does_not_fit_falls_back_to_the_dict_path(
 def test_the_typed_path_comes_back_after_a_frame_it_could_not_take(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
-    got, errors = _trades(client)
-    fake.publish("trade.BTCUSD", [trade(1)])
-    wait_until(lambda: _typed_route(client, "trade.BTCUSD") is not None, message="the typed route")
+    got, errors = _typed_trades(fake, client)
     fake.publish("trade.BTCUSD", [trade(2, size="")])  # one frame the exact and lenient schemas miss
     last = 3 + TYPED_RETRY  # the dict path takes TYPED_RETRY frames after it, then the typed one again
     for seq in range(3, last + 1):
@@ -430,9 +436,7 @@ def test_the_typed_path_comes_back_after_a_frame_it_could_not_take(
 def test_a_feed_the_schema_never_fits_keeps_the_dict_path_and_retries(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
-    got, errors = _trades(client)
-    fake.publish("trade.BTCUSD", [trade(1)])
-    wait_until(lambda: _typed_route(client, "trade.BTCUSD") is not None, message="the typed route")
+    got, errors = _typed_trades(fake, client)
     last = 2 + 2 * (TYPED_RETRY + 1)  # each miss: TYPED_RETRY frames the dict way, then a retry
     for seq in range(2, last + 1):
         fake.publish("trade.BTCUSD", [trade(seq, size="")])
