@@ -25,10 +25,12 @@ The library's internals are read (``client._engine``), so the harness follows th
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -240,6 +242,9 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
         out["reader: on_frame, pipeline to the pool's handler"] = best(repeats, n, whole(False), gc_off=False)
         out["reader: on_frame, pipeline to the handler, GC off"] = best(repeats, n, whole(False))
         out["reader: split + on_frame, pipeline to the handler"] = best(repeats, n, whole(True), gc_off=False)
+        collections, spent = _gc_share(whole(True), repeats)
+        out["GC in that pipeline: collections a 10,000 frames"] = collections * 10_000 / (repeats * n)
+        out["GC in that pipeline: ns a frame in collections"] = spent / (repeats * n)
         with tempfile.TemporaryDirectory(prefix="profile-rec-") as scratch:
             from bybit_ws.recording import Recorder
 
@@ -252,6 +257,29 @@ def frame_stages(workload: str, args: argparse.Namespace, fake: Any, client_cls:
     finally:
         _clients.close_client(client)
     return out
+
+
+def _gc_share(run: Callable[[], None], repeats: int) -> tuple[int, int]:
+    """Collections of the cyclic GC (any generation) during ``repeats`` calls of ``run`` and the ns
+    spent in them (``gc.callbacks``: the collection's start to its stop, on whichever thread)."""
+    count, spent, began = 0, 0, [0]
+
+    def watch(phase: str, _info: dict[str, Any]) -> None:
+        nonlocal count, spent
+        if phase == "start":
+            began[0] = time.perf_counter_ns()
+        else:
+            count += 1
+            spent += time.perf_counter_ns() - began[0]
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        for _ in range(repeats):
+            run()
+    finally:
+        gc.callbacks.remove(watch)
+    return count, spent
 
 
 def print_frames(workloads: list[str], results: dict[str, dict[str, float]]) -> None:

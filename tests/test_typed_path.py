@@ -20,7 +20,7 @@ from bybit_ws.dialects._inverse import InverseDialect, _entry_schema
 from bybit_ws.dialects._inverse import _ticker_schema as InverseTicker
 from bybit_ws.dialects._v5 import V5Dialect
 from bybit_ws.dialects._v5 import _ticker_schema as V5Ticker
-from bybit_ws.engine._framepath import decode_frame
+from bybit_ws.engine._framepath import TYPED_RETRY, decode_frame
 from bybit_ws.engine._stream_connection import StreamConnection
 from bybit_ws.models import DataEvent, DeltaUpdate
 from bybit_ws.models.inverse import TradeUpdate
@@ -374,6 +374,14 @@ def _typed_route(client: BybitSocketClient, topic: str) -> Any:
     return _connection(client).registry.routes.raw.get(topic.encode())
 
 
+def _typed_trades(fake: FakeBybit, client: BybitSocketClient) -> tuple[Collector, list[FrameError]]:
+    """:func:`_trades`, after one frame (sequence 1) has made the typed route."""
+    got, errors = _trades(client)
+    fake.publish("trade.BTCUSD", [trade(1)])
+    wait_until(lambda: _typed_route(client, "trade.BTCUSD") is not None, message="the typed route")
+    return got, errors
+
+
 def test_frames_take_the_typed_path_and_match_the_dict_path(
     fake: FakeBybit, client: BybitSocketClient
 ) -> None:
@@ -406,7 +414,39 @@ def test_a_frame_the_schema_does_not_fit_falls_back_to_the_dict_path(
     assert events[2].data[0].quantity is None
     assert events[3].data[0].price == Decimal("100.5")
     assert errors == []
-    assert _typed_route(client, "trade.BTCUSD").typed is None  # this feed now takes the dict path
+    assert _typed_route(client, "trade.BTCUSD").typed is None  # the next frames take the dict path
+
+
+def test_the_typed_path_comes_back_after_a_frame_it_could_not_take(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    got, errors = _typed_trades(fake, client)
+    fake.publish("trade.BTCUSD", [trade(2, size="")])  # one frame the exact and lenient schemas miss
+    last = 3 + TYPED_RETRY  # the dict path takes TYPED_RETRY frames after it, then the typed one again
+    for seq in range(3, last + 1):
+        fake.publish("trade.BTCUSD", [trade(seq)])
+    events = got.wait(last)
+    assert [e.data[0].cross_sequence for e in events] == list(range(1, last + 1))
+    assert events[1].data[0].quantity is None and events[-1].data[0].quantity == 5
+    assert errors == []
+    route = _typed_route(client, "trade.BTCUSD")
+    assert route.typed is not None and route.parked is None  # on again for the frames after
+
+
+def test_a_feed_the_schema_never_fits_keeps_the_dict_path_and_retries(
+    fake: FakeBybit, client: BybitSocketClient
+) -> None:
+    got, errors = _typed_trades(fake, client)
+    last = 2 + 2 * (TYPED_RETRY + 1)  # each miss: TYPED_RETRY frames the dict way, then a retry
+    for seq in range(2, last + 1):
+        fake.publish("trade.BTCUSD", [trade(seq, size="")])
+    events = got.wait(last)
+    assert [e.data[0].cross_sequence for e in events] == list(range(1, last + 1))
+    assert all(e.data[0].quantity is None for e in events[1:])
+    assert errors == []
+    route = _typed_route(client, "trade.BTCUSD")
+    assert route.typed is None and route.parked is not None
+    assert route.retry_in == TYPED_RETRY  # the last frame was the third miss of the typed path
 
 
 def test_a_bad_frame_on_a_typed_route_is_reported_and_the_stream_goes_on(

@@ -26,7 +26,15 @@ from ._registry import Registry, Route
 
 _log = logging.getLogger(__name__)
 
-__all__ = ["FramePath", "FrameRecorder", "FrameTap", "decode_frame", "frame_meta", "new_event"]
+__all__ = [
+    "TYPED_RETRY",
+    "FramePath",
+    "FrameRecorder",
+    "FrameTap",
+    "decode_frame",
+    "frame_meta",
+    "new_event",
+]
 
 #: Decode one frame (every connection's: streams and trade); JSON floats become exact ``Decimal``
 #: values (msgspec hands every float's text to Decimal, in C: no double in between), integers stay
@@ -39,6 +47,10 @@ _decode = decode_frame
 #: frames of one socket read whose events are handed over together at most (a 256 KiB read of small
 #: frames holds ~1,000: the first ones' events then wait ~1 ms, not the whole read)
 _HAND_OVER = 128
+
+#: dict-path frames a topic's frames take after one its typed schema did not fit, before the typed path
+#: is tried again (a feed that never fits costs one failed typed decode per this many frames)
+TYPED_RETRY = 256
 
 _TOPIC_FIRST = b'{"topic":"'
 _TOPIC_AT = len(_TOPIC_FIRST)
@@ -281,11 +293,19 @@ class FramePath:
             self._bad_frame(data, topic, exc)
             return None
         if missed is route and route.typed is not None:
-            # the dict path took a frame the typed one could not: this feed does not fit the schema
+            # the dict path took a frame the typed one could not: the next frames of this topic take the
+            # dict path too, then the typed one is tried again (one odd frame does not turn it off)
             _log.debug(
-                "%s: %s frames do not fit their typed schema; the dict path takes them", self.name, topic
+                "%s: a %s frame did not fit its typed schema; the dict path takes the next %d",
+                self.name,
+                topic,
+                TYPED_RETRY,
             )
-            route.typed = None
+            route.parked, route.typed, route.retry_in = route.typed, None, TYPED_RETRY
+        elif route.parked is not None:
+            route.retry_in -= 1
+            if route.retry_in <= 0:
+                route.typed, route.parked = route.parked, None
         return (route, parsed, *frame_meta(frame, route.stamp))
 
     def _on_control(self, frame: dict[str, Any], data: bytes) -> None:

@@ -33,7 +33,7 @@ MAX_UNROUTED = 256
 class Route:
     """What the reader needs for one frame topic, looked up once per topic and registry version."""
 
-    __slots__ = ("parse", "sinks", "stamp", "state", "subs", "time", "topic", "typed")
+    __slots__ = ("parked", "parse", "retry_in", "sinks", "stamp", "state", "subs", "time", "topic", "typed")
 
     def __init__(
         self,
@@ -47,6 +47,10 @@ class Route:
         # no spec (nobody listens, or no parser for the topic): the frame is skipped
         self.parse: Parser | None = spec.parse if spec is not None else None
         self.typed: TypedParser | None = spec.typed if spec is not None else None
+        #: the typed parser while a frame it could not take sends this topic the dict way (see
+        #: FramePath), and the dict-path frames left before the typed path is tried again
+        self.parked: TypedParser | None = None
+        self.retry_in = 0
         # the frame key of the exchange's time, and what makes a datetime of it (see TopicSpec)
         self.stamp = spec.stamp if spec is not None else "ts"
         self.time = spec.time if spec is not None else time_ms
