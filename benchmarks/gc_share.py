@@ -36,20 +36,26 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-class _Watch:
-    """Counts the collections of each generation and the ns spent in them."""
+class Watch:
+    """A ``gc.callbacks`` entry: the collections of each generation, the ns spent in them, and the
+    longest pause of each (also used by ``probe_threads.py``)."""
 
     def __init__(self) -> None:
         self.counts = [0, 0, 0]
         self.spent = 0
+        self.spent_by = [0, 0, 0]
+        self.longest = [0, 0, 0]
         self._began = 0
 
     def __call__(self, phase: str, info: dict[str, Any]) -> None:
         if phase == "start":
             self._began = time.perf_counter_ns()
         else:
-            self.counts[info["generation"]] += 1
-            self.spent += time.perf_counter_ns() - self._began
+            generation, pause = info["generation"], time.perf_counter_ns() - self._began
+            self.counts[generation] += 1
+            self.spent += pause
+            self.spent_by[generation] += pause
+            self.longest[generation] = max(self.longest[generation], pause)
 
 
 def main() -> None:
@@ -68,7 +74,7 @@ def main() -> None:
             _clients.run_bybit_ws(url, workload, min(args.frames, 5000), 60)  # warm up: imports, caches
             rows = []
             for _ in range(args.runs):
-                watch = _Watch()
+                watch = Watch()
                 gc.collect()
                 gc.callbacks.append(watch)
                 cpu = time.process_time_ns()

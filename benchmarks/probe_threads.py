@@ -30,6 +30,7 @@ import _clients
 import _market
 from _frames import WORKLOADS
 from _replay_server import ReplayServer
+from gc_share import Watch
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
@@ -54,40 +55,29 @@ def threads() -> dict[int, tuple[str, float, int, int]]:
 
 
 class GcPauses:
-    """The cyclic GC's collections while installed: per generation, count, total and longest pause."""
+    """``gc_share.Watch`` installed in ``gc.callbacks`` for a ``with`` block, and its report."""
 
     def __init__(self) -> None:
-        self.by_generation: dict[int, list[float]] = {}
-        self._started = 0.0
+        self.watch = Watch()
 
     def __enter__(self) -> GcPauses:
-        gc.callbacks.append(self._callback)
+        gc.callbacks.append(self.watch)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        gc.callbacks.remove(self._callback)
-
-    def _callback(self, phase: str, info: dict[str, Any]) -> None:
-        if phase == "start":
-            self._started = time.perf_counter()
-        else:
-            pause = time.perf_counter() - self._started
-            self.by_generation.setdefault(info["generation"], []).append(pause)
+        gc.callbacks.remove(self.watch)
 
     def report(self, frames: int) -> str:
-        parts = []
-        for generation, pauses in sorted(self.by_generation.items()):
-            per = len(pauses) * 100_000 / frames if frames else 0.0
-            parts.append(
-                f"gen{generation} {len(pauses)} ({per:.0f}/100k frames, {sum(pauses) * 1e3:.1f} ms in all, "
-                f"longest {max(pauses) * 1e3:.2f} ms)"
-            )
-        total = sum(sum(p) for p in self.by_generation.values())
-        return (
-            "; ".join(parts) + f"; {total * 1e6 / frames if frames else 0:.2f} µs a frame"
-            if parts
-            else "none"
-        )
+        w = self.watch
+        parts = [
+            f"gen{g} {w.counts[g]} ({w.counts[g] * 100_000 / frames:.0f}/100k frames, "
+            f"{w.spent_by[g] / 1e6:.1f} ms in all, longest {w.longest[g] / 1e6:.2f} ms)"
+            for g in range(3)
+            if w.counts[g] and frames
+        ]
+        if not parts:
+            return "none"
+        return "; ".join(parts) + f"; {w.spent / 1e3 / frames:.2f} µs a frame"
 
 
 def print_threads(before: dict[int, Any], after: dict[int, Any], frames: int) -> None:
@@ -98,9 +88,11 @@ def print_threads(before: dict[int, Any], after: dict[int, Any], frames: int) ->
         total += spent
         if spent <= 0 and voluntary == voluntary0:
             continue
+        per_k = 1e3 / frames
         print(
-            f"  {name:34} {spent * 1e6 / frames:7.2f} µs/frame  voluntary {(voluntary - voluntary0) * 1e3 / frames:6.1f}"
-            f"  involuntary {(involuntary - involuntary0) * 1e3 / frames:6.1f} /1k frames"
+            f"  {name:34} {spent * 1e6 / frames:7.2f} µs/frame"
+            f"  voluntary {(voluntary - voluntary0) * per_k:6.1f}"
+            f"  involuntary {(involuntary - involuntary0) * per_k:6.1f} /1k frames"
         )
     print(f"  {'all threads':34} {total * 1e6 / frames:7.2f} µs/frame")
 
@@ -162,10 +154,8 @@ def run_market(server: ReplayServer, rate: int, seconds: float, workers: int) ->
         _clients.close_client(client)
     frames = last - first
     got = sorted(samples[first:last]) or [0]
-    print(
-        f"market at {rate:,}/s: {frames:,} frames measured, p50 {_clients.percentile(got, 0.5) / 1e3:,.0f} µs, "
-        f"p99 {_clients.percentile(got, 0.99) / 1e3:,.0f} µs"
-    )
+    p50, p99 = _clients.percentile(got, 0.5) / 1e3, _clients.percentile(got, 0.99) / 1e3
+    print(f"market at {rate:,}/s: {frames:,} frames measured, p50 {p50:,.0f} µs, p99 {p99:,.0f} µs")
     print_threads(before, after, frames)
     print(f"  GC: {pauses.report(frames)}")
 
