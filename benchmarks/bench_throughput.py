@@ -92,6 +92,17 @@ def main() -> None:
         runners["bybit_ws+rec"] = lambda url, w: _clients.run_bybit_ws(
             url, w, args.frames, args.max_seconds, args.workers, record=True
         )
+        from bybit_ws.recording import default_compression  # this tree's (load_bybit_ws put it first)
+
+        codec = default_compression()
+        print(
+            f"(b') records with {codec}, the Recorder's default here"
+            + (
+                ""
+                if codec == "zstd"
+                else ": zstandard is not installed (`pip install -e '.[zstd]'` for zstd)"
+            )
+        )
     pybit_runners: dict[str, dict[str, Callable[[str, str], RunResult]]] = {"2": {}, "5": {}}
     pybit_skipped: dict[str, dict[str, str]] = {"2": {}, "5": {}}
     majors = sorted({"5" if is_v5(w) else "2" for w in workloads})
