@@ -113,7 +113,9 @@ def test_example_script_stops_cleanly_on_ctrl_c(fake: FakeBybit) -> None:
         **os.environ,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
     }
-    command = [sys.executable, str(EXAMPLE), "--url", fake.urls["v5.linear"]]  # no --seconds
+    # -X faulthandler: a child still running after the Ctrl-C is sent SIGABRT, so the failure shows where
+    # each of its threads was (seen once in a CI run: the child had not exited 20 s after SIGINT)
+    command = [sys.executable, "-X", "faulthandler", str(EXAMPLE), "--url", fake.urls["v5.linear"]]
     with subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as process:
@@ -121,7 +123,12 @@ def test_example_script_stops_cleanly_on_ctrl_c(fake: FakeBybit) -> None:
             _publish_when_subscribed(fake, timeout=15.0)
             fake.wait_for(lambda: len(fake.received_frames("v5.linear", op="subscribe")) == 3, timeout=5)
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=20.0)
+            try:
+                out, err = process.communicate(timeout=20.0)
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack
+                out, err = process.communicate(timeout=10.0)
+                pytest.fail(f"the example still ran 20 s after Ctrl-C; its threads:\n{err[-8000:]}")
         finally:
             if process.poll() is None:
                 process.kill()
