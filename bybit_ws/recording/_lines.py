@@ -120,9 +120,10 @@ def encode_read(frames: list[bytes], t: float, key: str, json: bool) -> tuple[by
     they allow it (``json``: every frame is known to be JSON; else the line is checked), else as
     format-3 lines (:func:`encode_run`); how many frames the lines hold, and whether it is one line."""
     joined = b",".join(frames)
-    if _NL not in joined and (joined.isascii() or _utf8(joined)):
-        head = b'{"t":' + _encode(t) + b',"key":' + _encode(key) + _SIZES + _encode(list(map(len, frames)))
-        line = b"".join((head, _FRAMES, joined, _READ_END))
+    if _NL not in joined and _utf8(joined):
+        line = b"".join(
+            (_prefix(t, key), _SIZES, _encode(list(map(len, frames))), _FRAMES, joined, _READ_END)
+        )
         if not json:
             try:
                 _check_object(line)
@@ -135,8 +136,13 @@ def encode_read(frames: list[bytes], t: float, key: str, json: bool) -> tuple[by
     return lines, count, False
 
 
+def _prefix(t: float, key: str) -> bytes:
+    """What every data line (formats 3 and 4) starts with: its receive time and endpoint key."""
+    return b'{"t":' + _encode(t) + b',"key":' + _encode(key)
+
+
 def _head(t: float, key: str) -> bytes:
-    return b'{"t":' + _encode(t) + b',"key":' + _encode(key) + b',"topic":'
+    return _prefix(t, key) + b',"topic":'
 
 
 def _name(topic: str) -> bytes:
